@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ExceptionItem(models.Model):
+    """A record that could not be synced: the accountants' queue. Never deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RETRYING = "retrying"
+        RESOLVED = "resolved"
+        IGNORED = "ignored"
+
+    class Stage(models.TextChoices):
+        EXTRACT = "extract"
+        MAP = "map"
+        VALIDATE = "validate"
+        RESOLVE = "resolve"
+        LOAD = "load"
+
+    class ErrorClass(models.TextChoices):
+        MISSING_REFERENCE = "missing_reference", "Missing reference"
+        VALUE_NOT_MAPPED = "value_not_mapped", "Value not mapped"
+        AX_VALIDATION = "ax_validation", "AX validation"
+        KF_VALIDATION = "kf_validation", "KashFlow validation"
+        DUPLICATE = "duplicate", "Duplicate"
+        RATE_LIMIT = "rate_limit", "Rate limit"
+        CONNECTION = "connection", "Connection"
+        PARSE = "parse", "Parse"
+        MAPPING = "mapping", "Mapping"
+
+    flow = models.ForeignKey("integrations.Flow", on_delete=models.CASCADE, related_name="exceptions")
+    run = models.ForeignKey("integrations.SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    source_key = models.CharField(max_length=100)
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    error_class = models.CharField(max_length=20, choices=ErrorClass.choices)
+    error_code = models.CharField(max_length=60, blank=True, default="")
+    message = models.TextField()
+    # Same cause -> same fingerprint: the queue groups and bulk-fixes by it.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    source_payload = models.JSONField(null=True, blank=True)
+    mapped_document = models.JSONField(null=True, blank=True)
+    suggested_fix = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_by_run = models.ForeignKey(
+        "integrations.SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-first_seen_at"], name="exception_queue"),
+            models.Index(fields=["flow", "status"], name="exception_flow"),
+            models.Index(fields=["flow", "source_key"], name="exception_source"),
+        ]
+        constraints = [
+            # One open item per record per flow; a new failure of the same record updates it.
+            models.UniqueConstraint(
+                fields=["flow", "source_key"],
+                condition=models.Q(status__in=["open", "retrying"]),
+                name="one_open_exception_per_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow} {self.source_key}: {self.message[:60]}"
+
+
+class ExceptionAction(models.Model):
+    """Who did what to an exception, and when: retry, edit, fix, ignore, auto-resolve."""
+
+    item = models.ForeignKey(ExceptionItem, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=30)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class AuditEvent(models.Model):
+    """Read-only trail of every change: mappings (with a diff), value maps, flows, connections, exceptions."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True, default="")  # survives user deletion; "system"
+    action = models.CharField(max_length=40)  # created, updated, deleted, published, restored, ...
+    object_type = models.CharField(max_length=60, db_index=True)
+    object_id = models.CharField(max_length=60, blank=True, default="")
+    object_repr = models.CharField(max_length=200, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+
+class AlertRule(models.Model):
+    class Kind(models.TextChoices):
+        EXCEPTIONS_OVER = "exceptions_over", "Exceptions over N in M minutes"
+        FLOW_FAILING = "flow_failing", "Flow failing or paused"
+        CIRCUIT_OPEN = "circuit_open", "Connection circuit open"
+        AGENT_SILENT = "agent_silent", "Agent silent"
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    flow = models.ForeignKey("integrations.Flow", on_delete=models.CASCADE, null=True, blank=True)
+    threshold = models.PositiveIntegerField(default=10)
+    window_minutes = models.PositiveIntegerField(default=15)
+    emails = models.TextField(blank=True, default="", help_text="Comma-separated addresses")
+    webhook_url = models.URLField(blank=True, default="")
+    throttle_minutes = models.PositiveIntegerField(default=60)
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alert(models.Model):
+    """One incident of a rule: sent once when it fires, once more when it recovers."""
+
+    class State(models.TextChoices):
+        FIRING = "firing"
+        RESOLVED = "resolved"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    subject_key = models.CharField(max_length=100)  # which flow / connection / agent
+    state = models.CharField(max_length=10, choices=State.choices, default=State.FIRING)
+    message = models.TextField()
+    occurrences = models.PositiveIntegerField(default=1)
+    fired_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    recovery_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject_key"], condition=models.Q(state="firing"), name="one_firing_alert_per_subject"
+            )
+        ]

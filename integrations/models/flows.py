@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.db import models
+
+from integrations.models.connections import IntegrationPair
+
+
+class Entity(models.TextChoices):
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+    PRODUCT = "product"
+    SALES_INVOICE = "sales_invoice"
+    PAYMENT = "payment"
+    PURCHASE_INVOICE = "purchase_invoice"
+    JOURNAL = "journal"
+    BANK_TRANSACTION = "bank_transaction"
+    INVOICE_STATUS = "invoice_status"
+
+
+class Direction(models.TextChoices):
+    KF_TO_AX = "kf_to_ax", "KashFlow → AX"
+    AX_TO_KF = "ax_to_kf", "AX → KashFlow"
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class Flow(models.Model):
+    class Health(models.TextChoices):
+        OK = "ok"
+        DEGRADED = "degraded"
+        FAILING = "failing"
+        PAUSED = "paused"
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    pair = models.ForeignKey(IntegrationPair, on_delete=models.PROTECT, related_name="flows")
+    entity = models.CharField(max_length=30, choices=Entity.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    schedule_minutes = models.PositiveIntegerField(null=True, blank=True)
+    mapping_set = models.ForeignKey(
+        "mappings.MappingSet", on_delete=models.PROTECT, null=True, blank=True, related_name="flows"
+    )
+    batch_size = models.PositiveIntegerField(default=100)
+    enabled = models.BooleanField(default=True)
+    # Where polling resumes: the newest source modification time already processed.
+    watermark = models.DateTimeField(null=True, blank=True)
+    # Circuit breaker: set while the flow is paused because its connection keeps failing.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    batched_writes = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        PARTIAL = "partial"  # finished, some records went to the exception queue
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    full = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    mapping_version = models.PositiveIntegerField(null=True, blank=True)
+    mapping_set = models.ForeignKey(
+        "mappings.MappingSet", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    watermark_from = models.DateTimeField(null=True, blank=True)
+    watermark_to = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    read_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    worker = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["-queued_at"]
+        indexes = [models.Index(fields=["flow", "-queued_at"], name="run_flow_recent")]
+        constraints = [
+            # One run per flow at a time: the database refuses a second active run.
+            models.UniqueConstraint(
+                fields=["flow"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_flow",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow} run {self.pk}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class RecordLink(models.Model):
+    """Source key <-> target key for one record of one flow, with the hash of what was last written."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="links")
+    source_key = models.CharField(max_length=100)
+    target_key = models.CharField(max_length=100, blank=True, default="")
+    content_hash = models.CharField(max_length=64, blank=True, default="")
+    mapping_version = models.PositiveIntegerField(null=True, blank=True)
+    source_modified_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "source_key"], name="one_link_per_source_record")]
+        indexes = [models.Index(fields=["flow", "target_key"], name="link_target")]
+
+
+class RecordOutcome(models.Model):
+    """Lineage: what happened to one record in one run."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        SKIPPED = "skipped"
+        FAILED = "failed"
+        WAITING = "waiting"  # a reference it needs is not in the target yet
+        VALIDATED = "validated"  # dry run
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="outcomes")
+    source_key = models.CharField(max_length=100)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    target_key = models.CharField(max_length=100, blank=True, default="")
+    message_id = models.CharField(max_length=64, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=1)
+    duration_ms = models.PositiveIntegerField(default=0)
+    stage = models.CharField(max_length=20, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    source_payload = models.JSONField(null=True, blank=True)
+    mapped_document = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["run", "id"], name="outcome_run"),
+            models.Index(fields=["source_key"], name="outcome_source_key"),
+        ]
+
+
+class WebhookEvent(models.Model):
+    """The inbox: every signed push is stored before the endpoint answers 2xx, then processed by a worker."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    source = models.CharField(max_length=30, default="kashflow")
+    event_type = models.CharField(max_length=60, blank=True, default="")
+    entity = models.CharField(max_length=30, blank=True, default="")
+    object_key = models.CharField(max_length=100, blank=True, default="")
+    body = models.TextField()
+    payload = models.JSONField(null=True, blank=True)
+    signature = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
