@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("integrations.urls_connections")),
+    path("", include("integrations.urls_flows")),
+]
