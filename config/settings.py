@@ -21,6 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Key that encrypts connection credentials at rest (Fernet, urlsafe base64 of 32 bytes).
 # Several keys may be given, comma-separated, newest first, to rotate.
+# The default is for development only; `manage.py check --deploy` warns while it is in use.
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=["kTqV8N1xv0Vb6mK3yJm3l0a8c7xWm1bJ0e3s9Zt2Q5c="])
 
 # The sandbox (KashFlow + AX simulators) is on in the demo and tests, off in production unless enabled.
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_q",
+    "config.apps.ConfigConfig",
     "integrations",
     "integrations.sandbox",
     "mappings",
