@@ -1,0 +1,47 @@
+"""Find the field catalog of (system, entity) in the connectors' catalog modules.
+
+Tolerant by design: a connector whose catalog module is missing or broken yields no catalog, so
+the designer still works (without required-field marks and suggestions) instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+
+from integrations.connectors.catalog import EntityCatalog, FieldSpec
+
+logger = logging.getLogger(__name__)
+
+CATALOG_MODULES = {
+    "kashflow": "integrations.connectors.kashflow.catalog",
+    "dynamics_ax": "integrations.connectors.dynamics_ax.catalog",
+}
+SYSTEM_LABELS = {"kashflow": "KashFlow", "dynamics_ax": "Dynamics AX"}
+# Flow entities without a catalog of their own: the status flows read and write invoices.
+ENTITY_ALIASES = {"invoice_status": "sales_invoice"}
+
+
+def catalogs_of(system: str) -> dict[str, EntityCatalog]:
+    dotted = CATALOG_MODULES.get(system)
+    if not dotted:
+        return {}
+    try:
+        module = import_module(dotted)
+    except Exception:  # a catalog still being written must not break the designer
+        logger.warning("No field catalog module for %s yet", system, exc_info=True)
+        return {}
+    catalogs = getattr(module, "CATALOGS", None)
+    return catalogs if isinstance(catalogs, dict) else {}
+
+
+def catalog_for(system: str, entity: str) -> EntityCatalog | None:
+    catalogs = catalogs_of(system)
+    return catalogs.get(entity) or catalogs.get(ENTITY_ALIASES.get(entity, ""))
+
+
+def leaf_fields(catalog: EntityCatalog | None) -> list[FieldSpec]:
+    """Fields a rule can write or read: scalars, not the list/object containers themselves."""
+    if catalog is None:
+        return []
+    return [f for f in catalog.fields if f.type not in ("list", "object")]

@@ -1,0 +1,149 @@
+"""Reference data the designer and suggestions read from the remote systems, cached.
+
+Everything goes through the connectors of the first integration pair (``build_connector``), is
+cached in the Django cache for ``CACHE_SECONDS`` and degrades to nothing when a system cannot be
+reached: suggestions then fall back to what the mapping itself knows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 600
+
+
+def first_pair():
+    from integrations.models import IntegrationPair
+
+    return IntegrationPair.objects.select_related("kashflow", "dynamics_ax").first()
+
+
+def connection_for(system: str):
+    pair = first_pair()
+    if pair is None:
+        return None
+    return pair.kashflow if system == "kashflow" else pair.dynamics_ax
+
+
+def build_connector(connection):
+    from integrations.connections import build_connector as build
+
+    return build(connection)
+
+
+def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) -> Any:
+    connection = connection_for(system)
+    if connection is None:
+        return default
+    cache_key = f"mappings:ref:{connection.pk}:{name}"
+    found = cache.get(cache_key)
+    if found is not None:
+        return found
+    try:
+        connector = build_connector(connection)
+        try:
+            found = load(connector)
+        finally:
+            connector.close()
+    except Exception:  # the remote system is down or its connector is not ready: suggest from what we have
+        logger.warning("Reference data %s from %s unavailable", name, system, exc_info=True)
+        return default
+    cache.set(cache_key, found, CACHE_SECONDS)
+    return found
+
+
+def main_accounts() -> list[tuple[str, str]]:
+    """(MainAccountId, Name) of every AX main account."""
+    return _cached(
+        "main_accounts",
+        "dynamics_ax",
+        lambda c: sorted((str(r.get("MainAccountId")), str(r.get("Name", ""))) for r in c.list_changed("main_account")),
+        [],
+    )
+
+
+def nominals() -> dict[str, str]:
+    """{code: name} of the KashFlow chart of accounts."""
+    return _cached(
+        "nominals",
+        "kashflow",
+        lambda c: {str(r.get("Code")): str(r.get("Name", "")) for r in c.list_changed("nominal")},
+        {},
+    )
+
+
+def dimension_values() -> list[tuple[str, str, str]]:
+    """(DimensionName, Value, Description) of every AX financial dimension value."""
+    return _cached(
+        "dimension_values",
+        "dynamics_ax",
+        lambda c: sorted(
+            (str(r.get("DimensionName")), str(r.get("Value")), str(r.get("Description", "")))
+            for r in c.list_changed("dimension_value")
+        ),
+        [],
+    )
+
+
+def exchange_rates() -> list[dict]:
+    """Every AX exchange rate: {FromCurrency, ToCurrency, ValidFrom, Rate} as strings."""
+    return _cached(
+        "exchange_rates",
+        "dynamics_ax",
+        lambda c: [
+            {k: str(r.get(k, "")) for k in ("FromCurrency", "ToCurrency", "ValidFrom", "Rate")}
+            for r in c.list_changed("exchange_rate")
+        ],
+        [],
+    )
+
+
+RATE_DATE_RULE = (
+    "Amounts are converted with the AX exchange rate valid on the document date: the newest rate "
+    "whose ValidFrom is on or before that date (rates are read from AX and cached for 10 minutes)."
+)
+
+
+def rate_on(rates: list[dict], from_currency: str, to_currency: str, on: date) -> Decimal | None:
+    """The rate from -> to valid on ``on``: newest ValidFrom on or before it; the inverse pair if only that exists."""
+    if from_currency == to_currency:
+        return Decimal(1)
+    best: tuple[str, Decimal] | None = None
+    day = on.isoformat()
+    for r in rates:
+        pair = (r.get("FromCurrency"), r.get("ToCurrency"))
+        if pair not in ((from_currency, to_currency), (to_currency, from_currency)) or r.get("ValidFrom", "") > day:
+            continue
+        try:
+            rate = Decimal(str(r.get("Rate")))
+        except InvalidOperation:
+            continue
+        if rate == 0:
+            continue
+        if pair != (from_currency, to_currency):
+            rate = Decimal(1) / rate
+        if best is None or r["ValidFrom"] > best[0]:
+            best = (r["ValidFrom"], rate)
+    return best[1] if best else None
+
+
+def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
+    """A few live records of ``entity`` from the source system, for the preview (not cached)."""
+    connection = connection_for(system)
+    if connection is None:
+        return []
+    from itertools import islice
+
+    connector = build_connector(connection)
+    try:
+        return list(islice(connector.list_changed(entity), limit))
+    finally:
+        connector.close()
