@@ -130,6 +130,13 @@ class RecordLink(models.Model):
     content_hash = models.CharField(max_length=64, blank=True, default="")
     mapping_version = models.PositiveIntegerField(null=True, blank=True)
     source_modified_at = models.DateTimeField(null=True, blank=True)
+    # The record on each side as it was when the two last agreed (volatile fields left out): a side whose
+    # record no longer has this hash changed since the last sync (echo suppression, AX-wins conflicts).
+    source_hash = models.CharField(max_length=64, blank=True, default="")
+    target_hash = models.CharField(max_length=64, blank=True, default="")
+    # Set, and committed, before a write is sent; cleared with the outcome. Still set on entry means a
+    # worker died mid-write: look the record up in the target before writing again.
+    pending_message_id = models.CharField(max_length=64, blank=True, default="")
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -188,3 +195,29 @@ class WebhookEvent(models.Model):
     error = models.TextField(blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+
+
+class PendingRecord(models.Model):
+    """A source record a later run must take up again: its reference is missing, the remote system kept
+    failing, or a webhook announced it. Never dropped: deleted only when the record has an outcome."""
+
+    class Reason(models.TextChoices):
+        WAITING = "waiting"  # a record it needs is not in the target yet
+        TRANSIENT = "transient"  # retries ran out on a transient failure
+        WEBHOOK = "webhook"  # announced by a push
+        RETRY = "retry"  # sent again from the exception queue
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="pending")
+    source_key = models.CharField(max_length=100)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    detail = models.TextField(blank=True, default="")
+    # A record delivered with its push or edited in the exception queue; else it is read from the source.
+    payload = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["flow", "source_key"], name="one_pending_per_record")]
