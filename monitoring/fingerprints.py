@@ -1,0 +1,80 @@
+"""Same cause -> same fingerprint: how the exception queue groups failures and re-drives them together.
+
+A fingerprint hashes (flow, stage, error class, error code, normalised message). Normalising masks
+what is specific to one record and keeps what names the cause:
+
+- masked: the record's own source key, GUIDs and MessageIds, dates and times, money amounts and
+  other bare numbers (invoice numbers, line numbers, "retry after 30 seconds").
+- kept: quoted values (``'4900'``, ``"ACME01"``). A quoted value is what is missing or unmapped,
+  and the fix is per value: "value '4900' not in value map nominal_to_main_account" and the same
+  message for '4910' need two different value-map rows, so they are two causes. Every invoice of
+  customer 'ACME99' that AX refuses is one cause (create ACME99 once).
+- for connection and rate-limit failures everything variable is masked, quoted values too: one
+  outage is one cause whatever record or host it hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+# Outage-like classes: the message's details never split a group.
+OUTAGE_CLASSES = {"connection", "rate_limit"}
+
+# 'x', "x" and the typographic quotes \u2018x\u2019, \u201cx\u201d.
+_QUOTED = re.compile("'[^']*'|\"[^\"]*\"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d")
+_GUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_HEX = re.compile(r"\b[0-9a-fA-F]{16,}\b")
+_DATETIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
+_NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d+(?:[.,]\d+)*(?![A-Za-z_])")
+_SPACE = re.compile(r"\s+")
+
+
+def _letters(n: int) -> str:
+    # Placeholders without digits, so masking numbers cannot touch them.
+    out = ""
+    while True:
+        out = chr(ord("a") + n % 26) + out
+        n //= 26
+        if not n:
+            return out
+
+
+def _number_of(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("a")
+    return n
+
+
+def normalise_message(message: str, *, source_key: str = "", error_class: str = "") -> str:
+    """The message with record-specific values masked (see the module docstring)."""
+    text = str(message or "")
+    if source_key:
+        text = re.sub(rf"(?<![\w]){re.escape(str(source_key))}(?![\w])", "<key>", text)
+    keep_quoted = error_class not in OUTAGE_CLASSES
+    kept: list[str] = []
+
+    def stash(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{_letters(len(kept) - 1)}\x00"
+
+    text = _QUOTED.sub(stash if keep_quoted else "<value>", text)
+    text = _GUID.sub("<guid>", text)
+    text = _HEX.sub("<hex>", text)
+    text = _DATETIME.sub("<date>", text)
+    text = _NUMBER.sub("<n>", text)
+    text = re.sub(r"\x00([a-z]+)\x00", lambda m: kept[_number_of(m.group(1))], text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def fingerprint(
+    *, flow_id: int | str, stage: str, error_class: str, error_code: str, message: str, source_key: str = ""
+) -> str:
+    """A stable 64-hex digest naming the cause of a failure (see the module docstring)."""
+    normalised = normalise_message(message, source_key=source_key, error_class=error_class)
+    code = str(error_code or "")
+    if error_class in OUTAGE_CLASSES:
+        code = _NUMBER.sub("<n>", code)
+    parts = [str(flow_id), stage or "", error_class or "", code.lower(), normalised]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
