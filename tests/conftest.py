@@ -59,3 +59,94 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- A cast of users, one per role --------------------------------------------------------------
+
+USER_PASSWORD = "a-long-test-password-42"
+CAST = {"outsider": None, "viewer": "Viewer", "accountant": "Accountant", "integration_admin": "Integration admin"}
+
+
+def ensure_roles() -> None:
+    """The role groups with their permissions, as the roles migration creates them.
+
+    Tests marked ``transaction=True`` flush the database afterwards, groups included."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    from integrations.roles import ROLES
+
+    if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
+        return
+    roles = import_module("integrations.migrations.0002_roles")
+    view = list(roles._perms(Permission, roles.VIEW_ALL, ["view"]))
+    accountant = view + list(roles._perms(Permission, roles.ACCOUNTANT_CHANGE, ["add", "change", "delete"]))
+    admin = accountant + list(roles._perms(Permission, roles.ADMIN_CHANGE, ["add", "change", "delete"]))
+    for name, perms in zip(ROLES, (view, accountant, admin), strict=True):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(perms)
+
+
+def cast_member(username: str):
+    """The user called ``username`` from the cast (outsider, viewer, accountant, integration_admin), or a superuser
+    for "superuser"; created on first use with the password USER_PASSWORD."""
+    from django.contrib.auth.models import Group, User
+
+    ensure_roles()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username, f"{username}@example.com", USER_PASSWORD, is_superuser=username == "superuser"
+        )
+        if CAST.get(username):
+            user.groups.add(Group.objects.get(name=CAST[username]))
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, in no group."""
+    return cast_member("outsider")
+
+
+@pytest.fixture
+def viewer(db):
+    return cast_member("viewer")
+
+
+@pytest.fixture
+def accountant(db):
+    return cast_member("accountant")
+
+
+@pytest.fixture
+def integration_admin(db):
+    return cast_member("integration_admin")
+
+
+ROLE_USERNAMES = {
+    "Viewer": "viewer",
+    "Accountant": "accountant",
+    "Integration admin": "integration_admin",
+    "outsider": "outsider",
+    "superuser": "superuser",
+}
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(who)``: a test client logged in as ``who`` -- a User, a role name ("Viewer", "Accountant",
+    "Integration admin"), a cast name ("outsider", "viewer", ..., "superuser"), or None for an anonymous client."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    def _client_for(who=None) -> Client:
+        client = Client()
+        if who is None:
+            return client
+        user = who if isinstance(who, User) else cast_member(ROLE_USERNAMES.get(who, who))
+        client.force_login(user)
+        return client
+
+    return _client_for
