@@ -62,6 +62,9 @@ class ExceptionItem(models.Model):
             models.Index(fields=["status", "-first_seen_at"], name="exception_queue"),
             models.Index(fields=["flow", "status"], name="exception_flow"),
             models.Index(fields=["flow", "source_key"], name="exception_source"),
+            # Group-by-cause counts and the class filter of the queue, at 100k rows.
+            models.Index(fields=["status", "fingerprint"], name="exception_cause"),
+            models.Index(fields=["status", "error_class", "-first_seen_at"], name="exception_class"),
         ]
         constraints = [
             # One open item per record per flow; a new failure of the same record updates it.
@@ -145,6 +148,10 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     recovery_notified_at = models.DateTimeField(null=True, blank=True)
+    # True when the firing notice was held back because the rule notified this subject recently.
+    suppressed = models.BooleanField(default=False)
+    # [{"at", "event": "firing"|"recovered", "channel": "email"|"webhook", "ok", "error"}]
+    deliveries = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-fired_at"]
