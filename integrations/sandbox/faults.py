@@ -19,7 +19,7 @@ import socket
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from integrations.sandbox.models import FaultRule
 
@@ -84,10 +84,10 @@ def _consume(pk: int, remaining: int | None) -> bool:
     rules = FaultRule.objects.filter(pk=pk, active=True)
     if remaining is None:
         return rules.filter(remaining__isnull=True).update(hits=F("hits") + 1) == 1
-    if rules.filter(remaining__gt=0).update(remaining=F("remaining") - 1, hits=F("hits") + 1) != 1:
-        return False
-    FaultRule.objects.filter(pk=pk, remaining=0).update(active=False)
-    return True
+    # One statement takes the count, counts the hit and retires the rule with its last use.
+    last_use = Case(When(remaining__lte=1, then=Value(False)), default=Value(True))
+    consumed = rules.filter(remaining__gt=0).update(remaining=F("remaining") - 1, hits=F("hits") + 1, active=last_use)
+    return consumed == 1
 
 
 # --- Dropping the connection --------------------------------------------------------------------
