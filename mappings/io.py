@@ -47,6 +47,8 @@ def export_json(mapping_set: MappingSet) -> str:
 def parse(data: str | bytes | dict) -> dict[str, Any]:
     if isinstance(data, dict):
         return data
+    if not isinstance(data, str | bytes):
+        raise ImportRefused("The file is not a mapping", ["the top level must be a JSON object"])
     try:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -170,54 +172,49 @@ def import_mapping(data: str | bytes | dict, *, actor=None, publish: bool = Fals
     errors = validate_document(doc)
     if errors:
         raise ImportRefused("The mapping cannot be imported", errors)
-    try:
-        with transaction.atomic():
-            existing = MappingSet.objects.filter(key=doc["key"]).first()
-            if existing and (
-                existing.source_system,
-                existing.source_entity,
-                existing.target_system,
-                existing.target_entity,
-            ) != (
-                doc["source_system"],
-                doc["source_entity"],
-                doc["target_system"],
-                doc["target_entity"],
-            ):
-                raise ImportRefused(
-                    "The mapping cannot be imported",
-                    [
-                        f"key {doc['key']} already maps {existing.source_system} {existing.source_entity} -> "
-                        f"{existing.target_system} {existing.target_entity}"
-                    ],
-                )
-            draft = services.current_draft(doc["key"])
-            if draft:
-                draft.delete()
-            mapping_set = MappingSet.objects.create(
-                key=doc["key"],
-                name=doc["name"].strip(),
-                source_system=doc["source_system"],
-                source_entity=doc["source_entity"],
-                target_system=doc["target_system"],
-                target_entity=doc["target_entity"],
-                version=services.next_version_number(doc["key"]),
-                status=MappingSet.Status.DRAFT,
-                based_on=services.published_version(doc["key"]),
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    with transaction.atomic():
+        existing = MappingSet.objects.filter(key=doc["key"]).first()
+        if existing and (
+            existing.source_system,
+            existing.source_entity,
+            existing.target_system,
+            existing.target_entity,
+        ) != (
+            doc["source_system"],
+            doc["source_entity"],
+            doc["target_system"],
+            doc["target_entity"],
+        ):
+            raise ImportRefused(
+                "The mapping cannot be imported",
+                [
+                    f"key {doc['key']} already maps {existing.source_system} {existing.source_entity} -> "
+                    f"{existing.target_system} {existing.target_entity}"
+                ],
             )
-            services.fill_from_snapshot(mapping_set, doc)
-            problems = services.rule_errors(mapping_set)
-            if problems:
-                raise ImportRefused(
-                    "The mapping cannot be imported",
-                    [f"{rule}: {msg}" if rule else msg for rule, msgs in problems.items() for msg in msgs],
-                )
-            audit.record(
-                actor=actor, action="imported", obj=mapping_set, changes={"version": [None, mapping_set.version]}
+        draft = services.current_draft(doc["key"])
+        if draft:
+            draft.delete()
+        mapping_set = MappingSet.objects.create(
+            key=doc["key"],
+            name=doc["name"].strip(),
+            source_system=doc["source_system"],
+            source_entity=doc["source_entity"],
+            target_system=doc["target_system"],
+            target_entity=doc["target_entity"],
+            version=services.next_version_number(doc["key"]),
+            status=MappingSet.Status.DRAFT,
+            based_on=services.published_version(doc["key"]),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        services.fill_from_snapshot(mapping_set, doc)
+        problems = services.rule_errors(mapping_set)
+        if problems:
+            raise ImportRefused(
+                "The mapping cannot be imported",
+                [f"{rule}: {msg}" if rule else msg for rule, msgs in problems.items() for msg in msgs],
             )
-            if publish:
-                mapping_set = services.publish(mapping_set, actor=actor)
-    except ImportRefused:
-        raise
+        audit.record(actor=actor, action="imported", obj=mapping_set, changes={"version": [None, mapping_set.version]})
+        if publish:
+            mapping_set = services.publish(mapping_set, actor=actor)
     return mapping_set

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.cache import cache
@@ -110,29 +108,6 @@ RATE_DATE_RULE = (
     "Amounts are converted with the AX exchange rate valid on the document date: the newest rate "
     "whose ValidFrom is on or before that date (rates are read from AX and cached for 10 minutes)."
 )
-
-
-def rate_on(rates: list[dict], from_currency: str, to_currency: str, on: date) -> Decimal | None:
-    """The rate from -> to valid on ``on``: newest ValidFrom on or before it; the inverse pair if only that exists."""
-    if from_currency == to_currency:
-        return Decimal(1)
-    best: tuple[str, Decimal] | None = None
-    day = on.isoformat()
-    for r in rates:
-        pair = (r.get("FromCurrency"), r.get("ToCurrency"))
-        if pair not in ((from_currency, to_currency), (to_currency, from_currency)) or r.get("ValidFrom", "") > day:
-            continue
-        try:
-            rate = Decimal(str(r.get("Rate")))
-        except InvalidOperation:
-            continue
-        if rate == 0:
-            continue
-        if pair != (from_currency, to_currency):
-            rate = Decimal(1) / rate
-        if best is None or r["ValidFrom"] > best[0]:
-            best = (r["ValidFrom"], rate)
-    return best[1] if best else None
 
 
 def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:

@@ -341,7 +341,7 @@ def delete_value_map_entry(mapping_set: MappingSet, *, entry_id: int, actor=None
     )
 
 
-DIMENSION_OPS = ("eq", "ne", "in", "range", "startswith", "contains")
+DIMENSION_OPS = ("eq", "ne", "in", "not_in", "range", "gt", "gte", "lt", "lte", "startswith", "contains", "exists")
 
 
 def check_dimension_rule(name: str, level: str, conditions: list, dimensions: dict) -> list[str]:

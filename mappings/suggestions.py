@@ -47,16 +47,27 @@ def in_list(path: str) -> bool:
 
 
 def sample_value(record: Any, path: str) -> Any:
-    """The value at ``path`` in a sample record; for ``[]`` the first item."""
+    """The value at ``path`` in a sample record; ``[]`` reads the first item, ``[Name=X]`` the matching one."""
     current = record
-    for part in path.split("."):
-        is_list = part.endswith("[]")
-        part = part.removesuffix("[]")
-        if not isinstance(current, dict):
+    for part in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        if part.startswith("["):
+            inner = part[1:-1]
+            if not isinstance(current, list):
+                return None
+            if inner == "":
+                current = current[0] if current else None
+            elif "=" in inner:
+                name, _, wanted = inner.partition("=")
+                current = next((i for i in current if isinstance(i, dict) and str(i.get(name)) == wanted), None)
+            else:
+                try:
+                    current = current[int(inner)]
+                except (ValueError, IndexError):
+                    return None
+        elif isinstance(current, dict):
+            current = current.get(part)
+        else:
             return None
-        current = current.get(part)
-        if is_list:
-            current = current[0] if isinstance(current, list) and current else None
     return current
 
 

@@ -1,0 +1,16 @@
+"""The exchange rates a run or a preview converts with: AX's rates, read through the connector and cached.
+
+The date rule is the engine's (``mappings.engine.currency``): the newest rate whose ValidFrom is on or
+before the document date; the inverse of the reverse pair when only that exists.
+"""
+
+from __future__ import annotations
+
+from mappings import reference
+
+
+def rate_provider():
+    """An engine ``RateProvider`` over AX's exchange rates (empty when AX cannot be reached)."""
+    from mappings.engine.currency import ExchangeRateTable
+
+    return ExchangeRateTable(reference.exchange_rates())

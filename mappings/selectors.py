@@ -1,0 +1,110 @@
+"""Reads used by the designer, the API and the sync engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from mappings.catalogs import catalog_for, leaf_fields
+from mappings.models import FieldRule, MappingSet
+
+TEMPLATE_KEYS = {
+    ("customer", "kf_to_ax"): "customer-kf-to-ax",
+    ("customer", "ax_to_kf"): "customer-ax-to-kf",
+    ("supplier", "kf_to_ax"): "supplier-kf-to-ax",
+    ("supplier", "ax_to_kf"): "supplier-ax-to-kf",
+    ("product", "ax_to_kf"): "product-ax-to-kf",
+    ("sales_invoice", "kf_to_ax"): "sales-invoice-kf-to-ax",
+    ("payment", "kf_to_ax"): "payment-kf-to-ax",
+    ("purchase_invoice", "kf_to_ax"): "purchase-invoice-kf-to-ax",
+    ("journal", "kf_to_ax"): "journal-kf-to-ax",
+    ("bank_transaction", "kf_to_ax"): "bank-transaction-kf-to-ax",
+    ("invoice_status", "ax_to_kf"): "invoice-status-ax-to-kf",
+    ("invoice_status", "kf_to_ax"): "invoice-status-kf-to-ax",
+}
+
+
+@dataclass
+class MappingSummary:
+    key: str
+    name: str
+    source: str
+    target: str
+    published: MappingSet | None = None
+    draft: MappingSet | None = None
+    versions: int = 0
+
+    @property
+    def current(self) -> MappingSet | None:
+        return self.draft or self.published
+
+
+def mapping_summaries() -> list[MappingSummary]:
+    """One line per mapping (key): its published version and its draft, in two queries' worth of rows."""
+    summaries: dict[str, MappingSummary] = {}
+    for ms in MappingSet.objects.select_related("published_by").order_by("key", "-version"):
+        s = summaries.get(ms.key)
+        if s is None:
+            s = summaries[ms.key] = MappingSummary(
+                key=ms.key,
+                name=ms.name,
+                source=f"{ms.source_system} {ms.source_entity}",
+                target=f"{ms.target_system} {ms.target_entity}",
+            )
+        s.versions += 1
+        if ms.status == MappingSet.Status.PUBLISHED:
+            s.published = ms
+        elif ms.status == MappingSet.Status.DRAFT:
+            s.draft = ms
+    return sorted(summaries.values(), key=lambda s: s.name.lower())
+
+
+def versions_of(key: str) -> QuerySet[MappingSet]:
+    return MappingSet.objects.filter(key=key).select_related("published_by", "created_by").order_by("-version")
+
+
+def published_mapping(key: str) -> MappingSet | None:
+    return MappingSet.objects.filter(key=key, status=MappingSet.Status.PUBLISHED).first()
+
+
+def mapping_for_flow(flow) -> MappingSet | None:
+    """The published version a run of ``flow`` maps with: the flow's mapping (by key), else the flow's template."""
+    if flow.mapping_set_id:
+        return published_mapping(flow.mapping_set.key)
+    key = TEMPLATE_KEYS.get((flow.entity, flow.direction))
+    return published_mapping(key) if key else None
+
+
+@dataclass
+class RuleRow:
+    """One target field of the designer grid: its catalog entry (if any) and its rule (if any)."""
+
+    target_path: str
+    spec: object | None = None  # FieldSpec
+    rule: FieldRule | None = None
+    errors: list[str] = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+
+    @property
+    def required(self) -> bool:
+        return bool(self.spec and self.spec.required)
+
+    @property
+    def mapped(self) -> bool:
+        return self.rule is not None
+
+
+def rule_rows(mapping_set: MappingSet) -> list[RuleRow]:
+    """Every target field of the catalog in catalog order, then rules for fields the catalog lacks."""
+    rules = {r.target_path: r for r in mapping_set.rules.all()}
+    rows = [
+        RuleRow(target_path=f.path, spec=f, rule=rules.pop(f.path, None))
+        for f in leaf_fields(catalog_for(mapping_set.target_system, mapping_set.target_entity))
+    ]
+    rows += [RuleRow(target_path=path, rule=rule) for path, rule in rules.items()]
+    return rows
+
+
+def source_paths(mapping_set: MappingSet) -> list[str]:
+    return [f.path for f in leaf_fields(catalog_for(mapping_set.source_system, mapping_set.source_entity))]
