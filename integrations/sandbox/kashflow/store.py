@@ -1,0 +1,92 @@
+"""Reads and writes of the simulated account's objects (``KashFlowRecord`` rows, one per REST object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from integrations.sandbox.models import KashFlowAccount, KashFlowRecord
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    page: int = 1
+    perpage: int = 100
+    sortby: str = ""
+    descending: bool = False
+    modified_since: datetime | None = None
+
+
+def records(account: KashFlowAccount, entity: str, parent_key: str | None = None) -> QuerySet[KashFlowRecord]:
+    qs = KashFlowRecord.objects.filter(account=account, entity=entity)
+    if parent_key is not None:
+        qs = qs.filter(parent_key=parent_key)
+    return qs
+
+
+def _sort_value(value: object) -> tuple:
+    # Numbers before text, text case-insensitively: a total order whatever the stored JSON holds.
+    if isinstance(value, bool) or value is None:
+        return (0, 0, "")
+    if isinstance(value, int | float):
+        return (1, value, "")
+    return (2, 0, str(value).lower())
+
+
+def list_page(
+    account: KashFlowAccount,
+    entity: str,
+    query: ListQuery,
+    *,
+    key_field: str,
+    parent_key: str | None = None,
+) -> tuple[list[dict], int]:
+    """One page of objects and the total count. Ties are broken by the key, so paging is stable."""
+    qs = records(account, entity, parent_key)
+    if query.modified_since is not None:
+        qs = qs.filter(modified_at__gte=query.modified_since)
+    rows = list(qs.only("key", "data"))
+    sortby = query.sortby or key_field
+    rows.sort(key=lambda r: (_sort_value(r.data.get(sortby)), _sort_value(r.data.get(key_field)), r.key))
+    if query.descending:
+        rows.reverse()
+    start = (query.page - 1) * query.perpage
+    return [r.data for r in rows[start : start + query.perpage]], len(rows)
+
+
+def get(account: KashFlowAccount, entity: str, key: str) -> KashFlowRecord | None:
+    return records(account, entity).filter(key=key).first()
+
+
+def save(account: KashFlowAccount, entity: str, key: str, data: dict, *, parent_key: str = "") -> KashFlowRecord:
+    record, _ = KashFlowRecord.objects.update_or_create(
+        account=account,
+        entity=entity,
+        key=key,
+        defaults={"data": data, "parent_key": parent_key, "modified_at": timezone.now()},
+    )
+    return record
+
+
+def insert(account: KashFlowAccount, entity: str, key: str, data: dict, *, parent_key: str = "") -> KashFlowRecord:
+    """A new object; raises IntegrityError when the key is taken (two requests racing for one number)."""
+    return KashFlowRecord.objects.create(
+        account=account, entity=entity, key=key, data=data, parent_key=parent_key, modified_at=timezone.now()
+    )
+
+
+def next_id(account: KashFlowAccount, entity: str) -> int:
+    ids = [v for v in records(account, entity).values_list("data__Id", flat=True) if isinstance(v, int)]
+    return max(ids, default=0) + 1
+
+
+def next_number(account: KashFlowAccount, entity: str, start: int = 1) -> int:
+    numbers = [int(k) for k in records(account, entity).values_list("key", flat=True) if k.isdigit()]
+    return max(numbers, default=start - 1) + 1
+
+
+def now_iso() -> str:
+    return timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")

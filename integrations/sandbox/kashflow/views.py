@@ -1,0 +1,261 @@
+"""The KashFlow REST v2 simulator's HTTP edge: parse, authenticate, throttle, play faults, call ``resources``.
+
+Every view answers 404 unless ``settings.SANDBOX_ENABLED``. Errors use KashFlow's JSON error body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from integrations.sandbox.kashflow import faults, resources, sessions
+from integrations.sandbox.kashflow.errors import ApiError, invalid
+from integrations.sandbox.kashflow.store import ListQuery
+from integrations.sandbox.kashflow.throttling import check_rate_limit
+
+MAX_PER_PAGE = 500
+WRITES = {"POST", "PUT", "DELETE"}
+
+
+def kashflow_view(operation: str, methods: tuple[str, ...], *, authenticated: bool = True) -> Callable:
+    """Wraps a view ``(request, account, **kwargs) -> HttpResponse`` with everything KashFlow does around it.
+
+    ``operation`` names the resource in fault rules: ``"<METHOD> <operation>"``, e.g. ``"POST invoices"``.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        @transaction.non_atomic_requests
+        @wraps(view)
+        def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
+            if not getattr(settings, "SANDBOX_ENABLED", False):
+                raise Http404("The sandbox is switched off.")
+            if request.method not in methods:
+                return resources.method_not_allowed(request.method, operation).response()
+
+            def work() -> HttpResponse:
+                try:
+                    account = None
+                    if authenticated:
+                        account = sessions.authenticate(request.headers.get("Authorization", ""))
+                        check_rate_limit(account)
+                    with transaction.atomic():
+                        return view(request, account, **kwargs)
+                except ApiError as error:
+                    return error.response()
+
+            fault = faults.pick(f"{request.method} {operation}")
+            return faults.apply(fault, request, work, write=request.method in WRITES)
+
+        return wrapper
+
+    return decorate
+
+
+# ---------------------------------------------------------------- request and answer helpers
+
+
+def body_of(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "InvalidRequest", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "InvalidRequest", "The request body must be a JSON object.")
+    return body
+
+
+def _int_param(request: HttpRequest, name: str, default: int, errors: dict[str, str]) -> int:
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        errors[name] = "must be a whole number of at least 1"
+        return default
+    return int(raw)
+
+
+def list_query(request: HttpRequest) -> ListQuery:
+    """``page``, ``perpage``, ``sortby``, ``order`` (Asc/Desc) and ``modifiedsince`` (ISO date or date-time)."""
+    errors: dict[str, str] = {}
+    page = _int_param(request, "page", 1, errors)
+    perpage = min(_int_param(request, "perpage", 100, errors), MAX_PER_PAGE)
+    order = request.GET.get("order", "Asc")
+    if order.lower() not in ("asc", "desc"):
+        errors["order"] = "must be Asc or Desc"
+    sortby = request.GET.get("sortby", "")
+    if sortby and not sortby.isalnum():
+        errors["sortby"] = "must be a field name"
+    since = None
+    raw = request.GET.get("modifiedsince", "")
+    if raw:
+        since = _parse_since(raw.replace(" ", "+"))
+        if since is None:
+            errors["modifiedsince"] = "must be an ISO date or date-time, e.g. 2024-01-31T12:00:00Z"
+    if errors:
+        raise invalid(errors, "The query parameters are not valid.")
+    return ListQuery(
+        page=page, perpage=perpage, sortby=sortby, descending=order.lower() == "desc", modified_since=since
+    )
+
+
+def _parse_since(raw: str) -> datetime | None:
+    try:
+        moment = parse_datetime(raw)
+        if moment is None and (day := parse_date(raw)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def envelope(request: HttpRequest, items: list[dict], total: int, query: ListQuery) -> JsonResponse:
+    """KashFlow's list answer: ``{"Data": [...], "MetaData": {"TotalRecords", "NextPageUrl", ...}}``."""
+    last = max(1, -(-total // query.perpage))
+
+    def url(page: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(page)
+        params["perpage"] = str(query.perpage)
+        return f"{request.path}?{urlencode(sorted(params.items()))}"
+
+    meta = {
+        "FirstPageUrl": url(1),
+        "LastPageUrl": url(last),
+        "NextPageUrl": url(query.page + 1) if query.page < last else None,
+        "PreviousPageUrl": url(query.page - 1) if 1 < query.page <= last + 1 else None,
+        "TotalRecords": total,
+    }
+    return JsonResponse({"Data": items, "MetaData": meta})
+
+
+# ---------------------------------------------------------------- views
+
+
+@csrf_exempt
+@transaction.non_atomic_requests
+def sessiontoken(request: HttpRequest) -> HttpResponse:
+    if not getattr(settings, "SANDBOX_ENABLED", False):
+        raise Http404("The sandbox is switched off.")
+    if request.method not in ("POST", "PUT", "DELETE"):
+        return resources.method_not_allowed(request.method, "sessiontoken").response()
+
+    def work() -> HttpResponse:
+        try:
+            if request.method == "POST":
+                return JsonResponse(sessions.start_login(body_of(request)))
+            if request.method == "PUT":
+                return JsonResponse(sessions.complete_login(body_of(request)))
+            sessions.end_session(request.headers.get("Authorization", ""))
+            return HttpResponse(status=204)
+        except ApiError as error:
+            return error.response()
+
+    fault = faults.pick(f"{request.method} sessiontoken")
+    return faults.apply(fault, request, work, write=False)
+
+
+def collection(request: HttpRequest, resource: str) -> HttpResponse:
+    res = resources.RESOURCES.get(resource)
+    if res is None:
+        return not_found_view(request, resource)
+    methods = ("GET", "POST") if res.rules is not None else ("GET",)
+    return kashflow_view(resource, methods)(_collection)(request, resource=resource)
+
+
+def _collection(request: HttpRequest, account, resource: str) -> HttpResponse:
+    res = resources.resource(resource)
+    if request.method == "POST":
+        return JsonResponse(resources.create_object(account, res, body_of(request)), status=201)
+    query = list_query(request)
+    items, total = resources.list_objects(account, res, query)
+    return envelope(request, items, total, query)
+
+
+def item(request: HttpRequest, resource: str, key: str) -> HttpResponse:
+    res = resources.RESOURCES.get(resource)
+    if res is None:
+        return not_found_view(request, resource)
+    methods = ["GET"]
+    if res.rules is not None and res.updatable:
+        methods.append("PUT")
+    if res.deletable:
+        methods.append("DELETE")
+    return kashflow_view(resource, tuple(methods))(_item)(request, resource=resource, key=key)
+
+
+def _item(request: HttpRequest, account, resource: str, key: str) -> HttpResponse:
+    res = resources.resource(resource)
+    if request.method == "PUT":
+        return JsonResponse(resources.update_object(account, res, key, body_of(request)))
+    if request.method == "DELETE":
+        resources.delete_object(account, res, key)
+        return HttpResponse(status=204)
+    return JsonResponse(resources.get_object(account, res, key))
+
+
+def document_payments(request: HttpRequest, resource: str, number: str) -> HttpResponse:
+    return kashflow_view(f"{resource}/payments", ("GET", "POST"))(_document_payments)(
+        request, resource=resource, number=number
+    )
+
+
+def _document_payments(request: HttpRequest, account, resource: str, number: str) -> HttpResponse:
+    res = resources.resource(resource)
+    if request.method == "POST":
+        return JsonResponse(resources.add_payment(account, res, number, body_of(request)), status=201)
+    payments = resources.document_payments(account, res, number)
+    return JsonResponse({"Data": payments, "MetaData": {"TotalRecords": len(payments)}})
+
+
+def document_payment(request: HttpRequest, resource: str, number: str, payment_id: str) -> HttpResponse:
+    return kashflow_view(f"{resource}/payments", ("GET", "DELETE"))(_document_payment)(
+        request, resource=resource, number=number, payment_id=payment_id
+    )
+
+
+def _document_payment(request: HttpRequest, account, resource: str, number: str, payment_id: str) -> HttpResponse:
+    res = resources.resource(resource)
+    if request.method == "DELETE":
+        resources.delete_payment(account, res, number, payment_id)
+        return HttpResponse(status=204)
+    for payment in resources.document_payments(account, res, number):
+        if str(payment["Id"]) == payment_id:
+            return JsonResponse(payment)
+    raise ApiError(404, "NotFound", f"Payment {payment_id} of {res.label.lower()} {number} was not found.")
+
+
+def all_payments(request: HttpRequest, resource: str) -> HttpResponse:
+    return kashflow_view(f"{resource}/payments", ("GET",))(_all_payments)(request, resource=resource)
+
+
+def _all_payments(request: HttpRequest, account, resource: str) -> HttpResponse:
+    query = list_query(request)
+    items, total = resources.all_payments(account, resources.resource(resource), query)
+    return envelope(request, items, total, query)
+
+
+@kashflow_view("bankaccounts/transactions", ("GET", "POST"))
+def bank_transactions(request: HttpRequest, account, code: str) -> HttpResponse:
+    if request.method == "POST":
+        return JsonResponse(resources.add_bank_transaction(account, code, body_of(request)), status=201)
+    query = list_query(request)
+    items, total = resources.bank_transactions(account, code, query)
+    return envelope(request, items, total, query)
+
+
+def not_found_view(request: HttpRequest, path: str = "") -> HttpResponse:
+    if not getattr(settings, "SANDBOX_ENABLED", False):
+        raise Http404("The sandbox is switched off.")
+    return ApiError(404, "NotFound", f"No KashFlow resource at {request.path}.").response()
