@@ -1,0 +1,27 @@
+"""The circuit breaker's alert: recorded in the audit trail and raised through monitoring's alerts."""
+
+from __future__ import annotations
+
+import logging
+
+from integrations.models import Flow
+
+log = logging.getLogger(__name__)
+
+
+def circuit_opened(flow: Flow, reason: str) -> None:
+    from monitoring import audit
+
+    log.error("flow %s paused: %s", flow, reason)
+    audit.record(action="flow_paused", obj=flow, changes={"reason": reason, "paused_until": str(flow.paused_until)})
+    try:
+        from monitoring import alerts
+    except ImportError:
+        return
+    fire = getattr(alerts, "circuit_opened", None) or getattr(alerts, "fire_circuit_open", None)
+    if fire is None:
+        return
+    try:
+        fire(flow=flow, reason=reason)
+    except Exception:
+        log.warning("raising the circuit alert failed", exc_info=True)

@@ -1,0 +1,438 @@
+"""One record through the pipeline: map -> validate -> resolve references -> load -> link -> report.
+
+The record's link and its outcome are written in one transaction, so a worker killed at any moment
+leaves either both or neither; a write that was sent but not linked is found again by its external
+reference (see ``load.write``). A record that fails never stops the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.connectors.errors import NotFoundError
+from integrations.models import PendingRecord, RecordLink, RecordOutcome, SyncRun
+from integrations.sync import load
+from integrations.sync.compare import overwritten_values, subset_equal
+from integrations.sync.errors import (
+    BadSourceRecord,
+    MappingFailed,
+    MissingReference,
+    SyncError,
+    classify,
+    describe,
+)
+from integrations.sync.extract import modified_at
+from integrations.sync.messageid import content_hash, message_id, record_hash
+from integrations.sync.references import enrich, resolve
+from integrations.sync.validate import validate
+
+log = logging.getLogger(__name__)
+
+Action = RecordOutcome.Action
+BLOCKING_ISSUES = {"missing_required", "value_not_mapped", "too_long", "wrong_type", "not_allowed", "rule_error"}
+WAITING_ATTEMPTS_BEFORE_EXCEPTION = 5
+KEY_FIELDS = ("InvoiceId", "JournalNum", "AccountNum", "ItemId", "Code", "Number", "Id")
+
+
+@dataclass
+class Decision:
+    action: str
+    target_key: str = ""
+    message_id: str = ""
+    attempts: int = 1
+    note: str = ""
+    link: bool = True  # write/refresh the record link
+    target_after: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# --- map --------------------------------------------------------------------------------------
+
+
+def map_record(ctx, record: dict) -> dict:
+    result = ctx.mapping.apply(record)
+    blocking = [i for i in result.issues if getattr(i, "code", "") in BLOCKING_ISSUES]
+    if blocking:
+        message = "; ".join(f"{i.field or i.rule}: {i.message}" for i in blocking)
+        raise MappingFailed(message, issues=blocking, suggested_fix=_suggest_for_issues(ctx, blocking))
+    return result.document
+
+
+def _suggest_for_issues(ctx, issues) -> dict | None:
+    first = issues[0]
+    if first.code == "value_not_mapped":
+        return {
+            "kind": "add_value_map_entry",
+            "mapping_set": ctx.mapping_set.pk,
+            "rule": first.rule,
+            "field": first.field,
+            "source_value": None if first.value is None else str(first.value),
+            "message": f"Add a value map row for {first.value!r}.",
+        }
+    return {"kind": "edit_mapping", "mapping_set": ctx.mapping_set.pk, "field": first.field, "message": first.message}
+
+
+# --- the record -------------------------------------------------------------------------------
+
+
+def process_record(ctx, record: dict) -> RecordOutcome:
+    """Sync one source record and return its outcome. Never raises for a record-level failure."""
+    started = time.monotonic()
+    spec = ctx.spec
+    key = spec.source_key(record) if isinstance(record, dict) else ""
+    document = None
+    try:
+        if not key:
+            raise BadSourceRecord(f"The {spec.source_entity} record has no {spec.source_key_field}.")
+        link = RecordLink.objects.filter(flow=ctx.flow, source_key=key).first()
+        src_hash = record_hash(record)
+        if spec.entity == "invoice_status":
+            from integrations.sync.flows.status import decide_status
+
+            decision, document = decide_status(ctx, record, key, link)
+        elif spec.master_data and _unchanged_since_last_sync(ctx, key, src_hash, link):
+            decision = Decision(Action.SKIPPED, link.target_key if link else "", note="unchanged since the last sync")
+        else:
+            document = map_record(ctx, enrich(ctx, record))
+            validate(ctx, document)
+            document = resolve(ctx, record, document)
+            digest = content_hash(document)
+            if link and link.target_key and link.content_hash == digest and not link.pending_message_id:
+                decision = Decision(Action.SKIPPED, link.target_key, note="unchanged")
+            elif ctx.dry_run:
+                decision = Decision(Action.VALIDATED, link.target_key if link else "", link=False)
+            elif spec.target_key_field:
+                decision = _load_keyed(ctx, key, document, digest, link, src_hash)
+            else:
+                decision = _load_document(ctx, key, document, digest, link)
+        return _finish(ctx, key, record, document, decision, src_hash, started)
+    except MissingReference as exc:
+        return _wait(ctx, key, record, document, exc, started)
+    except load.RetriesExhausted as exc:
+        ctx.consecutive_exhausted += 1
+        return _wait(ctx, key, record, document, exc, started, attempts=exc.attempts)
+    except Exception as exc:  # a record never stops the run
+        c = classify(exc, target_system=spec.target_system)
+        if not c.permanent:
+            return _wait(ctx, key, record, document, exc, started)
+        if not isinstance(exc, SyncError | NotFoundError) and not getattr(exc, "permanent", False):
+            log.exception("record %s of %s failed unexpectedly", key, ctx.flow)
+        return _fail(ctx, key or "(no key)", record, document, exc, c, started)
+
+
+def _unchanged_since_last_sync(ctx, key: str, src_hash: str, link: RecordLink | None) -> bool:
+    """Master data: the source record is as we last saw it, or as the other direction last wrote it (echo)."""
+    if link and link.target_key and link.source_hash == src_hash and link.mapping_version == ctx.mapping_set.version:
+        return True
+    reverse = ctx.reverse_flow()
+    if reverse is None:
+        return False
+    rlink = RecordLink.objects.filter(flow=reverse, target_key=key).first()
+    return bool(rlink and rlink.target_hash and rlink.target_hash == src_hash)
+
+
+def _read_or_none(ctx, entity: str, key: str) -> dict | None:
+    try:
+        return load.call(ctx, lambda: ctx.target.read(entity, key), what=f"read {entity} {key}")
+    except NotFoundError:
+        return None
+
+
+def _key_of(ctx, found: dict | None) -> str | None:
+    if not found:
+        return None
+    try:
+        field_name = ctx.target.catalog(ctx.spec.target_entity).key_field
+    except Exception:
+        field_name = ""
+    for name in (field_name, *KEY_FIELDS):
+        if name and found.get(name) not in (None, ""):
+            return str(found[name])
+    return None
+
+
+def _mark_intent(ctx, key: str, mid: str) -> None:
+    """Commit, before the write is sent, that a write of this record is in flight."""
+    RecordLink.objects.update_or_create(flow=ctx.flow, source_key=key, defaults={"pending_message_id": mid})
+
+
+def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) -> Decision:
+    """Master data and products: we choose the target key; create it or bring it up to date."""
+    spec = ctx.spec
+    target_key = (link.target_key if link and link.target_key else "") or spec.target_key(document)
+    if not target_key:
+        raise MappingFailed(f"The mapped document has no {spec.target_key_field}.")
+    entity = spec.target_entity
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+    current = _read_or_none(ctx, entity, target_key)
+    if current is None:
+        _mark_intent(ctx, key, mid)
+        result = load.write(
+            ctx,
+            lambda: ctx.target.create(entity, document, message_id=mid) or target_key,
+            lookup=lambda: target_key if _read_or_none(ctx, entity, target_key) is not None else None,
+            recheck_first=bool(link and link.pending_message_id),
+        )
+        after = _read_or_none(ctx, entity, result.key or target_key) if spec.master_data else None
+        note = "found in the target after an ambiguous failure" if result.recovered else ""
+        return Decision(Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after)
+    if subset_equal(document, current):
+        return Decision(Action.SKIPPED, target_key, note="the target already holds these values", target_after=current)
+    conflict = spec.master_data and _target_changed(ctx, key, target_key, link, current)
+    if conflict and spec.direction == "kf_to_ax":
+        # AX is the master: its own change wins; the other direction brings it to KashFlow.
+        return Decision(
+            Action.SKIPPED, target_key, note="conflict: changed in AX too since the last sync; AX wins", link=False
+        )
+    result = load.write(
+        ctx,
+        lambda: ctx.target.update(entity, target_key, document, message_id=mid) or target_key,
+        lookup=lambda: target_key if subset_equal(document, _read_or_none(ctx, entity, target_key)) else None,
+    )
+    after = _read_or_none(ctx, entity, target_key) if spec.master_data else None
+    extra = {}
+    if spec.direction == "ax_to_kf" and spec.master_data:
+        extra["overwritten"] = overwritten_values(document, current)
+        extra["conflict"] = bool(conflict)
+    note = "conflict: changed in KashFlow too; AX wins" if conflict else ""
+    return Decision(Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra)
+
+
+def _target_changed(ctx, key: str, target_key: str, link, current: dict) -> bool:
+    known = {link.target_hash} if link and link.target_hash else set()
+    reverse = ctx.reverse_flow()
+    if reverse is not None:
+        rlink = RecordLink.objects.filter(flow=reverse, source_key=target_key).first()
+        if rlink and rlink.source_hash:
+            known.add(rlink.source_hash)
+    return record_hash(current) not in known
+
+
+def _load_document(ctx, key: str, document: dict, digest: str, link) -> Decision:
+    """Documents AX numbers itself (invoices, journals): created once, found by their external reference."""
+    spec = ctx.spec
+    entity = spec.target_entity
+    reference = spec.external_reference(document, key)
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+
+    def lookup() -> str | None:
+        return _key_of(ctx, ctx.target.find_by_reference(entity, reference))
+
+    if link and link.target_key:
+        if not spec.updatable:
+            raise SyncError(
+                f"Changed in KashFlow after it was posted to AX as {link.target_key}: post a correction in AX.",
+                code="changed_after_posting",
+                suggested_fix={"kind": "manual", "message": "Reverse or correct the AX document by hand."},
+            )
+        result = load.write(
+            ctx,
+            lambda: ctx.target.update(entity, link.target_key, document, message_id=mid) or link.target_key,
+            lookup=lambda: (
+                link.target_key if subset_equal(document, _read_or_none(ctx, entity, link.target_key)) else None
+            ),
+        )
+        return Decision(Action.UPDATED, link.target_key, mid, result.attempts)
+    recheck = bool(link and link.pending_message_id)
+    _mark_intent(ctx, key, mid)
+    result = load.write(
+        ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup, recheck_first=recheck
+    )
+    note = "found in AX after an ambiguous failure; not written again" if result.recovered else ""
+    return Decision(Action.CREATED, result.key, mid, result.attempts, note)
+
+
+# --- report -----------------------------------------------------------------------------------
+
+COUNTERS = {
+    Action.CREATED: "created_count",
+    Action.UPDATED: "updated_count",
+    Action.SKIPPED: "skipped_count",
+    Action.FAILED: "failed_count",
+    Action.VALIDATED: "skipped_count",
+}
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _outcome_key(ctx, key: str) -> str:
+    # A dependency synced on behalf of another flow is reported in that flow's run, under its entity.
+    return f"{ctx.spec.entity}:{key}" if ctx.parent is not None else key
+
+
+def _count(ctx, action: str) -> None:
+    if ctx.parent is not None:
+        return
+    updates = {"processed": F("processed") + 1}
+    if action in COUNTERS:
+        updates[COUNTERS[action]] = F(COUNTERS[action]) + 1
+    SyncRun.objects.filter(pk=ctx.run.pk).update(**updates)
+
+
+def _finish(ctx, key, record, document, decision: Decision, src_hash: str, started: float) -> RecordOutcome:
+    from monitoring import audit
+    from monitoring.services import resolve_exceptions_for_record
+
+    with transaction.atomic():
+        if decision.link and decision.target_key and decision.action != Action.VALIDATED:
+            RecordLink.objects.update_or_create(
+                flow=ctx.flow,
+                source_key=key,
+                defaults={
+                    "target_key": decision.target_key,
+                    "content_hash": content_hash(document) if document is not None else "",
+                    "mapping_version": ctx.mapping_set.version,
+                    "source_modified_at": modified_at(record),
+                    "source_hash": src_hash,
+                    "target_hash": record_hash(decision.target_after) if decision.target_after else "",
+                    "pending_message_id": "",
+                },
+            )
+        elif decision.action != Action.VALIDATED:
+            RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
+        outcome = RecordOutcome.objects.create(
+            run=ctx.run,
+            source_key=_outcome_key(ctx, key),
+            action=decision.action,
+            target_key=decision.target_key,
+            message_id=decision.message_id,
+            attempts=decision.attempts,
+            duration_ms=_elapsed_ms(started),
+            stage="done" if decision.action != Action.VALIDATED else "validate",
+            error=decision.note,
+            source_payload=record,
+            mapped_document=document,
+        )
+        _count(ctx, decision.action)
+        if not ctx.dry_run:
+            PendingRecord.objects.filter(flow=ctx.flow, source_key=key).delete()
+            resolve_exceptions_for_record(flow=ctx.flow, source_key=key, run=ctx.run)
+            if decision.extra.get("overwritten"):
+                audit.record(
+                    action="sync_conflict_resolved" if decision.extra.get("conflict") else "sync_overwrote",
+                    object_type=f"{ctx.spec.target_system}.{ctx.spec.target_entity}",
+                    object_id=decision.target_key,
+                    object_repr=f"{ctx.spec.target_entity} {decision.target_key}",
+                    changes={
+                        "flow": ctx.flow.slug,
+                        "run": ctx.run.pk,
+                        "winner": "dynamics_ax",
+                        "overwritten": decision.extra["overwritten"],
+                    },
+                )
+    ctx.consecutive_exhausted = 0
+    return outcome
+
+
+def _wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> RecordOutcome:
+    """The record cannot go now (missing reference, remote keeps failing): keep it for a later run."""
+    from monitoring.services import record_exception
+
+    message = describe(exc)
+    with transaction.atomic():
+        pending = None
+        if not ctx.dry_run and key:
+            pending, _ = PendingRecord.objects.get_or_create(
+                flow=ctx.flow,
+                source_key=key,
+                defaults={"reason": PendingRecord.Reason.WAITING},
+            )
+            pending.reason = (
+                PendingRecord.Reason.WAITING if isinstance(exc, MissingReference) else PendingRecord.Reason.TRANSIENT
+            )
+            pending.detail = message[:2000]
+            pending.attempts += 1
+            pending.next_attempt_at = timezone.now()
+            pending.save()
+        outcome = RecordOutcome.objects.create(
+            run=ctx.run,
+            source_key=_outcome_key(ctx, key or "(no key)"),
+            action=Action.WAITING,
+            attempts=attempts,
+            duration_ms=_elapsed_ms(started),
+            stage=getattr(exc, "stage", "load"),
+            error=message,
+            source_payload=record if isinstance(record, dict) else None,
+            mapped_document=document,
+        )
+        _count(ctx, Action.WAITING)
+        if pending is not None and pending.attempts >= WAITING_ATTEMPTS_BEFORE_EXCEPTION:
+            # Still kept and retried, but a person should know it has been waiting this long.
+            c = classify(exc, target_system=ctx.spec.target_system)
+            record_exception(
+                flow=ctx.flow,
+                run=ctx.run,
+                source_key=key,
+                stage=c.stage,
+                error_class=c.error_class,
+                error_code=c.error_code,
+                message=f"Waiting since {pending.created_at:%Y-%m-%d %H:%M}: {message}",
+                source_payload=record,
+                mapped_document=document,
+                suggested_fix=getattr(exc, "suggested_fix", None),
+            )
+    return outcome
+
+
+def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
+    from monitoring.services import record_exception
+
+    message = describe(exc)
+    suggested = getattr(exc, "suggested_fix", None) or _suggest_for_remote(ctx, exc, document)
+    with transaction.atomic():
+        outcome = RecordOutcome.objects.create(
+            run=ctx.run,
+            source_key=_outcome_key(ctx, key),
+            action=Action.FAILED,
+            duration_ms=_elapsed_ms(started),
+            stage=c.stage,
+            error=message,
+            source_payload=record if isinstance(record, dict) else {"raw": repr(record)[:2000]},
+            mapped_document=document,
+        )
+        _count(ctx, Action.FAILED)
+        if not ctx.dry_run:
+            RecordLink.objects.filter(flow=ctx.flow, source_key=key, target_key="").delete()
+            PendingRecord.objects.filter(flow=ctx.flow, source_key=key).delete()
+            record_exception(
+                flow=ctx.flow,
+                run=ctx.run,
+                source_key=key,
+                stage=c.stage,
+                error_class=c.error_class,
+                error_code=c.error_code,
+                message=message,
+                source_payload=record if isinstance(record, dict) else {"raw": repr(record)[:2000]},
+                mapped_document=document,
+                suggested_fix=suggested,
+            )
+    return outcome
+
+
+def _suggest_for_remote(ctx, exc, document) -> dict | None:
+    """Ask the mapping suggestions for a fix of a remote validation fault, when they offer one."""
+    try:
+        from mappings import suggestions
+    except ImportError:
+        return None
+    suggest = getattr(suggestions, "suggest_fix", None)
+    if suggest is None:
+        return None
+    try:
+        return suggest(
+            mapping_set=ctx.mapping_set,
+            error=describe(exc),
+            document=document,
+            target=ctx.target,
+        )
+    except Exception:
+        log.debug("no suggestion for %s", exc, exc_info=True)
+        return None

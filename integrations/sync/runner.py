@@ -1,0 +1,125 @@
+"""Execute one run: claim it, extract, process every record, finish, and keep the heartbeat going.
+
+A run that is resumed (its worker died) walks the same records and skips every record that already
+has an outcome in this run; unchanged records are skipped by their links anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.models import Flow, RecordOutcome, SyncRun
+from integrations.sync import locks
+from integrations.sync.context import CircuitOpen, RunContext
+from integrations.sync.errors import describe
+from integrations.sync.extract import extract
+from integrations.sync.heartbeat import Heartbeat
+from integrations.sync.pipeline import process_record
+
+log = logging.getLogger(__name__)
+
+FINAL_ACTIONS = ("created", "updated", "skipped", "failed", "validated")
+
+
+def circuit_threshold() -> int:
+    return int(getattr(settings, "SYNC_CIRCUIT_THRESHOLD", 3))
+
+
+def circuit_pause() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "SYNC_CIRCUIT_PAUSE_SECONDS", 300)))
+
+
+def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = None) -> SyncRun | None:
+    """Run ``run_id`` in this process if no other worker holds it; None when it was not ours to run."""
+    worker = locks.worker_identity()
+    if not locks.claim_execution(run_id, worker):
+        return None
+    run = SyncRun.objects.select_related("flow__pair__kashflow", "flow__pair__dynamics_ax", "flow__mapping_set").get(
+        pk=run_id
+    )
+    heartbeat = Heartbeat(run.pk, worker)
+    ctx = None
+    status, error = SyncRun.Status.FAILED, ""
+    try:
+        ctx = RunContext.open(run, heartbeat)
+        SyncRun.objects.filter(pk=run.pk).update(
+            mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, watermark_from=run.flow.watermark
+        )
+        records, watermark = extract(ctx)
+        done = set(run.outcomes.filter(action__in=FINAL_ACTIONS).values_list("source_key", flat=True))
+        SyncRun.objects.filter(pk=run.pk).update(
+            total=len(records) if not done else max(len(records), run.processed),
+            read_count=len(records),
+            watermark_to=watermark,
+        )
+        for record in records:
+            heartbeat.tick()
+            key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
+            if key and key in done:
+                continue
+            process_record(ctx, record)
+            if ctx.consecutive_exhausted >= circuit_threshold():
+                raise CircuitOpen(f"{ctx.consecutive_exhausted} records in a row could not reach the remote system")
+            if on_progress:
+                run.refresh_from_db()
+                on_progress(run)
+        run.refresh_from_db()
+        waiting = run.outcomes.filter(action=RecordOutcome.Action.WAITING).exists()
+        status = SyncRun.Status.PARTIAL if run.failed_count or waiting else SyncRun.Status.SUCCEEDED
+        if not run.dry_run:
+            Flow.objects.filter(pk=run.flow_id).update(watermark=watermark, consecutive_failures=0)
+    except locks.RunLost:
+        log.warning("run %s was taken over by another worker", run_id)
+        return None
+    except CircuitOpen as exc:
+        error = f"Circuit open: {exc}. The flow is paused."
+        _open_circuit(run.flow, error)
+    except Exception as exc:
+        error = describe(exc)
+        log.warning("run %s of %s failed: %s", run.pk, run.flow, error, exc_info=not hasattr(exc, "permanent"))
+        _note_failed_run(run.flow, error)
+    finally:
+        if ctx is not None:
+            ctx.close()
+    locks.release(run.pk, worker, status=status, error=error)
+    run.refresh_from_db()
+    if on_progress:
+        on_progress(run)
+    _follow_up(run)
+    return run
+
+
+def _note_failed_run(flow: Flow, error: str) -> None:
+    Flow.objects.filter(pk=flow.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    flow.refresh_from_db(fields=["consecutive_failures"])
+    if flow.consecutive_failures >= circuit_threshold():
+        _open_circuit(flow, f"{flow.consecutive_failures} runs in a row failed; last error: {error}")
+
+
+def _open_circuit(flow: Flow, reason: str) -> None:
+    """Pause the flow and raise an alert; scheduled runs skip it until the pause ends or an admin resumes it."""
+    from integrations.sync.alerts import circuit_opened
+
+    until = timezone.now() + circuit_pause()
+    Flow.objects.filter(pk=flow.pk).update(paused_until=until, pause_reason=reason[:2000])
+    flow.paused_until, flow.pause_reason = until, reason
+    circuit_opened(flow, reason)
+
+
+def _follow_up(run: SyncRun) -> None:
+    """Pushes that arrived while this run was busy get a run of their own."""
+    from integrations.models import PendingRecord
+    from integrations.sync.runs import start_run_if_idle
+
+    if run.dry_run or run.status not in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+        return
+    if PendingRecord.objects.filter(
+        flow_id=run.flow_id, reason=PendingRecord.Reason.WEBHOOK, created_at__gte=run.started_at or run.queued_at
+    ).exists():
+        start_run_if_idle(run.flow, trigger="webhook")
