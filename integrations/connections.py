@@ -194,7 +194,9 @@ def update_connection(
 ) -> Connection:
     """Change a connection. Only the arguments given change; in ``credentials`` a blank value
     keeps the secret stored now (forms never show secrets, so blank means "unchanged")."""
-    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    # Lock the row, then work on the caller's instance so it reflects the change.
+    Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").get()
+    connection.refresh_from_db()
     before = _public_fields(connection)
     if name is not _UNSET:
         connection.name = name.strip()
