@@ -166,6 +166,7 @@ def sessiontoken(request: HttpRequest) -> HttpResponse:
     return faults.apply(fault, request, work, write=False)
 
 
+@csrf_exempt
 def collection(request: HttpRequest, resource: str) -> HttpResponse:
     res = resources.RESOURCES.get(resource)
     if res is None:
@@ -183,6 +184,7 @@ def _collection(request: HttpRequest, account, resource: str) -> HttpResponse:
     return envelope(request, items, total, query)
 
 
+@csrf_exempt
 def item(request: HttpRequest, resource: str, key: str) -> HttpResponse:
     res = resources.RESOURCES.get(resource)
     if res is None:
@@ -205,6 +207,7 @@ def _item(request: HttpRequest, account, resource: str, key: str) -> HttpRespons
     return JsonResponse(resources.get_object(account, res, key))
 
 
+@csrf_exempt
 def document_payments(request: HttpRequest, resource: str, number: str) -> HttpResponse:
     return kashflow_view(f"{resource}/payments", ("GET", "POST"))(_document_payments)(
         request, resource=resource, number=number
@@ -219,6 +222,7 @@ def _document_payments(request: HttpRequest, account, resource: str, number: str
     return JsonResponse({"Data": payments, "MetaData": {"TotalRecords": len(payments)}})
 
 
+@csrf_exempt
 def document_payment(request: HttpRequest, resource: str, number: str, payment_id: str) -> HttpResponse:
     return kashflow_view(f"{resource}/payments", ("GET", "DELETE"))(_document_payment)(
         request, resource=resource, number=number, payment_id=payment_id
@@ -236,6 +240,7 @@ def _document_payment(request: HttpRequest, account, resource: str, number: str,
     raise ApiError(404, "NotFound", f"Payment {payment_id} of {res.label.lower()} {number} was not found.")
 
 
+@csrf_exempt
 def all_payments(request: HttpRequest, resource: str) -> HttpResponse:
     return kashflow_view(f"{resource}/payments", ("GET",))(_all_payments)(request, resource=resource)
 
@@ -255,6 +260,7 @@ def bank_transactions(request: HttpRequest, account, code: str) -> HttpResponse:
     return envelope(request, items, total, query)
 
 
+@csrf_exempt
 def not_found_view(request: HttpRequest, path: str = "") -> HttpResponse:
     if not getattr(settings, "SANDBOX_ENABLED", False):
         raise Http404("The sandbox is switched off.")

@@ -1,0 +1,81 @@
+"""KashFlow's two-step login, session tokens and their expiry, over a real socket."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from integrations.connectors.errors import AuthError
+from integrations.sandbox.kashflow.sessions import expire_sessions
+from integrations.sandbox.models import KashFlowSession
+from tests.integrations.kashflow.conftest import PASSWORD, USERNAME, WORD, login
+
+
+def test_login_asks_three_memorable_word_positions_and_returns_a_session_token(account, base_url):
+    first = httpx.post(f"{base_url}sessiontoken", json={"UserName": USERNAME, "Password": PASSWORD})
+    assert first.status_code == 200
+    body = first.json()
+    positions = [item["Position"] for item in body["MemorableWordList"]]
+    assert len(positions) == 3 and all(1 <= p <= len(WORD) for p in positions)
+    assert all(item["Value"] == "" for item in body["MemorableWordList"])
+
+    chars = [{"Position": p, "Value": WORD[p - 1].upper()} for p in positions]  # case-insensitive
+    second = httpx.put(
+        f"{base_url}sessiontoken", json={"TemporaryToken": body["TemporaryToken"], "MemorableWordList": chars}
+    )
+    assert second.status_code == 200
+    token = second.json()["SessionToken"]
+    answer = httpx.get(f"{base_url}customers", headers={"Authorization": f"KfToken {token}"})
+    assert answer.status_code == 200
+    assert answer.json()["MetaData"]["TotalRecords"] == 2
+
+
+def test_wrong_password_is_refused_with_kashflow_error_body(account, base_url):
+    answer = httpx.post(f"{base_url}sessiontoken", json={"UserName": USERNAME, "Password": "nope"})
+    assert answer.status_code == 400
+    assert answer.json()["Error"] == "InvalidCredentials"
+
+
+def test_wrong_memorable_word_characters_are_refused_and_burn_the_temporary_token(account, base_url):
+    body = httpx.post(f"{base_url}sessiontoken", json={"username": USERNAME, "password": PASSWORD}).json()
+    wrong = [{"Position": i["Position"], "Value": "#"} for i in body["MemorableWordList"]]
+    answer = httpx.put(
+        f"{base_url}sessiontoken", json={"TemporaryToken": body["TemporaryToken"], "MemorableWordList": wrong}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["Error"] == "InvalidMemorableWord"
+    assert not KashFlowSession.objects.filter(token=body["TemporaryToken"]).exists()
+
+
+@pytest.mark.parametrize("header", ["", "KfToken", "KfToken not-a-token", "Bearer abc"])
+def test_requests_without_a_valid_token_answer_401(account, base_url, header):
+    answer = httpx.get(f"{base_url}customers", headers={"Authorization": header} if header else {})
+    assert answer.status_code == 401
+    assert answer.json() == {"Error": "InvalidSessionToken", "Message": "Session token provided is invalid."}
+
+
+def test_expired_token_answers_401_and_delete_ends_a_session(account, base_url):
+    token = login(base_url)
+    headers = {"Authorization": f"KfToken {token}"}
+    assert httpx.delete(f"{base_url}sessiontoken", headers=headers).status_code == 204
+    assert httpx.get(f"{base_url}customers", headers=headers).status_code == 401
+
+    token = login(base_url)
+    expire_sessions(account)
+    assert httpx.get(f"{base_url}customers", headers={"Authorization": f"KfToken {token}"}).status_code == 401
+
+
+def test_connector_logs_in_again_once_after_its_token_expired(connector, account):
+    assert connector.read("customer", "ACME01")["Name"] == "Acme Ltd"
+    first_token = connector.client.session_token
+    expire_sessions(account)
+
+    assert connector.read("customer", "BETA01")["Name"] == "Beta plc"
+    assert connector.client.session_token != first_token
+
+
+def test_connector_with_a_wrong_memorable_word_raises_auth_error(account, make_connector):
+    connector = make_connector(word="zzzzzzzzz")
+    with pytest.raises(AuthError) as caught:
+        connector.read("customer", "ACME01")
+    assert caught.value.code == "InvalidMemorableWord"

@@ -1,0 +1,240 @@
+"""The simulator's resources as KashFlow serves them: envelopes, computed totals, payments, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from integrations.sandbox.kashflow import store
+from integrations.sandbox.models import KashFlowRecord
+from tests.integrations.kashflow.conftest import invoice_body
+
+
+def test_customers_crud_with_generated_code(api):
+    created = api.post("customers", json={"Name": "Gamma Trading", "Email": "g@example.com"})
+    assert created.status_code == 201
+    code = created.json()["Code"]
+    assert code == "GAMMAT01"
+    assert created.json()["OutstandingBalance"] == 0.0
+
+    updated = api.put(f"customers/{code}", json={"Telephone": "0113 000"})
+    assert updated.status_code == 200
+    assert updated.json()["Telephone"] == "0113 000" and updated.json()["Email"] == "g@example.com"
+    assert api.get(f"customers/{code}").json()["Telephone"] == "0113 000"
+
+    assert api.delete(f"customers/{code}").status_code == 204
+    assert api.get(f"customers/{code}").status_code == 404
+
+
+def test_duplicate_code_and_customer_with_invoices_are_refused(api):
+    duplicate = api.post("customers", json={"Code": "ACME01", "Name": "Again"})
+    assert duplicate.status_code == 400
+    assert duplicate.json()["ValidationErrors"][0]["Field"] == "Code"
+
+    assert api.post("invoices", json=invoice_body()).status_code == 201
+    refused = api.delete("customers/ACME01")
+    assert refused.status_code == 400 and "has invoices" in refused.json()["Message"]
+
+
+def test_suppliers_and_products_create_read_update(api):
+    supplier = api.post("suppliers", json={"Code": "INK01", "Name": "Ink Ltd", "DefaultNominalCode": 5000})
+    assert supplier.status_code == 201
+    assert api.put("suppliers/INK01", json={"Name": "Ink Limited"}).json()["Name"] == "Ink Limited"
+    product = api.post("products", json={"Code": "GADGET", "Name": "Gadget", "Price": "12.50", "VATRate": 20})
+    assert product.status_code == 201 and product.json()["Price"] == 12.5
+    assert api.put("products/GADGET", json={"Price": 13}).json()["Price"] == 13
+    assert api.get("products").json()["MetaData"]["TotalRecords"] == 2
+    assert api.delete("products/GADGET").status_code == 405
+
+
+def test_invoice_totals_and_status_follow_lines_and_payments(api):
+    created = api.post("invoices", json=invoice_body())
+    assert created.status_code == 201
+    invoice = created.json()
+    assert invoice["Number"] == 1001
+    assert (invoice["NetAmount"], invoice["VATAmount"], invoice["GrossAmount"]) == (35.55, 6.0, 41.55)
+    assert invoice["Status"] == "Unpaid" and invoice["DueDate"] == "2030-02-09"
+    assert invoice["CustomerName"] == "Acme Ltd"
+
+    part = api.post(
+        "invoices/1001/payments", json={"Date": "2030-01-20", "Amount": 20, "Method": "BACS", "Reference": "R1"}
+    )
+    assert part.status_code == 201
+    assert api.get("invoices/1001").json()["Status"] == "PartiallyPaid"
+    assert api.get("customers/ACME01").json()["OutstandingBalance"] == 21.55
+
+    too_much = api.post("invoices/1001/payments", json={"Date": "2030-01-21", "Amount": 50})
+    assert too_much.status_code == 400 and too_much.json()["ValidationErrors"][0]["Field"] == "Amount"
+
+    rest = api.post("invoices/1001/payments", json={"Date": "2030-01-21", "Amount": 21.55, "Note": "R2"}).json()
+    assert rest["Reference"] == "R2" and rest["AccountId"] == 1200
+    paid = api.get("invoices/1001").json()
+    assert paid["Status"] == "Paid" and paid["Paid"] is True and paid["AmountPaid"] == 41.55
+    assert [p["Amount"] for p in paid["PaymentLines"]] == [20.0, 21.55]
+    assert len(api.get("invoices/1001/payments").json()["Data"]) == 2
+
+    assert api.delete(f"invoices/1001/payments/{rest['Id']}").status_code == 204
+    assert api.get("invoices/1001").json()["Status"] == "PartiallyPaid"
+    assert api.get(f"invoices/1001/payments/{rest['Id']}").status_code == 404
+
+
+def test_invoice_update_recomputes_and_overdue_is_served_for_past_due_dates(api):
+    api.post("invoices", json=invoice_body(IssuedDate="2020-01-01", DueDate="2020-01-31"))
+    assert api.get("invoices/1001").json()["Status"] == "Overdue"
+    changed = api.put("invoices/1001", json={"LineItems": [{"Quantity": 2, "Rate": 100, "NominalCode": 4000}]})
+    assert changed.status_code == 200
+    assert changed.json()["GrossAmount"] == 200.0 and changed.json()["CustomerReference"] == "PO-1"
+    assert api.put("invoices/1001", json={"Number": 7}).status_code == 400
+
+
+def test_cross_invoice_payment_list_supports_modified_since(api):
+    api.post("invoices", json=invoice_body())
+    api.post("invoices/1001/payments", json={"Date": "2030-01-20", "Amount": 1})
+    later = (timezone.now() + timedelta(minutes=5)).isoformat()
+    assert api.get("invoices/payments").json()["MetaData"]["TotalRecords"] == 1
+    assert api.get("invoices/payments", params={"modifiedsince": later}).json()["Data"] == []
+
+
+def test_purchases_and_their_payments(api):
+    created = api.post(
+        "purchases",
+        json={
+            "SupplierCode": "PAPER01",
+            "IssuedDate": "2030-03-01",
+            "SupplierReference": "INV-77",
+            "LineItems": [{"Quantity": 1, "Rate": 100, "VATLevel": 20, "NominalCode": 5000}],
+        },
+    )
+    assert created.status_code == 201
+    purchase = created.json()
+    assert purchase["Number"] == 5001 and purchase["GrossAmount"] == 120.0
+    assert purchase["LineItems"][0]["VATRate"] == 20.0
+    assert api.post("purchases/5001/payments", json={"Date": "2030-03-05", "Amount": 120}).status_code == 201
+    assert api.get("purchases/5001").json()["Status"] == "Paid"
+    assert api.get("purchases/payments").json()["MetaData"]["TotalRecords"] == 1
+
+
+def test_journals_must_balance(api):
+    lines = [{"NominalCode": 1200, "Debit": 50}, {"NominalCode": 4000, "Credit": 50, "Narrative": "cash sale"}]
+    created = api.post("journals", json={"Date": "2030-01-01", "Narrative": "Cash", "Lines": lines})
+    assert created.status_code == 201 and created.json()["Number"] == 1
+    assert api.get("journals/1").json()["Lines"][1]["Credit"] == 50.0
+
+    unbalanced = api.post("journals", json={"Date": "2030-01-01", "Lines": [lines[0], {**lines[1], "Credit": 40}]})
+    assert unbalanced.status_code == 400
+    assert unbalanced.json()["ValidationErrors"] == [
+        {"Field": "Lines", "Message": "debits (50.00) must equal credits (40.00)"}
+    ]
+    assert api.put("journals/1", json={"Narrative": "x"}).status_code == 405
+
+
+def test_nominals_bank_accounts_and_bank_transactions(api):
+    assert [n["Code"] for n in api.get("nominals").json()["Data"]] == [1200, 4000, 5000]
+    assert api.post("nominals", json={"Code": 1}).status_code == 405
+    assert api.get("bankaccounts/1200").json()["Name"] == "Current"
+
+    created = api.post(
+        "bankaccounts/1200/transactions", json={"Date": "2030-01-02", "Amount": -12.5, "Reference": "FEE"}
+    )
+    assert created.status_code == 201
+    assert created.json()["TransactionType"] == "Payment" and created.json()["BankAccountCode"] == 1200
+    listed = api.get("bankaccounts/1200/transactions").json()
+    assert listed["Data"][0]["Reference"] == "FEE"
+    assert api.get("bankaccounts/9999/transactions").status_code == 404
+
+
+def test_paging_walks_every_page_in_a_stable_order(api, account):
+    for i in range(7):
+        api.post("customers", json={"Code": f"C{i:02d}", "Name": f"Customer {i}"})
+    seen, page = [], 1
+    while True:
+        body = api.get("customers", params={"page": page, "perpage": 4}).json()
+        seen += [c["Code"] for c in body["Data"]]
+        assert body["MetaData"]["TotalRecords"] == 9
+        if not body["MetaData"]["NextPageUrl"]:
+            break
+        page += 1
+    assert page == 3
+    assert seen == sorted(seen) and len(set(seen)) == 9
+    desc = api.get("customers", params={"sortby": "Name", "order": "Desc", "perpage": 2}).json()["Data"]
+    assert [c["Name"] for c in desc] == ["Customer 6", "Customer 5"]
+
+
+def test_modified_since_returns_only_changed_objects(api, account):
+    KashFlowRecord.objects.filter(account=account).update(modified_at=timezone.now() - timedelta(days=2))
+    since = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    api.put("customers/BETA01", json={"Note": "changed"})
+    body = api.get("customers", params={"modifiedsince": since}).json()
+    assert [c["Code"] for c in body["Data"]] == ["BETA01"]
+    assert api.get("customers", params={"modifiedsince": "2000-01-01"}).json()["MetaData"]["TotalRecords"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"CustomerCode": "ACME01", "LineItems": []}, "IssuedDate"),
+        (invoice_body(CustomerCode="NOPE"), "CustomerCode"),
+        (invoice_body(LineItems=[{"Quantity": "many", "Rate": 1, "NominalCode": 4000}]), "LineItems[0].Quantity"),
+        (invoice_body(LineItems=[{"Quantity": 1, "Rate": 1, "NominalCode": 9999}]), "LineItems[0].NominalCode"),
+        (invoice_body(LineItems="lines"), "LineItems"),
+        (invoice_body(CustomerReference="x" * 51), "CustomerReference"),
+        (invoice_body(IssuedDate="31/01/2030"), "IssuedDate"),
+    ],
+)
+def test_invalid_invoices_answer_400_with_field_messages(api, body, field):
+    answer = api.post("invoices", json=body)
+    assert answer.status_code == 400
+    payload = answer.json()
+    assert payload["Error"] == "ValidationError"
+    assert field in [e["Field"] for e in payload["ValidationErrors"]]
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe", b"null"])
+def test_malformed_bodies_answer_400_in_kashflow_shape(api, content):
+    answer = api.post("customers", content=content, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert set(answer.json()) >= {"Error", "Message"}
+
+
+def test_wrong_types_on_a_customer_answer_400_not_500(api):
+    answer = api.post("customers", json={"Name": ["a"], "IsArchived": "yes", "Addresses": [1]})
+    assert answer.status_code == 400
+    fields = {e["Field"] for e in answer.json()["ValidationErrors"]}
+    assert fields == {"Name", "IsArchived", "Addresses[0]"}
+
+
+def test_unknown_keys_resources_and_bad_query_parameters(api):
+    assert api.get("invoices/424242").json()["Error"] == "NotFound"
+    assert api.get("customers/NOPE").status_code == 404
+    assert api.get("widgets").status_code == 404
+    assert api.get("customers/ACME01/extra/bits").status_code == 404
+    bad = api.get("customers", params={"page": "zero", "order": "sideways", "modifiedsince": "yesterday"})
+    assert bad.status_code == 400
+    assert {e["Field"] for e in bad.json()["ValidationErrors"]} == {"page", "order", "modifiedsince"}
+    assert api.patch("customers").status_code == 405
+
+
+def test_rate_limit_answers_429_with_retry_after(api, account):
+    account.rate_limit_per_minute = 2
+    account.save()
+    statuses = [api.get("nominals").status_code for _ in range(4)]
+    assert 429 in statuses
+    limited = api.get("nominals")
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["Error"] == "TooManyRequests"
+
+
+def test_every_view_answers_404_when_the_sandbox_is_off(api, settings, base_url):
+    settings.SANDBOX_ENABLED = False
+    assert api.get("customers").status_code == 404
+    assert httpx.post(f"{base_url}sessiontoken", json={}).status_code == 404
+
+
+def test_seeded_records_in_the_contract_shape_are_served_as_stored(api, account):
+    seeded = {"Id": 9, "Number": 77, "CustomerCode": "ACME01", "Status": "Paid", "LineItems": [], "GrossAmount": 1.0}
+    store.save(account, "invoices", "77", seeded)
+    assert api.get("invoices/77").json() == seeded
