@@ -67,7 +67,7 @@ class ConnectionForm(forms.Form):
                     required=spec.required and not is_set,
                     strip=False,
                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-                    help_text=("•••• set — leave blank to keep it. " if is_set else "") + spec.help_text,
+                    help_text=("Leave blank to keep the stored value. " if is_set else "") + spec.help_text,
                 )
                 self.fields[name].is_set = is_set
                 self.secret_fields.append(name)

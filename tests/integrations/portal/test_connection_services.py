@@ -162,7 +162,7 @@ def test_testing_a_refused_url_fails_with_a_clear_message_and_logs_no_secret(kas
     caplog.set_level(logging.DEBUG)
     result = services.test_connection(kashflow_connection)
     assert result.ok is False
-    assert len(result.message) > 10
+    assert any(words in result.message.lower() for words in ("refused", "could not", "no connector"))
     kashflow_connection.refresh_from_db()
     assert kashflow_connection.last_test_ok is False
     assert kashflow_connection.last_test_message == result.message

@@ -1,0 +1,60 @@
+"""In a real browser: an Integration admin adds a connection and tests it."""
+
+import pytest
+from django.urls import NoReverseMatch, Resolver404, resolve
+
+from integrations.models import Connection
+from tests.conftest import USER_PASSWORD, screenshot
+
+from .conftest import refused_url
+
+
+def sandbox_is_served() -> bool:
+    try:
+        resolve("/sandbox/kashflow/v2/sessiontoken")
+    except (Resolver404, NoReverseMatch):
+        return False
+    return True
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browser_page, integration_admin):
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", integration_admin.username)
+    page.fill("input[name=password]", USER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.click("nav >> text=Connections")
+    page.click("text=Add KashFlow connection")
+    against_sandbox = sandbox_is_served()
+    base_url = f"{live_server.url}/sandbox/kashflow/v2/" if against_sandbox else refused_url()
+    page.fill("input[name=name]", "Browser KashFlow")
+    page.fill("input[name=base_url]", base_url)
+    page.fill("input[name=timeout_seconds]", "3")
+    page.fill("input[name=config_username]", "demo")
+    page.fill("input[name=config_password]", "demo-password")
+    page.fill("input[name=config_memorable_word]", "ledgerbridge")
+    screenshot(page, "connection-add")
+    page.click("button:has-text('Add connection')")
+    page.wait_for_selector("#connections")
+    assert "demo-password" not in page.content()
+
+    connection = Connection.objects.get(name="Browser KashFlow")
+    page.click(f"#connection-{connection.pk} button.test-connection")
+    result = page.wait_for_selector(f"#connection-{connection.pk}-status .test-result")
+    screenshot(page, "connection-tested")
+    text = result.inner_text()
+    if against_sandbox:
+        assert result.get_attribute("data-ok") == "true", text
+    else:
+        assert result.get_attribute("data-ok") == "false"
+        assert "failed" in text
+    assert "demo-password" not in page.content()
+
+    page.goto(f"{live_server.url}/connections/{connection.pk}/edit/")
+    assert page.locator("text=•••• set").count() == 2
+    assert page.input_value("input[name=config_password]") == ""
+    screenshot(page, "connection-edit")
