@@ -1,0 +1,524 @@
+"""MappingSpec -> CompiledMapping: everything is parsed once; applying it is plain function calls.
+
+``compile_mapping(spec, rates)`` raises ``MappingCompileError`` listing every rule that cannot apply;
+``validate_spec(spec)`` returns the same list without raising. ``CompiledMapping.apply(record)`` never
+raises: whatever goes wrong on one record is an ``Issue`` in its ``MappingResult``.
+
+Order of work for one record: header rules (in spec order), header dimension rules, then each list
+(per item: rules, line dimension rules, split, AX dimension fields; then aggregation and numbering), then
+validation against the target catalog.
+
+Values: amounts come out as ``Decimal`` (``money``/``round``/``number`` transforms; arithmetic in
+expressions) and dates as ISO text; the connector serialises them for the wire (AX stores "123.45").
+A rule whose value ends up None writes nothing: the field is left out of the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mappings.engine import dimensions as dims
+from mappings.engine.context import CompileContext, RecordContext, RuleRef, resolve_source_path
+from mappings.engine.currency import RateProvider
+from mappings.engine.errors import MISSING_SOURCE, RULE_ERROR, Issue, MappingCompileError, RuleError, SpecError
+from mappings.engine.expressions import compile_expression
+from mappings.engine.lines import (
+    Aggregate,
+    LineOptions,
+    Split,
+    compile_aggregate,
+    compile_split,
+    number_lines,
+    parse_line_options,
+)
+from mappings.engine.paths import compile_getter, compile_setter, parse_path
+from mappings.engine.spec import MappingSpec, RuleSpec
+from mappings.engine.transforms import compile_transform
+from mappings.engine.validate import Validator
+from mappings.engine.valuemaps import CompiledValueMap, compile_value_map
+
+RuleFn = Callable[[RecordContext, dict], None]
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    document: dict[str, Any]
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    source: str
+    target: str
+    get_items: Callable[[Any], Any]
+    put_items: Callable[[dict, Any], None]
+    rules: tuple[RuleFn, ...]
+    dimension_rules: tuple[dims.CompiledDimensionRule, ...]
+    split: Split | None
+    aggregate: Aggregate | None
+    number: str | None
+
+
+@dataclass(frozen=True)
+class DimensionOptions:
+    order: tuple[str, ...] = dims.DIMENSION_ORDER
+    header_target: Callable[[dict, Any], None] | None = None
+    header_get: Callable[[Any], Any] | None = None
+    line_target: str | None = "DefaultDimension"
+    ledger_fields: tuple[str, ...] = ("LedgerDimension",)
+    lines: str | None = None
+    inherit_header: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledMapping:
+    """A compiled mapping set: call ``apply(record)`` (or the object itself) per source record."""
+
+    spec: MappingSpec
+    header_rules: tuple[RuleFn, ...]
+    groups: tuple[LineGroup, ...]
+    header_dimension_rules: tuple[dims.CompiledDimensionRule, ...]
+    dimension_options: DimensionOptions
+    validator: Validator | None
+
+    def __call__(self, record: Any) -> MappingResult:
+        return self.apply(record)
+
+    def apply(self, record: Any) -> MappingResult:
+        """Map one source record; never raises."""
+        issues: list[Issue] = []
+        doc: dict[str, Any] = {}
+        ctx = RecordContext(record, issues)
+        try:
+            if not isinstance(record, dict):
+                message = f"the source record must be an object, not {_kind(record)}"
+                issues.append(Issue(MISSING_SOURCE, "", "", message))
+                return MappingResult(doc, issues)
+            for rule in self.header_rules:
+                rule(ctx, doc)
+            header_values = self._header_dimensions(ctx, doc)
+            for group in self.groups:
+                self._apply_group(group, ctx, doc, header_values)
+            if self.validator is not None:
+                self.validator.check(doc, issues)
+        except Exception as exc:  # the engine's own bug must still not stop a sync run
+            issues.append(Issue(RULE_ERROR, "", "", f"mapping failed: {type(exc).__name__}: {_short(exc)}"))
+        return MappingResult(doc, issues)
+
+    def _header_dimensions(self, ctx: RecordContext, doc: dict[str, Any]) -> dict[str, str]:
+        if not self.header_dimension_rules:
+            return {}
+        opts = self.dimension_options
+        values = dims.evaluate(self.header_dimension_rules, ctx)
+        if opts.header_target is not None and opts.header_get is not None:
+            existing = dims.dimension_values(opts.header_get(doc))
+            if values or existing:
+                opts.header_target(doc, dims.default_dimension({**existing, **values}, opts.order))
+        return values
+
+    def _apply_group(self, group: LineGroup, ctx: RecordContext, doc: dict[str, Any], header: dict[str, str]) -> None:
+        items = group.get_items(ctx.record)
+        if items is None:
+            return
+        if not isinstance(items, list):
+            ctx.issues.append(
+                Issue(MISSING_SOURCE, group.target, group.target, f"{group.source} must be a list, not {_kind(items)}")
+            )
+            return
+        opts = self.dimension_options
+        dim_rules = group.dimension_rules
+        ledger_fields = opts.ledger_fields
+        line_target = opts.line_target if dim_rules else None
+        inherited = header if opts.inherit_header else {}
+        split = group.split
+        rules = group.rules
+        out: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            ctx.item = item
+            ctx.index = index
+            line: dict[str, Any] = {}
+            for rule in rules:
+                rule(ctx, line)
+            values = dims.evaluate(dim_rules, ctx) if dim_rules else {}
+            if split is not None and (split.when is None or split.when(ctx)):
+                try:
+                    parts = split.apply(line, values)
+                except Exception as exc:
+                    ctx.issues.append(
+                        Issue(RULE_ERROR, f"{group.target}[{index}]", "options.lines.split", f"cannot split: {exc}")
+                    )
+                    parts = [(line, values)]
+            else:
+                parts = [(line, values)]
+            for part, part_values in parts:
+                if line_target is not None:
+                    existing = dims.dimension_values(part.get(line_target))
+                    part[line_target] = dims.default_dimension({**existing, **part_values}, opts.order)
+                for name in ledger_fields:
+                    ledger = part.get(name)
+                    if ledger is None:
+                        continue
+                    if isinstance(ledger, dict):
+                        if "Account" not in ledger:
+                            continue
+                        account = ledger["Account"]
+                        own = dims.dimension_values(ledger)
+                    else:
+                        account, own = ledger, {}
+                    part[name] = dims.ledger_dimension(account, {**inherited, **own, **part_values}, opts.order)
+                out.append(part)
+        ctx.item = None
+        ctx.index = None
+        if group.aggregate is not None:
+            out = group.aggregate.apply(out)
+        if group.number:
+            number_lines(out, group.number)
+        try:
+            group.put_items(doc, out)
+        except Exception as exc:
+            ctx.issues.append(Issue(RULE_ERROR, group.target, group.target, f"cannot write the lines: {_short(exc)}"))
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def validate_spec(spec: MappingSpec, rates: RateProvider | None = None) -> list[RuleError]:
+    """Every rule that cannot apply, as RuleError(rule, message); empty when the spec compiles."""
+    try:
+        compile_mapping(spec, rates)
+    except MappingCompileError as exc:
+        return exc.errors
+    return []
+
+
+def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> CompiledMapping:
+    """Compile once; raises MappingCompileError listing every broken rule (and value map, dimension rule,
+    option). ``rates`` serves the ``currency_convert`` transform (without it, conversions become issues)."""
+    errors: list[RuleError] = []
+    value_maps: dict[str, CompiledValueMap] = {}
+    for name, vm_spec in (spec.value_maps or {}).items():
+        try:
+            value_maps[name] = compile_value_map(vm_spec)
+        except (SpecError, AttributeError, TypeError) as exc:
+            errors.append(RuleError(f"value_maps.{name}", str(exc)))
+    catalog = spec.target_catalog
+    options = spec.options if isinstance(spec.options, Mapping) else {}
+    if not isinstance(spec.options, Mapping):
+        errors.append(RuleError("options", "options must be an object"))
+
+    # Which target lists are per-item, and where each reads from.
+    try:
+        line_options = parse_line_options(options.get("lines"))
+    except SpecError as exc:
+        errors.append(RuleError("options.lines", str(exc)))
+        line_options = []
+    parsed_rules: list[tuple[RuleSpec, Any, str | None]] = []  # (rule, target Path, group target)
+    group_sources: dict[str, str] = {o.target: o.source for o in line_options if o.target}
+    group_order: list[str] = [o.target for o in line_options if o.target]
+    for rule in spec.rules:
+        name = _rule_name(rule)
+        try:
+            target = parse_path(rule.target_path)
+        except (SpecError, AttributeError) as exc:
+            errors.append(RuleError(name, f"bad target path: {exc}"))
+            continue
+        group = None
+        if target.has_each:
+            head, _ = target.split_each()
+            group = head.text
+            if group not in group_sources or not group_sources[group]:
+                inferred = _inferred_source(rule)
+                if group not in group_sources or inferred:
+                    group_sources.setdefault(group, "")
+                    if inferred and not group_sources[group]:
+                        group_sources[group] = inferred
+            if group not in group_order:
+                group_order.append(group)
+        parsed_rules.append((rule, target, group))
+    # A lines option without a target applies to the only per-item list.
+    untargeted = [o for o in line_options if not o.target]
+    if untargeted:
+        if len(group_order) == 1 and len(untargeted) == 1:
+            only = group_order[0]
+            first = untargeted[0]
+            source = first.source or group_sources.get(only, "")
+            line_options = [LineOptions(source, only, first.number, first.split, first.aggregate)]
+            if untargeted[0].source:
+                group_sources[only] = untargeted[0].source
+        else:
+            errors.append(RuleError("options.lines", "say which target list each lines option is for (target)"))
+    for group in group_order:
+        if not group_sources.get(group):
+            errors.append(
+                RuleError(
+                    "options.lines",
+                    f"cannot tell which source list {group}[] maps from: use a source like LineItems[].X "
+                    "in one of its rules, or set options.lines.source",
+                )
+            )
+    rule_for: dict[str, str] = {}
+    header_rules: list[RuleFn] = []
+    group_rules: dict[str, list[RuleFn]] = {g: [] for g in group_order}
+    for rule, target, group in parsed_rules:
+        name = _rule_name(rule)
+        template = target.template()
+        rule_for.setdefault(template, name)
+        target_field = catalog.field(template) if catalog is not None else None
+        if catalog is not None and target_field is None and not _known_by_prefix(catalog, template):
+            errors.append(RuleError(name, f"{template} is not a field of {catalog.remote_name}"))
+            continue
+        cctx = CompileContext(value_maps, rates, group_sources.get(group) if group else None, target_field, name)
+        try:
+            fn = _compile_rule(rule, target, group, cctx)
+        except (SpecError, ValueError, TypeError) as exc:
+            errors.append(RuleError(name, str(exc)))
+            continue
+        (group_rules[group] if group else header_rules).append(fn)
+
+    # Dimension rules and their options.
+    dim_opts, dim_lines = _dimension_options(options.get("dimensions"), group_order, errors)
+    header_dim_rules = []
+    line_dim_rules = []
+    for d in spec.dimension_rules:
+        level_line = getattr(d, "level", None) == "line"
+        line_source = group_sources.get(dim_lines) if (level_line and dim_lines) else None
+        if level_line and not dim_lines:
+            errors.append(RuleError(f"dimension_rules.{d.name}", "a line rule needs a per-item list in the mapping"))
+            continue
+        cctx = CompileContext(value_maps, rates, line_source, None, f"dimension_rules.{d.name}")
+        try:
+            compiled = dims.compile_dimension_rule(d, cctx)
+        except (SpecError, ValueError, TypeError, AttributeError) as exc:
+            errors.append(RuleError(f"dimension_rules.{getattr(d, 'name', '')}", str(exc)))
+            continue
+        (line_dim_rules if level_line else header_dim_rules).append(compiled)
+
+    groups = []
+    options_by_target = {o.target: o for o in line_options}
+    for group in group_order:
+        source = group_sources.get(group) or ""
+        o = options_by_target.get(group)
+        cctx = CompileContext(value_maps, rates, source, None, "options.lines")
+        split = aggregate = None
+        number = None
+        try:
+            if o is not None and o.split:
+                split = compile_split(o.split, cctx)
+            if o is not None and o.aggregate:
+                aggregate = compile_aggregate(o.aggregate)
+            if o is not None and o.number:
+                number = parse_path(o.number).text
+            get_items = compile_getter(parse_path(source)) if source else (lambda r: None)
+            put_items = compile_setter(parse_path(group))
+        except (SpecError, ValueError, TypeError) as exc:
+            errors.append(RuleError("options.lines", f"{group}: {exc}"))
+            continue
+        groups.append(
+            LineGroup(
+                source=source,
+                target=group,
+                get_items=get_items,
+                put_items=put_items,
+                rules=tuple(group_rules.get(group, ())),
+                dimension_rules=tuple(line_dim_rules) if group == dim_lines else (),
+                split=split,
+                aggregate=aggregate,
+                number=number,
+            )
+        )
+    if errors:
+        raise MappingCompileError(errors)
+    validator = None
+    if catalog is not None and options.get("validate", True):
+        validator = Validator(catalog, rule_for)
+    return CompiledMapping(
+        spec=spec,
+        header_rules=tuple(header_rules),
+        groups=tuple(groups),
+        header_dimension_rules=tuple(header_dim_rules),
+        dimension_options=dim_opts,
+        validator=validator,
+    )
+
+
+def _rule_name(rule: Any) -> str:
+    return str(getattr(rule, "target_path", "") or "?")
+
+
+def _inferred_source(rule: RuleSpec) -> str:
+    if rule.source_kind == "path" and isinstance(rule.source, str) and "[]" in rule.source:
+        return rule.source.split("[]", 1)[0].strip()
+    return ""
+
+
+def _known_by_prefix(catalog: Any, template: str) -> bool:
+    """A rule may write inside a field the catalog declares as an object (LedgerDimension.Account)."""
+    parts = template.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        spec = catalog.field(".".join(parts[:i]))
+        if spec is not None:
+            return spec.type == "object"
+    return False
+
+
+def _dimension_options(raw: Any, group_order: list[str], errors: list[RuleError]) -> tuple[DimensionOptions, Any]:
+    raw = raw or {}
+    if not isinstance(raw, Mapping):
+        errors.append(RuleError("options.dimensions", "must be an object"))
+        raw = {}
+    try:
+        order = tuple(str(x) for x in raw.get("order") or dims.DIMENSION_ORDER)
+        header_target = raw.get("header_target", "DefaultDimension")
+        header_path = parse_path(header_target) if header_target else None
+        line_target = raw.get("line_target", "DefaultDimension")
+        ledger = raw.get("ledger_fields", ["LedgerDimension"])
+        if isinstance(ledger, str):
+            ledger = [ledger]
+        for name in [line_target, *ledger]:
+            if name is not None and (not isinstance(name, str) or any(c in name for c in ".[]")):
+                raise SpecError(f"{name!r} must be the name of a field of the line")
+        lines = raw.get("lines") or (group_order[0] if group_order else None)
+        if lines and lines not in group_order:
+            raise SpecError(f"lines {lines!r} is not a per-item list of this mapping")
+        return (
+            DimensionOptions(
+                order=order,
+                header_target=compile_setter(header_path) if header_path else None,
+                header_get=compile_getter(header_path) if header_path else None,
+                line_target=line_target or None,
+                ledger_fields=tuple(ledger),
+                lines=lines,
+                inherit_header=bool(raw.get("inherit_header", True)),
+            ),
+            lines,
+        )
+    except (SpecError, TypeError) as exc:
+        errors.append(RuleError("options.dimensions", str(exc)))
+        return DimensionOptions(), (group_order[0] if group_order else None)
+
+
+def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileContext) -> RuleFn:
+    if group is not None:
+        _, rest = target.split_each()
+        if not rest.segments:
+            raise SpecError("a per-item target needs a field after []: CustInvoiceLine[].Quantity")
+        ref = RuleRef(rule.target_path, group, "." + rest.text if not rest.text.startswith("[") else rest.text)
+        setter_path = rest
+    else:
+        ref = RuleRef(rule.target_path, "", rule.target_path)
+        setter_path = target
+    setter = compile_setter(setter_path)
+    single_key = setter_path.segments[0][1] if len(setter_path.segments) == 1 else None
+
+    kind = rule.source_kind
+    getter = None
+    on_item = False
+    if kind == "path":
+        on_item, getter = resolve_source_path(rule.source, cctx)
+        source_fn = None
+    elif kind == "constant":
+        constant = rule.source
+        source_fn = lambda ctx: constant  # noqa: E731
+    elif kind == "expression":
+        source_fn = compile_expression(rule.source, cctx)
+    else:
+        raise SpecError(f"source kind must be path, constant or expression, not {kind!r}")
+    steps = tuple(rule.transforms or ())
+    transforms = []
+    names = []
+    for t in steps:
+        name = getattr(t, "name", None)
+        if not isinstance(name, str):
+            raise SpecError("a transform needs a name")
+        transforms.append(compile_transform(name, getattr(t, "params", None), cctx))
+        names.append(name)
+    return _rule_fn(
+        ref, kind, on_item, getter, source_fn, tuple(transforms), tuple(names), rule.default, setter, single_key
+    )
+
+
+def _rule_fn(
+    ref: RuleRef,
+    kind: str,
+    on_item: bool,
+    getter: Callable[[Any], Any] | None,
+    source_fn: Callable[[RecordContext], Any] | None,
+    transforms: tuple,
+    names: tuple[str, ...],
+    default: Any,
+    setter: Callable[[dict, Any], None],
+    single_key: str | None,
+) -> RuleFn:
+    def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
+        if step < 0:
+            where = f"source {kind}"
+        elif step < len(names):
+            where = f"transform {names[step]}"
+        else:
+            where = f"writing {ref.name}"
+        ctx.issue(RULE_ERROR, f"{where} failed: {type(exc).__name__}: {_short(exc)}")
+
+    # Fast path for the common rule: a path on the current item, at most one transform, one target key.
+    if getter is not None and on_item and single_key is not None and len(transforms) <= 1 and default is None:
+        key = single_key
+        if not transforms:
+
+            def copy_item_field(ctx: RecordContext, out: dict) -> None:
+                value = getter(ctx.item)
+                if value is not None:
+                    out[key] = value
+
+            return copy_item_field
+        (t0,) = transforms
+
+        def item_field(ctx: RecordContext, out: dict) -> None:
+            ctx.rule = ref
+            try:
+                value = t0(getter(ctx.item), ctx)
+            except Exception as exc:
+                fail(ctx, 0, exc)
+                return
+            if value is not None:
+                out[key] = value
+
+        return item_field
+
+    if source_fn is None:
+        assert getter is not None
+        get = getter
+        source_fn = (lambda ctx: get(ctx.item)) if on_item else (lambda ctx: get(ctx.record))
+
+    src = source_fn
+
+    def run(ctx: RecordContext, out: dict) -> None:
+        ctx.rule = ref
+        step = -1
+        try:
+            value = src(ctx)
+            step = 0
+            for t in transforms:
+                value = t(value, ctx)
+                step += 1
+            if default is not None and (value is None or value == ""):
+                value = default
+            if value is not None:
+                setter(out, value)
+        except Exception as exc:
+            fail(ctx, step, exc)
+
+    return run
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "..."
