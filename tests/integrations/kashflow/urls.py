@@ -1,4 +1,4 @@
-"""The portal's URLs with the KashFlow simulator mounted where the sandbox serves it, plus odd servers."""
+"""The KashFlow simulator mounted where the sandbox serves it, plus a server that is not KashFlow."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -13,5 +13,4 @@ def not_kashflow(request):
 urlpatterns = [
     path("sandbox/kashflow/v2/", include("integrations.sandbox.kashflow.urls")),
     path("elsewhere/sessiontoken", not_kashflow),
-    path("", include("config.urls")),
 ]

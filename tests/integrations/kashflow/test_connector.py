@@ -1,0 +1,192 @@
+"""KashFlowConnector against the simulator over a real socket: reads, writes, paging, errors, test_connection."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.connectors.base import ConnectionConfig
+from integrations.connectors.errors import NotFoundError, ProtocolError, RateLimitedError, ValidationError
+from integrations.connectors.kashflow.connector import KashFlowConnector, TokenBucket
+from integrations.connectors.registry import connector_class
+from integrations.sandbox.models import KashFlowRecord
+from tests.integrations.kashflow.conftest import invoice_body
+
+
+def test_registry_finds_the_connector_and_it_declares_secret_fields():
+    assert connector_class("kashflow") is KashFlowConnector
+    secrets = {f.name for f in KashFlowConnector.config_fields if f.secret}
+    assert secrets == {"password", "memorable_word"}
+
+
+def test_list_changed_pages_through_everything_and_honours_since(connector, account):
+    for i in range(5):
+        connector.create("customer", {"Code": f"BULK{i}", "Name": f"Bulk {i}"})
+    codes = [c["Code"] for c in connector.client.iterate("customers", perpage=2)]  # four pages
+    assert len(codes) == 7 and len(set(codes)) == 7
+    assert len(list(connector.list_changed("customer"))) == 7
+
+    KashFlowRecord.objects.filter(account=account).update(modified_at=timezone.now() - timedelta(days=3))
+    connector.update("customer", "BULK3", {"Email": "b3@example.com"})
+    changed = list(connector.list_changed("customer", since=timezone.now() - timedelta(days=1)))
+    assert [c["Code"] for c in changed] == ["BULK3"]
+
+
+def test_create_read_update_invoice_and_payments(connector):
+    number = connector.create("sales_invoice", invoice_body(CustomerReference="AX-REF-9"))
+    assert number == "1001"
+    assert connector.read("sales_invoice", number)["GrossAmount"] == 41.55
+    connector.update("sales_invoice", number, {"DueDate": "2030-03-01"})
+    assert connector.read("sales_invoice", number)["DueDate"] == "2030-03-01"
+    assert connector.find_by_reference("sales_invoice", "AX-REF-9")["Number"] == 1001
+    assert connector.find_by_reference("sales_invoice", "missing") is None
+
+    payment_id = connector.create("payment", {"InvoiceNumber": 1001, "Date": "2030-02-01", "Amount": 1.55})
+    assert connector.read("payment", payment_id)["Amount"] == 1.55
+    assert connector.read("payment", f"1001/{payment_id}")["InvoiceNumber"] == 1001
+    assert [p["Id"] for p in connector.list_changed("payment")] == [int(payment_id)]
+
+    paid = connector.mark_invoice_paid(1001, "40.00", "2030-02-02", method="BACS", reference="AX-SETTLE-1")
+    again = connector.mark_invoice_paid(1001, "40.00", "2030-02-02", method="BACS", reference="AX-SETTLE-1")
+    assert again["Id"] == paid["Id"]
+    assert connector.read("sales_invoice", "1001")["Status"] == "Paid"
+    assert connector.find_by_reference("payment", "AX-SETTLE-1")["Id"] == paid["Id"]
+    with pytest.raises(ValidationError):
+        connector.update("payment", payment_id, {"Amount": 2})
+
+
+def test_every_entity_reads_through_the_connector(connector):
+    assert connector.read("customer", "ACME01")["Name"] == "Acme Ltd"
+    assert connector.find_by_reference("customer", "BETA01")["Name"] == "Beta plc"
+    assert connector.find_by_reference("customer", "NOPE") is None
+    assert connector.read("supplier", "PAPER01")["DefaultNominalCode"] == 5000
+    assert connector.read("product", "WIDGET")["Price"] == 10.0
+    assert [n["Code"] for n in connector.list_changed("nominal")] == [1200, 4000, 5000]
+    assert connector.read("bank_account", "1200")["SortCode"] == "40-11-22"
+
+    purchase = connector.create(
+        "purchase_invoice",
+        {
+            "SupplierCode": "PAPER01",
+            "IssuedDate": "2030-01-01",
+            "SupplierReference": "S-1",
+            "LineItems": [{"Quantity": 2, "Rate": 5, "NominalCode": 5000}],
+        },
+    )
+    assert connector.find_by_reference("purchase_invoice", "S-1")["Number"] == int(purchase)
+    journal = connector.create(
+        "journal",
+        {
+            "Date": "2030-01-01",
+            "Narrative": "KF-J-1",
+            "Lines": [{"NominalCode": 1200, "Debit": 5}, {"NominalCode": 4000, "Credit": 5}],
+        },
+    )
+    assert connector.read("journal", journal)["Narrative"] == "KF-J-1"
+    txn = connector.create(
+        "bank_transaction", {"BankAccountCode": 1200, "Date": "2030-01-05", "Amount": 99, "Reference": "DEP"}
+    )
+    assert connector.read("bank_transaction", txn)["Amount"] == 99.0
+    assert [t["Reference"] for t in connector.list_changed("bank_transaction")] == ["DEP"]
+    with pytest.raises(ValidationError):
+        connector.create("nominal", {"Code": 1})
+
+
+def test_validation_and_not_found_errors_are_typed(connector):
+    with pytest.raises(ValidationError) as caught:
+        connector.create("sales_invoice", invoice_body(CustomerCode="NOPE"))
+    assert caught.value.permanent
+    assert [(m.field, m.message) for m in caught.value.messages] == [("CustomerCode", "Customer NOPE does not exist")]
+    assert "CustomerCode" in str(caught.value)
+    with pytest.raises(NotFoundError):
+        connector.read("sales_invoice", "99999")
+    with pytest.raises(ValidationError):
+        connector.read("widget", "1")
+
+
+def test_a_rate_limit_storm_raises_rate_limited_with_retry_after(connector, account):
+    account.rate_limit_per_minute = 3
+    account.save()
+    with pytest.raises(RateLimitedError) as caught:
+        for _ in range(10):
+            connector.read("customer", "ACME01")
+    assert 1 <= caught.value.retry_after <= 60
+    assert not caught.value.permanent
+
+
+def test_connection_succeeds_with_the_right_credentials(connector):
+    result = connector.test_connection()
+    assert result.ok, result.message
+    assert "3 nominal codes" in result.message
+
+
+def test_connection_reports_a_wrong_password(account, make_connector):
+    result = make_connector(password="wrong").test_connection()
+    assert not result.ok
+    assert "refused the login" in result.message and "password" in result.message
+
+
+def test_connection_reports_a_wrong_url_that_answers_html(account, make_connector, live_server):
+    result = make_connector(f"{live_server.url}/no/such/api/").test_connection()
+    assert not result.ok
+    assert "did not answer like the KashFlow API (an HTML page, status 404)" in result.message
+
+
+def test_connection_reports_a_server_that_is_not_kashflow(account, make_connector, live_server):
+    result = make_connector(f"{live_server.url}/elsewhere/").test_connection()
+    assert not result.ok
+    assert "did not answer like the KashFlow API" in result.message and "status 200" in result.message
+
+
+def test_connection_reports_an_unreachable_host(make_connector, closed_port):
+    result = make_connector(f"http://127.0.0.1:{closed_port}/v2/", timeout=1).test_connection()
+    assert not result.ok
+    assert result.message.startswith(f"Could not reach KashFlow at http://127.0.0.1:{closed_port}/v2/")
+    assert "refused" in result.message
+
+
+def test_connection_reports_missing_credentials(make_connector):
+    result = make_connector(word="").test_connection()
+    assert not result.ok and "memorable word" in result.message
+
+
+def test_protocol_error_for_a_list_that_is_not_json(account, make_connector, live_server):
+    connector = make_connector(f"{live_server.url}/elsewhere/")
+    with pytest.raises(ProtocolError):
+        connector.read("customer", "ACME01")
+
+
+def test_token_bucket_paces_requests_to_its_rate():
+    bucket = TokenBucket(600, burst=2)  # 10 per second
+    start = time.monotonic()
+    for _ in range(4):
+        bucket.acquire()
+    assert 0.15 <= time.monotonic() - start < 1.0
+
+
+def test_connector_uses_a_token_bucket_when_the_connection_has_a_rate(make_connector):
+    assert isinstance(make_connector(rate_limit_per_minute=60).rate_limiter, TokenBucket)
+
+    class Shared:
+        calls = 0
+
+        def acquire(self):
+            Shared.calls += 1
+
+    shared = Shared()
+    injected = KashFlowConnector(ConnectionConfig(base_url="http://x/", rate_limit_per_minute=60), rate_limiter=shared)
+    assert injected.rate_limiter is shared
+
+
+def test_catalog_covers_every_entity_with_concepts(connector):
+    for entity in connector.entities():
+        catalog = connector.catalog(entity)
+        assert catalog.system == "kashflow" and catalog.entity == entity
+        assert catalog.field(catalog.key_field) is not None or entity == "payment"
+    invoice = connector.catalog("sales_invoice")
+    assert invoice.field("LineItems[].Quantity").concept == "line.quantity"
+    assert invoice.field("Status").allowed_values == ("Draft", "Unpaid", "PartiallyPaid", "Paid", "Overdue")
+    assert connector.catalog("customer").field("Addresses[].PostCode").concept == "address.postcode"
