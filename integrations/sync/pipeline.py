@@ -7,7 +7,9 @@ reference (see ``load.write``). A record that fails never stops the run.
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -64,25 +66,46 @@ def map_record(ctx, record: dict) -> dict:
     return result.document
 
 
+_VALUE_MAP_NAME = re.compile(r"value map '([^']+)'")
+
+
 def _suggest_for_issues(ctx, issues) -> dict | None:
     first = issues[0]
     if first.code == "value_not_mapped":
-        return {
+        match = _VALUE_MAP_NAME.search(first.message or "")
+        name = match.group(1) if match else ""
+        value = None if first.value is None else str(first.value)
+        fix = {
             "kind": "add_value_map_entry",
             "mapping_set": ctx.mapping_set.pk,
+            "value_map": name,
+            "value": value,
             "rule": first.rule,
             "field": first.field,
-            "source_value": None if first.value is None else str(first.value),
-            "message": f"Add a value map row for {first.value!r}.",
+            "message": f"Add {value!r} to value map {name!r}.",
         }
+        if name and value is not None:
+            try:
+                from mappings.suggestions import suggest_value_map_fix
+
+                fix["candidates"] = [
+                    {"value": s.value, "score": s.score, "reason": s.reason}
+                    for s in suggest_value_map_fix(ctx.mapping_set, name, value, limit=3)
+                ]
+            except Exception:
+                log.debug("no value map suggestion", exc_info=True)
+        return fix
     return {"kind": "edit_mapping", "mapping_set": ctx.mapping_set.pk, "field": first.field, "message": first.message}
 
 
 # --- the record -------------------------------------------------------------------------------
 
 
-def process_record(ctx, record: dict) -> RecordOutcome:
-    """Sync one source record and return its outcome. Never raises for a record-level failure."""
+def process_record(ctx, record: dict, *, document_override: dict | None = None) -> RecordOutcome:
+    """Sync one source record and return its outcome. Never raises for a record-level failure.
+
+    ``document_override``: a mapped document edited in the exception queue, sent instead of mapping again.
+    """
     started = time.monotonic()
     spec = ctx.spec
     key = spec.source_key(record) if isinstance(record, dict) else ""
@@ -96,10 +119,13 @@ def process_record(ctx, record: dict) -> RecordOutcome:
             from integrations.sync.flows.status import decide_status
 
             decision, document = decide_status(ctx, record, key, link)
-        elif spec.master_data and _unchanged_since_last_sync(ctx, key, src_hash, link):
+        elif document_override is None and spec.master_data and _unchanged_since_last_sync(ctx, key, src_hash, link):
             decision = Decision(Action.SKIPPED, link.target_key if link else "", note="unchanged since the last sync")
         else:
-            document = map_record(ctx, enrich(ctx, record))
+            if document_override is not None:
+                document = copy.deepcopy(document_override)
+            else:
+                document = map_record(ctx, enrich(ctx, record))
             validate(ctx, document)
             document = resolve(ctx, record, document)
             digest = content_hash(document)

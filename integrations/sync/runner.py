@@ -123,3 +123,33 @@ def _follow_up(run: SyncRun) -> None:
         flow_id=run.flow_id, reason=PendingRecord.Reason.WEBHOOK, created_at__gte=run.started_at or run.queued_at
     ).exists():
         start_run_if_idle(run.flow, trigger="webhook")
+
+
+def execute_single(run_id: int, record: dict, *, document_override: dict | None = None) -> SyncRun | None:
+    """Run ``run_id`` over one given record (a retry from the exception queue), not the flow's extraction."""
+    worker = locks.worker_identity()
+    if not locks.claim_execution(run_id, worker):
+        return None
+    run = SyncRun.objects.select_related("flow__pair__kashflow", "flow__pair__dynamics_ax", "flow__mapping_set").get(
+        pk=run_id
+    )
+    ctx = None
+    status, error = SyncRun.Status.FAILED, ""
+    try:
+        ctx = RunContext.open(run, Heartbeat(run.pk, worker))
+        SyncRun.objects.filter(pk=run.pk).update(
+            mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, total=1, read_count=1
+        )
+        outcome = process_record(ctx, record, document_override=document_override)
+        status = SyncRun.Status.SUCCEEDED if outcome.action in FINAL_ACTIONS[:3] else SyncRun.Status.PARTIAL
+    except locks.RunLost:
+        return None
+    except Exception as exc:
+        error = describe(exc)
+        log.warning("retry run %s failed: %s", run_id, error)
+    finally:
+        if ctx is not None:
+            ctx.close()
+    locks.release(run.pk, worker, status=status, error=error)
+    run.refresh_from_db()
+    return run
