@@ -28,16 +28,21 @@ def catalogs_of(system: str) -> dict[str, EntityCatalog]:
         return {}
     try:
         module = import_module(dotted)
-    except Exception:  # a catalog still being written must not break the designer
-        logger.warning("No field catalog module for %s yet", system, exc_info=True)
+    except ModuleNotFoundError:
+        logger.debug("No field catalog module for %s", system)
+        return {}
+    except Exception:  # a broken catalog must not break the designer
+        logger.warning("The field catalog module of %s cannot be imported", system, exc_info=True)
         return {}
     catalogs = getattr(module, "CATALOGS", None)
     return catalogs if isinstance(catalogs, dict) else {}
 
 
-def catalog_for(system: str, entity: str) -> EntityCatalog | None:
+def catalog_for(system: str, entity: str, *, alias: bool = False) -> EntityCatalog | None:
+    """The catalog of ``entity``; with ``alias`` a flow entity without a catalog reads its alias's (sources only:
+    a status mapping writes a few fields, so the invoice's required fields must not be demanded of it)."""
     catalogs = catalogs_of(system)
-    return catalogs.get(entity) or catalogs.get(ENTITY_ALIASES.get(entity, ""))
+    return catalogs.get(entity) or (catalogs.get(ENTITY_ALIASES.get(entity, "")) if alias else None)
 
 
 def leaf_fields(catalog: EntityCatalog | None) -> list[FieldSpec]:

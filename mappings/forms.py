@@ -25,7 +25,7 @@ class SyntaxProblem(ValueError):
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside quotes and parentheses."""
+    """Split on ``sep`` outside quotes and brackets."""
     parts, depth, quote, current = [], 0, "", []
     for ch in text:
         if quote:
@@ -35,9 +35,9 @@ def _split_top(text: str, sep: str) -> list[str]:
             continue
         if ch in "\"'":
             quote = ch
-        elif ch == "(":
+        elif ch in "([{":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]}":
             depth -= 1
         if ch == sep and depth == 0:
             parts.append("".join(current))

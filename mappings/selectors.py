@@ -107,4 +107,5 @@ def rule_rows(mapping_set: MappingSet) -> list[RuleRow]:
 
 
 def source_paths(mapping_set: MappingSet) -> list[str]:
-    return [f.path for f in leaf_fields(catalog_for(mapping_set.source_system, mapping_set.source_entity))]
+    catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity, alias=True)
+    return [f.path for f in leaf_fields(catalog)]

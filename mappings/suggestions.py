@@ -143,7 +143,7 @@ def suggest_unmapped(
     mapping_set: MappingSet, sample: dict | None = None, limit: int = 3
 ) -> dict[str, list[Suggestion]]:
     """{target path: suggestions} for every target field without a rule."""
-    source_catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity)
+    source_catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity, alias=True)
     found = {}
     for target in unmapped_fields(mapping_set):
         suggestions = suggest_sources(target, source_catalog, sample, limit)
