@@ -82,7 +82,7 @@ def served(res: Resource, data: dict) -> dict:
     if (
         res.name in DOCUMENTS
         and data.get("Status") == "Unpaid"
-        and data.get("DueDate", "9999") < date.today().isoformat()
+        and str(data.get("DueDate") or "9999") < date.today().isoformat()
     ):
         return {**data, "Status": "Overdue"}
     return data
