@@ -1,0 +1,144 @@
+"""Flow pages: the list, one flow's settings, run now, and the live progress bar of its run.
+
+Viewers see everything; only Integration admins change settings or start runs.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from integrations.flow_forms import FlowSettingsForm, RunForm
+from integrations.models import Flow, PendingRecord, SyncRun
+from integrations.roles import INTEGRATION_ADMIN, VIEWER, has_role, role_required
+from integrations.sync import locks, schedules
+from integrations.sync.runs import FlowBusy, resume_flow, start_run
+
+RECENT_RUNS = 10
+
+
+def htmx_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _get_flow(slug: str) -> Flow:
+    return get_object_or_404(Flow.objects.select_related("pair", "mapping_set"), slug=slug)
+
+
+@role_required(VIEWER)
+@require_GET
+def flow_list(request: HttpRequest) -> HttpResponse:
+    last_run = SyncRun.objects.filter(flow=OuterRef("pk")).order_by("-queued_at")
+    flows = (
+        Flow.objects.select_related("pair", "mapping_set")
+        .annotate(
+            last_status=Subquery(last_run.values("status")[:1]),
+            last_finished=Subquery(last_run.values("finished_at")[:1]),
+            last_run_id=Subquery(last_run.values("pk")[:1]),
+            pending_count=Count("pending", distinct=True),
+            open_exceptions=Count("exceptions", filter=Q(exceptions__status__in=["open", "retrying"]), distinct=True),
+        )
+        .order_by("pair__name", "name")
+    )
+    return render(
+        request,
+        "integrations/flows/list.html",
+        {"flows": flows, "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
+    )
+
+
+def _detail_context(request: HttpRequest, flow: Flow, *, form=None, run_form=None) -> dict:
+    return {
+        "flow": flow,
+        "form": form or FlowSettingsForm(instance=flow),
+        "run_form": run_form or RunForm(),
+        "active_run": locks.active_run(flow),
+        "runs": flow.runs.select_related("mapping_set")[:RECENT_RUNS],
+        "pending": PendingRecord.objects.filter(flow=flow)[:20],
+        "pending_count": PendingRecord.objects.filter(flow=flow).count(),
+        "can_admin": has_role(request.user, INTEGRATION_ADMIN),
+        "schedule_name": schedules.schedule_name(flow),
+    }
+
+
+@role_required(VIEWER)
+@require_GET
+def flow_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    flow = _get_flow(slug)
+    return render(request, "integrations/flows/detail.html", _detail_context(request, flow))
+
+
+@role_required(INTEGRATION_ADMIN)
+@require_POST
+def flow_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    flow = _get_flow(slug)
+    form = FlowSettingsForm(request.POST, instance=Flow.objects.get(pk=flow.pk))
+    saved = False
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in schedules.EDITABLE}
+        flow = schedules.update_flow(flow, actor=request.user, **changes)
+        form = FlowSettingsForm(instance=flow)
+        saved = True
+    if htmx_partial(request):
+        response = render(
+            request,
+            "integrations/flows/partials/settings.html",
+            {"flow": flow, "form": form, "saved": saved, "can_admin": True},
+        )
+        return trigger_client_event(response, "flowChanged") if saved else response
+    if saved:
+        messages.success(request, f"{flow.name} saved.")
+        return redirect("flow-detail", slug=flow.slug)
+    return render(request, "integrations/flows/detail.html", _detail_context(request, flow, form=form), status=400)
+
+
+@role_required(INTEGRATION_ADMIN)
+@require_POST
+def flow_run(request: HttpRequest, slug: str) -> HttpResponse:
+    flow = _get_flow(slug)
+    form = RunForm(request.POST)
+    error = ""
+    run = None
+    if form.is_valid():
+        try:
+            run = start_run(
+                flow, full=form.cleaned_data["full"], dry_run=form.cleaned_data["dry_run"], user=request.user
+            )
+        except FlowBusy as exc:
+            run = exc.run
+            error = "A run of this flow is already in progress."
+        except Exception as exc:  # paused, disabled: say why
+            error = str(exc)
+    if htmx_partial(request):
+        return render(request, "integrations/flows/partials/progress.html", {"run": run, "flow": flow, "error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Run {run.pk} of {flow.name} queued.")
+    return redirect("flow-detail", slug=flow.slug)
+
+
+@role_required(INTEGRATION_ADMIN)
+@require_POST
+def flow_resume(request: HttpRequest, slug: str) -> HttpResponse:
+    flow = _get_flow(slug)
+    resume_flow(flow, user=request.user)
+    messages.success(request, f"{flow.name} resumed.")
+    return redirect("flow-detail", slug=flow.slug)
+
+
+@role_required(VIEWER)
+@require_GET
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SyncRun.objects.select_related("flow"), pk=pk)
+    context = {"run": run, "flow": run.flow, "error": ""}
+    if run.status in locks.ACTIVE or not request.htmx:
+        return render(request, "integrations/flows/partials/progress.html", context)
+    response = render(request, "integrations/flows/partials/progress.html", context)
+    # 286: htmx swaps in the final state and stops polling.
+    stop = HttpResponseStopPolling(response.content)
+    return trigger_client_event(stop, "runFinished", {"run": run.pk, "status": run.status})
