@@ -1,0 +1,244 @@
+"""DynamicsAXConnector: our entities on top of AX 2012 AIF document services (see README.md for the names).
+
+Records in and out are the root-table dicts of ``AxRecord.data`` (CustTable, CustInvoiceTable,
+LedgerJournalTable ...). Keys are the entity keys joined with "/" (``AccountNum``, ``InvoiceId``,
+``DimensionName/Value``, ``FromCurrency/ToCurrency/ValidFrom``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from integrations.connectors.base import ConfigField, ConnectionConfig, Connector, RateLimiter
+from integrations.connectors.catalog import EntityCatalog
+from integrations.connectors.dynamics_ax.catalog import CATALOGS
+from integrations.connectors.dynamics_ax.client import AxClient, Criterion
+from integrations.connectors.dynamics_ax.documents import SERVICES
+from integrations.connectors.errors import ConnectionTestResult, ConnectorError, NotFoundError, ValidationError
+
+PAGE_SIZE = 200
+READ_BATCH = 50
+
+
+@dataclass(frozen=True)
+class EntityService:
+    service: str
+    journal_names: tuple[str, ...] = ()  # journals: only records with these JournalName values
+    reference: tuple[str, str] | None = None  # (data source, field) carrying our external reference
+
+    @property
+    def definition(self):
+        return SERVICES[self.service]
+
+
+ENTITIES: dict[str, EntityService] = {
+    "customer": EntityService("CustomerService", reference=("CustTable", "AccountNum")),
+    "supplier": EntityService("VendVendTableService", reference=("VendTable", "AccountNum")),
+    "product": EntityService("ItemService", reference=("InventTable", "ItemId")),
+    "sales_invoice": EntityService("FreeTextInvoiceService", reference=("CustInvoiceTable", "CustomerRef")),
+    "payment": EntityService("CustPaymJournalService", ("CustPay",), ("LedgerJournalTrans", "DocumentNum")),
+    "purchase_invoice": EntityService(
+        "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
+    ),
+    "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
+    "dimension_value": EntityService("DimensionValueService"),
+    "exchange_rate": EntityService("ExchangeRateService"),
+}
+DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
+
+
+class DynamicsAXConnector(Connector):
+    system: ClassVar[str] = "dynamics_ax"
+    label: ClassVar[str] = "Microsoft Dynamics AX 2012 (AIF)"
+    config_fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField("service_user", "Service user", help_text="The Windows/AX account the AIF inbound port accepts"),
+        ConfigField("service_password", "Service password", secret=True),
+    )
+
+    def __init__(self, config: ConnectionConfig, *, rate_limiter: RateLimiter | None = None) -> None:
+        super().__init__(config, rate_limiter=rate_limiter)
+        self.client = AxClient(
+            config.base_url,
+            user=config.credentials.get("service_user", ""),
+            password=config.credentials.get("service_password", ""),
+            company=config.company,
+            timeout=config.timeout,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def entities(self) -> tuple[str, ...]:
+        return tuple(ENTITIES)
+
+    def catalog(self, entity: str) -> EntityCatalog:
+        self._entity(entity)
+        return CATALOGS[entity]
+
+    # --- Helpers -----------------------------------------------------------------------------------------------
+    def _entity(self, entity: str) -> EntityService:
+        try:
+            return ENTITIES[entity]
+        except KeyError:
+            raise ValidationError(
+                f"Dynamics AX has no entity {entity!r}; known: {', '.join(ENTITIES)}", system=self.system
+            ) from None
+
+    def _acquire(self) -> None:
+        self.rate_limiter.acquire()
+
+    @staticmethod
+    def _wanted(spec: EntityService, record: dict) -> bool:
+        return not spec.journal_names or record.get("JournalName") in spec.journal_names
+
+    @staticmethod
+    def _clean(record: dict) -> dict:
+        record.pop("_DocumentHash", None)
+        return record
+
+    def _read_many(self, spec: EntityService, keys: list[str]) -> Iterator[dict]:
+        for start in range(0, len(keys), READ_BATCH):
+            self._acquire()
+            for record in self.client.read(spec.service, keys[start : start + READ_BATCH]):
+                if self._wanted(spec, record):
+                    yield self._clean(record)
+
+    # --- Connector interface -----------------------------------------------------------------------------------
+    def test_connection(self) -> ConnectionTestResult:
+        try:
+            self.client.load("CustomerService")
+            self._acquire()
+            page = self.client.get_keys("MainAccountService", page_size=1)
+        except ConnectorError as exc:
+            return ConnectionTestResult(False, str(exc), {"kind": exc.kind})
+        except Exception as exc:  # the contract: never raises
+            return ConnectionTestResult(False, f"Unexpected error: {exc}", {"kind": "error"})
+        company = self.config.company or "the default company"
+        return ConnectionTestResult(
+            True,
+            f"Connected to Dynamics AX company {company} as {self.client.user}.",
+            {"main_accounts_seen": len(page.keys)},
+        )
+
+    def list_changed(self, entity: str, since: datetime | None = None) -> Iterator[dict]:
+        """Every record changed at or after ``since`` (getChangedKeys), or all (getKeys), read in batches."""
+        spec = self._entity(entity)
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        supports_changes = "getChangedKeys" in spec.definition.operations
+        bookmark = ""
+        while True:
+            self._acquire()
+            if since is not None and supports_changes:
+                page = self.client.get_changed_keys(spec.service, since, page_size=PAGE_SIZE, bookmark=bookmark)
+            else:
+                page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
+            if page.keys:
+                yield from self._read_many(spec, page.keys)
+            if not page.bookmark or not page.keys:
+                return
+            bookmark = page.bookmark
+
+    def read(self, entity: str, key: str) -> dict:
+        spec = self._entity(entity)
+        self._acquire()
+        records = self.client.read(spec.service, [key])
+        if not records or not self._wanted(spec, records[0]):
+            raise NotFoundError(f"{entity} {key} was not found in Dynamics AX", system=self.system)
+        return self._clean(records[0])
+
+    def find_by_reference(self, entity: str, reference: str) -> dict | None:
+        spec = self._entity(entity)
+        if spec.reference is None or not reference:
+            return None
+        data_source, field = spec.reference
+        criteria = [Criterion(data_source, field, "Equal", str(reference))]
+        if spec.journal_names:
+            criteria.append(Criterion("LedgerJournalTable", "JournalName", "Equal", spec.journal_names[0]))
+        self._acquire()
+        for record in self.client.find(spec.service, criteria):
+            if self._wanted(spec, record):
+                return self._clean(record)
+        return None
+
+    def create(self, entity: str, document: dict, *, message_id: str | None = None) -> str:
+        spec = self._entity(entity)
+        document = dict(document)
+        if entity in DEFAULT_JOURNAL_NAMES:
+            document.setdefault("JournalName", DEFAULT_JOURNAL_NAMES[entity])
+        self._acquire()
+        keys = self.client.create(spec.service, [document], message_id=message_id)
+        if not keys:
+            raise ValidationError(f"Dynamics AX created no {entity} and returned no key", system=self.system)
+        return keys[0]
+
+    def update(self, entity: str, key: str, document: dict, *, message_id: str | None = None) -> None:
+        """Read the current document for its ``_DocumentHash`` (AX's optimistic concurrency), then update it."""
+        spec = self._entity(entity)
+        self._acquire()
+        current = self.client.read(spec.service, [key])
+        if not current:
+            raise NotFoundError(f"{entity} {key} was not found in Dynamics AX", system=self.system)
+        document = {**document, "_DocumentHash": current[0].get("_DocumentHash", "")}
+        for name, value in spec.definition.key_values(key).items():
+            document[name] = value
+        self._acquire()
+        self.client.update(spec.service, [key], [document], message_id=message_id)
+
+    def delete(self, entity: str, key: str, *, message_id: str | None = None) -> None:
+        spec = self._entity(entity)
+        self._acquire()
+        self.client.delete(spec.service, [key], message_id=message_id)
+
+    # --- Reference data for the engine ------------------------------------------------------------------------
+    def _all(self, entity: str) -> list[dict]:
+        spec = self._entity(entity)
+        key_field = spec.definition.key_fields[0]
+        self._acquire()
+        return [
+            self._clean(r)
+            for r in self.client.find(spec.service, [Criterion(spec.definition.root.name, key_field, "NotEqual", "")])
+        ]
+
+    def main_accounts(self) -> list[dict]:
+        """Every main account: ``{"MainAccountId", "Name", "Type"}``."""
+        return self._all("main_account")
+
+    def dimension_values(self) -> list[dict]:
+        """Every financial dimension value: ``{"DimensionName", "Value", "Description"}``."""
+        return self._all("dimension_value")
+
+    def exchange_rates(self, from_currency: str, to_currency: str) -> list[dict]:
+        """The rates of one currency pair, oldest first: ``{"FromCurrency", "ToCurrency", "ValidFrom", "Rate"}``."""
+        self._acquire()
+        rows = self.client.find(
+            "ExchangeRateService",
+            [
+                Criterion("ExchangeRate", "FromCurrency", "Equal", from_currency),
+                Criterion("ExchangeRate", "ToCurrency", "Equal", to_currency),
+            ],
+        )
+        return sorted(rows, key=lambda r: r.get("ValidFrom", ""))
+
+    def exchange_rate(self, from_currency: str, to_currency: str, on_date: date) -> Decimal | None:
+        """Units of ``to_currency`` per 1 ``from_currency`` valid on ``on_date`` (the latest ValidFrom on or before
+        it); the inverse pair is used when only that one is kept; None when AX has no rate."""
+        if from_currency.upper() == to_currency.upper():
+            return Decimal(1)
+        day = on_date.isoformat()
+        for src, dst, invert in ((from_currency, to_currency, False), (to_currency, from_currency, True)):
+            valid = [r for r in self.exchange_rates(src, dst) if r.get("ValidFrom", "") <= day]
+            if valid:
+                try:
+                    rate = Decimal(str(valid[-1]["Rate"]))
+                except (InvalidOperation, KeyError):
+                    continue
+                if rate == 0:
+                    continue
+                return (Decimal(1) / rate) if invert else rate
+        return None

@@ -1,0 +1,456 @@
+"""One declarative definition of every AX 2012 AIF document service LedgerBridge uses.
+
+The sandbox simulator (WSDL/XSD generation, parsing, validation), the zeep client (dict <-> document
+conversion) and the field catalog are all derived from these definitions, so they cannot drift apart.
+
+A document travels as a dict shaped like ``AxRecord.data``: the root table's fields, child tables as lists
+under their table names, a ledger account (``AxdType_MultiTypeAccount``) as
+``{"Account", "DisplayValue", "Values": [{"Name", "Value"}]}`` and a default dimension
+(``AxdType_DimensionAttributeValueSet``) as ``{"Values": [{"Name", "Value"}]}``. Decimals travel as strings.
+
+Plain Python: no Django, no zeep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- Namespaces ----------------------------------------------------------------------------------------------
+NS_SERVICES = "http://schemas.microsoft.com/dynamics/2008/01/services"
+NS_DOCUMENTS = "http://schemas.microsoft.com/dynamics/2008/01/documents/"
+NS_SHARED = "http://schemas.microsoft.com/dynamics/2008/01/sharedtypes"
+NS_CONTEXT = "http://schemas.microsoft.com/dynamics/2010/01/datacontracts"
+NS_FAULT = "http://schemas.microsoft.com/dynamics/2008/01/documents/Fault"
+NS_ENTITY_KEY = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKey"
+NS_ENTITY_KEY_LIST = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKeyList"
+NS_QUERY_CRITERIA = "http://schemas.microsoft.com/dynamics/2006/02/documents/QueryCriteria"
+NS_ENTITY_KEY_PAGE = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKeyPage"
+NS_DOCUMENT_PAGING = "http://schemas.microsoft.com/dynamics/2006/02/documents/DocumentPaging"
+
+DOCUMENT_OPERATIONS = ("create", "read", "update", "delete", "find", "findKeys", "getKeys", "getChangedKeys")
+READ_OPERATIONS = ("read", "find", "findKeys", "getKeys")
+WRITE_OPERATIONS = ("create", "update", "delete")
+QUERY_OPERATORS = ("Equal", "NotEqual", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Range")
+
+# Field types: string | decimal | integer | date | datetime | enum | account (AxdType_MultiTypeAccount) |
+# dimensions (AxdType_DimensionAttributeValueSet)
+SIMPLE_TYPES = ("string", "decimal", "integer", "date", "datetime", "enum")
+
+
+@dataclass(frozen=True)
+class AxEnum:
+    name: str  # the AX base enum, e.g. LedgerJournalACType; the XSD type is AxdEnum_<name>
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AxField:
+    name: str
+    type: str = "string"
+    label: str = ""  # AX's field label, used in AX's own fault texts ("Field 'Customer account' must be filled in.")
+    required: bool = False
+    max_length: int | None = None
+    enum: AxEnum | None = None
+    read_only: bool = False  # computed by AX; ignored on create/update
+    description: str = ""
+
+    @property
+    def xsd_type_name(self) -> str:
+        if self.type == "enum" and self.enum:
+            return f"AxdEnum_{self.enum.name}"
+        if self.type == "string" and self.max_length:
+            return f"AxdExtType_String{self.max_length}"
+        return ""
+
+
+@dataclass(frozen=True)
+class AxTable:
+    name: str
+    fields: tuple[AxField, ...]
+    children: tuple[AxTable, ...] = ()
+    label: str = ""
+    polymorphic: str = ""  # e.g. DirParty entities are AxdEntity_DirParty_DirPartyTable
+
+    def field(self, name: str) -> AxField | None:
+        return self._fields().get(name)
+
+    def child(self, name: str) -> AxTable | None:
+        for table in self.children:
+            if table.name == name:
+                return table
+        return None
+
+    def _fields(self) -> dict[str, AxField]:
+        cache = self.__dict__.get("_index")
+        if cache is None:
+            cache = {f.name: f for f in self.fields}
+            object.__setattr__(self, "_index", cache)
+        return cache
+
+    def walk(self, prefix: str = ""):
+        """(path, table) for this table and every child table below it; paths like ``DirParty[]``."""
+        yield prefix, self
+        for child in self.children:
+            yield from child.walk(f"{prefix}{child.name}[].")
+
+    @property
+    def entity_type(self) -> str:
+        return self.polymorphic or f"AxdEntity_{self.name}"
+
+
+@dataclass(frozen=True)
+class AxDocumentService:
+    name: str  # the service's external name: URL segment, message prefix (CustomerService)
+    service_class: str  # the AOT service class (CustCustomerService)
+    document: str  # the document element and namespace suffix (Customer)
+    axd: str  # the Axd document class (AxdCustomer)
+    root: AxTable
+    key_fields: tuple[str, ...]
+    operations: tuple[str, ...] = DOCUMENT_OPERATIONS
+    journal_names: tuple[str, ...] = ()  # LedgerJournalTable services: the journal names this service accepts
+    number_sequence: str = ""  # prefix of keys AX assigns on create ("FTI-", "JNL-")
+    confirmed: str = ""  # what the archived AX 2012 documentation confirms about this service
+
+    @property
+    def namespace(self) -> str:
+        return NS_DOCUMENTS + self.document
+
+    @property
+    def entity(self) -> str:
+        """The ``AxRecord.entity`` this service stores its documents under: the root table name."""
+        return self.root.name
+
+    def key_of(self, record: dict) -> str:
+        return "/".join(str(record.get(name, "")) for name in self.key_fields)
+
+    def key_values(self, key: str) -> dict[str, str]:
+        parts = key.split("/", len(self.key_fields) - 1) if len(self.key_fields) > 1 else [key]
+        return dict(zip(self.key_fields, parts, strict=False))
+
+
+# --- Enums -----------------------------------------------------------------------------------------------------
+NO_YES = AxEnum("NoYes", ("No", "Yes"))
+ELECTRONIC_ADDRESS_TYPE = AxEnum("LogisticsElectronicAddressMethodType", ("Phone", "Email", "URL", "Telex", "Fax"))
+ITEM_TYPE = AxEnum("ItemType", ("Item", "BOM", "Service"))
+JOURNAL_ACCOUNT_TYPE = AxEnum("LedgerJournalACType", ("Ledger", "Cust", "Vend", "Bank"))
+PAYMENT_STATUS = AxEnum("CustVendPaymStatus", ("None", "PartlyPaid", "Paid"))
+MAIN_ACCOUNT_TYPE = AxEnum(
+    "DimensionLedgerAccountType",
+    ("ProfitAndLoss", "Revenue", "Expense", "BalanceSheet", "Asset", "Liability", "Equity", "Total", "Reporting"),
+)
+DIMENSION_NAME = AxEnum("FinancialDimension", ("Department", "CostCenter", "BusinessUnit"))
+
+
+def _text(name: str, length: int, label: str, **kw) -> AxField:
+    return AxField(name, "string", label=label, max_length=length, **kw)
+
+
+def _amount(name: str, label: str, **kw) -> AxField:
+    return AxField(name, "decimal", label=label, **kw)
+
+
+def _date(name: str, label: str, **kw) -> AxField:
+    return AxField(name, "date", label=label, **kw)
+
+
+def _enum(name: str, enum: AxEnum, label: str, **kw) -> AxField:
+    return AxField(name, "enum", label=label, enum=enum, **kw)
+
+
+# --- Parties (customers and vendors share the global address book) ----------------------------------------------
+POSTAL_ADDRESS = AxTable(
+    "DirPartyPostalAddressView",
+    (
+        _text("LocationName", 60, "Name or description"),
+        _text("Street", 250, "Street"),
+        _text("City", 60, "City"),
+        _text("County", 10, "County"),
+        _text("State", 10, "State"),
+        _text("ZipCode", 10, "ZIP/postal code"),
+        _text("CountryRegionId", 10, "Country/region"),
+        _text("Roles", 255, "Purpose", description="Address purposes separated by ';' (Invoice, Delivery, Business)"),
+        _enum("IsPrimary", NO_YES, "Primary"),
+    ),
+    label="Addresses",
+)
+CONTACT_INFO = AxTable(
+    "DirPartyContactInfoView",
+    (
+        _text("LocationName", 60, "Description"),
+        _enum("Type", ELECTRONIC_ADDRESS_TYPE, "Type", required=True),
+        _text("Locator", 255, "Contact number/address", required=True),
+        _enum("IsPrimary", NO_YES, "Primary"),
+    ),
+    label="Contact information",
+)
+DIR_PARTY = AxTable(
+    "DirParty",
+    (
+        _text("Name", 100, "Name", required=True),
+        _text("NameAlias", 20, "Search name"),
+        _text("LanguageId", 7, "Language"),
+    ),
+    children=(POSTAL_ADDRESS, CONTACT_INFO),
+    label="Party",
+    polymorphic="AxdEntity_DirParty_DirPartyTable",
+)
+
+
+def _party_table(name: str, account_label: str, group_field: str, group_label: str) -> AxTable:
+    return AxTable(
+        name,
+        (
+            _text("AccountNum", 20, account_label, required=True),
+            _text(group_field, 10, group_label, required=True),
+            _text("Currency", 3, "Currency", required=True),
+            _text("PaymTermId", 10, "Terms of payment"),
+            _text("VATNum", 20, "Tax exempt number"),
+            _text("PartyNumber", 40, "Party ID"),
+            _amount("CreditMax", "Credit limit"),
+        ),
+        children=(DIR_PARTY,),
+        label=account_label,
+    )
+
+
+CUST_TABLE = _party_table("CustTable", "Customer account", "CustGroup", "Customer group")
+VEND_TABLE = _party_table("VendTable", "Vendor account", "VendGroup", "Vendor group")
+
+INVENT_TABLE = AxTable(
+    "InventTable",
+    (
+        _text("ItemId", 20, "Item number", required=True),
+        _text("Name", 60, "Product name", required=True),
+        _text("NameAlias", 20, "Search name"),
+        _text("ItemGroupId", 10, "Item group"),
+        _enum("ItemType", ITEM_TYPE, "Item type"),
+        _amount("SalesPrice", "Price"),
+        _text("UnitId", 10, "Unit"),
+        _text("Description", 1000, "Description"),
+    ),
+    label="Released products",
+)
+
+# --- Free text invoices -----------------------------------------------------------------------------------------
+CUST_INVOICE_LINE = AxTable(
+    "CustInvoiceLine",
+    (
+        _amount("LineNum", "Line number"),
+        _text("Description", 1000, "Description"),
+        _amount("Quantity", "Quantity"),
+        _amount("UnitPrice", "Unit price"),
+        _amount("AmountCur", "Amount"),
+        AxField("LedgerDimension", "account", label="Main account", required=True),
+        _text("TaxGroup", 10, "Sales tax group"),
+        _text("TaxItemGroup", 10, "Item sales tax group"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+    ),
+    label="Invoice lines",
+)
+CUST_INVOICE_TABLE = AxTable(
+    "CustInvoiceTable",
+    (
+        _text("InvoiceId", 20, "Invoice", description="Assigned by AX from the free text invoice number sequence"),
+        _text("OrderAccount", 20, "Customer account", required=True),
+        _text("InvoiceAccount", 20, "Invoice account"),
+        _date("InvoiceDate", "Invoice date"),
+        _date("DueDate", "Due date"),
+        _date("DocumentDate", "Document date"),
+        _text("CurrencyCode", 3, "Currency"),
+        _text("CustomerRef", 60, "Customer reference", description="The external reference (KashFlow invoice number)"),
+        _text("PurchOrderFormNum", 20, "Customer requisition"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+        _amount("InvoiceAmount", "Invoice amount", read_only=True),
+        _amount("SettledAmount", "Settled amount", read_only=True),
+        _enum("PaymentStatus", PAYMENT_STATUS, "Payment status", read_only=True),
+    ),
+    children=(CUST_INVOICE_LINE,),
+    label="Free text invoice",
+)
+
+# --- Journals (general, vendor invoice and customer payment journals) -------------------------------------------
+LEDGER_JOURNAL_TRANS = AxTable(
+    "LedgerJournalTrans",
+    (
+        _amount("LineNum", "Line number"),
+        _date("TransDate", "Date", required=True),
+        _text("Voucher", 20, "Voucher"),
+        _enum("AccountType", JOURNAL_ACCOUNT_TYPE, "Account type"),
+        AxField("LedgerDimension", "account", label="Account", required=True),
+        _amount("AmountCurDebit", "Debit"),
+        _amount("AmountCurCredit", "Credit"),
+        _text("CurrencyCode", 3, "Currency", required=True),
+        _amount("ExchRate", "Exchange rate"),
+        _text("Txt", 60, "Description"),
+        _text("DocumentNum", 20, "Document", description="The external reference (KashFlow number)"),
+        _text("Invoice", 20, "Invoice"),
+        _text(
+            "MarkedInvoice", 20, "Marked invoice", description="InvoiceId of the free text invoice this line settles"
+        ),
+        _text("PaymReference", 20, "Payment reference"),
+        _text("PaymMode", 10, "Method of payment"),
+        _enum("OffsetAccountType", JOURNAL_ACCOUNT_TYPE, "Offset account type"),
+        AxField("OffsetLedgerDimension", "account", label="Offset account"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+        _text("TaxGroup", 10, "Sales tax group"),
+        _text("TaxItemGroup", 10, "Item sales tax group"),
+    ),
+    label="Journal lines",
+)
+LEDGER_JOURNAL_TABLE = AxTable(
+    "LedgerJournalTable",
+    (
+        _text("JournalNum", 10, "Journal batch number", description="Assigned by AX from the journal number sequence"),
+        _text("JournalName", 10, "Name", required=True),
+        _text("Name", 60, "Description"),
+    ),
+    children=(LEDGER_JOURNAL_TRANS,),
+    label="Journal",
+)
+
+# --- Reference data ---------------------------------------------------------------------------------------------
+MAIN_ACCOUNT = AxTable(
+    "MainAccount",
+    (
+        _text("MainAccountId", 20, "Main account", required=True),
+        _text("Name", 60, "Name"),
+        _enum("Type", MAIN_ACCOUNT_TYPE, "Main account type"),
+    ),
+    label="Main accounts",
+)
+DIMENSION_VALUE = AxTable(
+    "DimensionValue",
+    (
+        _enum("DimensionName", DIMENSION_NAME, "Dimension", required=True),
+        _text("Value", 30, "Dimension value", required=True),
+        _text("Description", 60, "Description"),
+    ),
+    label="Financial dimension values",
+)
+EXCHANGE_RATE = AxTable(
+    "ExchangeRate",
+    (
+        _text("FromCurrency", 3, "From currency", required=True),
+        _text("ToCurrency", 3, "To currency", required=True),
+        _date("ValidFrom", "Start date", required=True),
+        _amount("Rate", "Exchange rate", required=True, description="Units of ToCurrency per 1 FromCurrency"),
+    ),
+    label="Exchange rates",
+)
+
+# --- The services -----------------------------------------------------------------------------------------------
+SERVICES: dict[str, AxDocumentService] = {
+    s.name: s
+    for s in (
+        AxDocumentService(
+            "CustomerService",
+            "CustCustomerService",
+            "Customer",
+            "AxdCustomer",
+            CUST_TABLE,
+            ("AccountNum",),
+            confirmed="external name, class and document",
+        ),
+        AxDocumentService(
+            "VendVendTableService",
+            "VendVendTableService",
+            "VendTable",
+            "AxdVendTable",
+            VEND_TABLE,
+            ("AccountNum",),
+            confirmed="class name",
+        ),
+        AxDocumentService(
+            "ItemService",
+            "InventItemService",
+            "Item",
+            "AxdItem",
+            INVENT_TABLE,
+            ("ItemId",),
+            confirmed="class, document",
+        ),
+        AxDocumentService(
+            "FreeTextInvoiceService",
+            "CustFreeTextInvoiceService",
+            "FreeTextInvoice",
+            "AxdFreeTextInvoice",
+            CUST_INVOICE_TABLE,
+            ("InvoiceId",),
+            number_sequence="FTI-",
+            confirmed="external name, class and document",
+        ),
+        AxDocumentService(
+            "LedgerGeneralJournalService",
+            "LedgerGeneralJournalService",
+            "LedgerGeneralJournal",
+            "AxdLedgerGeneralJournal",
+            LEDGER_JOURNAL_TABLE,
+            ("JournalNum",),
+            journal_names=("GenJrn", "VendInv"),
+            number_sequence="JNL-",
+            confirmed="class and document",
+        ),
+        AxDocumentService(
+            "CustPaymJournalService",
+            "LedgerCustPaymJournalService",
+            "CustPaymJournal",
+            "AxdCustPaymJournal",
+            LEDGER_JOURNAL_TABLE,
+            ("JournalNum",),
+            journal_names=("CustPay",),
+            number_sequence="JNL-",
+            confirmed="class and document",
+        ),
+        AxDocumentService(
+            "MainAccountService",
+            "MainAccountService",
+            "MainAccount",
+            "AxdMainAccount",
+            MAIN_ACCOUNT,
+            ("MainAccountId",),
+            operations=READ_OPERATIONS,
+        ),
+        AxDocumentService(
+            "DimensionValueService",
+            "DimensionValueService",
+            "DimensionValue",
+            "AxdDimensionValue",
+            DIMENSION_VALUE,
+            ("DimensionName", "Value"),
+            operations=READ_OPERATIONS,
+        ),
+        AxDocumentService(
+            "ExchangeRateService",
+            "LedgerExchangeRatesService",
+            "ExchangeRates",
+            "AxdExchangeRates",
+            EXCHANGE_RATE,
+            ("FromCurrency", "ToCurrency", "ValidFrom"),
+            operations=READ_OPERATIONS,
+            confirmed="external name",
+        ),
+    )
+}
+
+# Journal names of the demo company and the journal type AX gives them.
+JOURNAL_NAMES = {"GenJrn": "Daily", "VendInv": "Daily", "CustPay": "CustPayment"}
+
+
+def service(name: str) -> AxDocumentService:
+    return SERVICES[name]
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    path: str  # DirParty[].DirPartyPostalAddressView[].ZipCode
+    field: AxField
+    table: AxTable
+
+
+def field_paths(table: AxTable) -> list[FieldPath]:
+    """Every leaf field of a document, with its catalog path."""
+    out: list[FieldPath] = []
+    for prefix, tbl in table.walk():
+        for f in tbl.fields:
+            out.append(FieldPath(prefix + f.name, f, tbl))
+    return out
