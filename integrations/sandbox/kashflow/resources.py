@@ -89,7 +89,8 @@ def served(res: Resource, data: dict) -> dict:
 
 
 def list_objects(account: KashFlowAccount, res: Resource, query: store.ListQuery) -> tuple[list[dict], int]:
-    items, total = store.list_page(account, res.name, query, key_field=res.key_field)
+    numeric = res.key_field == "Number" or res.name in ("nominals", "bankaccounts")
+    items, total = store.list_page(account, res.name, query, key_field=res.key_field, numeric_key=numeric)
     return [served(res, d) for d in items], total
 
 
@@ -398,7 +399,7 @@ def _refresh_payments(account: KashFlowAccount, res: Resource, doc: dict) -> Non
 def all_payments(account: KashFlowAccount, res: Resource, query: store.ListQuery) -> tuple[list[dict], int]:
     if res.name not in DOCUMENTS:
         raise not_found(f"Payments of {res.name}")
-    return store.list_page(account, res.payments, query, key_field="Id")
+    return store.list_page(account, res.payments, query, key_field="Id", numeric_key=True)
 
 
 # ---------------------------------------------------------------- journals
@@ -453,7 +454,7 @@ def _create_journal(account: KashFlowAccount, body: dict) -> dict:
 
 def bank_transactions(account: KashFlowAccount, code: str, query: store.ListQuery) -> tuple[list[dict], int]:
     get_object(account, RESOURCES["bankaccounts"], code)
-    return store.list_page(account, "banktransactions", query, key_field="Id", parent_key=code)
+    return store.list_page(account, "banktransactions", query, key_field="Id", numeric_key=True, parent_key=code)
 
 
 def add_bank_transaction(account: KashFlowAccount, code: str, body: dict) -> dict:

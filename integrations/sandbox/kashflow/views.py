@@ -6,6 +6,7 @@ Every view answers 404 unless ``settings.SANDBOX_ENABLED``. Errors use KashFlow'
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -22,6 +23,7 @@ from integrations.sandbox.kashflow.errors import ApiError, invalid
 from integrations.sandbox.kashflow.store import ListQuery
 from integrations.sandbox.kashflow.throttling import check_rate_limit
 
+logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 500
 WRITES = {"POST", "PUT", "DELETE"}
 
@@ -52,6 +54,9 @@ def kashflow_view(operation: str, methods: tuple[str, ...], *, authenticated: bo
                         return view(request, account, **kwargs)
                 except ApiError as error:
                     return error.response()
+                except Exception:  # a simulator bug still answers in KashFlow's shape, and is logged
+                    logger.exception("KashFlow simulator failed on %s %s", request.method, request.path)
+                    return ApiError(500, "ServerError", "An error has occurred.").response()
 
             fault = faults.pick(f"{request.method} {operation}")
             return faults.apply(fault, request, work, write=request.method in WRITES)
