@@ -123,6 +123,13 @@ def validate_base_url(url: str) -> str:
     return url
 
 
+def _check_limits(connection: Connection) -> None:
+    if connection.rate_limit_per_minute is not None and connection.rate_limit_per_minute < 1:
+        raise ValidationError({"rate_limit_per_minute": "A rate limit is at least 1 request a minute (blank: none)."})
+    if not connection.timeout_seconds or not 0 < connection.timeout_seconds <= 600:
+        raise ValidationError({"timeout_seconds": "The time-out is between 0 and 600 seconds."})
+
+
 def _public_fields(connection: Connection) -> dict[str, Any]:
     return {
         "name": connection.name,
@@ -168,6 +175,7 @@ def create_connection(
         timeout_seconds=timeout_seconds,
     )
     connection.full_clean(exclude=["base_url"])
+    _check_limits(connection)
     connection.credentials_encrypted = encrypt_credentials(secrets)
     connection.save()
     audit.record(
@@ -224,6 +232,7 @@ def update_connection(
     if readable or new_secrets:
         _check_required(connection.system, connection.settings, {**current, **new_secrets})
     connection.full_clean(exclude=["base_url"])
+    _check_limits(connection)
     connection.save()
     changes = audit.diff(before, _public_fields(connection))
     if changed_secrets:

@@ -96,8 +96,9 @@ def cast_member(username: str):
     ensure_roles()
     user = User.objects.filter(username=username).first()
     if user is None:
+        boss = username == "superuser"
         user = User.objects.create_user(
-            username, f"{username}@example.com", USER_PASSWORD, is_superuser=username == "superuser"
+            username, f"{username}@example.com", USER_PASSWORD, is_superuser=boss, is_staff=boss
         )
         if CAST.get(username):
             user.groups.add(Group.objects.get(name=CAST[username]))

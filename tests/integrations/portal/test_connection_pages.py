@@ -118,7 +118,9 @@ def test_no_page_renders_a_secret_back(client_for, kashflow_connection, ax_conne
     ]
     admin = client_for("superuser")
     for url in urls:
-        body = (admin if "/admin/" in url else client).get(url).content.decode()
+        response = (admin if "/admin/" in url else client).get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
         for secret in SECRETS:
             assert secret not in body, url
         assert kashflow_connection.credentials_encrypted not in body, url

@@ -227,3 +227,10 @@ def test_rotate_all_credentials_re_encrypts_with_the_newest_key(kashflow_connect
     settings.CREDENTIALS_KEYS = [new_key]
     kashflow_connection.refresh_from_db()
     assert decrypt_credentials(kashflow_connection.credentials_encrypted)["password"] == KF_PASSWORD
+
+
+@pytest.mark.parametrize("changes", [{"rate_limit_per_minute": 0}, {"timeout_seconds": 0}, {"timeout_seconds": 10_000}])
+def test_limits_out_of_range_are_refused(kashflow_connection, changes):
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_connection(connection=kashflow_connection, **changes)
+    assert set(changes) <= set(excinfo.value.message_dict)
