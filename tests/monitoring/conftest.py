@@ -1,12 +1,10 @@
-"""Monitoring fixtures: a flow to fail records in, a run, and a cast of users per role."""
+"""Monitoring fixtures: a flow to fail records in and a run (the cast of users is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from integrations.models import Connection, Flow, IntegrationPair, SyncRun
-from integrations.roles import ACCOUNTANT, INTEGRATION_ADMIN, VIEWER
 
 
 def make_flow(name: str = "Sales invoices", entity: str = "sales_invoice") -> Flow:
@@ -32,31 +30,3 @@ def flow(db) -> Flow:
 @pytest.fixture
 def run(flow) -> SyncRun:
     return SyncRun.objects.create(flow=flow, status=SyncRun.Status.RUNNING)
-
-
-def _user(username: str, role: str | None) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    if role:
-        group, _ = Group.objects.get_or_create(name=role)
-        user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def viewer(db) -> User:
-    return _user("vera", VIEWER)
-
-
-@pytest.fixture
-def accountant(db) -> User:
-    return _user("alice", ACCOUNTANT)
-
-
-@pytest.fixture
-def admin_user(db) -> User:
-    return _user("ian", INTEGRATION_ADMIN)
-
-
-@pytest.fixture
-def nobody(db) -> User:
-    return _user("nora", None)

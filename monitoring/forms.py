@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import validate_email
+
+from monitoring.models import AlertRule
+
+
+class IgnoreForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why: a reason is required.")
+        return reason
+
+
+class EditForm(forms.Form):
+    document = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
+    payload = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not (data.get("document") or "").strip() and not (data.get("payload") or "").strip():
+            raise forms.ValidationError("Edit the mapped document or the source payload.")
+        return data
+
+
+class FixForm(forms.Form):
+    target_value = forms.CharField(max_length=100)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = (("retry", "Retry"), ("ignore", "Ignore"))
+    action = forms.ChoiceField(choices=ACTIONS)
+    ids = forms.CharField(required=False)  # comma-separated, or repeated "ids" fields read separately
+    cause = forms.CharField(required=False, max_length=64)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "ignore" and not (data.get("reason") or "").strip():
+            raise forms.ValidationError("Say why these exceptions are ignored: a reason is required.")
+        return data
+
+
+class AlertRuleForm(forms.ModelForm):
+    webhook_url = forms.URLField(
+        required=False, assume_scheme="https", help_text="Slack, Teams or any receiver of JSON with a text field."
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "name",
+            "kind",
+            "flow",
+            "threshold",
+            "window_minutes",
+            "emails",
+            "webhook_url",
+            "throttle_minutes",
+            "enabled",
+        ]
+        widgets = {"emails": forms.TextInput(attrs={"placeholder": "ops@example.com, finance@example.com"})}
+        help_texts = {
+            "threshold": "Exceptions over N: the N.",
+            "window_minutes": "Exceptions in M minutes; an agent is silent after M minutes.",
+            "throttle_minutes": "A new incident within this many minutes of the last notice waits.",
+        }
+
+    def clean_emails(self) -> str:
+        raw = self.cleaned_data.get("emails", "")
+        addresses = [e.strip() for e in raw.replace(";", ",").split(",") if e.strip()]
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                raise forms.ValidationError(f"{address!r} is not an email address.")
+        return ", ".join(addresses)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("emails") and not data.get("webhook_url"):
+            raise forms.ValidationError("Give at least one email address or a webhook URL, or nobody will hear of it.")
+        return data

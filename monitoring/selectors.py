@@ -1,0 +1,373 @@
+"""Reads behind the monitoring pages and API: the queue, its groups, runs, lineage, flow health.
+
+Every list here is built to be paginated and to cost a constant number of queries per page,
+whatever the table size: filters hit indexed columns and the list never loads the JSON payloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
+from monitoring.models import AuditEvent, ExceptionItem
+
+S = ExceptionItem.Status
+TABS = {
+    "open": (S.OPEN,),
+    "retrying": (S.RETRYING,),
+    "resolved": (S.RESOLVED, S.IGNORED),
+}
+AGES = {
+    "1h": ("newer", timedelta(hours=1)),
+    "24h": ("newer", timedelta(hours=24)),
+    "older_24h": ("older", timedelta(hours=24)),
+    "older_7d": ("older", timedelta(days=7)),
+}
+AGE_LABELS = {
+    "1h": "Last hour",
+    "24h": "Last 24 hours",
+    "older_24h": "Older than a day",
+    "older_7d": "Older than a week",
+}
+# The queue never loads the payloads; the detail view does.
+LIST_FIELDS = (
+    "id",
+    "flow__name",
+    "flow__slug",
+    "source_key",
+    "stage",
+    "error_class",
+    "error_code",
+    "message",
+    "fingerprint",
+    "status",
+    "attempts",
+    "first_seen_at",
+    "last_seen_at",
+    "resolved_at",
+    "resolution_note",
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    tab: str = "open"
+    flow: str = ""  # slug
+    stage: str = ""
+    error_class: str = ""
+    error_code: str = ""
+    age: str = ""
+    cause: str = ""  # fingerprint
+    q: str = ""  # source key
+
+    @classmethod
+    def from_query(cls, data: Any) -> QueueFilters:
+        def get(name: str) -> str:
+            return str(data.get(name, "") or "").strip()[:100]
+
+        tab = get("tab") or "open"
+        return cls(
+            tab=tab if tab in TABS else "open",
+            flow=get("flow"),
+            stage=get("stage") if get("stage") in _values(ExceptionItem.Stage) else "",
+            error_class=get("error_class") if get("error_class") in _values(ExceptionItem.ErrorClass) else "",
+            error_code=get("error_code"),
+            age=get("age") if get("age") in AGES else "",
+            cause=get("cause")[:64],
+            q=get("q"),
+        )
+
+    def as_query(self, **override: str) -> dict[str, str]:
+        values = {
+            "tab": self.tab,
+            "flow": self.flow,
+            "stage": self.stage,
+            "error_class": self.error_class,
+            "error_code": self.error_code,
+            "age": self.age,
+            "cause": self.cause,
+            "q": self.q,
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v}
+
+
+def _values(choices) -> set[str]:
+    return {c.value for c in choices}
+
+
+def filter_exceptions(filters: QueueFilters, *, statuses: tuple[str, ...] | None = None) -> QuerySet[ExceptionItem]:
+    """Every item matching the filters (without the tab when ``statuses`` is given)."""
+    qs = ExceptionItem.objects.filter(status__in=statuses or TABS[filters.tab])
+    if filters.flow:
+        qs = qs.filter(flow__slug=filters.flow)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.error_class:
+        qs = qs.filter(error_class=filters.error_class)
+    if filters.error_code:
+        qs = qs.filter(error_code=filters.error_code)
+    if filters.cause:
+        qs = qs.filter(fingerprint=filters.cause)
+    if filters.q:
+        qs = qs.filter(source_key=filters.q)
+    if filters.age:
+        direction, delta = AGES[filters.age]
+        edge = timezone.now() - delta
+        qs = qs.filter(first_seen_at__gte=edge) if direction == "newer" else qs.filter(first_seen_at__lt=edge)
+    return qs
+
+
+def exception_list(filters: QueueFilters) -> QuerySet[ExceptionItem]:
+    return (
+        filter_exceptions(filters)
+        .select_related("flow")
+        .only(*LIST_FIELDS, "flow_id")
+        .order_by("-first_seen_at", "-id")
+    )
+
+
+def exception_groups(filters: QueueFilters) -> QuerySet:
+    """Items grouped by cause (fingerprint), biggest group first, with one message as the example."""
+    return (
+        filter_exceptions(filters)
+        .values("fingerprint", "flow__name", "flow__slug", "stage", "error_class", "error_code")
+        .annotate(count=Count("id"), oldest=Min("first_seen_at"), newest=Max("last_seen_at"), example=Max("message"))
+        .order_by("-count", "fingerprint")
+    )
+
+
+def tab_counts(filters: QueueFilters) -> dict[str, int]:
+    """How many items each tab holds under the other filters: one query."""
+    qs = filter_exceptions(filters, statuses=tuple(s for group in TABS.values() for s in group))
+    totals = qs.aggregate(**{tab: Count("id", filter=Q(status__in=statuses)) for tab, statuses in TABS.items()})
+    return {tab: totals[tab] or 0 for tab in TABS}
+
+
+def cause_count(fingerprint: str) -> int:
+    return ExceptionItem.objects.filter(fingerprint=fingerprint, status__in=TABS["open"]).count()
+
+
+def exception_detail(pk: int) -> ExceptionItem:
+    return ExceptionItem.objects.select_related("flow", "run", "resolved_by", "resolved_by_run").get(pk=pk)
+
+
+def exception_history(item: ExceptionItem) -> QuerySet:
+    return item.actions.select_related("user").order_by("created_at", "id")
+
+
+# --- Runs and lineage ----------------------------------------------------------------------------
+
+
+def run_list(*, flow: str = "", status: str = "") -> QuerySet[SyncRun]:
+    qs = SyncRun.objects.select_related("flow")
+    # Without a flow, the primary key follows queue time and needs no extra index.
+    qs = qs.filter(flow__slug=flow).order_by("-queued_at", "-id") if flow else qs.order_by("-id")
+    if status in _values(SyncRun.Status):
+        qs = qs.filter(status=status)
+    return qs
+
+
+def run_outcomes(run: SyncRun, *, action: str = "", q: str = "") -> QuerySet[RecordOutcome]:
+    qs = run.outcomes.defer("source_payload", "mapped_document").order_by("id")
+    if action in _values(RecordOutcome.Action):
+        qs = qs.filter(action=action)
+    if q:
+        qs = qs.filter(source_key=q)
+    return qs
+
+
+@dataclass
+class Lineage:
+    source_key: str
+    outcomes: list[RecordOutcome]
+    links: list[RecordLink]
+    exceptions: list[ExceptionItem]
+
+
+def find_record(source_key: str, *, flow: str = "", limit: int = 50) -> Lineage:
+    """Where is record ``source_key``? Its outcome in every run, its links and its exceptions."""
+    key = source_key.strip()[:100]
+    outcomes = RecordOutcome.objects.filter(source_key=key).select_related("run__flow").order_by("-id")
+    links = RecordLink.objects.filter(source_key=key).select_related("flow")
+    exceptions = ExceptionItem.objects.filter(source_key=key).select_related("flow").order_by("-first_seen_at")
+    if flow:
+        outcomes = outcomes.filter(run__flow__slug=flow)
+        links = links.filter(flow__slug=flow)
+        exceptions = exceptions.filter(flow__slug=flow)
+    return Lineage(
+        key,
+        list(outcomes.defer("source_payload", "mapped_document")[:limit]),
+        list(links[:limit]),
+        list(exceptions.defer("source_payload", "mapped_document", "suggested_fix")[:limit]),
+    )
+
+
+# --- Flow health (dashboard) ------------------------------------------------------------------------
+
+
+@dataclass
+class FlowSummary:
+    flow: Flow
+    health: str
+    last_run: SyncRun | None
+    next_run_at: datetime | None
+    synced_today: int
+    failed_today: int
+    open_exceptions: int
+
+    @property
+    def error_rate_today(self) -> float:
+        total = self.synced_today + self.failed_today
+        return (100.0 * self.failed_today / total) if total else 0.0
+
+
+def health_of(flow: Flow, last_run: SyncRun | None, open_exceptions: int, *, now: datetime | None = None) -> str:
+    """ok / degraded / failing / paused, from the flow's switches and its latest finished run."""
+    now = now or timezone.now()
+    if not flow.enabled or (flow.paused_until and flow.paused_until > now):
+        return Flow.Health.PAUSED
+    if (last_run and last_run.status == SyncRun.Status.FAILED) or flow.consecutive_failures >= 3:
+        return Flow.Health.FAILING
+    if (last_run and last_run.status == SyncRun.Status.PARTIAL) or open_exceptions or flow.consecutive_failures:
+        return Flow.Health.DEGRADED
+    return Flow.Health.OK
+
+
+def flow_summaries(*, now: datetime | None = None) -> list[FlowSummary]:
+    """One summary per flow in a fixed number of queries."""
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    finished = [SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.FAILED]
+    latest = SyncRun.objects.filter(flow=OuterRef("pk"), status__in=finished).order_by("-queued_at", "-id")
+    open_count = (
+        ExceptionItem.objects.filter(flow=OuterRef("pk"), status__in=TABS["open"] + TABS["retrying"])
+        .order_by()
+        .values("flow")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    flows = list(
+        Flow.objects.select_related("pair").annotate(
+            last_run_id=Subquery(latest.values("id")[:1]),
+            open_exceptions=Coalesce(Subquery(open_count), 0),
+        )
+    )
+    runs = SyncRun.objects.in_bulk([f.last_run_id for f in flows if f.last_run_id])
+    today = dict(
+        (row["flow"], row)
+        for row in SyncRun.objects.filter(queued_at__gte=day_start)
+        .values("flow")
+        .annotate(synced=Sum(F("created_count") + F("updated_count")), failed=Sum("failed_count"))
+        .order_by()
+    )
+    schedules = _next_runs(flows, runs, now)
+    out = []
+    for flow in flows:
+        last_run = runs.get(flow.last_run_id)
+        row = today.get(flow.pk, {})
+        out.append(
+            FlowSummary(
+                flow=flow,
+                health=health_of(flow, last_run, flow.open_exceptions, now=now),
+                last_run=last_run,
+                next_run_at=schedules.get(flow.pk),
+                synced_today=row.get("synced") or 0,
+                failed_today=row.get("failed") or 0,
+                open_exceptions=flow.open_exceptions,
+            )
+        )
+    return out
+
+
+def _next_runs(flows: list[Flow], runs: dict, now: datetime) -> dict[int, datetime | None]:
+    """The django-q2 schedule's next run when there is one for the flow, else last run + interval."""
+    out: dict[int, datetime | None] = {}
+    try:
+        from django_q.models import Schedule
+
+        schedules = list(Schedule.objects.filter(func__startswith="integrations.").only("name", "args", "next_run"))
+    except Exception:  # the scheduler's table may be missing in a stripped-down deployment
+        schedules = []
+    for flow in flows:
+        match = next(
+            (
+                s
+                for s in schedules
+                if s.name in (flow.slug, f"flow:{flow.slug}", flow.name)
+                or (s.args or "").strip("(),[] ") == str(flow.pk)
+            ),
+            None,
+        )
+        if match is not None and match.next_run:
+            out[flow.pk] = match.next_run
+        elif flow.enabled and flow.schedule_minutes and flow.trigger in ("schedule", "polling"):
+            last = runs.get(flow.last_run_id)
+            base = last.queued_at if last else now
+            out[flow.pk] = max(base + timedelta(minutes=flow.schedule_minutes), now)
+        else:
+            out[flow.pk] = None
+    return out
+
+
+def hourly_series(*, hours: int = 24, now: datetime | None = None) -> dict[int, dict[str, list]]:
+    """Per flow: buckets (hour start), throughput (records written) and error rate per hour. One query."""
+    now = now or timezone.now()
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=hours)
+    buckets = [start + timedelta(hours=i) for i in range(hours)]
+    series: dict[int, dict[str, list]] = {}
+    rows = SyncRun.objects.filter(queued_at__gte=start).values_list(
+        "flow_id", "queued_at", "created_count", "updated_count", "failed_count", "skipped_count"
+    )
+    for flow_id, queued_at, created, updated, failed, skipped in rows.iterator():
+        data = series.setdefault(flow_id, {"written": [0] * hours, "failed": [0] * hours, "skipped": [0] * hours})
+        index = min(int((queued_at - start).total_seconds() // 3600), hours - 1)
+        data["written"][index] += created + updated
+        data["failed"][index] += failed
+        data["skipped"][index] += skipped
+    for data in series.values():
+        data["buckets"] = buckets
+        data["error_rate"] = [
+            round(100.0 * f / (w + f), 1) if (w + f) else 0.0
+            for w, f in zip(data["written"], data["failed"], strict=True)
+        ]
+    return series
+
+
+def agent_heartbeats() -> list[Any]:
+    """The on-premise agents and when each was last heard from (empty until agents exist)."""
+    try:
+        agent_model = apps.get_model("integrations", "Agent")
+    except LookupError:
+        return []
+    fields = {f.name for f in agent_model._meta.get_fields()}
+    order = next((f for f in ("last_seen_at", "last_heartbeat_at", "heartbeat_at") if f in fields), "pk")
+    return list(agent_model.objects.order_by(f"-{order}" if order != "pk" else "pk")[:50])
+
+
+# --- Audit ------------------------------------------------------------------------------------------
+
+
+def audit_events(*, object_type: str = "", actor: str = "", action: str = "", q: str = "") -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.all().order_by("-created_at", "-id")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if actor:
+        qs = qs.filter(actor_label=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if q:
+        qs = qs.filter(Q(object_repr__icontains=q) | Q(object_id=q))
+    return qs
+
+
+def audit_object_types() -> list[str]:
+    return list(AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()[:100])

@@ -1,0 +1,15 @@
+"""django-q2 tasks of the monitoring app. Each loads by id and calls one service."""
+
+from __future__ import annotations
+
+from monitoring import actions, alerts
+
+
+def retry_exception(
+    item_id: int, user_id: int | None = None, edited_document: dict | None = None, edited_payload: dict | None = None
+) -> str:
+    return actions.run_retry(item_id, user_id=user_id, edited_document=edited_document, edited_payload=edited_payload)
+
+
+def check_alerts() -> int:
+    return len(alerts.check_alerts())

@@ -1,0 +1,1 @@
+"""Monitoring pages: dashboard, exceptions, runs, alerts, audit."""

@@ -1,0 +1,289 @@
+"""The exception queue: the accountants' daily page. Viewers read it; Accountants act on it."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from integrations.models import Flow
+from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
+from monitoring import actions, fixes, selectors
+from monitoring.editing import EditRefused
+from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
+from monitoring.models import ExceptionItem
+
+PAGE_SIZE = 50
+
+
+def htmx_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _can_act(request: HttpRequest) -> bool:
+    return has_role(request.user, ACCOUNTANT)
+
+
+def _list_context(request: HttpRequest) -> dict:
+    filters = selectors.QueueFilters.from_query(request.GET)
+    grouped = request.GET.get("view") == "groups"
+    source = selectors.exception_groups(filters) if grouped else selectors.exception_list(filters)
+    page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "filters": filters,
+        "grouped": grouped,
+        "page": page,
+        "counts": selectors.tab_counts(filters),
+        "tabs": [("open", "Open"), ("retrying", "Retrying"), ("resolved", "Resolved")],
+        "flows": Flow.objects.only("name", "slug"),
+        "stages": ExceptionItem.Stage.choices,
+        "classes": ExceptionItem.ErrorClass.choices,
+        "ages": list(selectors.AGE_LABELS.items()),
+        "can_act": _can_act(request),
+        "now": timezone.now(),
+        "query": filters.as_query(),
+        "query_string": _qs(filters.as_query(**({"view": "groups"} if grouped else {}))),
+    }
+
+
+def _qs(params: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+@role_required(VIEWER)
+def exception_list(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request)
+    if htmx_partial(request):
+        return render(request, "monitoring/partials/exception_table.html", context)
+    return render(request, "monitoring/exception_list.html", context)
+
+
+@role_required(VIEWER)
+def exception_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, streamed so 100,000 rows cost no memory."""
+    filters = selectors.QueueFilters.from_query(request.GET)
+    rows = (
+        selectors.filter_exceptions(filters)
+        .order_by("-first_seen_at", "-id")
+        .values_list(
+            "id",
+            "flow__name",
+            "source_key",
+            "status",
+            "stage",
+            "error_class",
+            "error_code",
+            "message",
+            "attempts",
+            "first_seen_at",
+            "last_seen_at",
+            "fingerprint",
+        )
+    )
+    now = timezone.now()
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(
+            [
+                "id",
+                "flow",
+                "source_key",
+                "status",
+                "stage",
+                "class",
+                "error_code",
+                "message",
+                "attempts",
+                "first_seen",
+                "last_seen",
+                "age_hours",
+                "cause",
+            ]
+        )
+        for row in rows.iterator(chunk_size=2000):
+            first_seen = row[9]
+            age = round((now - first_seen).total_seconds() / 3600, 1) if first_seen else ""
+            values = [*row[:9], first_seen.isoformat(), row[10].isoformat(), age, row[11][:12]]
+            # Spreadsheet formula injection: a cell must not start with = + - @.
+            yield writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in values])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="exceptions-{filters.tab}-{now:%Y%m%d-%H%M}.csv"'
+    return response
+
+
+def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
+    fix = fixes.value_map_fix_for(item)
+    context = {
+        "item": item,
+        "history": selectors.exception_history(item),
+        "fix": fix,
+        "fix_text": fixes.describe_fix(item),
+        "same_cause": selectors.cause_count(item.fingerprint),
+        "can_act": _can_act(request) and item.status == ExceptionItem.Status.OPEN,
+        "source_json": json.dumps(item.source_payload, indent=2, sort_keys=True, default=str),
+        "document_json": json.dumps(item.mapped_document, indent=2, sort_keys=True, default=str),
+        "edit_form": EditForm(),
+        "ignore_form": IgnoreForm(),
+        "now": timezone.now(),
+    }
+    context.update(extra)
+    return context
+
+
+@role_required(VIEWER)
+def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        ExceptionItem.objects.select_related("flow", "run", "resolved_by", "resolved_by_run"), pk=pk
+    )
+    return render(request, "monitoring/exception_detail.html", _detail_context(request, item))
+
+
+@role_required(VIEWER)
+def exception_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row of the queue; a retrying row polls this until the worker is done with it."""
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
+    return render(
+        request,
+        "monitoring/partials/exception_row.html",
+        {"item": item, "can_act": _can_act(request), "now": timezone.now()},
+    )
+
+
+@role_required(VIEWER)
+def exception_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status panel of the detail page, polled while a retry runs."""
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow", "resolved_by_run"), pk=pk)
+    response = render(request, "monitoring/partials/exception_status.html", {"item": item, "now": timezone.now()})
+    if request.htmx and item.status != ExceptionItem.Status.RETRYING:
+        # The retry is over: reload the page so the error, payloads and history show the outcome.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str, *, level=messages.SUCCESS):
+    """Re-render the row (htmx) or go back where the user came from, and tell the lists to refresh."""
+    if htmx_partial(request) and item is not None and request.POST.get("from") == "row":
+        item.refresh_from_db()
+        response = render(
+            request, "monitoring/partials/exception_row.html", {"item": item, "can_act": True, "now": timezone.now()}
+        )
+        return trigger_client_event(response, "exceptionsChanged", {"message": message})
+    messages.add_message(request, level, message)
+    target = request.POST.get("next") or (
+        reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list")
+    )
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("exception-list")
+    return redirect(target)
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ExceptionItem, pk=pk)
+    count = actions.request_retry([item], user=request.user)
+    if not count:
+        return _after_action(request, item, "Only an open exception can be retried.", level=messages.ERROR)
+    return _after_action(request, item, f"Retry of {item.source_key} queued.")
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, item, [str(e) for e in form.non_field_errors()] or ["Nothing to send."], form)
+    try:
+        actions.edit_and_retry(
+            item,
+            user=request.user,
+            document_text=form.cleaned_data["document"],
+            payload_text=form.cleaned_data["payload"],
+        )
+    except EditRefused as exc:
+        return _refuse(request, item, exc.reasons, form)
+    except actions.ActionRefused as exc:
+        return _refuse(request, item, [str(exc)], form)
+    messages.success(request, f"Edited {item.source_key} and queued a retry.")
+    return redirect("exception-detail", pk=item.pk)
+
+
+def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form: EditForm) -> HttpResponse:
+    context = _detail_context(request, item, edit_form=form, edit_errors=reasons, edit_open=True)
+    return render(request, "monitoring/exception_detail.html", context, status=400)
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_fix(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
+    form = FixForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, item, "Choose the value to map to.", level=messages.ERROR)
+    try:
+        count = actions.apply_value_map_fix(item, user=request.user, target_value=form.cleaned_data["target_value"])
+    except actions.ActionRefused as exc:
+        return _after_action(request, item, str(exc), level=messages.ERROR)
+    return _after_action(request, item, f"Value map fixed; {count} exception(s) with this cause sent again.")
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_ignore(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ExceptionItem, pk=pk)
+    form = IgnoreForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, item, "Say why: a reason is required to ignore.", level=messages.ERROR)
+    count = actions.ignore([item], user=request.user, reason=form.cleaned_data["reason"])
+    if not count:
+        return _after_action(request, item, "Only an open exception can be ignored.", level=messages.ERROR)
+    return _after_action(request, item, f"{item.source_key} ignored.")
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_bulk(request: HttpRequest) -> HttpResponse:
+    """Retry or ignore a selection (ids) or a whole group (cause)."""
+    form = BulkForm(request.POST)
+    back = request.POST.get("next") or reverse("exception-list")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("exception-list")
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    ids = [
+        int(i) for i in request.POST.getlist("ids") + (form.cleaned_data["ids"] or "").split(",") if i.strip().isdigit()
+    ]
+    cause = form.cleaned_data["cause"]
+    if cause:
+        items = ExceptionItem.objects.filter(fingerprint=cause, status=ExceptionItem.Status.OPEN)
+    elif ids:
+        items = ExceptionItem.objects.filter(pk__in=ids[:5000])
+    else:
+        messages.error(request, "Select at least one exception.")
+        return redirect(back)
+    if form.cleaned_data["action"] == "retry":
+        count = actions.request_retry(items, user=request.user)
+        messages.success(request, f"{count} exception(s) queued for retry.")
+    else:
+        count = actions.ignore(items, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{count} exception(s) ignored.")
+    return redirect(back)
