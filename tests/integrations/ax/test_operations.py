@@ -1,0 +1,257 @@
+"""Every operation of every simulated AIF service, called through the zeep client over a real socket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from integrations.connectors.dynamics_ax.client import Criterion
+from integrations.connectors.dynamics_ax.documents import SERVICES
+from integrations.connectors.errors import NotFoundError
+from integrations.sandbox.models import AxMessage, AxRecord
+from tests.integrations.ax.conftest import invoice, journal
+
+pytestmark = pytest.mark.urls("tests.integrations.ax.urls")
+
+# A new document per write service, the field an update changes, and the criterion find uses.
+SAMPLES = {
+    "CustomerService": (
+        {"AccountNum": "C0100", "CustGroup": "RETAIL", "Currency": "GBP", "DirParty": [{"Name": "New Customer"}]},
+        ("CustGroup", "WHOLESALE"),
+        ("CustTable", "AccountNum"),
+    ),
+    "VendVendTableService": (
+        {"AccountNum": "V0100", "VendGroup": "DOMESTIC", "Currency": "GBP", "DirParty": [{"Name": "New Vendor"}]},
+        ("VendGroup", "EU"),
+        ("VendTable", "AccountNum"),
+    ),
+    "ItemService": (
+        {"ItemId": "SVC-1", "Name": "Consulting hour", "ItemType": "Service", "SalesPrice": "95.00", "UnitId": "h"},
+        ("SalesPrice", "99.50"),
+        ("InventTable", "ItemId"),
+    ),
+    "FreeTextInvoiceService": (
+        invoice(reference="20001"),
+        ("PurchOrderFormNum", "PO-99"),
+        ("CustInvoiceTable", "CustomerRef"),
+    ),
+    "LedgerGeneralJournalService": (
+        journal(reference="J-77"),
+        ("Name", "Renamed"),
+        ("LedgerJournalTrans", "DocumentNum"),
+    ),
+    "CustPaymJournalService": (
+        {
+            "JournalName": "CustPay",
+            "Name": "Receipts",
+            "LedgerJournalTrans": [
+                {
+                    "TransDate": "2024-03-10",
+                    "AccountType": "Cust",
+                    "LedgerDimension": {"Account": "C0001"},
+                    "AmountCurCredit": "10.00",
+                    "CurrencyCode": "GBP",
+                    "DocumentNum": "P-1",
+                    "OffsetAccountType": "Ledger",
+                    "OffsetLedgerDimension": {"Account": "110180"},
+                    "PaymMode": "BACS",
+                }
+            ],
+        },
+        ("Name", "Receipts (corrected)"),
+        ("LedgerJournalTrans", "DocumentNum"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_operation_of_every_document_service(ax_client, name):
+    svc = SERVICES[name]
+    document, (field, value), (data_source, find_field) = SAMPLES[name]
+
+    [key] = ax_client.create(name, [document], message_id=f"create-{name}")
+    [created] = ax_client.read(name, [key])
+    ax_client.update(
+        name, [key], [{field: value, "_DocumentHash": created["_DocumentHash"]}], message_id=f"update-{name}"
+    )
+    [updated] = ax_client.read(name, [key])
+    reference = document[find_field] if data_source == svc.root.name else document[data_source][0][find_field]
+    found = ax_client.find(name, [Criterion(data_source, find_field, "Equal", reference)])
+    found_keys = ax_client.find_keys(name, [Criterion(data_source, find_field, "Equal", reference)])
+    all_keys = ax_client.get_keys(name).keys
+    changed = ax_client.get_changed_keys(name, datetime.now(UTC) - timedelta(minutes=5)).keys
+    ax_client.delete(name, [key], message_id=f"delete-{name}")
+
+    assert updated[field] == value
+    assert updated["_DocumentHash"] != created["_DocumentHash"]
+    assert [svc.key_of(r) for r in found] == [key]
+    assert found_keys == [key]
+    assert key in all_keys and key in changed
+    with pytest.raises(NotFoundError, match="No valid document identified from the entity key"):
+        ax_client.read(name, [key])
+    operations = set(AxMessage.objects.filter(service=name, succeeded=True).values_list("operation", flat=True))
+    assert operations == set(svc.operations)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "field", "expected"),
+    [
+        ("MainAccountService", "401100", "Name", "Sales - services"),
+        ("DimensionValueService", "Department/SALES", "Description", "Sales"),
+        ("ExchangeRateService", "EUR/GBP/2024-06-01", "Rate", "0.8500"),
+    ],
+)
+def test_reference_services_read_find_and_list_keys(ax_client, name, key, field, expected):
+    svc = SERVICES[name]
+    first_key_field = svc.key_fields[0]
+
+    [record] = ax_client.read(name, [key])
+    found = ax_client.find(name, [Criterion(svc.root.name, first_key_field, "Equal", record[first_key_field])])
+    keys = ax_client.get_keys(name).keys
+    found_keys = ax_client.find_keys(name, [Criterion(svc.root.name, first_key_field, "NotEqual", "")])
+
+    assert record[field] == expected
+    assert key in [svc.key_of(r) for r in found]
+    assert key in keys and sorted(found_keys) == sorted(keys)
+
+
+def test_create_answers_the_key_ax_assigned_from_the_number_sequence(ax_client):
+    first = ax_client.create("FreeTextInvoiceService", [invoice(reference="1")])
+    second = ax_client.create("FreeTextInvoiceService", [invoice(reference="2")])
+    journals = ax_client.create("LedgerGeneralJournalService", [journal()])
+
+    assert (first, second) == (["FTI-000001"], ["FTI-000002"])
+    assert journals == ["JNL-000001"]
+
+
+def test_free_text_invoice_gets_ax_defaults_and_computed_amounts(ax_client):
+    document = invoice()
+    del document["CurrencyCode"]
+    document["CustInvoiceLine"].append(
+        {"Description": "Travel", "AmountCur": "35.50", "LedgerDimension": {"Account": "401100"}}
+    )
+
+    [key] = ax_client.create("FreeTextInvoiceService", [document])
+    [stored] = ax_client.read("FreeTextInvoiceService", [key])
+
+    assert stored["InvoiceAccount"] == "C0001"
+    assert stored["CurrencyCode"] == "GBP"  # from the customer
+    assert stored["InvoiceAmount"] == "135.50"
+    assert (stored["SettledAmount"], stored["PaymentStatus"]) == ("0.00", "None")
+    assert stored["CustInvoiceLine"][0]["LedgerDimension"]["DisplayValue"] == "401100-CC10"
+
+
+def test_read_only_fields_sent_by_a_caller_are_ignored(ax_client):
+    document = {**invoice(), "InvoiceAmount": "999.00", "PaymentStatus": "Paid"}
+
+    [key] = ax_client.create("FreeTextInvoiceService", [document])
+    [stored] = ax_client.read("FreeTextInvoiceService", [key])
+
+    assert (stored["InvoiceAmount"], stored["PaymentStatus"]) == ("100.00", "None")
+
+
+def _payment(invoice_id: str, amount: str, reference: str) -> dict:
+    return {
+        "JournalName": "CustPay",
+        "LedgerJournalTrans": [
+            {
+                "TransDate": "2024-03-15",
+                "AccountType": "Cust",
+                "LedgerDimension": {"Account": "C0001"},
+                "AmountCurCredit": amount,
+                "CurrencyCode": "GBP",
+                "MarkedInvoice": invoice_id,
+                "DocumentNum": reference,
+                "OffsetAccountType": "Ledger",
+                "OffsetLedgerDimension": {"Account": "110180"},
+            }
+        ],
+    }
+
+
+def test_payment_with_marked_invoice_settles_it_partly_then_fully(ax_client):
+    [invoice_id] = ax_client.create("FreeTextInvoiceService", [invoice()])
+    before = datetime.now(UTC)
+
+    ax_client.create("CustPaymJournalService", [_payment(invoice_id, "40.00", "P-1")])
+    [partly] = ax_client.read("FreeTextInvoiceService", [invoice_id])
+    ax_client.create("CustPaymJournalService", [_payment(invoice_id, "60.00", "P-2")])
+    [paid] = ax_client.read("FreeTextInvoiceService", [invoice_id])
+
+    assert (partly["SettledAmount"], partly["PaymentStatus"]) == ("40.00", "PartlyPaid")
+    assert (paid["SettledAmount"], paid["PaymentStatus"]) == ("100.00", "Paid")
+    assert invoice_id in ax_client.get_changed_keys("FreeTextInvoiceService", before).keys
+
+
+def test_get_changed_keys_returns_only_records_modified_since_the_time(ax_client, ax_company):
+    old_key = "C0001"
+    AxRecord.objects.filter(entity="CustTable", key=old_key).update(modified_at=datetime.now(UTC) - timedelta(days=2))
+    since = datetime.now(UTC) - timedelta(days=1)
+    ax_client.create("CustomerService", [{**SAMPLES["CustomerService"][0]}])
+
+    changed = ax_client.get_changed_keys("CustomerService", since).keys
+    everything = ax_client.get_keys("CustomerService").keys
+
+    assert changed == ["C0100"]
+    assert set(everything) == {"C0001", "C0100"}
+
+
+def test_key_pages_follow_the_bookmark_without_gaps_or_repeats(ax_client, ax_company):
+    for i in range(5):
+        ax_client.create("ItemService", [{"ItemId": f"ITEM-{i}", "Name": f"Item {i}"}])
+    seen, bookmark, pages = [], "", 0
+    while True:
+        page = ax_client.get_changed_keys(
+            "ItemService", datetime(2000, 1, 1, tzinfo=UTC), page_size=2, bookmark=bookmark
+        )
+        seen += page.keys
+        pages += 1
+        if not page.bookmark:
+            break
+        bookmark = page.bookmark
+
+    assert sorted(seen) == [f"ITEM-{i}" for i in range(5)]
+    assert pages == 3
+
+
+def test_journal_services_only_see_their_own_journal_names(ax_client):
+    [general] = ax_client.create("LedgerGeneralJournalService", [journal()])
+    [payment] = ax_client.create("CustPaymJournalService", [SAMPLES["CustPaymJournalService"][0]])
+
+    assert general in ax_client.get_keys("LedgerGeneralJournalService").keys
+    assert payment not in ax_client.get_keys("LedgerGeneralJournalService").keys
+    assert ax_client.get_keys("CustPaymJournalService").keys == [payment]
+    with pytest.raises(NotFoundError):
+        ax_client.read("LedgerGeneralJournalService", [payment])
+
+
+def test_find_matches_wildcards_ranges_and_child_tables(ax_client):
+    ax_client.create("FreeTextInvoiceService", [invoice(reference="30001")])
+    ax_client.create("FreeTextInvoiceService", [invoice(reference="30002")])
+    ax_client.create("FreeTextInvoiceService", [invoice(reference="40001")])
+
+    wildcard = ax_client.find_keys(
+        "FreeTextInvoiceService", [Criterion("CustInvoiceTable", "CustomerRef", "Equal", "300*")]
+    )
+    ranged = ax_client.find_keys(
+        "FreeTextInvoiceService", [Criterion("CustInvoiceTable", "CustomerRef", "Range", "30002", "40001")]
+    )
+    by_line = ax_client.find_keys(
+        "FreeTextInvoiceService", [Criterion("CustInvoiceLine", "Description", "Equal", "consulting")]
+    )
+
+    assert wildcard == ["FTI-000001", "FTI-000002"]
+    assert ranged == ["FTI-000002", "FTI-000003"]
+    assert len(by_line) == 3
+
+
+def test_every_message_is_recorded_with_its_message_id_and_keys(ax_client, ax_company):
+    [key] = ax_client.create("CustomerService", [SAMPLES["CustomerService"][0]], message_id="first-customer")
+    ax_client.read("CustomerService", [key])
+
+    messages = list(AxMessage.objects.order_by("pk").values_list("service", "operation", "succeeded", "keys"))
+    stored_id = AxMessage.objects.get(operation="create").message_id
+
+    assert messages == [("CustomerService", "create", True, [key]), ("CustomerService", "read", True, [key])]
+    assert len(stored_id) == 36  # our id, turned into the GUID AX expects
