@@ -9,6 +9,8 @@ what is specific to one record and keeps what names the cause:
   and the fix is per value: "value '4900' not in value map nominal_to_main_account" and the same
   message for '4910' need two different value-map rows, so they are two causes. Every invoice of
   customer 'ACME99' that AX refuses is one cause (create ACME99 once).
+- a suggested fix that names a value map and a value (the sync engine's ``add_value_map_entry``)
+  adds both, since the engine's message gives the value unquoted.
 - for connection and rate-limit failures everything variable is masked, quoted values too: one
   outage is one cause whatever record or host it hit.
 """
@@ -68,13 +70,35 @@ def normalise_message(message: str, *, source_key: str = "", error_class: str = 
     return _SPACE.sub(" ", text).strip()
 
 
+def cause_of_fix(suggested_fix: object) -> str:
+    """The part of a structured suggested fix that names the cause: the value map and the missing value."""
+    if not isinstance(suggested_fix, dict):
+        return ""
+    name = suggested_fix.get("value_map") or suggested_fix.get("value_map_name")
+    value = suggested_fix.get("value", suggested_fix.get("source_value"))
+    if name and value not in (None, ""):
+        return f"{name}={value}"
+    return ""
+
+
 def fingerprint(
-    *, flow_id: int | str, stage: str, error_class: str, error_code: str, message: str, source_key: str = ""
+    *,
+    flow_id: int | str,
+    stage: str,
+    error_class: str,
+    error_code: str,
+    message: str,
+    source_key: str = "",
+    suggested_fix: object = None,
 ) -> str:
-    """A stable 64-hex digest naming the cause of a failure (see the module docstring)."""
+    """A stable 64-hex digest naming the cause of a failure (see the module docstring).
+
+    A structured ``suggested_fix`` naming a value map and a value adds them, so "4900 is not in value
+    map nominal_accounts" (a number the message masks) still splits by value.
+    """
     normalised = normalise_message(message, source_key=source_key, error_class=error_class)
     code = str(error_code or "")
     if error_class in OUTAGE_CLASSES:
         code = _NUMBER.sub("<n>", code)
-    parts = [str(flow_id), stage or "", error_class or "", code.lower(), normalised]
+    parts = [str(flow_id), stage or "", error_class or "", code.lower(), normalised, cause_of_fix(suggested_fix)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

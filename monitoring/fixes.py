@@ -28,7 +28,10 @@ class ValueMapFix:
 
     @property
     def best(self) -> str:
-        return self.candidates[0].value if self.candidates else ""
+        if not self.candidates:
+            return ""
+        first = self.candidates[0]
+        return str(first.get("value", "")) if isinstance(first, dict) else first.value
 
 
 def value_map_gap(item: ExceptionItem) -> tuple[str, str] | None:
@@ -69,6 +72,8 @@ def value_map_fix_for(item: ExceptionItem, *, limit: int = 5) -> ValueMapFix | N
         candidates = suggest_value_map_fix(mapping_set, name, value, limit=limit)
     except Exception:  # suggestions are a help; a failure must not hide the item
         candidates = []
+    if not candidates and isinstance(item.suggested_fix, dict):
+        candidates = [c for c in item.suggested_fix.get("candidates") or [] if isinstance(c, dict)][:limit]
     return ValueMapFix(mapping_set=mapping_set, value_map=name, value=value, candidates=list(candidates))
 
 

@@ -58,6 +58,7 @@ def record_exception(
             error_code=error_code,
             message=str(message or ""),
             source_key=source_key,
+            suggested_fix=suggested_fix,
         ),
     }
     # Two workers may fail the same record at once: the unique constraint lets one insert win,

@@ -177,3 +177,34 @@ def test_resolving_leaves_ignored_items_and_other_records_alone(flow, run):
     resolve_exceptions_for_record(flow=flow, source_key="1", run=run)
     assert ExceptionItem.objects.get(pk=ignored.pk).status == "ignored"
     assert ExceptionItem.objects.get(pk=other.pk).status == "open"
+
+
+def test_fingerprint_splits_by_the_value_a_structured_fix_names():
+    message = "CustInvoiceLine[0].LedgerDimension.Account: {} is not in value map 'nominal_accounts'"
+    fix = {"kind": "add_value_map_entry", "value_map": "nominal_accounts"}
+    a = fingerprint(
+        flow_id=1,
+        stage="map",
+        error_class="value_not_mapped",
+        error_code="value_not_mapped",
+        message=message.format(4900),
+        suggested_fix={**fix, "value": "4900"},
+    )
+    b = fingerprint(
+        flow_id=1,
+        stage="map",
+        error_class="value_not_mapped",
+        error_code="value_not_mapped",
+        message=message.format(4999),
+        suggested_fix={**fix, "value": "4999"},
+    )
+    c = fingerprint(
+        flow_id=1,
+        stage="map",
+        error_class="value_not_mapped",
+        error_code="value_not_mapped",
+        message=message.format(4999).replace("[0]", "[3]"),
+        suggested_fix={**fix, "value": "4999"},
+    )
+    assert a != b
+    assert b == c
