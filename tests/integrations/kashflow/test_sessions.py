@@ -47,11 +47,11 @@ def test_wrong_memorable_word_characters_are_refused_and_burn_the_temporary_toke
     assert not KashFlowSession.objects.filter(token=body["TemporaryToken"]).exists()
 
 
-@pytest.mark.parametrize("header", ["", "KfToken", "KfToken not-a-token", "Bearer abc"])
-def test_requests_without_a_valid_token_answer_401(account, base_url, header):
-    answer = httpx.get(f"{base_url}customers", headers={"Authorization": header} if header else {})
-    assert answer.status_code == 401
-    assert answer.json() == {"Error": "InvalidSessionToken", "Message": "Session token provided is invalid."}
+def test_requests_without_a_valid_token_answer_401(account, base_url):
+    for header in ("", "KfToken", "KfToken not-a-token", "Bearer abc"):
+        answer = httpx.get(f"{base_url}customers", headers={"Authorization": header} if header else {})
+        assert answer.status_code == 401, header
+        assert answer.json() == {"Error": "InvalidSessionToken", "Message": "Session token provided is invalid."}
 
 
 def test_expired_token_answers_401_and_delete_ends_a_session(account, base_url):
