@@ -389,7 +389,7 @@ def ensure_demo_connections(portal_url: str) -> IntegrationPair:
     ax = _ensure_connection(
         name=DEMO_AX,
         system=System.DYNAMICS_AX,
-        base_url=f"{root}/sandbox/ax/",
+        base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
         company="DEMO",
         settings={"service_user": "ledgerbridge"},
         credentials={"service_password": "ledgerbridge"},

@@ -4,6 +4,7 @@ import pytest
 from django.urls import NoReverseMatch, Resolver404, resolve
 
 from integrations.models import Connection
+from integrations.sandbox.demo import ensure_demo_account
 from tests.conftest import USER_PASSWORD, screenshot
 
 from .conftest import refused_url
@@ -20,6 +21,7 @@ def sandbox_is_served() -> bool:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browser_page, integration_admin):
+    ensure_demo_account()
     page = browser_page
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", integration_admin.username)

@@ -233,3 +233,29 @@ def test_a_bad_base_url_on_the_form_is_an_error_not_a_crash(client_for):
     assert response.status_code == 200
     assert "is not an http:// or https:// URL" in response.content.decode()
     assert refused_url().startswith("http://")
+
+
+def test_the_list_pages_query_count_does_not_grow_with_rows(client_for, kashflow_connection, ax_connection):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(ADMIN)
+    services.create_pair(name="Pair 0", kashflow=kashflow_connection, dynamics_ax=ax_connection)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(db) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = {url: queries(url) for url in (reverse("connection-list"), reverse("pair-list"))}
+    for i in range(1, 5):
+        kf = services.create_connection(
+            name=f"KF {i}",
+            system="kashflow",
+            base_url="https://api.kashflow.com/v2/",
+            settings={"username": "u"},
+            credentials={"password": "p", "memorable_word": "w"},
+        )
+        services.create_pair(name=f"Pair {i}", kashflow=kf, dynamics_ax=ax_connection)
+    for url, count in before.items():
+        assert queries(url) == count, url

@@ -201,7 +201,7 @@ def test_ensure_demo_connections_is_idempotent_and_follows_the_portal_url(db):
     assert Connection.objects.count() == 2
     assert IntegrationPair.objects.count() == 1
     assert pair.kashflow.base_url == "http://127.0.0.1:8000/sandbox/kashflow/v2/"
-    assert pair.dynamics_ax.base_url == "http://127.0.0.1:8000/sandbox/ax/"
+    assert pair.dynamics_ax.base_url == "http://127.0.0.1:8000/sandbox/ax/MicrosoftDynamicsAXAif60/"
     assert pair.dynamics_ax.company == "DEMO"
     assert {**pair.kashflow.settings, **decrypt_credentials(pair.kashflow.credentials_encrypted)} == {
         "username": "demo",
