@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mappings.engine import dimensions as dims
-from mappings.engine.context import CompileContext, RecordContext, RuleRef, resolve_source_path
+from mappings.engine.context import (
+    CompileContext,
+    RecordContext,
+    RuleRef,
+    compile_source_path,
+    resolve_source_path,
+)
 from mappings.engine.currency import RateProvider
 from mappings.engine.errors import MISSING_SOURCE, RULE_ERROR, Issue, MappingCompileError, RuleError, SpecError
 from mappings.engine.expressions import compile_expression
@@ -136,6 +142,9 @@ class CompiledMapping:
         ledger_fields = opts.ledger_fields
         line_target = opts.line_target if dim_rules else None
         inherited = header if opts.inherit_header else {}
+        order = opts.order
+        finish = dims.finish_line
+        evaluate = dims.evaluate
         split = group.split
         rules = group.rules
         out: list[dict[str, Any]] = []
@@ -145,7 +154,7 @@ class CompiledMapping:
             line: dict[str, Any] = {}
             for rule in rules:
                 rule(ctx, line)
-            values = dims.evaluate(dim_rules, ctx) if dim_rules else {}
+            values = evaluate(dim_rules, ctx) if dim_rules else {}
             if split is not None and (split.when is None or split.when(ctx)):
                 try:
                     parts = split.apply(line, values)
@@ -154,25 +163,12 @@ class CompiledMapping:
                         Issue(RULE_ERROR, f"{group.target}[{index}]", "options.lines.split", f"cannot split: {exc}")
                     )
                     parts = [(line, values)]
-            else:
-                parts = [(line, values)]
-            for part, part_values in parts:
-                if line_target is not None:
-                    existing = dims.dimension_values(part.get(line_target))
-                    part[line_target] = dims.default_dimension({**existing, **part_values}, opts.order)
-                for name in ledger_fields:
-                    ledger = part.get(name)
-                    if ledger is None:
-                        continue
-                    if isinstance(ledger, dict):
-                        if "Account" not in ledger:
-                            continue
-                        account = ledger["Account"]
-                        own = dims.dimension_values(ledger)
-                    else:
-                        account, own = ledger, {}
-                    part[name] = dims.ledger_dimension(account, {**inherited, **own, **part_values}, opts.order)
-                out.append(part)
+                for part, part_values in parts:
+                    finish(part, part_values, line_target, ledger_fields, inherited, order)
+                    out.append(part)
+                continue
+            finish(line, values, line_target, ledger_fields, inherited, order)
+            out.append(line)
         ctx.item = None
         ctx.index = None
         if group.aggregate is not None:
@@ -417,11 +413,12 @@ def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileC
     single_key = setter_path.segments[0][1] if len(setter_path.segments) == 1 else None
 
     kind = rule.source_kind
-    getter = None
-    on_item = False
+    source_key = None
     if kind == "path":
-        on_item, getter = resolve_source_path(rule.source, cctx)
-        source_fn = None
+        source_fn = compile_source_path(rule.source, cctx)
+        on_item, _, key = resolve_source_path(rule.source, cctx)
+        if key is not None:
+            source_key = (on_item, key)
     elif kind == "constant":
         constant = rule.source
         source_fn = lambda ctx: constant  # noqa: E731
@@ -429,32 +426,121 @@ def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileC
         source_fn = compile_expression(rule.source, cctx)
     else:
         raise SpecError(f"source kind must be path, constant or expression, not {kind!r}")
-    steps = tuple(rule.transforms or ())
     transforms = []
     names = []
-    for t in steps:
+    for t in tuple(rule.transforms or ()):
         name = getattr(t, "name", None)
         if not isinstance(name, str):
             raise SpecError("a transform needs a name")
         transforms.append(compile_transform(name, getattr(t, "params", None), cctx))
         names.append(name)
-    return _rule_fn(
-        ref, kind, on_item, getter, source_fn, tuple(transforms), tuple(names), rule.default, setter, single_key
-    )
+    if source_key is not None and single_key is not None and rule.default is None and len(transforms) <= 2:
+        return _field_rule(ref, source_key[0], source_key[1], tuple(transforms), tuple(names), single_key)
+    if source_key is not None and rule.default is None and len(transforms) == 1:
+        return _nested_field_rule(ref, source_key[0], source_key[1], transforms[0], names[0], setter)
+    return _rule_fn(ref, kind, source_fn, tuple(transforms), tuple(names), rule.default, setter, single_key)
+
+
+def _nested_field_rule(
+    ref: RuleRef, on_item: bool, src_key: str, t0: Callable, name: str, setter: Callable[[dict, Any], None]
+) -> RuleFn:
+    """One field -> one transform -> a nested target (LedgerDimension.Account)."""
+
+    def nested(ctx: RecordContext, out: dict) -> None:
+        ctx.rule = ref
+        obj = ctx.item if on_item else ctx.record
+        value = obj.get(src_key) if type(obj) is dict else None
+        try:
+            value = t0(value, ctx)
+        except Exception as exc:
+            ctx.issue(RULE_ERROR, f"transform {name} failed: {type(exc).__name__}: {_short(exc)}")
+            return
+        if value is not None:
+            try:
+                setter(out, value)
+            except Exception as exc:
+                ctx.issue(RULE_ERROR, f"writing {ref.name} failed: {_short(exc)}")
+
+    return nested
+
+
+def _field_rule(
+    ref: RuleRef, on_item: bool, src_key: str, transforms: tuple, names: tuple[str, ...], key: str
+) -> RuleFn:
+    """The most common rule, fully inlined: one field of the item (or record) -> 0-2 transforms -> one field."""
+
+    def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
+        ctx.issue(RULE_ERROR, f"transform {names[step]} failed: {type(exc).__name__}: {_short(exc)}")
+
+    if not transforms:
+        if on_item:
+
+            def copy_item(ctx: RecordContext, out: dict) -> None:
+                item = ctx.item
+                if type(item) is dict:
+                    value = item.get(src_key)
+                    if value is not None:
+                        out[key] = value
+
+            return copy_item
+
+        def copy_record(ctx: RecordContext, out: dict) -> None:
+            value = ctx.record.get(src_key)
+            if value is not None:
+                out[key] = value
+
+        return copy_record
+    t0 = transforms[0]
+    if len(transforms) == 1:
+
+        def one(ctx: RecordContext, out: dict) -> None:
+            ctx.rule = ref
+            obj = ctx.item if on_item else ctx.record
+            value = obj.get(src_key) if type(obj) is dict else None
+            try:
+                value = t0(value, ctx)
+            except Exception as exc:
+                fail(ctx, 0, exc)
+                return
+            if value is not None:
+                out[key] = value
+
+        return one
+    t1 = transforms[1]
+
+    def two(ctx: RecordContext, out: dict) -> None:
+        ctx.rule = ref
+        obj = ctx.item if on_item else ctx.record
+        value = obj.get(src_key) if type(obj) is dict else None
+        try:
+            value = t0(value, ctx)
+        except Exception as exc:
+            fail(ctx, 0, exc)
+            return
+        try:
+            value = t1(value, ctx)
+        except Exception as exc:
+            fail(ctx, 1, exc)
+            return
+        if value is not None:
+            out[key] = value
+
+    return two
 
 
 def _rule_fn(
     ref: RuleRef,
     kind: str,
-    on_item: bool,
-    getter: Callable[[Any], Any] | None,
-    source_fn: Callable[[RecordContext], Any] | None,
+    src: Callable[[RecordContext], Any],
     transforms: tuple,
     names: tuple[str, ...],
     default: Any,
     setter: Callable[[dict, Any], None],
     single_key: str | None,
 ) -> RuleFn:
+    """The rule as one closure; the common shapes (0-2 transforms, one target key) are unrolled because
+    this runs for every field of every line."""
+
     def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
         if step < 0:
             where = f"source {kind}"
@@ -464,37 +550,63 @@ def _rule_fn(
             where = f"writing {ref.name}"
         ctx.issue(RULE_ERROR, f"{where} failed: {type(exc).__name__}: {_short(exc)}")
 
-    # Fast path for the common rule: a path on the current item, at most one transform, one target key.
-    if getter is not None and on_item and single_key is not None and len(transforms) <= 1 and default is None:
+    if single_key is not None and default is None and len(transforms) <= 2:
         key = single_key
         if not transforms:
 
-            def copy_item_field(ctx: RecordContext, out: dict) -> None:
-                value = getter(ctx.item)
+            def copy_field(ctx: RecordContext, out: dict) -> None:
+                ctx.rule = ref
+                try:
+                    value = src(ctx)
+                except Exception as exc:
+                    fail(ctx, -1, exc)
+                    return
                 if value is not None:
                     out[key] = value
 
-            return copy_item_field
-        (t0,) = transforms
+            return copy_field
+        if len(transforms) == 1:
+            (t0,) = transforms
 
-        def item_field(ctx: RecordContext, out: dict) -> None:
+            def one_transform(ctx: RecordContext, out: dict) -> None:
+                ctx.rule = ref
+                try:
+                    value = src(ctx)
+                except Exception as exc:
+                    fail(ctx, -1, exc)
+                    return
+                try:
+                    value = t0(value, ctx)
+                except Exception as exc:
+                    fail(ctx, 0, exc)
+                    return
+                if value is not None:
+                    out[key] = value
+
+            return one_transform
+        t0, t1 = transforms
+
+        def two_transforms(ctx: RecordContext, out: dict) -> None:
             ctx.rule = ref
             try:
-                value = t0(getter(ctx.item), ctx)
+                value = src(ctx)
+            except Exception as exc:
+                fail(ctx, -1, exc)
+                return
+            try:
+                value = t0(value, ctx)
             except Exception as exc:
                 fail(ctx, 0, exc)
+                return
+            try:
+                value = t1(value, ctx)
+            except Exception as exc:
+                fail(ctx, 1, exc)
                 return
             if value is not None:
                 out[key] = value
 
-        return item_field
-
-    if source_fn is None:
-        assert getter is not None
-        get = getter
-        source_fn = (lambda ctx: get(ctx.item)) if on_item else (lambda ctx: get(ctx.record))
-
-    src = source_fn
+        return two_transforms
 
     def run(ctx: RecordContext, out: dict) -> None:
         ctx.rule = ref

@@ -9,9 +9,10 @@ canonical text (``4000`` equals ``"4000"``, ``20.0`` equals ``"20"``), case-sens
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from mappings.engine.context import CompileContext, RecordContext, compile_source_path
+from mappings.engine.context import CompileContext, RecordContext, compile_source_path, resolve_source_path
 from mappings.engine.errors import SpecError
 from mappings.engine.valuemaps import as_number, canonical
 
@@ -40,6 +41,14 @@ def compile_condition(cond: Mapping[str, Any], cctx: CompileContext, *, field_op
             return lambda ctx, value: check(value)
         return lambda ctx, value: check(get(ctx))
     assert get is not None
+    on_item, _, key = resolve_source_path(str(path), cctx)
+    if key is not None and on_item:
+
+        def item_test(ctx: RecordContext) -> bool:
+            item = ctx.item
+            return check(item.get(key) if type(item) is dict else None)
+
+        return item_test
     return lambda ctx: check(get(ctx))
 
 
@@ -96,6 +105,9 @@ def _between(lo: Any, hi: Any) -> Callable[[Any], bool]:
     if lo_n is not None and hi_n is not None:
 
         def in_range(v: Any) -> bool:
+            tv = type(v)
+            if tv is int or tv is float or tv is Decimal:
+                return lo_n <= v <= hi_n
             n = as_number(v)
             return n is not None and lo_n <= n <= hi_n
 

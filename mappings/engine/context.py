@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mappings.engine.errors import Issue, SpecError
-from mappings.engine.paths import compile_getter, parse_path
+from mappings.engine.numbers import float_decimal
+from mappings.engine.paths import KEY, Path, compile_getter, parse_path
 
 if TYPE_CHECKING:
     from mappings.engine.currency import RateProvider
@@ -63,9 +64,11 @@ class CompileContext:
     rule_name: str = ""
 
 
-def resolve_source_path(text: Any, cctx: CompileContext) -> tuple[bool, Callable[[Any], Any]]:
+def resolve_source_path(text: Any, cctx: CompileContext) -> tuple[bool, Callable[[Any], Any], str | None]:
     """Resolve a source path in scope: ``LineItems[].Rate`` (the line source) and ``item.Rate`` read the
-    current item; every other path reads the whole record (the header). Returns (reads the item, getter)."""
+    current item; every other path reads the whole record (the header).
+
+    Returns (reads the item, getter, the key when the path is one plain field name — for inlining)."""
     if not isinstance(text, str):
         raise SpecError("a source path must be text")
     text = text.strip()
@@ -80,16 +83,60 @@ def resolve_source_path(text: Any, cctx: CompileContext) -> tuple[bool, Callable
     if rest is not None:
         rest = rest.lstrip(".")
         if not rest:
-            return True, _identity
+            return True, _identity, None
         if rest.startswith("["):
             raise SpecError(f"{text!r}: a line item is an object, not a list")
-        return True, compile_getter(parse_path(rest))
-    return False, compile_getter(parse_path(text))
+        path = parse_path(rest)
+        return True, compile_getter(path), _single_key(path)
+    path = parse_path(text)
+    return False, compile_getter(path), _single_key(path)
 
 
-def compile_source_path(text: Any, cctx: CompileContext) -> Callable[[RecordContext], Any]:
-    """Like ``resolve_source_path``, as a function of the record context."""
-    on_item, get = resolve_source_path(text, cctx)
+def _single_key(path: Path) -> str | None:
+    return path.segments[0][1] if len(path.segments) == 1 and path.segments[0][0] == KEY else None
+
+
+def compile_source_path(text: Any, cctx: CompileContext, *, floats_as_decimal: bool = False) -> Callable:
+    """Like ``resolve_source_path``, as a function of the record context. With ``floats_as_decimal``, JSON
+    floats read as exact Decimals (``0.1`` -> ``Decimal("0.1")``), as expressions need."""
+    on_item, get, key = resolve_source_path(text, cctx)
+    if key is not None:
+        # the common case, inlined: one field of the item or of the record
+        if on_item and floats_as_decimal:
+
+            def item_number(ctx: RecordContext) -> Any:
+                obj = ctx.item
+                value = obj.get(key) if type(obj) is dict else None
+                return float_decimal(value) if type(value) is float else value
+
+            return item_number
+        if on_item:
+
+            def item_key(ctx: RecordContext) -> Any:
+                obj = ctx.item
+                return obj.get(key) if type(obj) is dict else None
+
+            return item_key
+        if floats_as_decimal:
+
+            def record_number(ctx: RecordContext) -> Any:
+                value = ctx.record.get(key)
+                return float_decimal(value) if type(value) is float else value
+
+            return record_number
+
+        def record_key(ctx: RecordContext) -> Any:
+            return ctx.record.get(key)
+
+        return record_key
+    if floats_as_decimal:
+        plain = compile_source_path(text, cctx)
+
+        def as_decimal(ctx: RecordContext) -> Any:
+            value = plain(ctx)
+            return float_decimal(value) if type(value) is float else value
+
+        return as_decimal
     if on_item:
 
         def from_item(ctx: RecordContext) -> Any:

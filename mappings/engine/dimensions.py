@@ -15,8 +15,7 @@ values with ``-``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mappings.engine.conditions import Test, compile_all
 from mappings.engine.context import CompileContext, RecordContext
@@ -27,13 +26,14 @@ DIMENSION_ORDER = ("Department", "CostCenter", "BusinessUnit", "ItemGroup", "Pro
 LEVELS = ("header", "line")
 
 
-@dataclass(frozen=True)
-class CompiledDimensionRule:
-    name: str
-    level: str
+class CompiledDimensionRule(NamedTuple):
+    """Unpacks as (test, dimensions, stop, name, level); ``evaluate`` runs over these tuples."""
+
     test: Test
     dimensions: tuple[tuple[str, str], ...]
     stop: bool
+    name: str
+    level: str
 
 
 def compile_dimension_rule(spec: DimensionRuleSpec, cctx: CompileContext) -> CompiledDimensionRule:
@@ -48,24 +48,92 @@ def compile_dimension_rule(spec: DimensionRuleSpec, cctx: CompileContext) -> Com
         if value is None or isinstance(value, dict | list | bool):
             raise SpecError(f"dimension {name}: the value must be text")
         dims.append((name.strip(), str(value)))
-    return CompiledDimensionRule(spec.name, spec.level, compile_all(spec.conditions, cctx), tuple(dims), spec.stop)
+    return CompiledDimensionRule(compile_all(spec.conditions, cctx), tuple(dims), spec.stop, spec.name, spec.level)
 
 
 def evaluate(rules: Iterable[CompiledDimensionRule], ctx: RecordContext) -> dict[str, str]:
     values: dict[str, str] = {}
-    for rule in rules:
-        if rule.test(ctx):
-            for name, value in rule.dimensions:
+    for test, dimensions, stop, _, _ in rules:
+        if test(ctx):
+            for name, value in dimensions:
                 if name not in values:
                     values[name] = value
-            if rule.stop:
+            if stop:
                 break
     return values
 
 
+_RANKS: dict[tuple[str, ...], dict[str, int]] = {}
+
+
 def ordered(values: Mapping[str, Any], order: tuple[str, ...] = DIMENSION_ORDER) -> list[tuple[str, Any]]:
-    rank = {name: i for i, name in enumerate(order)}
-    return sorted(values.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    if len(values) <= 1:
+        return list(values.items())
+    rank = _RANKS.get(order)
+    if rank is None:
+        rank = _RANKS[order] = {name: i for i, name in enumerate(order)}
+    last = len(rank)
+    return sorted(values.items(), key=lambda kv: (rank.get(kv[0], last), kv[0]))
+
+
+_LAYOUTS: dict[tuple, tuple[tuple[tuple[str, Any], ...], str]] = {}
+
+
+def _layout(values: Mapping[str, Any], order: tuple[str, ...]) -> tuple[tuple[tuple[str, Any], ...], str]:
+    """The ordered (name, value) pairs and the display suffix ("-022-OU_4"), memoised: a mapping uses
+    few distinct combinations of dimension values."""
+    key = (order, *values.items())
+    try:
+        return _LAYOUTS[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable values set by a field rule
+        pairs = tuple(ordered(values, order))
+        return pairs, "".join(f"-{v}" for _, v in pairs)
+    pairs = tuple(ordered(values, order))
+    found = (pairs, "".join(f"-{v}" for _, v in pairs))
+    if len(_LAYOUTS) < 20_000:
+        _LAYOUTS[key] = found
+    return found
+
+
+def finish_line(
+    line: dict[str, Any],
+    values: Mapping[str, Any],
+    line_target: str | None,
+    ledger_fields: tuple[str, ...],
+    inherited: Mapping[str, Any],
+    order: tuple[str, ...],
+) -> None:
+    """Write a line's DefaultDimension (when the mapping has line dimension rules) and complete each
+    LedgerDimension whose Account a field rule set (a bare account text counts too)."""
+    if line_target is not None:
+        existing = line.get(line_target)
+        merged = {**dimension_values(existing), **values} if existing is not None else values
+        pairs = _layout(merged, order)[0]
+        line[line_target] = {"Values": [{"Name": n, "Value": v} for n, v in pairs]}
+    for name in ledger_fields:
+        ledger = line.get(name)
+        if ledger is None:
+            continue
+        if type(ledger) is dict:
+            if "Account" not in ledger:
+                continue
+            account = ledger["Account"]
+            merged = {**inherited, **dimension_values(ledger), **values} if "Values" in ledger else None
+        elif isinstance(ledger, str | int):
+            account, merged = ledger, None
+        else:
+            continue
+        if merged is None:
+            merged = {**inherited, **values} if inherited else values
+        pairs, suffix = _layout(merged, order)
+        account_text = "" if account is None else str(account)
+        line[name] = {
+            "Account": account_text,
+            "DisplayValue": account_text + suffix,
+            "Values": [{"Name": n, "Value": v} for n, v in pairs],
+        }
 
 
 def default_dimension(values: Mapping[str, Any], order: tuple[str, ...] = DIMENSION_ORDER) -> dict[str, Any]:

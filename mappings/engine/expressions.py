@@ -17,8 +17,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from mappings.engine.context import CompileContext, RecordContext, compile_source_path
+from mappings.engine.context import CompileContext, RecordContext, compile_source_path, resolve_source_path
 from mappings.engine.errors import VALUE_NOT_MAPPED, SpecError
+from mappings.engine.numbers import float_decimal
 from mappings.engine.valuemaps import NOT_FOUND
 
 MAX_LENGTH = 1000
@@ -29,8 +30,10 @@ PARSE_COUNT = 0
 
 
 def to_decimal(value: Any) -> Any:
+    if type(value) is Decimal:
+        return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return float_decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         return value
     if isinstance(value, str):
@@ -47,7 +50,7 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool):
         raise TypeError("a boolean is not a number")
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return float_decimal(value)
     if isinstance(value, int | Decimal):
         return value
     raise TypeError(f"{value!r} is not a number")
@@ -56,7 +59,12 @@ def _number(value: Any) -> Any:
 # ---------------------------------------------------------------- functions
 
 
+_QUANTA = {n: Decimal(1).scaleb(-n) for n in range(13)}
+
+
 def _round(value: Any, digits: Any = 0) -> Any:
+    if type(value) is Decimal and type(digits) is int and 0 <= digits <= 12:
+        return value.quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
     if value is None:
         return None
     if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 12:
@@ -72,6 +80,8 @@ def _text_fn(method: Callable[[str], str]) -> Callable[[Any], Any]:
 
 
 def _str(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -195,6 +205,8 @@ SPECIAL = ("field", "lookup")
 
 
 def _add(a: Any, b: Any) -> Any:
+    if type(a) is Decimal and type(b) is Decimal:
+        return a + b
     if isinstance(a, str) and isinstance(b, str):
         return a + b
     return _number(a) + _number(b)
@@ -205,6 +217,9 @@ def _sub(a: Any, b: Any) -> Any:
 
 
 def _mul(a: Any, b: Any) -> Any:
+    ta, tb = type(a), type(b)
+    if (ta is Decimal or ta is int) and (tb is Decimal or tb is int):
+        return a * b
     return _number(a) * _number(b)  # never text * n: no way to build huge strings
 
 
@@ -304,6 +319,7 @@ def compile_expression(source: str, cctx: CompileContext) -> Fn:
 class _Compiler:
     def __init__(self, cctx: CompileContext) -> None:
         self.cctx = cctx
+        self.item_reads: dict[int, str] = {}  # id(compiled node) -> key, for single fields of the line item
 
     def node(self, node: ast.AST) -> Fn:
         method = getattr(self, "c_" + type(node).__name__, None)
@@ -338,13 +354,29 @@ class _Compiler:
         return self._path(node)
 
     def _path(self, node: ast.AST) -> Fn:
-        return _as_decimal(compile_source_path(_path_text(node), self.cctx))
+        text = _path_text(node)
+        fn = compile_source_path(text, self.cctx, floats_as_decimal=True)
+        on_item, _, key = resolve_source_path(text, self.cctx)
+        if on_item and key is not None:
+            self.item_reads[id(fn)] = key
+        return fn
 
     def c_BinOp(self, node: ast.BinOp) -> Fn:
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise SpecError(f"operator {type(node.op).__name__} is not allowed")
         left, right = self.node(node.left), self.node(node.right)
+        k1, k2 = self.item_reads.get(id(left)), self.item_reads.get(id(right))
+        if k1 is not None and k2 is not None:
+            # two fields of the line item (item.Quantity * item.Rate): read both inline
+            def item_op(ctx: RecordContext) -> Any:
+                item = ctx.item
+                if type(item) is not dict:
+                    return op(None, None)
+                a, b = item.get(k1), item.get(k2)
+                return op(float_decimal(a) if type(a) is float else a, float_decimal(b) if type(b) is float else b)
+
+            return item_op
         return lambda ctx: op(left(ctx), right(ctx))
 
     def c_UnaryOp(self, node: ast.UnaryOp) -> Fn:
@@ -417,7 +449,7 @@ class _Compiler:
         if name == "field":
             if len(node.args) != 1 or not _is_text(node.args[0]):
                 raise SpecError('field() takes one path in quotes: field("Addresses[0].Line1")')
-            return _as_decimal(compile_source_path(node.args[0].value, self.cctx))  # type: ignore[attr-defined]
+            return compile_source_path(node.args[0].value, self.cctx, floats_as_decimal=True)  # type: ignore[attr-defined]
         if name == "lookup":
             return self._lookup(node)
         if name not in FUNCTIONS:
@@ -427,6 +459,9 @@ class _Compiler:
             count = str(lo) if lo == hi else f"{lo} to {hi}" if hi is not None else f"at least {lo}"
             raise SpecError(f"{name}() takes {count} argument(s)")
         args = tuple(self.node(a) for a in node.args)
+        if len(args) == 2 and isinstance(node.args[1], ast.Constant):
+            a0, c1 = args[0], args[1](None)  # type: ignore[arg-type]
+            return lambda ctx: fn(a0(ctx), c1)
         if len(args) == 1:
             (a0,) = args
             return lambda ctx: fn(a0(ctx))
@@ -456,14 +491,6 @@ class _Compiler:
             return found
 
         return lookup
-
-
-def _as_decimal(get: Fn) -> Fn:
-    def read(ctx: RecordContext) -> Any:
-        value = get(ctx)
-        return Decimal(repr(value)) if type(value) is float else value
-
-    return read
 
 
 def _is_text(node: ast.AST) -> bool:

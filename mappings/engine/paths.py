@@ -223,6 +223,21 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
         return set1
     last = segs[-1][1]
     steps = segs[:-1]
+    if all(s[0] == KEY for s in steps):
+        keys = tuple(s[1] for s in steps)
+
+        def set_keys(doc: dict, value: Any) -> None:
+            obj: Any = doc
+            for k in keys:
+                child = obj.get(k)
+                if child is None:
+                    child = obj[k] = {}
+                elif not isinstance(child, dict):
+                    raise PathConflict(f"{k} is not an object")
+                obj = child
+            obj[last] = value
+
+        return set_keys
 
     def set_path(doc: dict, value: Any) -> None:
         obj: Any = doc

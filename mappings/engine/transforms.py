@@ -291,13 +291,21 @@ def _rounder(decimals: int | None, mode: str) -> Callable[[Any], Any]:
     if not 0 <= decimals <= 12:
         raise SpecError("decimals must be 0..12")
     quantum, rounding = Decimal(1).scaleb(-decimals), ROUNDING[mode]
+    memo: dict[Any, Decimal] = {}  # JSON amounts repeat; equal ints/floats round alike
 
     def rnd(v: Any) -> Any:
+        tv = type(v)
+        if tv is float or tv is int:
+            found = memo.get(v)
+            if found is not None:
+                return found
+            found = to_decimal(v).quantize(quantum, rounding=rounding)
+            if v and found.is_finite() and len(memo) < 65_536:
+                memo[v] = found
+            return found
         if v is None or v == "":
             return None
-        if type(v) is float:
-            v = Decimal(repr(v))
-        elif type(v) is not Decimal:
+        if tv is not Decimal:
             v = to_decimal(v)
         return v.quantize(quantum, rounding=rounding)
 
@@ -398,8 +406,14 @@ def _lookup(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
 
         return reverse
     find = value_map.find
+    fast = value_map.fast
 
     def lookup(v: Any, ctx: RecordContext) -> Any:
+        tv = type(v)
+        if tv is str or tv is int or tv is float:
+            hit = fast.get(v)
+            if hit is not None:
+                return hit
         found = find(v)
         if found is NOT_FOUND:
             if fallback is not None:

@@ -54,7 +54,17 @@ def _number_text(number: Decimal) -> str:
 
 
 class CompiledValueMap:
-    __slots__ = ("_by_number", "_exact", "_folded", "_num_ranges", "_reverse", "_text_ranges", "default", "name")
+    __slots__ = (
+        "_by_number",
+        "_exact",
+        "_folded",
+        "_num_ranges",
+        "_reverse",
+        "_text_ranges",
+        "default",
+        "fast",
+        "name",
+    )
 
     def __init__(self, spec: ValueMapSpec) -> None:
         self.name = spec.name
@@ -65,6 +75,8 @@ class CompiledValueMap:
         self._num_ranges: list[tuple[Decimal, Decimal, str]] = []
         self._text_ranges: list[tuple[str, str, str]] = []
         self._reverse: dict[str, str] = {}
+        # Raw text and numbers, for a first dict hit without any conversion (see ``find``).
+        self.fast: dict[Any, str] = {}
         for entry in spec.entries:
             source, source_to, target = str(entry.source).strip(), str(entry.source_to or "").strip(), entry.target
             if not source:
@@ -81,10 +93,12 @@ class CompiledValueMap:
                     self._text_ranges.append((source, source_to, target))
                 continue
             self._exact.setdefault(source, target)
+            self.fast.setdefault(source, target)
             self._folded.setdefault(source.casefold(), target)
             number = as_number(source)
             if number is not None:
                 self._by_number.setdefault(number, target)
+                self.fast.setdefault(_native(number), target)
             self._reverse.setdefault(str(target).strip(), source)
             self._reverse.setdefault(str(target).strip().casefold(), source)
 
@@ -97,6 +111,11 @@ class CompiledValueMap:
         """Exact, case-insensitive, numeric, then range; ``NOT_FOUND`` when none matches (default not applied)."""
         if value is None:
             return _NOT_FOUND
+        tv = type(value)
+        if tv is str or tv is int or tv is float or tv is Decimal:  # never bool: True would find entry "1"
+            hit = self.fast.get(value)
+            if hit is not None:
+                return hit
         if isinstance(value, str):
             text = value.strip()
             hit = self._exact.get(text)
@@ -139,6 +158,14 @@ class CompiledValueMap:
 
 
 NOT_FOUND = _NOT_FOUND
+
+
+def _native(number: Decimal) -> int | float | Decimal:
+    """The cheapest equal key: JSON gives ints and floats, and equal numbers share a dict slot."""
+    if number == number.to_integral_value():
+        return int(number)
+    as_float = float(number)
+    return as_float if Decimal(as_float) == number else number
 
 
 def compile_value_map(spec: ValueMapSpec) -> CompiledValueMap:
