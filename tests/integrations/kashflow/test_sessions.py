@@ -79,3 +79,11 @@ def test_connector_with_a_wrong_memorable_word_raises_auth_error(account, make_c
     with pytest.raises(AuthError) as caught:
         connector.read("customer", "ACME01")
     assert caught.value.code == "InvalidMemorableWord"
+
+
+def test_the_portal_serves_the_simulator_under_its_sandbox_url(account, settings, make_connector, live_server):
+    settings.ROOT_URLCONF = "config.urls"
+    connector = make_connector(f"{live_server.url}/sandbox/kashflow/v2/")
+    assert connector.test_connection().ok
+    settings.SANDBOX_ENABLED = False
+    assert not make_connector(f"{live_server.url}/sandbox/kashflow/v2/").test_connection().ok
