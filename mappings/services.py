@@ -508,11 +508,17 @@ def compiled_mapping(mapping_set: MappingSet, rates=None):
     """Compile one version into the engine's ``CompiledMapping`` (call once per run, apply per record).
 
     Raises ``MappingCompileError`` (listing every broken rule) when the version cannot compile.
-    ``rates`` is an engine ``RateProvider`` for the currency conversion transform.
+    ``rates`` is an engine ``RateProvider`` for the currency conversion transform; by default, when a rule
+    converts currencies, AX's exchange rates (read through the connector, cached).
     """
     from mappings.engine import compile_mapping
 
-    return compile_mapping(to_spec(mapping_set), rates=rates)
+    spec = to_spec(mapping_set)
+    if rates is None and any(t.name == "currency_convert" for r in spec.rules for t in r.transforms):
+        from mappings.rates import rate_provider
+
+        rates = rate_provider()
+    return compile_mapping(spec, rates=rates)
 
 
 def rules_diff(before: MappingSet | None, after: MappingSet) -> dict[str, list]:

@@ -243,12 +243,23 @@ def suggest_value_map_fix(
                 continue
             distance = 0.0 if low <= numeric <= high else min(abs(numeric - low), abs(numeric - high))
             by_distance.append((distance, e))
+        # Codes of the same class (same leading digit: 4xxx sales, 7xxx overheads) are the better neighbours.
+        same_class = [p for p in by_distance if p[1].source_value[:1] == value[:1]]
+        by_distance = same_class or by_distance
         by_distance.sort(key=lambda p: p[0])
         for rank, (_distance, e) in enumerate(by_distance[:3]):
             label = e.source_value + (f"..{e.source_to}" if e.source_to else "")
             neighbours.setdefault(
                 e.target_value, (40 - rank * 12, f"nearest mapped code {label} goes to {e.target_value}")
             )
+    else:
+        for e in entries:
+            similarity = fuzz.ratio(value.lower(), e.source_value.lower())
+            if similarity >= 60 and similarity * 0.5 > neighbours.get(e.target_value, (0, ""))[0]:
+                neighbours[e.target_value] = (
+                    similarity * 0.5,
+                    f"{value!r} is like mapped value {e.source_value!r}, which goes to {e.target_value}",
+                )
     ranked = []
     for candidate, name in candidates:
         score, reasons = 0.0, []
@@ -262,11 +273,11 @@ def suggest_value_map_fix(
         if source_name and name:
             similarity = fuzz.token_set_ratio(source_name.lower(), name.lower())
             if similarity >= 40:
-                score += similarity * 0.4
+                score += similarity * 0.6
                 reasons.append(f"name {source_name!r} ~ {name!r} {similarity:.0f}%")
         if numeric is None:
             similarity = max(
-                fuzz.WRatio(value.lower(), candidate.lower()), fuzz.WRatio(value.lower(), (name or "").lower())
+                fuzz.ratio(value.lower(), candidate.lower()), fuzz.ratio(value.lower(), (name or "").lower())
             )
             if similarity >= 50:
                 score += similarity * 0.6
@@ -277,6 +288,15 @@ def suggest_value_map_fix(
             )
     ranked.sort(key=lambda s: (-s.score, s.value))
     return ranked[:limit]
+
+
+def value_map_for_rule(mapping_set: MappingSet, rule: str) -> str | None:
+    """The value map a rule looks values up in (``rule`` as an Issue names it: the rule's target path)."""
+    found = mapping_set.rules.filter(target_path=rule).first()
+    for t in (found.transforms if found else None) or []:
+        if isinstance(t, dict) and t.get("name") == "lookup" and (t.get("params") or {}).get("map"):
+            return t["params"]["map"]
+    return None
 
 
 def apply_value_map_fix(
