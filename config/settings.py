@@ -26,6 +26,10 @@ CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=["kTqV8N1xv0Vb6mK3yJm3l0
 
 # The sandbox (KashFlow + AX simulators) is on in the demo and tests, off in production unless enabled.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# Optional shared token guarding the sandbox control API's write endpoints (open when empty).
+SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN", default="")
+# Requests per minute the simulated KashFlow demo account accepts before answering 429.
+SANDBOX_KASHFLOW_RATE_LIMIT = env.int("SANDBOX_KASHFLOW_RATE_LIMIT", default=600)
 # The portal's own base URL: the sandbox tells connectors where its simulators live.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 

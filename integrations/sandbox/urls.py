@@ -1,4 +1,53 @@
-from django.urls import path  # noqa: F401
+"""The sandbox under ``/sandbox/``: the KashFlow REST simulator, the AX AIF simulator and the control API.
+
+Everything here answers 404 while ``settings.SANDBOX_ENABLED`` is off: the check runs on every request, so
+overriding the setting (tests, a deploy) takes effect at once.
+"""
+
+from django.conf import settings
+from django.urls import Resolver404, URLResolver, include, path
+from django.urls.resolvers import RoutePattern
+
+from integrations.sandbox import views
 
 app_name = "sandbox"
-urlpatterns: list = []
+
+
+class SandboxResolver(URLResolver):
+    def resolve(self, path: str):
+        if not settings.SANDBOX_ENABLED:
+            raise Resolver404({"path": path, "tried": []})
+        return super().resolve(path)
+
+
+def _optional_include(module: str) -> list:
+    """A simulator's URLs once its module exists, so the tree works while a simulator is being built."""
+    try:
+        return [include(module)]
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return []
+
+
+control_patterns = [
+    path("", views.index, name="control-index"),
+    path("reset", views.reset, name="control-reset"),
+    path("reseed", views.reseed, name="control-reseed"),
+    path("state/<str:system>", views.system_state, name="control-state"),
+    path("state/<str:system>/<str:entity>", views.entity_state, name="control-state-entity"),
+    path("ax/messages", views.ax_messages, name="control-ax-messages"),
+    path("faults", views.faults, name="control-faults"),
+    path("faults/clear", views.clear_faults, name="control-faults-clear"),
+    path("faults/<int:pk>", views.fault, name="control-fault"),
+    path("kashflow/expire-sessions", views.expire_kashflow_sessions, name="control-kashflow-expire-sessions"),
+    path("webhook", views.webhook, name="control-webhook"),
+]
+
+sandbox_patterns = [
+    path("kashflow/v2/", include("integrations.sandbox.kashflow.urls")),
+    *[path("ax/", urls) for urls in _optional_include("integrations.sandbox.ax.urls")],
+    path("control/", include(control_patterns)),
+]
+
+urlpatterns = [SandboxResolver(RoutePattern(""), sandbox_patterns)]
