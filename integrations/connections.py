@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.connectors.base import ConfigField, ConnectionConfig, Connector
 from integrations.connectors.errors import ConnectionTestResult
@@ -145,6 +146,7 @@ def _public_fields(connection: Connection) -> dict[str, Any]:
 # --- Connections -------------------------------------------------------------------------------
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 @transaction.atomic
 def create_connection(
     *,
@@ -187,6 +189,7 @@ def create_connection(
     return connection
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 @transaction.atomic
 def update_connection(
     *,
@@ -256,6 +259,7 @@ def delete_connection(*, connection: Connection, actor=None) -> None:
     connection.delete()
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 def build_connector(connection: Connection) -> Connector:
     """A ready connector for ``connection``: decrypted credentials, its time-out, the shared rate limiter.
 
@@ -285,6 +289,7 @@ def _scrub(message: str, secrets: Mapping[str, str]) -> str:
     return message
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 def test_connection(connection: Connection) -> ConnectionTestResult:
     """Log in to the remote system and make one cheap read; store and return the outcome. Never raises."""
     secrets: dict[str, str] = {}
@@ -316,6 +321,7 @@ def test_connection(connection: Connection) -> ConnectionTestResult:
 test_connection.__test__ = False  # type: ignore[attr-defined]
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 def rotate_all_credentials() -> int:
     """Re-encrypt every connection's credentials with the newest key; returns how many changed."""
     count = 0
@@ -351,6 +357,7 @@ def create_pair(*, actor=None, name: str, kashflow: Connection, dynamics_ax: Con
 # --- Demo --------------------------------------------------------------------------------------
 
 
+@sensitive_variables()  # error reports must not show the decrypted secrets
 def _ensure_connection(*, name: str, system: str, base_url: str, company: str, settings: dict, credentials: dict):
     connection = Connection.objects.filter(name=name).first()
     if connection is None:

@@ -9,7 +9,8 @@ from integrations.roles import has_role
 
 class HasRole(BasePermission):
     """``permission_classes = [HasRole(INTEGRATION_ADMIN)]``, or ``HasRole(ACCOUNTANT, read=VIEWER)`` to let a
-    lower role read (GET/HEAD/OPTIONS). An instance stands in for a class: DRF calls it to get the permission."""
+    lower role read (GET/HEAD/OPTIONS). An instance stands in for a class: DRF calls it to get the
+    permission for one request."""
 
     def __init__(self, role: str, *, read: str | None = None) -> None:
         self.role = role
@@ -17,7 +18,8 @@ class HasRole(BasePermission):
         self.message = f"This needs the {role} role."
 
     def __call__(self) -> HasRole:
-        return self
+        # A fresh instance per request: has_permission sets ``message``.
+        return HasRole(self.role, read=self.read_role)
 
     def has_permission(self, request, view) -> bool:
         user = request.user

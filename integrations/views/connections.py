@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations import connections as services
@@ -28,6 +29,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/connection_list.html", {"connections": connections, "systems": System})
 
 
+@sensitive_post_parameters()
 @role_required(INTEGRATION_ADMIN)
 @require_http_methods(["GET", "POST"])
 def connection_add(request: HttpRequest) -> HttpResponse:
@@ -57,6 +59,7 @@ def connection_add(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@sensitive_post_parameters()
 @role_required(INTEGRATION_ADMIN)
 @require_http_methods(["GET", "POST"])
 def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:

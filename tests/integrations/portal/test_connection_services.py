@@ -234,3 +234,25 @@ def test_limits_out_of_range_are_refused(kashflow_connection, changes):
     with pytest.raises(ValidationError) as excinfo:
         services.update_connection(connection=kashflow_connection, **changes)
     assert set(changes) <= set(excinfo.value.message_dict)
+
+
+def test_an_error_report_from_inside_build_connector_hides_the_secrets(kashflow_connection, monkeypatch):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    class BrokenConnector:
+        def __init__(self, config, *, rate_limiter=None):
+            credentials = config.credentials  # a local an error report would show
+            raise RuntimeError(f"broken with {len(credentials)} fields")
+
+    monkeypatch.setattr(services, "connector_class", lambda system: BrokenConnector)
+    with pytest.raises(RuntimeError):
+        try:
+            services.build_connector(kashflow_connection)
+        except RuntimeError:
+            report = ExceptionReporter(None, *sys.exc_info()).get_traceback_text()
+            raise
+    assert "broken with 3 fields" in report
+    for secret in (KF_PASSWORD, KF_WORD):
+        assert secret not in report
