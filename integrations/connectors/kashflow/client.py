@@ -159,6 +159,10 @@ class KashFlowClient:
         self.rate_limiter.acquire()
         try:
             response = self.http.request(method, url, params=params, json=json_body, headers=headers)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ProtocolError(
+                f"The KashFlow base URL {self.base_url!r} is not a valid http(s) address ({exc}).", system=SYSTEM
+            ) from exc
         except httpx.ConnectTimeout as exc:
             raise TransientError(f"Connecting to KashFlow at {self.base_url} timed out.", system=SYSTEM) from exc
         except httpx.ConnectError as exc:

@@ -148,6 +148,11 @@ def test_connection_reports_an_unreachable_host(make_connector, closed_port):
     assert "refused" in result.message
 
 
+def test_connection_reports_an_address_that_is_not_a_url(make_connector):
+    result = make_connector("kashflow.example.com/v2").test_connection()
+    assert not result.ok and "is not a valid http(s) address" in result.message
+
+
 def test_connection_reports_missing_credentials(make_connector):
     result = make_connector(word="").test_connection()
     assert not result.ok and "memorable word" in result.message
