@@ -73,3 +73,12 @@ def record_hash(record: Any) -> str:
 def message_id(*, flow_id: int, source_key: str, digest: str, operation: str = "write") -> str:
     """A GUID string derived from (flow, source key, content hash): a retry carries the same one."""
     return str(uuid.uuid5(NAMESPACE, f"{flow_id}:{operation}:{source_key}:{digest}"))
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with amounts as strings and dates as ISO text, ready for a JSON column."""
+    if value is None:
+        return None
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

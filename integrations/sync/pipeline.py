@@ -12,6 +12,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -30,7 +32,8 @@ from integrations.sync.errors import (
     describe,
 )
 from integrations.sync.extract import modified_at
-from integrations.sync.messageid import content_hash, message_id, record_hash
+from integrations.sync.flows.status import is_ax_settlement
+from integrations.sync.messageid import content_hash, jsonable, message_id, record_hash
 from integrations.sync.references import enrich, resolve
 from integrations.sync.validate import validate
 
@@ -119,6 +122,8 @@ def process_record(ctx, record: dict, *, document_override: dict | None = None) 
             from integrations.sync.flows.status import decide_status
 
             decision, document = decide_status(ctx, record, key, link)
+        elif spec.entity == "payment" and is_ax_settlement(record):
+            decision = Decision(Action.SKIPPED, "", note="written by the AX settlement status flow", link=False)
         elif document_override is None and spec.master_data and _unchanged_since_last_sync(ctx, key, src_hash, link):
             decision = Decision(Action.SKIPPED, link.target_key if link else "", note="unchanged since the last sync")
         else:
@@ -183,6 +188,25 @@ def _key_of(ctx, found: dict | None) -> str | None:
     return None
 
 
+def wire_document(ctx, document: dict) -> dict:
+    """The document as the target's connector takes it: KashFlow's JSON wants numbers, not Decimals."""
+    if ctx.spec.target_system != "kashflow":
+        return document
+    return _numbers(document)
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _mark_intent(ctx, key: str, mid: str) -> None:
     """Commit, before the write is sent, that a write of this record is in flight."""
     RecordLink.objects.update_or_create(flow=ctx.flow, source_key=key, defaults={"pending_message_id": mid})
@@ -201,7 +225,7 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
         _mark_intent(ctx, key, mid)
         result = load.write(
             ctx,
-            lambda: ctx.target.create(entity, document, message_id=mid) or target_key,
+            lambda: ctx.target.create(entity, wire_document(ctx, document), message_id=mid) or target_key,
             lookup=lambda: target_key if _read_or_none(ctx, entity, target_key) is not None else None,
             recheck_first=bool(link and link.pending_message_id),
         )
@@ -218,7 +242,7 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
         )
     result = load.write(
         ctx,
-        lambda: ctx.target.update(entity, target_key, document, message_id=mid) or target_key,
+        lambda: ctx.target.update(entity, target_key, wire_document(ctx, document), message_id=mid) or target_key,
         lookup=lambda: target_key if subset_equal(document, _read_or_none(ctx, entity, target_key)) else None,
     )
     after = _read_or_none(ctx, entity, target_key) if spec.master_data else None
@@ -334,8 +358,8 @@ def _finish(ctx, key, record, document, decision: Decision, src_hash: str, start
             duration_ms=_elapsed_ms(started),
             stage="done" if decision.action != Action.VALIDATED else "validate",
             error=decision.note,
-            source_payload=record,
-            mapped_document=document,
+            source_payload=jsonable(record),
+            mapped_document=jsonable(document),
         )
         _count(ctx, decision.action)
         if not ctx.dry_run:
@@ -386,8 +410,8 @@ def _wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> Rec
             duration_ms=_elapsed_ms(started),
             stage=getattr(exc, "stage", "load"),
             error=message,
-            source_payload=record if isinstance(record, dict) else None,
-            mapped_document=document,
+            source_payload=jsonable(record) if isinstance(record, dict) else None,
+            mapped_document=jsonable(document),
         )
         _count(ctx, Action.WAITING)
         if pending is not None and pending.attempts >= WAITING_ATTEMPTS_BEFORE_EXCEPTION:
@@ -401,9 +425,9 @@ def _wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> Rec
                 error_class=c.error_class,
                 error_code=c.error_code,
                 message=f"Waiting since {pending.created_at:%Y-%m-%d %H:%M}: {message}",
-                source_payload=record,
-                mapped_document=document,
-                suggested_fix=getattr(exc, "suggested_fix", None),
+                source_payload=jsonable(record),
+                mapped_document=jsonable(document),
+                suggested_fix=jsonable(getattr(exc, "suggested_fix", None)),
             )
     return outcome
 
@@ -412,7 +436,9 @@ def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
     from monitoring.services import record_exception
 
     message = describe(exc)
-    suggested = getattr(exc, "suggested_fix", None) or _suggest_for_remote(ctx, exc, document)
+    suggested = jsonable(getattr(exc, "suggested_fix", None) or _suggest_for_remote(ctx, exc, document))
+    payload = jsonable(record) if isinstance(record, dict) else {"raw": repr(record)[:2000]}
+    document = jsonable(document)
     with transaction.atomic():
         outcome = RecordOutcome.objects.create(
             run=ctx.run,
@@ -421,7 +447,7 @@ def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
             duration_ms=_elapsed_ms(started),
             stage=c.stage,
             error=message,
-            source_payload=record if isinstance(record, dict) else {"raw": repr(record)[:2000]},
+            source_payload=payload,
             mapped_document=document,
         )
         _count(ctx, Action.FAILED)
@@ -436,7 +462,7 @@ def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
                 error_class=c.error_class,
                 error_code=c.error_code,
                 message=message,
-                source_payload=record if isinstance(record, dict) else {"raw": repr(record)[:2000]},
+                source_payload=payload,
                 mapped_document=document,
                 suggested_fix=suggested,
             )

@@ -85,7 +85,7 @@ def invoice_key_in_ax(ctx, number: str) -> str:
         if outcome is not None and outcome.target_key:
             return outcome.target_key
     raise MissingReference(
-        f"Invoice {number} is not in AX yet; the payment waits for it.",
+        f"Invoice {number} is not in AX yet; this record waits for it.",
         entity="sales_invoice",
         key=number,
         suggested_fix={"kind": "sync_reference", "entity": "sales_invoice", "key": number},

@@ -1,0 +1,112 @@
+"""The demo company in both simulators over real sockets, its flows, and a real django-q2 worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from integrations.connections import ensure_demo_connections
+from integrations.models import Connection, Flow, SyncRun
+from integrations.sandbox.demo import seed_sandbox
+from integrations.sync.setup import ensure_default_flows
+
+ROOT = Path(__file__).resolve().parents[3]
+FINISHED = ("succeeded", "partial", "failed", "cancelled")
+
+
+@pytest.fixture(autouse=True)
+def sync_urls(settings):
+    settings.ROOT_URLCONF = "tests.integrations.sync.urls"
+    settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000
+
+
+@pytest.fixture
+def demo(live_server, transactional_db):
+    """A small demo company (``seed_sandbox``), the demo pair pointing at the live server, every default flow."""
+    cache.clear()
+    counts = seed_sandbox(invoices=8)
+    pair = ensure_demo_connections(live_server.url)
+    Connection.objects.filter(pk__in=[pair.kashflow_id, pair.dynamics_ax_id]).update(timeout_seconds=2.0)
+    ax = Connection.objects.get(pk=pair.dynamics_ax_id)
+    if "MicrosoftDynamicsAXAif60" not in ax.base_url:
+        Connection.objects.filter(pk=ax.pk).update(base_url=ax.base_url.rstrip("/") + "/MicrosoftDynamicsAXAif60/")
+    pair.refresh_from_db()
+    ensure_default_flows(pair)
+    return {"pair": pair, "counts": counts, "url": live_server.url}
+
+
+def flow(entity: str, direction: str = "kf_to_ax") -> Flow:
+    return Flow.objects.get(entity=entity, direction=direction)
+
+
+def wait_for_run(run_id: int, timeout: float = 60.0) -> SyncRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = SyncRun.objects.get(pk=run_id)
+        if run.status in FINISHED:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not finish in {timeout}s (status {run.status})")
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """``manage.py qcluster`` against the test database, in its own process group (so it can be killed whole)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Worker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "DATABASE_URL": _database_url(),
+            "PORTAL_URL": self.url,
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole cluster: no clean-up, tasks in flight are lost."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.kill()
+
+
+@pytest.fixture
+def worker(demo):
+    w = Worker(demo["url"]).start()
+    yield w
+    w.stop()
