@@ -144,6 +144,12 @@ class AxClient:
                     document = zeep.wsdl.Document(f"{url}?wsdl", self.transport)
                 except Exception as exc:
                     raise self._translate(exc, service, "wsdl", write=False) from None
+                if f"{{{NS_SERVICES}}}BasicHttpBinding_{service}" not in document.bindings:
+                    raise ProtocolError(
+                        f"The answer at {url}?wsdl is not a SOAP/WSDL document of the AX {service} service: check "
+                        "that the base URL points at the AX AIF inbound port (…/MicrosoftDynamicsAXAif60).",
+                        system=SYSTEM,
+                    )
                 _WSDL_CACHE[url] = document
         return document
 
@@ -254,6 +260,9 @@ class AxClient:
         if isinstance(exc, zeep.exceptions.TransportError):
             return self._status_error(exc.status_code, self.transport.last_response, url, what, write=write, exc=exc)
         if isinstance(exc, zeep.exceptions.XMLSyntaxError | etree.XMLSyntaxError):
+            response = self.transport.last_response if operation != "wsdl" else None
+            if response is not None:
+                return self._status_error(200, response, url, what, write=write)
             return ProtocolError(
                 f"The answer from {url} is not a SOAP/WSDL document: check that the base URL points at the AX AIF "
                 f"inbound port (…/MicrosoftDynamicsAXAif60). ({exc})",

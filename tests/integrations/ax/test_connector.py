@@ -1,0 +1,195 @@
+"""DynamicsAXConnector over the simulator: our entities, references, reference data and readable errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from integrations.connectors.base import ConnectionConfig
+from integrations.connectors.dynamics_ax.catalog import CATALOGS
+from integrations.connectors.dynamics_ax.connector import DynamicsAXConnector
+from integrations.connectors.errors import NotFoundError, ProtocolError, TransientError, ValidationError
+from integrations.connectors.registry import connector_class
+from integrations.sandbox.models import AxRecord
+from tests.integrations.ax.conftest import COMPANY, PASSWORD, USER, invoice, journal
+
+pytestmark = pytest.mark.urls("tests.integrations.ax.urls")
+
+
+def _connector(base_url: str, password: str = PASSWORD, timeout: float = 2) -> DynamicsAXConnector:
+    credentials = {"service_user": USER, "service_password": password}
+    return DynamicsAXConnector(
+        ConnectionConfig(base_url=base_url, credentials=credentials, company=COMPANY, timeout=timeout)
+    )
+
+
+def test_registry_finds_the_connector_and_its_secret_field():
+    cls = connector_class("dynamics_ax")
+
+    assert cls is DynamicsAXConnector
+    assert [f.name for f in cls.config_fields if f.secret] == ["service_password"]
+
+
+def test_connection_test_reports_company_and_user(connector):
+    result = connector.test_connection()
+
+    assert result.ok
+    assert result.message == f"Connected to Dynamics AX company {COMPANY} as {USER}."
+
+
+def test_connection_test_with_a_wrong_password_explains_without_raising(ax_company, ax_url):
+    result = _connector(ax_url, password="nope").test_connection()
+
+    assert not result.ok
+    assert "refused the service account" in result.message
+    assert result.details["kind"] == "auth"
+
+
+def test_wrong_url_is_a_protocol_error_naming_the_fix(ax_company, live_server):
+    result = _connector(f"{live_server.url}/sandbox/ax/WrongPort").test_connection()
+
+    assert not result.ok
+    assert "HTTP 404" in result.message
+    assert "/MicrosoftDynamicsAXAif60" in result.message
+
+
+def test_unreachable_host_is_a_transient_error_saying_so(ax_company):
+    connector = _connector("http://127.0.0.1:9/MicrosoftDynamicsAXAif60")
+
+    with pytest.raises(TransientError, match=r"Cannot reach Dynamics AX at 127\.0\.0\.1:9: connection refused"):
+        connector.read("customer", "C0001")
+
+
+def test_a_web_page_where_ax_should_be_is_a_protocol_error(ax_company, live_server):
+    connector = _connector(f"{live_server.url}/intranet/MicrosoftDynamicsAXAif60")
+
+    with pytest.raises(ProtocolError, match="is not a SOAP/WSDL document"):
+        connector.read("customer", "C0001")
+
+
+def test_a_non_soap_answer_to_a_call_is_a_protocol_error(ax_company, live_server):
+    connector = _connector(f"{live_server.url}/impostor/MicrosoftDynamicsAXAif60")
+
+    with pytest.raises(ProtocolError, match=r"answered CustomerService\.read with text/html"):
+        connector.read("customer", "C0001")
+
+
+def test_create_read_and_update_a_customer(connector):
+    document = {"AccountNum": "C0500", "CustGroup": "RETAIL", "Currency": "EUR", "DirParty": [{"Name": "Euro Ltd"}]}
+
+    key = connector.create("customer", document, message_id="kf-customer-C0500")
+    connector.update("customer", key, {"CustGroup": "WHOLESALE", "DirParty": [{"Name": "Euro Trading Ltd"}]})
+    stored = connector.read("customer", key)
+
+    assert key == "C0500"
+    assert stored["CustGroup"] == "WHOLESALE"
+    assert stored["DirParty"][0]["Name"] == "Euro Trading Ltd"
+    assert "_DocumentHash" not in stored
+
+
+def test_read_of_a_missing_record_is_not_found(connector):
+    with pytest.raises(NotFoundError):
+        connector.read("supplier", "V4040")
+
+
+def test_list_changed_reads_changed_records_in_batches(connector, ax_company):
+    AxRecord.objects.filter(entity="CustTable").update(modified_at=datetime.now(UTC) - timedelta(days=3))
+    since = datetime.now(UTC) - timedelta(days=1)
+    connector.create(
+        "customer", {"AccountNum": "C0600", "CustGroup": "RETAIL", "Currency": "GBP", "DirParty": [{"Name": "N"}]}
+    )
+
+    changed = list(connector.list_changed("customer", since))
+    everything = list(connector.list_changed("customer"))
+
+    assert [c["AccountNum"] for c in changed] == ["C0600"]
+    assert {c["AccountNum"] for c in everything} == {"C0001", "C0600"}
+    assert everything[0]["DirParty"][0]["Name"]
+
+
+def test_journals_payments_and_purchase_invoices_stay_apart(connector):
+    journal_key = connector.create("journal", journal(reference="J-9"))
+    purchase = journal(
+        {
+            "TransDate": "2024-03-01",
+            "AccountType": "Vend",
+            "LedgerDimension": {"Account": "V0001"},
+            "AmountCurCredit": "50.00",
+            "CurrencyCode": "GBP",
+            "Invoice": "SUP-1",
+            "DocumentNum": "PI-1",
+            "OffsetLedgerDimension": {"Account": "600100"},
+        },
+    )
+    del purchase["JournalName"]
+    purchase_key = connector.create("purchase_invoice", purchase)
+
+    assert [j["JournalNum"] for j in connector.list_changed("journal")] == [journal_key]
+    assert [j["JournalNum"] for j in connector.list_changed("purchase_invoice")] == [purchase_key]
+    assert connector.read("purchase_invoice", purchase_key)["JournalName"] == "VendInv"
+    with pytest.raises(NotFoundError):
+        connector.read("journal", purchase_key)
+
+
+def test_find_by_reference_for_every_kind_of_reference(connector):
+    invoice_key = connector.create("sales_invoice", invoice(reference="KF-123"))
+    journal_key = connector.create("journal", journal(reference="KFJ-5"))
+    payment = {
+        "LedgerJournalTrans": [
+            {
+                "TransDate": "2024-03-15",
+                "AccountType": "Cust",
+                "LedgerDimension": {"Account": "C0001"},
+                "AmountCurCredit": "100.00",
+                "CurrencyCode": "GBP",
+                "MarkedInvoice": invoice_key,
+                "DocumentNum": "PAY-77",
+                "OffsetLedgerDimension": {"Account": "110180"},
+            }
+        ]
+    }
+    payment_key = connector.create("payment", payment)
+
+    assert connector.find_by_reference("sales_invoice", "KF-123")["InvoiceId"] == invoice_key
+    assert connector.find_by_reference("journal", "KFJ-5")["JournalNum"] == journal_key
+    assert connector.find_by_reference("payment", "PAY-77")["JournalNum"] == payment_key
+    assert connector.find_by_reference("customer", "C0001")["AccountNum"] == "C0001"
+    assert connector.find_by_reference("sales_invoice", "KF-999") is None
+    assert connector.find_by_reference("journal", "PAY-77") is None
+    assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"
+
+
+def test_validation_errors_keep_axs_messages(connector):
+    with pytest.raises(ValidationError) as caught:
+        connector.create("sales_invoice", invoice(customer="GHOST"))
+
+    assert caught.value.messages[0].message.startswith("The value 'GHOST' in field 'Customer account'")
+    assert caught.value.system == "dynamics_ax"
+
+
+def test_reference_data_helpers(connector):
+    accounts = {a["MainAccountId"]: a["Type"] for a in connector.main_accounts()}
+    dimensions = {(d["DimensionName"], d["Value"]) for d in connector.dimension_values()}
+
+    assert accounts["401100"] == "Revenue"
+    assert ("CostCenter", "CC10") in dimensions
+    assert connector.exchange_rate("EUR", "GBP", date(2024, 3, 1)) == Decimal("0.8600")
+    assert connector.exchange_rate("EUR", "GBP", date(2024, 7, 1)) == Decimal("0.8500")
+    assert connector.exchange_rate("GBP", "USD", date(2024, 2, 1)) == Decimal(1) / Decimal("0.7900")
+    assert connector.exchange_rate("GBP", "GBP", date(2024, 2, 1)) == 1
+    assert connector.exchange_rate("EUR", "GBP", date(2023, 1, 1)) is None
+    assert [r["ValidFrom"] for r in connector.exchange_rates("EUR", "GBP")] == ["2024-01-01", "2024-06-01"]
+
+
+def test_unknown_entity_is_a_clear_error(connector):
+    with pytest.raises(ValidationError, match="no entity 'bank_account'"):
+        connector.read("bank_account", "1")
+
+
+def test_catalog_comes_from_the_document_definitions(connector):
+    catalog = connector.catalog("sales_invoice")
+
+    assert catalog is CATALOGS["sales_invoice"]
+    assert set(connector.entities()) == set(CATALOGS)
