@@ -259,3 +259,10 @@ def test_the_list_pages_query_count_does_not_grow_with_rows(client_for, kashflow
         services.create_pair(name=f"Pair {i}", kashflow=kf, dynamics_ax=ax_connection)
     for url, count in before.items():
         assert queries(url) == count, url
+
+
+def test_the_add_page_without_a_system_asks_for_one(client_for):
+    body = client_for(ADMIN).get(reverse("connection-add")).content.decode()
+    assert "Choose a system" in body
+    assert '<div id="connection-form"></div>' in body
+    assert "config_password" not in body
