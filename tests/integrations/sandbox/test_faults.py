@@ -1,6 +1,9 @@
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -141,3 +144,52 @@ def test_drop_connection_makes_the_client_see_a_dropped_connection(live_server):
         with pytest.raises(httpx.TransportError):
             client.post("/drop", json={"a": 1})
         assert client.get("/fine").status_code == 200  # the server carries on
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("worker_class", ["gthread", "sync"])
+def test_drop_connection_under_gunicorn(worker_class):
+    root = Path(__file__).resolve().parents[3]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            worker_class,
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+            "tests.integrations.sandbox.gunicorn_drop_app:app",
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(100):
+                try:
+                    assert client.get("/").text == "ok"
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            else:
+                pytest.fail("gunicorn did not start")
+            with pytest.raises(httpx.TransportError):
+                client.post("/drop", content=b"x")
+            assert client.get("/").text == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
