@@ -110,3 +110,42 @@ def worker(demo):
     w = Worker(demo["url"]).start()
     yield w
     w.stop()
+
+
+def ax_records(entity: str):
+    from integrations.sandbox.models import AxRecord
+
+    return list(AxRecord.objects.filter(entity=entity).order_by("key"))
+
+
+def journal_refs(journal_name: str) -> dict[str, int]:
+    """{DocumentNum: how many AX journals of that name carry it} — 1 everywhere means exactly once."""
+    counts: dict[str, int] = {}
+    for record in ax_records("LedgerJournalTable"):
+        if record.data.get("JournalName") != journal_name:
+            continue
+        for ref in {str(line.get("DocumentNum")) for line in record.data.get("LedgerJournalTrans") or []}:
+            counts[ref] = counts.get(ref, 0) + 1
+    return counts
+
+
+def invoice_refs() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in ax_records("CustInvoiceTable"):
+        ref = str(record.data.get("CustomerRef"))
+        counts[ref] = counts.get(ref, 0) + 1
+    return counts
+
+
+def edit_kashflow(entity: str, key: str, **changes) -> dict:
+    """Change a record in the simulated KashFlow as a user would (its modification time moves on)."""
+    from django.utils import timezone
+
+    from integrations.sandbox.models import KashFlowRecord
+
+    record = KashFlowRecord.objects.get(entity=entity, key=key)
+    now = timezone.now()
+    record.data = {**record.data, **changes, "LastUpdatedDate": now.isoformat().replace("+00:00", "Z")}
+    record.modified_at = now
+    record.save()
+    return record.data

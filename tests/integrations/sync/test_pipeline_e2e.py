@@ -2,36 +2,97 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from decimal import Decimal
 
-from integrations.models import RecordLink
+from integrations.models import PendingRecord, RecordLink, RecordOutcome
 from integrations.sandbox.models import AxMessage, AxRecord, KashFlowRecord
 from integrations.sync.runs import run_flow
-from tests.integrations.sync.conftest import flow
-
-
-def ax_count(entity: str, **data) -> int:
-    qs = AxRecord.objects.filter(entity=entity)
-    return sum(1 for r in qs if all(r.data.get(k) == v for k, v in data.items()))
+from monitoring.models import ExceptionItem
+from tests.integrations.sync.conftest import edit_kashflow, flow, invoice_refs, journal_refs
 
 
 def test_sales_invoices_reach_ax_with_their_customers_and_a_rerun_creates_nothing(demo):
     run = run_flow(flow("sales_invoice"))
     assert run.status in ("succeeded", "partial"), run.error
-    invoices = KashFlowRecord.objects.filter(entity="invoices")
-    refs = Counter(r.data.get("CustomerRef") for r in AxRecord.objects.filter(entity="CustInvoiceTable"))
-    created = [str(i.key) for i in invoices if refs.get(str(i.key))]
-    assert run.created_count == len(created) > 0
-    assert all(n == 1 for n in refs.values())
-    # Every invoice that made it has its customer in AX.
+    refs = invoice_refs()
+    assert run.created_count == len(refs) > 0
+    assert set(refs.values()) == {1}
     customers = set(AxRecord.objects.filter(entity="CustTable").values_list("key", flat=True))
     for record in AxRecord.objects.filter(entity="CustInvoiceTable"):
         assert record.data["OrderAccount"] in customers
-    messages_before = AxMessage.objects.count()
+    creates = AxMessage.objects.filter(operation="create", succeeded=True).count()
 
     again = run_flow(flow("sales_invoice"), full=True)
     assert again.created_count == 0
-    assert AxRecord.objects.filter(entity="CustInvoiceTable").count() == len(created)
-    writes = AxMessage.objects.filter(operation="create").count()
-    assert writes <= messages_before
-    assert RecordLink.objects.filter(flow=flow("sales_invoice")).exclude(target_key="").count() == len(created)
+    assert again.skipped_count >= len(refs)
+    assert invoice_refs() == refs
+    assert AxMessage.objects.filter(operation="create", succeeded=True).count() == creates
+    assert RecordLink.objects.filter(flow=flow("sales_invoice")).exclude(target_key="").count() == len(refs)
+
+
+def test_a_value_missing_from_a_value_map_goes_to_the_queue_with_a_fix_and_the_run_goes_on(demo):
+    run = run_flow(flow("sales_invoice"))
+    failed = RecordOutcome.objects.filter(run=run, action="failed")
+    assert failed.exists()  # the demo's sundry nominal code 4900 is not mapped
+    item = ExceptionItem.objects.get(flow=flow("sales_invoice"), source_key=failed.first().source_key)
+    assert item.error_class == "value_not_mapped"
+    assert item.suggested_fix["value_map"] and item.suggested_fix["value"] == "4900"
+    assert item.source_payload["Number"] == int(item.source_key)
+    assert run.created_count > 0 and run.status == "partial"
+
+
+def test_payments_settle_the_ax_invoice_they_pay_syncing_the_invoice_first(demo):
+    run = run_flow(flow("payment"))
+    assert run.status in ("succeeded", "partial"), run.error
+    payments = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="payments")}
+    refs = journal_refs("CustPay")
+    assert refs and set(refs.values()) == {1}
+    invoices = {r.data["CustomerRef"]: r for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
+    for journal in AxRecord.objects.filter(entity="LedgerJournalTable"):
+        if journal.data.get("JournalName") != "CustPay":
+            continue
+        line = journal.data["LedgerJournalTrans"][0]
+        payment = payments[str(line["DocumentNum"])]
+        invoice = invoices[str(payment["InvoiceNumber"])]
+        assert line["MarkedInvoice"] == invoice.key
+        assert Decimal(invoice.data["SettledAmount"]) > 0
+    # A payment whose invoice cannot reach AX waits, it is never dropped.
+    waiting = RecordOutcome.objects.filter(run=run, action="waiting").values_list("source_key", flat=True)
+    assert set(waiting) <= set(PendingRecord.objects.filter(flow=flow("payment")).values_list("source_key", flat=True))
+
+
+def test_purchase_invoices_and_journals_become_ax_journals_once(demo):
+    purchases = run_flow(flow("purchase_invoice"))
+    journals = run_flow(flow("journal"))
+    assert purchases.created_count > 0 and journals.created_count > 0
+    vend, gen = journal_refs("VendInv"), journal_refs("GenJrn")
+    assert len(vend) == purchases.created_count and set(vend.values()) == {1}
+    assert len(gen) == journals.created_count and set(gen.values()) == {1}
+    assert run_flow(flow("journal"), full=True).created_count == 0
+    assert journal_refs("GenJrn") == gen
+
+
+def test_a_changed_kashflow_customer_updates_ax_and_an_unchanged_one_is_skipped(demo):
+    first = run_flow(flow("customer"))
+    created = RecordOutcome.objects.filter(run=first, action="created").values_list("source_key", flat=True)
+    code = sorted(created)[0]
+    edit_kashflow("customers", code, Name="Renamed Trading Ltd", VATNumber="GB999999973")
+
+    second = run_flow(flow("customer"))
+    outcome = RecordOutcome.objects.get(run=second, source_key=code)
+    assert outcome.action == "updated", outcome.error
+    ax = AxRecord.objects.get(entity="CustTable", key=code).data
+    assert ax["DirParty"][0]["Name"] == "Renamed Trading Ltd"
+    assert ax["VATNum"] == "GB999999973"
+    assert second.created_count == 0
+
+
+def test_dry_run_maps_and_validates_without_writing(demo):
+    before = (AxRecord.objects.count(), AxMessage.objects.count())
+    run = run_flow(flow("sales_invoice"), dry_run=True)
+    assert run.dry_run and run.status in ("succeeded", "partial")
+    assert RecordOutcome.objects.filter(run=run, action="validated").count() > 0
+    assert (AxRecord.objects.filter(entity="CustInvoiceTable").count(), RecordLink.objects.count()) == (0, 0)
+    assert AxRecord.objects.count() == before[0]
+    assert not ExceptionItem.objects.exists()
+    assert flow("sales_invoice").watermark is None
