@@ -308,7 +308,10 @@ def test_connection(connection: Connection) -> ConnectionTestResult:
                 result = connector.test_connection()
         except Exception as exc:  # a connector must not raise here; report rather than fail the page
             result = ConnectionTestResult(ok=False, message=f"The connection test failed: {exc}")
-    result.message = _scrub(result.message or ("Connected." if result.ok else "The connection test failed."), secrets)
+    # A secret equal to a shown setting (the demo's user name is its password) is no secret worth hiding.
+    shown = set((connection.settings or {}).values())
+    hidden = {k: v for k, v in secrets.items() if v not in shown}
+    result.message = _scrub(result.message or ("Connected." if result.ok else "The connection test failed."), hidden)
     result.details = {}
     Connection.objects.filter(pk=connection.pk).update(
         last_test_ok=result.ok, last_test_message=result.message[:2000], last_tested_at=timezone.now()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import NoReverseMatch, Resolver404, resolve
 
 from integrations.models import Connection
-from integrations.sandbox.demo import ensure_demo_account
+from integrations.sandbox.demo import ensure_demo_account, ensure_demo_company
 from tests.conftest import USER_PASSWORD, screenshot
 
 from .conftest import refused_url
@@ -22,6 +22,7 @@ def sandbox_is_served() -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browser_page, integration_admin):
     ensure_demo_account()
+    ensure_demo_company()
     page = browser_page
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", integration_admin.username)
@@ -60,3 +61,22 @@ def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browse
     assert page.locator("text=•••• set").count() == 2
     assert page.input_value("input[name=config_password]") == ""
     screenshot(page, "connection-edit")
+
+    # The system chooser swaps in the AX form with htmx; an AX connection against the simulator passes its test.
+    page.goto(f"{live_server.url}/connections/add/")
+    page.select_option("select[name=system]", "dynamics_ax")
+    page.wait_for_selector("input[name=config_service_user]")
+    ax_url = f"{live_server.url}/sandbox/ax/MicrosoftDynamicsAXAif60/" if against_sandbox else refused_url()
+    page.fill("input[name=name]", "Browser AX")
+    page.fill("input[name=base_url]", ax_url)
+    page.fill("input[name=company]", "DEMO")
+    page.fill("input[name=timeout_seconds]", "3")
+    page.fill("input[name=config_service_user]", "ledgerbridge")
+    page.fill("input[name=config_service_password]", "ledgerbridge")
+    page.click("button:has-text('Add connection')")
+    page.wait_for_selector("#connections")
+    ax = Connection.objects.get(name="Browser AX")
+    page.click(f"#connection-{ax.pk} button.test-connection")
+    result = page.wait_for_selector(f"#connection-{ax.pk}-status .test-result")
+    assert result.get_attribute("data-ok") == ("true" if against_sandbox else "false"), result.inner_text()
+    screenshot(page, "connection-ax-tested")
