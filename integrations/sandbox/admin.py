@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from integrations.sandbox import models
 
@@ -11,8 +13,9 @@ class KashFlowAccountAdmin(admin.ModelAdmin):
 @admin.register(models.KashFlowRecord)
 class KashFlowRecordAdmin(admin.ModelAdmin):
     list_display = ["entity", "key", "parent_key", "modified_at"]
-    list_filter = ["entity"]
+    list_filter = ["entity", "account"]
     search_fields = ["key", "parent_key"]
+    list_select_related = ["account"]
 
 
 @admin.register(models.AxCompany)
@@ -36,8 +39,15 @@ class AxMessageAdmin(admin.ModelAdmin):
 
 @admin.register(models.FaultRule)
 class FaultRuleAdmin(admin.ModelAdmin):
-    list_display = ["system", "operation", "kind", "probability", "remaining", "hits", "active"]
+    list_display = ["system", "operation", "kind", "probability", "remaining", "latency_ms", "hits", "active"]
     list_filter = ["system", "kind", "active"]
+    list_editable = ["active"]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate the selected fault rules")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(active=False)
+        self.message_user(request, f"{count} fault rule(s) deactivated.", messages.SUCCESS)
 
 
 admin.site.register(models.KashFlowSession)
