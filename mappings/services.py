@@ -76,10 +76,11 @@ def snapshot(mapping_set: MappingSet) -> dict[str, Any]:
                 "default_value": vm.default_value,
                 "entries": [
                     {"source_value": e.source_value, "source_to": e.source_to, "target_value": e.target_value}
-                    for e in vm.entries.all()
+                    # sorted here, not by the database, so every backend's collation exports the same file
+                    for e in sorted(vm.entries.all(), key=lambda e: (e.source_value, e.source_to))
                 ],
             }
-            for vm in mapping_set.value_maps.all()
+            for vm in sorted(mapping_set.value_maps.all(), key=lambda vm: vm.name)
         ],
         "dimension_rules": [
             {
