@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -279,8 +279,8 @@ def compute_totals(doc: dict) -> dict:
     """Amounts from the lines, AmountPaid from PaymentLines, Status from both (KashFlow rounds per line)."""
     net = vat = Decimal(0)
     for line in doc["LineItems"]:
-        line_net = (decimal(line["Quantity"]) * decimal(line["Rate"])).quantize(CENT)
-        line_vat = (line_net * decimal(line.get("VATRate") or 0) / 100).quantize(CENT)
+        line_net = (decimal(line["Quantity"]) * decimal(line["Rate"])).quantize(CENT, ROUND_HALF_UP)
+        line_vat = (line_net * decimal(line.get("VATRate") or 0) / 100).quantize(CENT, ROUND_HALF_UP)
         line["VATAmount"] = float(line_vat)
         net += line_net
         vat += line_vat
@@ -302,7 +302,7 @@ def compute_totals(doc: dict) -> dict:
     elif paid > 0:
         doc["Status"] = "PartiallyPaid"
     else:
-        doc["Status"] = "Unpaid"
+        doc["Status"] = "Overdue" if str(doc.get("DueDate") or "9999") < date.today().isoformat() else "Unpaid"
     return doc
 
 
@@ -417,7 +417,7 @@ def _create_journal(account: KashFlowAccount, body: dict) -> dict:
         if (d > 0) == (c > 0):
             errors[f"Lines[{i}]"] = "each line needs either a Debit or a Credit"
         debit, credit = debit + d, credit + c
-    if lines and debit.quantize(CENT) != credit.quantize(CENT) and "Lines" not in errors:
+    if lines and debit.quantize(CENT, ROUND_HALF_UP) != credit.quantize(CENT, ROUND_HALF_UP) and "Lines" not in errors:
         errors["Lines"] = f"debits ({money(debit):.2f}) must equal credits ({money(credit):.2f})"
     _check_nominals(account, lines, "Lines", errors)
     number = data.get("Number")
