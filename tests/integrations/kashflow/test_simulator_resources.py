@@ -238,3 +238,21 @@ def test_seeded_records_in_the_contract_shape_are_served_as_stored(api, account)
     seeded = {"Id": 9, "Number": 77, "CustomerCode": "ACME01", "Status": "Paid", "LineItems": [], "GrossAmount": 1.0}
     store.save(account, "invoices", "77", seeded)
     assert api.get("invoices/77").json() == seeded
+
+
+def test_an_empty_put_leaves_amounts_rounded_half_up_and_overdue_status_alone(api):
+    # 0.125 and VAT 20% on 2.25 (0.45) and 17.5% on 0.10 (0.0175): half-up gives 0.13, 0.45 and 0.02.
+    body = invoice_body(
+        IssuedDate="2020-01-01",
+        LineItems=[
+            {"Quantity": 1, "Rate": 0.125, "VATRate": 0, "NominalCode": 4000},
+            {"Quantity": 1, "Rate": 2.25, "VATRate": 20, "NominalCode": 4000},
+            {"Quantity": 1, "Rate": 0.10, "VATRate": 17.5, "NominalCode": 4000},
+        ],
+    )
+    created = api.post("invoices", json=body).json()
+    assert (created["NetAmount"], created["VATAmount"], created["Status"]) == (2.48, 0.47, "Overdue")
+    again = api.put(f"invoices/{created['Number']}", json={}).json()
+    assert {k: again[k] for k in ("NetAmount", "VATAmount", "GrossAmount", "Status")} == {
+        k: created[k] for k in ("NetAmount", "VATAmount", "GrossAmount", "Status")
+    }
