@@ -332,6 +332,11 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         raise MappingCompileError(errors)
     validator = None
     if catalog is not None and options.get("validate", True):
+        # a missing object (LedgerDimension) is charged to the rule that writes inside it
+        for template, name in list(rule_for.items()):
+            parts = template.split(".")
+            for i in range(len(parts) - 1, 0, -1):
+                rule_for.setdefault(".".join(parts[:i]), name)
         validator = Validator(catalog, rule_for)
     return CompiledMapping(
         spec=spec,
