@@ -106,7 +106,12 @@ def classify(exc: BaseException, *, target_system: str = "dynamics_ax") -> Class
         return Classification(kind, None, exc.stage, exc.error_class, exc.error_code or exc.error_class)
     if isinstance(exc, connector_errors.ConnectorError):
         code = exc.code or exc.kind
-        timeout = "timeout" in code.lower() or "timed out" in str(exc).lower() or "time-out" in str(exc).lower()
+        text = str(exc).lower()
+        timeout = (
+            exc.status == 504
+            or "timeout" in code.lower()
+            or any(words in text for words in ("timed out", "time-out", "did not answer"))
+        )
         if exc.ambiguous:
             return Classification(AMBIGUOUS, exc.retry_after, "load", "connection", code, timeout=timeout)
         if isinstance(exc, connector_errors.RateLimitedError) or exc.status == 429:

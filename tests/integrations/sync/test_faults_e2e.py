@@ -1,0 +1,75 @@
+"""Faults injected in the simulators: each run still ends with every record in AX exactly once."""
+
+from __future__ import annotations
+
+from integrations.models import Flow, RecordOutcome
+from integrations.sandbox.models import AxMessage, FaultRule
+from integrations.sync.runs import run_flow
+from monitoring.models import AuditEvent
+from tests.integrations.sync.conftest import flow, invoice_refs
+
+
+def fault(system: str, operation: str, kind: str, *, remaining: int | None = None, **extra) -> FaultRule:
+    return FaultRule.objects.create(system=system, operation=operation, kind=kind, remaining=remaining, **extra)
+
+
+def expected_invoices(run) -> set[str]:
+    return set(
+        RecordOutcome.objects.filter(run=run, action__in=["created", "skipped"])
+        .exclude(source_key__contains=":")
+        .values_list("source_key", flat=True)
+    )
+
+
+def assert_exactly_once(run) -> None:
+    refs = invoice_refs()
+    assert set(refs.values()) == {1}, refs
+    assert expected_invoices(run) == set(refs)
+    duplicates = AxMessage.objects.filter(service="FreeTextInvoiceService", operation="create").exclude(message_id="")
+    ids = list(duplicates.filter(succeeded=True).values_list("message_id", flat=True))
+    assert len(ids) == len(set(ids))
+
+
+def test_a_429_storm_on_ax_and_kashflow_is_waited_out(demo):
+    storm = fault("dynamics_ax", "FreeTextInvoiceService.create", "rate_limit", remaining=4, retry_after=1)
+    kf = fault("kashflow", "GET invoices*", "rate_limit", remaining=2, retry_after=1)
+    run = run_flow(flow("sales_invoice"))
+    storm.refresh_from_db()
+    kf.refresh_from_db()
+    assert storm.hits == 4 and kf.hits >= 1
+    assert run.status == "partial" and run.created_count > 0
+    assert_exactly_once(run)
+    assert RecordOutcome.objects.filter(run=run, attempts__gt=1).exists()
+
+
+def test_time_outs_after_commit_are_found_by_reference_not_written_twice(demo):
+    rule = fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_after_commit", remaining=3, latency_ms=2600)
+    run = run_flow(flow("sales_invoice"))
+    rule.refresh_from_db()
+    assert rule.hits == 3
+    assert_exactly_once(run)
+    recovered = RecordOutcome.objects.filter(run=run, error__contains="ambiguous")
+    assert recovered.count() == 3
+    # Repeated AX time-outs switch the flow to batched writes.
+    assert Flow.objects.get(pk=flow("sales_invoice").pk).batched_writes
+
+
+def test_dropped_connections_and_server_errors_leave_every_invoice_once(demo):
+    fault("dynamics_ax", "FreeTextInvoiceService.create", "drop_connection", remaining=2)
+    fault("dynamics_ax", "CustomerService.read", "server_error", remaining=2)
+    fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_before_commit", remaining=1, latency_ms=2500)
+    run = run_flow(flow("sales_invoice"))
+    assert run.created_count > 0
+    assert_exactly_once(run)
+    assert run_flow(flow("sales_invoice"), full=True).created_count == 0
+    assert_exactly_once(run)
+
+
+def test_a_connection_that_keeps_failing_opens_the_circuit_and_pauses_the_flow(demo):
+    fault("dynamics_ax", "*", "server_error")
+    run = run_flow(flow("sales_invoice"))
+    paused = Flow.objects.get(pk=flow("sales_invoice").pk)
+    assert run.status == "failed" and "Circuit open" in run.error
+    assert paused.paused_until is not None and paused.pause_reason
+    assert AuditEvent.objects.filter(action="flow_paused", object_id=str(paused.pk)).exists()
+    assert invoice_refs() == {}
