@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -95,14 +96,58 @@ class RuleRow:
         return self.rule is not None
 
 
+# Lists that are usually mapped item by item (a rule per line) rather than as one fixed item.
+LINE_LISTS = ("CustInvoiceLine", "LedgerJournalTrans", "LineItems", "Lines")
+
+
+def catalog_path(path: str) -> str:
+    """``DirParty[0].Name`` -> ``DirParty[].Name``: how catalogs name a field."""
+    return re.sub(r"\[[^\]]*\]", "[]", path)
+
+
+def per_item_lists(mapping_set: MappingSet) -> set[str]:
+    """The target lists this mapping maps item by item: from options.lines, else from its ``[]`` rules,
+    else the usual line lists."""
+    lines = (mapping_set.options or {}).get("lines")
+    if lines:
+        items = lines if isinstance(lines, list) else [lines]
+        return {str(o.get("target")) for o in items if isinstance(o, dict) and o.get("target")}
+    used = {r.split("[]", 1)[0] for r in mapping_set.rules.values_list("target_path", flat=True) if "[]" in r}
+    if used:
+        return used
+    if mapping_set.rules.filter(target_path__contains="[0]").exists():
+        return set()
+    return set(LINE_LISTS)
+
+
+def concrete_path(path: str, per_item: set[str]) -> str:
+    """A catalog path as a rule targets it: ``[]`` stays for the per-item list, any other list takes its first
+    item (``DirParty[].DirPartyPostalAddressView[].City`` -> ``DirParty[0].DirPartyPostalAddressView[0].City``)."""
+    head, sep, _rest = path.partition("[]")
+    keep_first = bool(sep) and head in per_item
+    out, first = [], True
+    for part in re.split(r"(\[\])", path):
+        if part == "[]":
+            out.append("[]" if first and keep_first else "[0]")
+            first = False
+        else:
+            out.append(part)
+    return "".join(out)
+
+
 def rule_rows(mapping_set: MappingSet) -> list[RuleRow]:
     """Every target field of the catalog in catalog order, then rules for fields the catalog lacks."""
-    rules = {r.target_path: r for r in mapping_set.rules.all()}
-    rows = [
-        RuleRow(target_path=f.path, spec=f, rule=rules.pop(f.path, None))
-        for f in leaf_fields(catalog_for(mapping_set.target_system, mapping_set.target_entity))
-    ]
-    rows += [RuleRow(target_path=path, rule=rule) for path, rule in rules.items()]
+    rules: dict[str, list[FieldRule]] = {}
+    for r in mapping_set.rules.all():
+        rules.setdefault(catalog_path(r.target_path), []).append(r)
+    per_item = per_item_lists(mapping_set)
+    rows = []
+    for f in leaf_fields(catalog_for(mapping_set.target_system, mapping_set.target_entity)):
+        found = rules.pop(f.path, [])
+        if not found:
+            rows.append(RuleRow(target_path=concrete_path(f.path, per_item), spec=f))
+        rows += [RuleRow(target_path=r.target_path, spec=f, rule=r) for r in found]
+    rows += [RuleRow(target_path=r.target_path, rule=r) for group in rules.values() for r in group]
     return rows
 
 

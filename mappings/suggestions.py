@@ -24,7 +24,8 @@ from mappings.models import MappingSet, ValueMap
 
 CONCEPT_SCORE = 60
 RELATED_CONCEPT_SCORE = 20
-NAME_WEIGHT = 0.3
+NAME_WEIGHT = 0.45
+MIN_SCORE = 35
 MAP_ALL_MIN_SCORE = 55
 
 
@@ -34,6 +35,7 @@ class Suggestion:
     score: float  # 0..100, higher is better
     reason: str
     label: str = ""
+    transforms: tuple[dict, ...] = ()  # what the rule needs besides the source, e.g. address harmonisation
 
 
 def words(name: str) -> str:
@@ -98,9 +100,19 @@ def _fits(value: Any, target: FieldSpec) -> tuple[int, str]:
 
 
 def suggest_sources(
-    target: FieldSpec, source_catalog: EntityCatalog | None, sample: dict | None = None, limit: int = 3
+    target: FieldSpec,
+    source_catalog: EntityCatalog | None,
+    sample: dict | None = None,
+    limit: int = 3,
+    target_path: str | None = None,
 ) -> list[Suggestion]:
-    """Source fields for one target field, best first, each with its reason."""
+    """Source fields for one target field, best first, each with its reason.
+
+    ``target_path`` is the field as the rule will target it (``DirParty[0].Name``); a source list read for a
+    target that is not per item is read at its first item (``CustomTextBoxes[0].Value``).
+    """
+    target_path = target_path or target.path
+    per_item = "[]" in target_path
     ranked = []
     target_words = words(target.name)
     for source in leaf_fields(source_catalog):
@@ -112,31 +124,61 @@ def suggest_sources(
             score += RELATED_CONCEPT_SCORE
             reasons.append(f"related concept {source.concept}")
         similarity = max(
-            fuzz.token_set_ratio(target_words, words(source.name)), fuzz.ratio(target_words, words(source.name))
+            fuzz.token_sort_ratio(target_words, words(source.name)), fuzz.ratio(target_words, words(source.name))
         )
         if similarity >= 50:
             score += similarity * NAME_WEIGHT
             reasons.append(f"name {source.name} ~ {target.name} {similarity:.0f}%")
-        if in_list(target.path) != in_list(source.path):
-            score -= 30
-            reasons.append("one is a line field, the other is not")
+        if per_item != in_list(source.path):
+            score -= 20
+            reasons.append("one is a line field, the other is not" if per_item else "reads the first item of a list")
+        path = source.path if per_item else source.path.replace("[]", "[0]")
         if sample is not None and score > 0:
-            bonus, why = _fits(sample_value(sample, source.path), target)
+            bonus, why = _fits(sample_value(sample, path), target)
             score += bonus
             reasons.append(why)
-        if score >= 20:
-            ranked.append(Suggestion(value=source.path, score=round(min(score, 100), 1), reason="; ".join(reasons)))
+        if score >= MIN_SCORE:
+            ranked.append(Suggestion(value=path, score=round(min(score, 100), 1), reason="; ".join(reasons)))
+    ranked += _address_suggestions(target, source_catalog)
     ranked.sort(key=lambda s: (-s.score, s.value))
     return ranked[:limit]
 
 
-def unmapped_fields(mapping_set: MappingSet) -> list[FieldSpec]:
-    mapped = set(mapping_set.rules.values_list("target_path", flat=True))
-    return [
-        f
-        for f in leaf_fields(catalog_for(mapping_set.target_system, mapping_set.target_entity))
-        if f.path not in mapped
-    ]
+ADDRESS_PARTS = {
+    "address.street": "Street",
+    "address.city": "City",
+    "address.county": "County",
+    "address.state": "State",
+    "address.postcode": "ZipCode",
+    "address.country": "CountryRegionId",
+}
+
+
+def _address_suggestions(target: FieldSpec, source_catalog: EntityCatalog | None) -> list[Suggestion]:
+    """KashFlow's free-form address lines -> one AX address part, through the address harmonisation."""
+    part = ADDRESS_PARTS.get(target.concept)
+    if not part:
+        return []
+    found = []
+    for source in leaf_fields(source_catalog):
+        if source.concept == "address.line1" and source.path.endswith("[].Line1"):
+            address = source.path.removesuffix("[].Line1")
+            found.append(
+                Suggestion(
+                    value=f"{address}[0]",
+                    score=75 if address == "Addresses" else 70,
+                    reason=f"harmonise the address lines of {address} into {part}",
+                    transforms=({"name": "address", "params": {"part": part}},),
+                )
+            )
+    return found
+
+
+def unmapped_fields(mapping_set: MappingSet) -> list[tuple[str, FieldSpec]]:
+    """(target path as a rule would target it, catalog field) of every target field without a rule."""
+    from mappings.selectors import rule_rows
+
+    return [(row.target_path, row.spec) for row in rule_rows(mapping_set) if row.rule is None and row.spec]
 
 
 def suggest_unmapped(
@@ -145,10 +187,10 @@ def suggest_unmapped(
     """{target path: suggestions} for every target field without a rule."""
     source_catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity, alias=True)
     found = {}
-    for target in unmapped_fields(mapping_set):
-        suggestions = suggest_sources(target, source_catalog, sample, limit)
+    for target_path, target in unmapped_fields(mapping_set):
+        suggestions = suggest_sources(target, source_catalog, sample, limit, target_path=target_path)
         if suggestions:
-            found[target.path] = suggestions
+            found[target_path] = suggestions
     return found
 
 
@@ -162,7 +204,14 @@ def map_all_suggested(
         best = suggestions[0]
         if best.score < min_score or mapping_set.rules.filter(target_path=target_path).exists():
             continue
-        services.save_rule(mapping_set, target_path=target_path, source=best.value, notes="suggested", actor=actor)
+        services.save_rule(
+            mapping_set,
+            target_path=target_path,
+            source=best.value,
+            transforms=list(best.transforms),
+            notes="suggested",
+            actor=actor,
+        )
         created.append(target_path)
     return created
 

@@ -96,7 +96,10 @@ def _rows(mapping_set: MappingSet, editable: bool, sample: dict | None) -> list[
     suggested = suggestions.suggest_unmapped(mapping_set, sample) if editable else {}
     for row in rows:
         row.errors = errors.get(row.target_path, [])
-        row.suggestions = suggested.get(row.target_path, [])
+        row.suggestions = [
+            {"value": s.value, "score": s.score, "reason": s.reason, "transforms_text": format_transforms(s.transforms)}
+            for s in suggested.get(row.target_path, [])
+        ]
         row.transforms_text = format_transforms(row.rule.transforms) if row.rule else ""
         row.default_text = "" if not row.rule or row.rule.default is None else str(row.rule.default)
     return rows
@@ -125,9 +128,7 @@ def _detail_context(request: HttpRequest, mapping_set: MappingSet) -> dict:
         "value_maps": _value_map_context(mapping_set),
         "dimension_rules": _dimension_context(mapping_set),
         "set_errors": {
-            k: v
-            for k, v in errors.items()
-            if not k or k.split(".")[0] in ("value_maps", "dimension_rules", "options")
+            k: v for k, v in errors.items() if not k or k.split(".")[0] in ("value_maps", "dimension_rules", "options")
         },
         "versions": selectors.versions_of(mapping_set.key),
         "draft": services.current_draft(mapping_set.key),
