@@ -94,26 +94,26 @@ def test_every_operation_of_every_document_service(ax_client, name):
     assert operations == set(svc.operations)
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "field", "expected"),
-    [
-        ("MainAccountService", "401100", "Name", "Sales - services"),
-        ("DimensionValueService", "Department/SALES", "Description", "Sales"),
-        ("ExchangeRateService", "EUR/GBP/2024-06-01", "Rate", "0.8500"),
-    ],
-)
-def test_reference_services_read_find_and_list_keys(ax_client, name, key, field, expected):
-    svc = SERVICES[name]
-    first_key_field = svc.key_fields[0]
+REFERENCE_SAMPLES = [
+    ("MainAccountService", "401100", "Name", "Sales - services"),
+    ("DimensionValueService", "Department/SALES", "Description", "Sales"),
+    ("ExchangeRateService", "EUR/GBP/2024-06-01", "Rate", "0.8500"),
+]
 
-    [record] = ax_client.read(name, [key])
-    found = ax_client.find(name, [Criterion(svc.root.name, first_key_field, "Equal", record[first_key_field])])
-    keys = ax_client.get_keys(name).keys
-    found_keys = ax_client.find_keys(name, [Criterion(svc.root.name, first_key_field, "NotEqual", "")])
 
-    assert record[field] == expected
-    assert key in [svc.key_of(r) for r in found]
-    assert key in keys and sorted(found_keys) == sorted(keys)
+def test_reference_services_read_find_and_list_keys(ax_client):
+    for name, key, field, expected in REFERENCE_SAMPLES:
+        svc = SERVICES[name]
+        first_key_field = svc.key_fields[0]
+
+        [record] = ax_client.read(name, [key])
+        found = ax_client.find(name, [Criterion(svc.root.name, first_key_field, "Equal", record[first_key_field])])
+        keys = ax_client.get_keys(name).keys
+        found_keys = ax_client.find_keys(name, [Criterion(svc.root.name, first_key_field, "NotEqual", "")])
+
+        assert record[field] == expected
+        assert key in [svc.key_of(r) for r in found]
+        assert key in keys and sorted(found_keys) == sorted(keys)
 
 
 def test_create_answers_the_key_ax_assigned_from_the_number_sequence(ax_client):

@@ -13,17 +13,17 @@ from tests.integrations.ax.conftest import PASSWORD, USER
 pytestmark = pytest.mark.urls("tests.integrations.ax.urls")
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
-def test_every_served_wsdl_loads_in_a_fresh_zeep_client(ax_company, ax_url, name):
+def test_every_served_wsdl_loads_in_a_fresh_zeep_client(ax_company, ax_url):
     session = requests.Session()
     session.auth = (USER, PASSWORD)
-    client = zeep.Client(f"{ax_url}/{name}/xppservice.svc?wsdl", transport=Transport(session=session, timeout=5))
+    for name, svc in SERVICES.items():
+        client = zeep.Client(f"{ax_url}/{name}/xppservice.svc?wsdl", transport=Transport(session=session, timeout=5))
 
-    binding = client.wsdl.bindings[f"{{{NS_SERVICES}}}BasicHttpBinding_{name}"]
-    assert sorted(binding._operations) == sorted(SERVICES[name].operations)
-    assert binding._operations["read"].soapaction == f"{NS_SERVICES}/{name}/read"
-    port = client.wsdl.services["RoutingService"].ports[f"BasicHttpBinding_{name}"]
-    assert port.binding_options["address"] == f"{ax_url}/{name}/xppservice.svc"
+        binding = client.wsdl.bindings[f"{{{NS_SERVICES}}}BasicHttpBinding_{name}"]
+        assert sorted(binding._operations) == sorted(svc.operations), name
+        assert binding._operations["read"].soapaction == f"{NS_SERVICES}/{name}/read"
+        port = client.wsdl.services["RoutingService"].ports[f"BasicHttpBinding_{name}"]
+        assert port.binding_options["address"] == f"{ax_url}/{name}/xppservice.svc"
 
 
 def test_document_schema_names_the_axd_document_and_its_tables(ax_company, ax_url):
