@@ -51,13 +51,9 @@ def ax_services() -> list[dict]:
 
 def index(sandbox_url: str, control_url: str) -> dict:
     """Where everything is: ``sandbox_url`` and ``control_url`` are absolute and end with a slash."""
-    ax_base = f"{sandbox_url}ax/"
+    ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF inbound port: a connection's base URL
     services = [
-        {
-            **s,
-            "url": f"{ax_base}MicrosoftDynamicsAXAif60/{s['name']}/xppservice.svc",
-            "wsdl": f"{ax_base}MicrosoftDynamicsAXAif60/{s['name']}/xppservice.svc?wsdl",
-        }
+        {**s, "url": f"{ax_base}{s['name']}/xppservice.svc", "wsdl": f"{ax_base}{s['name']}/xppservice.svc?wsdl"}
         for s in ax_services()
     ]
     return {

@@ -20,16 +20,6 @@ class SandboxResolver(URLResolver):
         return super().resolve(path)
 
 
-def _optional_include(module: str) -> list:
-    """A simulator's URLs once its module exists, so the tree works while a simulator is being built."""
-    try:
-        return [include(module)]
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return []
-
-
 control_patterns = [
     path("", views.index, name="control-index"),
     path("reset", views.reset, name="control-reset"),
@@ -46,7 +36,7 @@ control_patterns = [
 
 sandbox_patterns = [
     path("kashflow/v2/", include("integrations.sandbox.kashflow.urls")),
-    *[path("ax/", urls) for urls in _optional_include("integrations.sandbox.ax.urls")],
+    path("ax/", include("integrations.sandbox.ax.urls")),
     path("control/", include(control_patterns)),
 ]
 

@@ -35,6 +35,7 @@ def test_index_lists_the_simulators_and_the_endpoints(api):
     assert body["kashflow"]["memorable_word"] == "ledgerbridge"
     ax = body["dynamics_ax"]
     assert (ax["company"], ax["service_user"], ax["service_password"]) == ("DEMO", "ledgerbridge", "ledgerbridge")
+    assert ax["base_url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/"
     services = {s["name"]: s for s in ax["services"]}
     assert services["CustomerService"]["wsdl"] == (
         "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/CustomerService/xppservice.svc?wsdl"
