@@ -8,6 +8,7 @@ or RESOLVED. Nothing is ever deleted.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,8 @@ from monitoring.models import ExceptionAction, ExceptionItem
 
 S = ExceptionItem.Status
 RETRY_TASK = "monitoring.tasks.retry_exception"
+# How long a retry waits for the flow's running run before leaving the record to the next run.
+RETRY_WAIT_SECONDS = 120
 
 
 class ActionRefused(Exception):
@@ -174,13 +177,27 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         return item.status if item else "missing"
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     attempts_before = item.attempts
-    try:
-        from integrations.sync.retry import retry_exception_item
+    deadline = time.monotonic() + RETRY_WAIT_SECONDS
+    while True:
+        # One run per flow: wait for a running one rather than leave the record to the next scheduled run.
+        _wait_until_idle(item.flow_id, deadline)
+        try:
+            from integrations.sync.retry import retry_exception_item
 
-        retry_exception_item(item, edited_document=edited_document, edited_payload=edited_payload, user=user)
-    except Exception as exc:  # the engine should record failures itself; never leave the row spinning
-        _fail_retry(item_id, f"The retry could not run: {exc}")
+            retry_exception_item(item, edited_document=edited_document, edited_payload=edited_payload, user=user)
+        except Exception as exc:  # the engine should record failures itself; never leave the row spinning
+            _fail_retry(item_id, f"The retry could not run: {exc}")
+        item.refresh_from_db()
+        if item.status != S.RETRYING or not _handed_to_a_run(item) or time.monotonic() > deadline:
+            break
+        # A run started between our check and our claim and was handed the record: take it back, go again.
+        _take_back(item)
+        time.sleep(0.2)
     item.refresh_from_db()
+    if item.status == S.RETRYING and _handed_to_a_run(item):
+        # The flow was busy: its running run (or the next) takes the record and settles the item.
+        ExceptionAction.objects.create(item=item, action="retry_queued_behind_run", user=user)
+        return item.status
     if item.status == S.RETRYING:
         # The engine ran but did not touch the item: it stays open, counted as one more attempt.
         if item.attempts == attempts_before:
@@ -195,6 +212,30 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         item=item, action=outcome, user=user, note=item.resolution_note or item.message[:500]
     )
     return item.status
+
+
+def _wait_until_idle(flow_id: int, deadline: float) -> None:
+    from integrations.models import SyncRun
+
+    active = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+    while time.monotonic() < deadline and SyncRun.objects.filter(flow_id=flow_id, status__in=active).exists():
+        time.sleep(0.2)
+
+
+def _take_back(item: ExceptionItem) -> None:
+    from integrations.models import PendingRecord
+
+    PendingRecord.objects.filter(
+        flow_id=item.flow_id, source_key=item.source_key, reason="retry", detail=f"retry of exception {item.pk}"
+    ).delete()
+
+
+def _handed_to_a_run(item: ExceptionItem) -> bool:
+    try:
+        from integrations.models import PendingRecord
+    except ImportError:
+        return False
+    return PendingRecord.objects.filter(flow_id=item.flow_id, source_key=item.source_key, reason="retry").exists()
 
 
 def _fail_retry(item_id: int, message: str) -> None:

@@ -4,7 +4,8 @@ A fingerprint hashes (flow, stage, error class, error code, normalised message).
 what is specific to one record and keeps what names the cause:
 
 - masked: the record's own source key, GUIDs and MessageIds, dates and times, money amounts and
-  other bare numbers (invoice numbers, line numbers, "retry after 30 seconds").
+  other bare numbers (invoice numbers, line numbers, "retry after 30 seconds"); clauses that then
+  repeat (one per invoice line) count once.
 - kept: quoted values (``'4900'``, ``"ACME01"``). A quoted value is what is missing or unmapped,
   and the fix is per value: "value '4900' not in value map nominal_to_main_account" and the same
   message for '4910' need two different value-map rows, so they are two causes. Every invoice of
@@ -58,14 +59,18 @@ def normalise_message(message: str, *, source_key: str = "", error_class: str = 
     kept: list[str] = []
 
     def stash(match: re.Match) -> str:
-        kept.append(match.group(0))
-        return f"\x00{_letters(len(kept) - 1)}\x00"
+        value = match.group(0)
+        if value not in kept:
+            kept.append(value)
+        return f"\x00{_letters(kept.index(value))}\x00"
 
     text = _QUOTED.sub(stash if keep_quoted else "<value>", text)
     text = _GUID.sub("<guid>", text)
     text = _HEX.sub("<hex>", text)
     text = _DATETIME.sub("<date>", text)
     text = _NUMBER.sub("<n>", text)
+    # One issue per invoice line repeats the same clause: an invoice with 5 lines and one with 6 share a cause.
+    text = "; ".join(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
     text = re.sub(r"\x00([a-z]+)\x00", lambda m: kept[_number_of(m.group(1))], text)
     return _SPACE.sub(" ", text).strip()
 

@@ -6,6 +6,9 @@ import pytest
 
 from integrations.models import Connection, Flow, IntegrationPair, SyncRun
 
+# The sandbox demo company over a live server and a real django-q2 worker process, for the end-to-end tests.
+from tests.integrations.sync.conftest import demo, worker  # noqa: F401
+
 
 def make_flow(name: str = "Sales invoices", entity: str = "sales_invoice") -> Flow:
     kashflow, _ = Connection.objects.get_or_create(

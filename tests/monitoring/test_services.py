@@ -208,3 +208,9 @@ def test_fingerprint_splits_by_the_value_a_structured_fix_names():
     )
     assert a != b
     assert b == c
+
+
+def test_fingerprint_counts_a_clause_repeated_per_line_once():
+    two = "L[0]: 4999 is not in value map 'm'; L[1]: 4999 is not in value map 'm'; L[0] is required; L[1] is required"
+    one = "L[0]: 4999 is not in value map 'm'; L[0] is required"
+    assert _fp(two) == _fp(one)
