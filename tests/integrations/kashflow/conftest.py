@@ -15,6 +15,9 @@ from integrations.sandbox.models import KashFlowAccount
 
 USERNAME, PASSWORD, WORD = "tester", "secret-pw", "pineapple"
 
+# Live-server tests need committed data; flushing only the sandbox's tables keeps each test fast.
+SANDBOX_DB = pytest.mark.django_db(transaction=True, available_apps=["integrations.sandbox"])
+
 
 @pytest.fixture(autouse=True)
 def kashflow_urls(settings):

@@ -13,7 +13,9 @@ from integrations.connectors.errors import NotFoundError, ProtocolError, RateLim
 from integrations.connectors.kashflow.connector import KashFlowConnector, TokenBucket
 from integrations.connectors.registry import connector_class
 from integrations.sandbox.models import KashFlowRecord
-from tests.integrations.kashflow.conftest import invoice_body
+from tests.integrations.kashflow.conftest import SANDBOX_DB, invoice_body
+
+pytestmark = SANDBOX_DB
 
 
 def test_registry_finds_the_connector_and_it_declares_secret_fields():

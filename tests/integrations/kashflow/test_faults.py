@@ -8,6 +8,9 @@ import pytest
 
 from integrations.connectors.errors import AmbiguousError, RateLimitedError, TransientError
 from integrations.sandbox.models import FaultRule
+from tests.integrations.kashflow.conftest import SANDBOX_DB
+
+pytestmark = SANDBOX_DB
 
 
 def fault(operation: str, kind: str, **extra) -> FaultRule:

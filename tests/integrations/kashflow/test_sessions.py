@@ -8,7 +8,9 @@ import pytest
 from integrations.connectors.errors import AuthError
 from integrations.sandbox.kashflow.sessions import expire_sessions
 from integrations.sandbox.models import KashFlowSession
-from tests.integrations.kashflow.conftest import PASSWORD, USERNAME, WORD, login
+from tests.integrations.kashflow.conftest import PASSWORD, SANDBOX_DB, USERNAME, WORD, login
+
+pytestmark = SANDBOX_DB
 
 
 def test_login_asks_three_memorable_word_positions_and_returns_a_session_token(account, base_url):

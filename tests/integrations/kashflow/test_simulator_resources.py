@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from integrations.sandbox.kashflow import store
 from integrations.sandbox.models import KashFlowRecord
-from tests.integrations.kashflow.conftest import invoice_body
+from tests.integrations.kashflow.conftest import SANDBOX_DB, invoice_body
+
+pytestmark = SANDBOX_DB
 
 
 def test_customers_crud_with_generated_code(api):
