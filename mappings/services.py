@@ -413,6 +413,31 @@ def save_dimension_rule(
 
 
 @transaction.atomic
+def move_dimension_rule(mapping_set: MappingSet, *, rule_id: int, direction: str, actor=None) -> None:
+    """Move a dimension rule ``up``, ``down`` or to the ``top``: order decides which first-match rule wins."""
+    ensure_draft(mapping_set)
+    rules = list(mapping_set.dimension_rules.all())
+    index = next((i for i, r in enumerate(rules) if r.pk == rule_id), None)
+    if index is None:
+        raise MappingError("No such dimension rule in this mapping")
+    moved = rules.pop(index)
+    target = {"up": max(index - 1, 0), "down": min(index + 1, len(rules)), "top": 0}.get(direction)
+    if target is None:
+        raise MappingError("Move a rule up, down or to the top")
+    rules.insert(target, moved)
+    for position, rule in enumerate(rules, 1):
+        if rule.position != position * 10:
+            rule.position = position * 10
+            rule.save(update_fields=["position"])
+    audit.record(
+        actor=actor,
+        action="dimension_rule_moved",
+        obj=mapping_set,
+        changes={f"dimension:{moved.name}": [index + 1, target + 1]},
+    )
+
+
+@transaction.atomic
 def delete_dimension_rule(mapping_set: MappingSet, *, rule_id: int, actor=None) -> None:
     ensure_draft(mapping_set)
     rule = mapping_set.dimension_rules.filter(pk=rule_id).first()

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("<int:pk>/value-maps/fix/", views.value_fix_suggestions, name="value_fix"),
     path("<int:pk>/dimensions/", views.save_dimension_rule, name="save_dimension_rule"),
+    path("<int:pk>/dimensions/<int:rule_id>/move/", views.move_dimension_rule, name="move_dimension_rule"),
     path("<int:pk>/dimensions/<int:rule_id>/delete/", views.delete_dimension_rule, name="delete_dimension_rule"),
     path("<int:pk>/preview/", views.mapping_preview, name="preview"),
     path("<int:pk>/diff/", views.mapping_diff, name="diff"),

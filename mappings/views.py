@@ -377,6 +377,19 @@ def save_dimension_rule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ACCOUNTANT)
 @require_POST
+def move_dimension_rule(request: HttpRequest, pk: int, rule_id: int) -> HttpResponse:
+    mapping_set = _draft_or_refuse(pk)
+    try:
+        services.move_dimension_rule(
+            mapping_set, rule_id=rule_id, direction=request.POST.get("direction", ""), actor=request.user
+        )
+    except services.MappingError as exc:
+        return _dimensions_response(request, mapping_set, [str(exc)])
+    return _dimensions_response(request, mapping_set)
+
+
+@role_required(ACCOUNTANT)
+@require_POST
 def delete_dimension_rule(request: HttpRequest, pk: int, rule_id: int) -> HttpResponse:
     mapping_set = _draft_or_refuse(pk)
     services.delete_dimension_rule(mapping_set, rule_id=rule_id, actor=request.user)
@@ -438,7 +451,7 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "ms": mapping_set,
             "record": record,
             "record_json": json.dumps(record, indent=2, ensure_ascii=False) if record is not None else "",
-            "records": records,
+            "record_labels": [_record_label(r) for r in records],
             "index": index,
             "origin": samples.get("origin", ""),
             "result": result,
@@ -450,6 +463,32 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "rate_rule": reference.RATE_DATE_RULE,
         },
     )
+
+
+def _describe(value) -> str | None:
+    """A diff value in the designer's own words: a rule as ``source | transforms``, a dimension rule as text."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "source_kind" in value:
+        text = value["source"] if value["source_kind"] == "path" else f"{value['source_kind']} {value['source']!r}"
+        if value.get("transforms"):
+            text += " | " + format_transforms(value["transforms"])
+        if value.get("default") not in (None, ""):
+            text += f" (default {value['default']})"
+        return text
+    if isinstance(value, dict) and "dimensions" in value:
+        when = format_conditions(value.get("conditions") or []).replace("\n", " and ") or "always"
+        stop = ", first match" if value.get("stop") else ""
+        return f"{value.get('level')}: when {when} set {format_dimensions(value['dimensions'])}{stop}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _record_label(record: dict) -> str:
+    key = next((record[k] for k in ("Number", "Code", "AccountNum", "InvoiceId", "ItemId", "Id") if record.get(k)), "")
+    name = next((record[k] for k in ("CustomerName", "SupplierName", "Name", "Narrative") if record.get(k)), "")
+    return f"{key} {name}".strip()
 
 
 def rates_for_preview():
@@ -474,7 +513,9 @@ def mapping_diff(request: HttpRequest, pk: int) -> HttpResponse:
         other = services.published_version(mapping_set.key)
         if other and other.pk == mapping_set.pk:
             other = mapping_set.based_on
-    changes = services.rules_diff(other, mapping_set)
+    changes = {
+        item: [_describe(old), _describe(new)] for item, (old, new) in services.rules_diff(other, mapping_set).items()
+    }
     template = "mappings/partials/diff.html" if request.htmx else "mappings/diff.html"
     return render(request, template, {"ms": mapping_set, "other": other, "changes": changes})
 
