@@ -15,6 +15,7 @@ A rule whose value ends up None writes nothing: the field is left out of the doc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,6 +149,7 @@ class CompiledMapping:
         split = group.split
         rules = group.rules
         out: list[dict[str, Any]] = []
+        ctx.lines = group.target
         for index, item in enumerate(items):
             ctx.item = item
             ctx.index = index
@@ -329,6 +331,10 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
             )
         )
     if errors:
+        position = {}
+        for i, rule in enumerate(spec.rules):
+            position.setdefault(_rule_name(rule), i)
+        errors.sort(key=lambda e: position.get(e.rule, len(position)))  # in the order of the rules
         raise MappingCompileError(errors)
     validator = None
     if catalog is not None and options.get("validate", True):
@@ -352,9 +358,18 @@ def _rule_name(rule: Any) -> str:
     return str(getattr(rule, "target_path", "") or "?")
 
 
+_LIST_IN_TEXT = re.compile(r"([A-Za-z][\w.]*)\[\]")
+
+
 def _inferred_source(rule: RuleSpec) -> str:
-    if rule.source_kind == "path" and isinstance(rule.source, str) and "[]" in rule.source:
+    """``LineItems`` from a source ``LineItems[].Quantity`` (or from such a path inside an expression)."""
+    if not isinstance(rule.source, str) or "[]" not in rule.source:
+        return ""
+    if rule.source_kind == "path":
         return rule.source.split("[]", 1)[0].strip()
+    if rule.source_kind == "expression":
+        found = _LIST_IN_TEXT.search(rule.source)
+        return found.group(1) if found else ""
     return ""
 
 

@@ -9,7 +9,7 @@ canonical text (``4000`` equals ``"4000"``, ``20.0`` equals ``"20"``), case-sens
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from math import isfinite
 from typing import Any
 
 from mappings.engine.context import CompileContext, RecordContext, compile_source_path, resolve_source_path
@@ -106,7 +106,7 @@ def _between(lo: Any, hi: Any) -> Callable[[Any], bool]:
 
         def in_range(v: Any) -> bool:
             tv = type(v)
-            if tv is int or tv is float or tv is Decimal:
+            if tv is int or (tv is float and isfinite(v)):
                 return lo_n <= v <= hi_n
             n = as_number(v)
             return n is not None and lo_n <= n <= hi_n

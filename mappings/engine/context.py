@@ -36,12 +36,13 @@ class RuleRef:
 class RecordContext:
     """Per record: the source record, the current line item (and its index), the issues so far."""
 
-    __slots__ = ("index", "issues", "item", "record", "rule")
+    __slots__ = ("index", "issues", "item", "lines", "record", "rule")
 
     def __init__(self, record: Any, issues: list[Issue]) -> None:
         self.record = record
         self.item: Any = None
         self.index: int | None = None
+        self.lines = ""  # the target list being mapped (CustInvoiceLine), while mapping its items
         self.issues = issues
         self.rule: RuleRef = _NO_RULE
 

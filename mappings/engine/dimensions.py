@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from mappings.engine.conditions import Test, compile_all
 from mappings.engine.context import CompileContext, RecordContext
-from mappings.engine.errors import SpecError
+from mappings.engine.errors import RULE_ERROR, Issue, SpecError
 from mappings.engine.spec import DimensionRuleSpec
 
 DIMENSION_ORDER = ("Department", "CostCenter", "BusinessUnit", "ItemGroup", "Project", "Customer", "Vendor")
@@ -53,8 +53,15 @@ def compile_dimension_rule(spec: DimensionRuleSpec, cctx: CompileContext) -> Com
 
 def evaluate(rules: Iterable[CompiledDimensionRule], ctx: RecordContext) -> dict[str, str]:
     values: dict[str, str] = {}
-    for test, dimensions, stop, _, _ in rules:
-        if test(ctx):
+    for test, dimensions, stop, name, level in rules:
+        try:
+            matched = test(ctx)
+        except Exception as exc:  # a condition over a value of an odd type: the rule does not match
+            field = "DefaultDimension" if ctx.index is None else f"{ctx.lines}[{ctx.index}].DefaultDimension"
+            message = f"dimension rule {name!r} ({level}) could not be checked: {type(exc).__name__}"
+            ctx.issues.append(Issue(RULE_ERROR, field, f"dimension_rules.{name}", message))
+            continue
+        if matched:
             for name, value in dimensions:
                 if name not in values:
                     values[name] = value

@@ -48,9 +48,7 @@ def canonical(value: Any) -> str:
 
 
 def _number_text(number: Decimal) -> str:
-    if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    return str(number.normalize())
+    return format(number.normalize(), "f")  # 20.00 -> "20", 17.50 -> "17.5", 1E+28 -> all its digits
 
 
 class CompiledValueMap:

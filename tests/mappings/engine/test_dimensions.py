@@ -196,3 +196,25 @@ def test_a_rule_whose_value_is_none_writes_nothing_and_lookups_feed_other_fields
     )
     result = compile_mapping(spec(*rules, value_maps=maps)).apply({"Group": "RETAIL", "LineItems": []})
     assert result.document == {"Dept": "022", "CustInvoiceLine": []}
+
+
+def test_a_condition_that_cannot_be_checked_is_an_issue_and_the_rule_does_not_match():
+    rules = (
+        DimensionRuleSpec(
+            "odd", "line", ({"field": "item.Code", "op": "range", "value": "A", "value_to": "Z"},), {"Department": "X"}
+        ),
+        DimensionRuleSpec("default", "line", (), {"Department": "D"}),
+    )
+    odd = {"__lt__": 1}
+
+    class Weird:  # not JSON, but a record may come from anywhere
+        def __str__(self):
+            raise ValueError("no text")
+
+    result = apply(rules, {"LineItems": [{"NominalCode": 1, "Code": Weird()}, {"NominalCode": 2, "Code": odd}]})
+    first, second = result.document["CustInvoiceLine"]
+    assert dim_values(first["DefaultDimension"]) == {"Department": "D"}
+    assert [(i.code, i.field, i.rule) for i in result.issues] == [
+        ("rule_error", "CustInvoiceLine[0].DefaultDimension", "dimension_rules.odd")
+    ]
+    assert dim_values(second["DefaultDimension"]) == {"Department": "D"}
