@@ -42,7 +42,7 @@ RESOURCE_ENTITIES = {
 FLOWS_FOR_ENTITY = {
     "customer": ("customer",),
     "supplier": ("supplier",),
-    "sales_invoice": ("sales_invoice", "invoice_status"),
+    "sales_invoice": ("sales_invoice",),
     "payment": ("payment",),
     "purchase_invoice": ("purchase_invoice",),
     "journal": ("journal",),
