@@ -173,7 +173,14 @@ def update(call: Call) -> Outcome:
         if row is None:
             raise AifError(NOT_FOUND, code="InvalidDocumentKey")
         sent_hash = incoming.pop("_DocumentHash", "")
-        if sent_hash and sent_hash != rules.document_hash(row.key, row.rec_version):
+        if not sent_hash:
+            raise AifError(
+                f"The {svc.root.name} entity of an update must carry the _DocumentHash returned by read: read the "
+                "document, change it and send it back.",
+                code="DocumentHashMissing",
+                field="_DocumentHash",
+            )
+        if sent_hash != rules.document_hash(row.key, row.rec_version):
             raise AifError(
                 f"The document hash does not match the current version of {svc.root.name} {key}: the record was "
                 "changed after it was read. Read the document again and resend the update.",

@@ -182,6 +182,13 @@ def test_update_with_a_stale_document_hash_is_refused(ax_client):
         )
 
 
+def test_update_without_the_document_hash_is_refused(ax_client):
+    [key] = ax_client.create("FreeTextInvoiceService", [invoice()])
+
+    with pytest.raises(ValidationError, match="must carry the _DocumentHash returned by read"):
+        ax_client.update("FreeTextInvoiceService", [key], [{"PurchOrderFormNum": "B"}])
+
+
 def test_wrong_company_is_refused(ax_company, ax_url):
     client = AxClient(ax_url, user=USER, password=PASSWORD, company="XYZ", timeout=5)
 
