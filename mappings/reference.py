@@ -16,6 +16,7 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600
+FAILURE_CACHE_SECONDS = 60
 
 
 def first_pair():
@@ -53,6 +54,7 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
             connector.close()
     except Exception:  # the remote system is down or its connector is not ready: suggest from what we have
         logger.warning("Reference data %s from %s unavailable", name, system, exc_info=True)
+        cache.set(cache_key, default, FAILURE_CACHE_SECONDS)  # do not ask a system that is down on every record
         return default
     cache.set(cache_key, found, CACHE_SECONDS)
     return found
