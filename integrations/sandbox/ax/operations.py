@@ -253,6 +253,7 @@ def _find_rows(call: Call) -> list[AxRecord]:
             and table_name == call.svc.root.name
             and item["Operator"] == "Equal"
             and item["_field"].type in ("string", "enum")
+            and value
             and "*" not in value
             and "?" not in value
         ):
