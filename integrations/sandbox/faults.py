@@ -59,7 +59,8 @@ def operation_matches(pattern: str, operation: str) -> bool:
 def pick_fault(system: str, operation: str) -> Fault | None:
     """The fault the call ``operation`` of ``system`` suffers now, or None.
 
-    One indexed query when no rule is active. Rules are tried oldest first; the first that fires wins.
+    One small query when no rule is active (the table holds a handful of rows; reset and clear empty it).
+    Rules are tried oldest first; the first that fires wins.
     """
     rules = list(
         FaultRule.objects.filter(system=system, active=True)
