@@ -22,15 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 FINISHED = ("succeeded", "partial", "failed", "cancelled")
 
 
-@pytest.fixture(autouse=True)
-def sync_urls(settings):
+@pytest.fixture
+def demo(live_server, transactional_db, settings):
+    """A small demo company (``seed_sandbox``), the demo pair pointing at the live server, every default flow."""
     settings.ROOT_URLCONF = "tests.integrations.sync.urls"
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000
-
-
-@pytest.fixture
-def demo(live_server, transactional_db):
-    """A small demo company (``seed_sandbox``), the demo pair pointing at the live server, every default flow."""
     cache.clear()
     counts = seed_sandbox(invoices=8)
     pair = ensure_demo_connections(live_server.url)
@@ -96,12 +92,7 @@ class Worker:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        # The test is over and its run finished: nothing in flight is worth a graceful shutdown.
         self.kill()
 
 

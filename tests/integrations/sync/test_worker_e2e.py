@@ -112,7 +112,7 @@ def test_pushes_with_a_bad_signature_are_refused_and_malformed_ones_become_excep
 
 def test_a_worker_killed_mid_run_loses_nothing_and_the_stalled_run_resumes(demo, worker):
     FaultRule.objects.create(
-        system="dynamics_ax", operation="FreeTextInvoiceService.create", kind="latency", latency_ms=700
+        system="dynamics_ax", operation="FreeTextInvoiceService.create", kind="latency", latency_ms=400
     )
     run = start_run(flow("sales_invoice"))
     wait_until(lambda: SyncRun.objects.get(pk=run.pk).created_count >= 2, what="two invoices written")
