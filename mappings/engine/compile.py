@@ -330,6 +330,9 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
                 number=number,
             )
         )
+    skip_lists: set[str] = set()
+    if catalog is not None:
+        skip_lists = _check_dimensions(spec, catalog, options, dim_opts, dim_lines, group_order, rule_for, errors)
     if errors:
         position = {}
         for i, rule in enumerate(spec.rules):
@@ -343,7 +346,7 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
             parts = template.split(".")
             for i in range(len(parts) - 1, 0, -1):
                 rule_for.setdefault(".".join(parts[:i]), name)
-        validator = Validator(catalog, rule_for)
+        validator = Validator(catalog, rule_for, skip_lists)
     return CompiledMapping(
         spec=spec,
         header_rules=tuple(header_rules),
@@ -352,6 +355,60 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         dimension_options=dim_opts,
         validator=validator,
     )
+
+
+def _check_dimensions(
+    spec: MappingSpec,
+    catalog: Any,
+    options: Mapping[str, Any],
+    dim_opts: DimensionOptions,
+    dim_lines: str | None,
+    groups: list[str],
+    rule_for: Mapping[str, str],
+    errors: list[RuleError],
+) -> set[str]:
+    """Check every dimension name and value the engine may write (rules, split allocations) against the
+    catalog once, here; returns the dimension value lists that need no checking per record (the engine
+    builds them from these constants alone, no field rule writes into them)."""
+    raw = options.get("dimensions") if isinstance(options.get("dimensions"), Mapping) else {}
+    header_target = raw.get("header_target", "DefaultDimension") if raw else "DefaultDimension"
+    pairs: list[tuple[str, str, str]] = []  # (where it comes from, name, value)
+    for d in spec.dimension_rules:
+        if isinstance(getattr(d, "dimensions", None), Mapping):
+            pairs += [(f"dimension_rules.{d.name}", str(k), str(v)) for k, v in d.dimensions.items()]
+    lines_opt = options.get("lines")
+    for o in lines_opt if isinstance(lines_opt, list | tuple) else [lines_opt]:
+        split = o.get("split") if isinstance(o, Mapping) else None
+        allocations = split.get("allocations") if isinstance(split, Mapping) else None
+        for a in allocations if isinstance(allocations, list | tuple) else ():
+            dims_ = a.get("dimensions") if isinstance(a, Mapping) else None
+            if isinstance(dims_, Mapping):
+                pairs += [("options.lines.split", str(k), str(v)) for k, v in dims_.items()]
+    built = []
+    if header_target and isinstance(header_target, str):
+        built.append(header_target)
+    for group in groups:
+        if group == dim_lines and dim_opts.line_target:
+            built.append(f"{group}[].{dim_opts.line_target}")
+        built += [f"{group}[].{name}" for name in dim_opts.ledger_fields]
+    skip: set[str] = set()
+    reported: set[tuple[str, str]] = set()
+    for obj in built:
+        name_spec, value_spec = catalog.field(f"{obj}.Values[].Name"), catalog.field(f"{obj}.Values[].Value")
+        for source, name, value in pairs:
+            problem = None
+            if name_spec is not None and name_spec.allowed_values and name not in name_spec.allowed_values:
+                problem = f"dimension {name!r} is not one of {', '.join(name_spec.allowed_values)}"
+            elif name_spec is not None and name_spec.max_length and len(name) > name_spec.max_length:
+                problem = f"dimension name {name!r} is longer than {name_spec.max_length} characters"
+            elif value_spec is not None and value_spec.max_length and len(value) > value_spec.max_length:
+                problem = f"{name} value {value!r} is longer than {value_spec.max_length} characters"
+            if problem and (source, problem) not in reported:
+                reported.add((source, problem))
+                errors.append(RuleError(source, problem))
+        if not any(t == obj or t.startswith(obj + ".Values") for t in rule_for):
+            skip.add(f"{obj}.Values")
+    return skip
 
 
 def _rule_name(rule: Any) -> str:

@@ -9,13 +9,13 @@ not checked; the list itself is, when required.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from mappings.engine.errors import MISSING_REQUIRED, NOT_ALLOWED, TOO_LONG, WRONG_TYPE, Issue
-from mappings.engine.paths import EACH, INDEX, KEY, parse_path
+from mappings.engine.paths import KEY, parse_path
 
 _MISSING = object()
 
@@ -62,67 +62,192 @@ TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
 }
 
 
-class Validator:
-    """Built once per compiled mapping; ``check(document, issues)`` appends the issues it finds."""
+class _Node:
+    """One object level of the catalog: per key, its check and what lies below it."""
 
-    def __init__(self, catalog: Any, rule_for: Mapping[str, str]) -> None:
-        self._checks = []
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[Any]] = {}  # key -> [check, object node, item node, item check]
+
+    def entry(self, key: str) -> list[Any]:
+        found = self.entries.get(key)
+        if found is None:
+            found = self.entries[key] = [None, None, None, None]
+        return found
+
+    def plan(self) -> tuple[tuple, tuple, tuple]:
+        """(field checks, objects to descend into, lists whose items to check), as flat tuples."""
+        fields, objects, lists = [], [], []
+        for key, (check, obj, items, item_check) in self.entries.items():
+            if check is not None:
+                spec = check.spec
+                fields.append(
+                    (
+                        key,
+                        bool(spec.required),
+                        _FAST_TYPES.get(spec.type, ()),
+                        spec.max_length or None,
+                        frozenset(spec.allowed_values) if spec.allowed_values else None,
+                        check,
+                    )
+                )
+            if obj is not None:
+                objects.append((key, obj.plan()))
+            if items is not None or item_check is not None:
+                lists.append((key, items.plan() if items else None, item_check))
+        return tuple(fields), tuple(objects), tuple(lists)
+
+
+class Validator:
+    """Built once per compiled mapping from the catalog; ``check(document, issues)`` walks the document once
+    (every list item once), checking the fields the catalog declares there."""
+
+    def __init__(self, catalog: Any, rule_for: Mapping[str, str], skip_lists: Iterable[str] = ()) -> None:
+        root = _Node()
+        skipped = tuple(f"{path}[]" for path in skip_lists)  # items checked once when the mapping compiled
         for spec in getattr(catalog, "fields", ()):
+            if skipped and spec.path.startswith(skipped):
+                continue
             try:
                 segments = parse_path(spec.path.replace("[]", "[0]")).segments
             except ValueError:
                 continue
-            segments = tuple((EACH,) if s[0] == INDEX else s for s in segments)
-            self._checks.append((spec, segments, rule_for.get(spec.path, "")))
+            rule = rule_for.get(spec.path, "")
+            check = _make_check(spec, rule)
+            node, entry, i = root, None, 0
+            while i < len(segments):
+                seg = segments[i]
+                last = i == len(segments) - 1
+                if seg[0] == KEY:
+                    if entry is not None:  # an object below the previous key
+                        if entry[1] is None:
+                            entry[1] = _Node()
+                        node = entry[1]
+                    entry = node.entry(seg[1])
+                    if last:
+                        entry[0] = check
+                    i += 1
+                    continue
+                # [] (parsed as [0]): the items of the list at the previous key
+                if entry is None:
+                    break
+                if last:
+                    entry[3] = check
+                    break
+                nxt = segments[i + 1]
+                if nxt[0] != KEY:
+                    break  # lists of lists are in no catalog
+                if entry[2] is None:
+                    entry[2] = _Node()
+                node = entry[2]
+                entry = node.entry(nxt[1])
+                if i + 1 == len(segments) - 1:
+                    entry[0] = check
+                i += 2
+        self._plan = root.plan()
 
     def check(self, document: dict[str, Any], issues: list[Issue]) -> None:
-        for spec, segments, rule in self._checks:
-            for where, value, parent, key in _walk(document, segments, 0, ""):
-                _check_value(spec, where, value, parent, key, rule, issues)
+        _walk(self._plan, document, None, issues)
 
 
-def _walk(obj: Any, segments: tuple, i: int, prefix: str) -> Iterator[tuple[str, Any, Any, Any]]:
-    seg = segments[i]
-    last = i == len(segments) - 1
-    if seg[0] == KEY:
-        if not isinstance(obj, dict):
-            return
-        where = f"{prefix}.{seg[1]}" if prefix else seg[1]
-        value = obj.get(seg[1], _MISSING)
-        if last:
-            yield where, value, obj, seg[1]
-        elif value is not _MISSING:
-            yield from _walk(value, segments, i + 1, where)
-        return
-    # [] : every item of a list; an absent list has nothing to check
-    if not isinstance(obj, list):
-        return
-    for j, item in enumerate(obj):
-        where = f"{prefix}[{j}]"
-        if last:
-            yield where, item, obj, j
+def _walk(plan: tuple[tuple, tuple, tuple], obj: dict[str, Any], where: Any, issues: list[Issue]) -> None:
+    # The checks that pass (nearly all of them) are inlined; a field that may fail goes through its check,
+    # which reports the issue.
+    fields, objects, lists = plan
+    get = obj.get
+    for key, required, fast, max_length, allowed, check in fields:
+        value = get(key)
+        if value is None:
+            if required:
+                check(_MISSING, obj, key, where, issues)
+            continue
+        tv = type(value)
+        if tv is str:
+            if (
+                not value
+                or tv not in fast
+                or (max_length is not None and len(value) > max_length)
+                or (allowed is not None and value not in allowed)
+            ):
+                check(value, obj, key, where, issues)
+        elif tv not in fast or allowed is not None:
+            check(value, obj, key, where, issues)
+    for key, sub_plan in objects:
+        value = get(key)
+        if type(value) is dict:
+            _walk(sub_plan, value, (where, key), issues)
+    for key, item_plan, item_check in lists:
+        value = get(key)
+        if type(value) is not list:
+            continue
+        for j, item in enumerate(value):
+            at = (where, key, j)
+            if item_check is not None:
+                item_check(item, value, j, at, issues)
+            if item_plan is not None and type(item) is dict:
+                _walk(item_plan, item, at, issues)
+
+
+def render_where(where: Any, key: Any = None) -> str:
+    """The concrete path of a checked value: ``CustInvoiceLine[2].LedgerDimension.Account``."""
+    parts: list[str] = []
+    while where is not None:
+        if len(where) == 3:
+            where, name, index = where
+            parts.append(f"{name}[{index}]")
         else:
-            yield from _walk(item, segments, i + 1, where)
+            where, name = where
+            parts.append(name)
+    text = ".".join(reversed(parts))
+    if key is None:
+        return text
+    if isinstance(key, int):
+        return text  # a list item: its index is already in ``where``
+    return f"{text}.{key}" if text else key
 
 
-def _check_value(spec: Any, where: str, value: Any, parent: Any, key: Any, rule: str, issues: list[Issue]) -> None:
-    if value is _MISSING or value is None or value == "":
-        if spec.required:
-            issues.append(Issue(MISSING_REQUIRED, where, rule, f"{where} is required", None))
-        return
+_FAST_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "decimal": (Decimal, int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "list": (list,),
+    "object": (dict,),
+}
+
+
+def _make_check(spec: Any, rule: str) -> Callable[..., None]:
+    required = bool(spec.required)
     kind = spec.type
-    if kind == "string" and isinstance(value, int | Decimal) and not isinstance(value, bool):
-        value = str(value)
-        parent[key] = value
-    check = TYPE_CHECKS.get(kind)
-    if check is not None and not check(value):
-        issues.append(Issue(WRONG_TYPE, where, rule, f"{where} must be {kind}, got {type(value).__name__}", value))
-        return
-    if spec.max_length and isinstance(value, str) and len(value) > spec.max_length:
-        issues.append(
-            Issue(TOO_LONG, where, rule, f"{where} is {len(value)} characters, at most {spec.max_length}", value)
-        )
-    if spec.allowed_values and str(value) not in spec.allowed_values:
-        issues.append(
-            Issue(NOT_ALLOWED, where, rule, f"{where}: {value!r} is not one of {', '.join(spec.allowed_values)}", value)
-        )
+    max_length = spec.max_length or None
+    allowed = frozenset(str(v) for v in spec.allowed_values) if spec.allowed_values else None
+    allowed_text = ", ".join(spec.allowed_values or ())
+    fast = _FAST_TYPES.get(kind, ())
+    type_ok = TYPE_CHECKS.get(kind)
+
+    def check(value: Any, parent: Any, key: Any, where: Any, issues: list[Issue]) -> None:
+        if value is _MISSING or value is None or value == "":
+            if required:
+                at = render_where(where, key)
+                issues.append(Issue(MISSING_REQUIRED, at, rule, f"{at} is required", None))
+            return
+        tv = type(value)
+        if tv not in fast:
+            if kind == "string" and (tv is int or tv is Decimal):
+                value = str(value)  # AX stores numbers in text fields as their text
+                parent[key] = value
+                tv = str
+            elif type_ok is not None and not type_ok(value):
+                at = render_where(where, key)
+                issues.append(Issue(WRONG_TYPE, at, rule, f"{at} must be {kind}, got {tv.__name__}", value))
+                return
+        if max_length is not None and tv is str and len(value) > max_length:
+            at = render_where(where, key)
+            issues.append(Issue(TOO_LONG, at, rule, f"{at} is {len(value)} characters, at most {max_length}", value))
+        if allowed is not None and str(value) not in allowed:
+            at = render_where(where, key)
+            issues.append(Issue(NOT_ALLOWED, at, rule, f"{at}: {value!r} is not one of {allowed_text}", value))
+
+    check.spec = spec  # type: ignore[attr-defined]
+    return check

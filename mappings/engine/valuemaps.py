@@ -14,6 +14,7 @@ from mappings.engine.errors import SpecError
 from mappings.engine.spec import ValueMapSpec
 
 _NOT_FOUND = object()
+_MEMO_LIMIT = 10_000
 
 
 def as_number(value: Any) -> Decimal | None:
@@ -56,6 +57,7 @@ class CompiledValueMap:
         "_by_number",
         "_exact",
         "_folded",
+        "_misses",
         "_num_ranges",
         "_reverse",
         "_text_ranges",
@@ -75,6 +77,7 @@ class CompiledValueMap:
         self._reverse: dict[str, str] = {}
         # Raw text and numbers, for a first dict hit without any conversion (see ``find``).
         self.fast: dict[Any, str] = {}
+        self._misses: set[Any] = set()
         for entry in spec.entries:
             source, source_to, target = str(entry.source).strip(), str(entry.source_to or "").strip(), entry.target
             if not source:
@@ -106,14 +109,28 @@ class CompiledValueMap:
         return self.default if found is _NOT_FOUND else found
 
     def find(self, value: Any) -> Any:
-        """Exact, case-insensitive, numeric, then range; ``NOT_FOUND`` when none matches (default not applied)."""
+        """Exact, case-insensitive, numeric, then range; ``NOT_FOUND`` when none matches (default not applied).
+
+        Answers for plain text and numbers are remembered (a map is immutable once compiled)."""
         if value is None:
             return _NOT_FOUND
         tv = type(value)
-        if tv is str or tv is int or tv is float or tv is Decimal:  # never bool: True would find entry "1"
+        if tv is str or tv is int or tv is float:  # never bool: True would find entry "1"
             hit = self.fast.get(value)
             if hit is not None:
                 return hit
+            if value in self._misses:
+                return _NOT_FOUND
+            found = self._find(value)
+            if len(self.fast) + len(self._misses) < _MEMO_LIMIT:
+                if found is _NOT_FOUND:
+                    self._misses.add(value)
+                else:
+                    self.fast[value] = found
+            return found
+        return self._find(value)
+
+    def _find(self, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()
             hit = self._exact.get(text)

@@ -65,15 +65,37 @@ def test_line_fields_are_checked_on_every_line_with_its_index(ax_invoice_catalog
     ]
 
 
-def test_dimension_names_outside_the_catalogs_list_are_not_allowed(ax_invoice_catalog):
+def test_dimension_names_and_values_are_checked_against_the_catalog_when_compiling(ax_invoice_catalog):
     from mappings.engine import DimensionRuleSpec
 
-    rules = (DimensionRuleSpec("h", "header", (), {"Colour": "Blue"}),)
-    compiled = compile_mapping(
-        spec(RuleSpec("OrderAccount", "constant", "A"), dimension_rules=rules, target_catalog=ax_invoice_catalog)
+    rules = (
+        DimensionRuleSpec("colour", "header", (), {"Colour": "Blue"}),
+        DimensionRuleSpec("fine", "header", (), {"Department": "022"}),
     )
-    issues = compiled.apply({}).issues
-    assert [(i.code, i.field) for i in issues] == [("not_allowed", "DefaultDimension.Values[0].Name")]
+    allocations = [{"percent": 100, "dimensions": {"Dept": "1"}}]
+    options = {"lines": {"split": {"field": "AmountCur", "allocations": allocations}}}
+    errors = validate_spec(
+        spec(
+            RuleSpec("OrderAccount", "constant", "A"),
+            *LINES,
+            dimension_rules=rules,
+            options=options,
+            target_catalog=ax_invoice_catalog,
+        )
+    )
+    assert sorted((e.rule, e.message.split(" is not")[0]) for e in errors) == [
+        ("dimension_rules.colour", "dimension 'Colour'"),
+        ("options.lines.split", "dimension 'Dept'"),
+    ]
+
+
+def test_dimension_values_written_by_a_rule_are_checked_per_record(ax_invoice_catalog):
+    rules = (
+        RuleSpec("OrderAccount", "constant", "A"),
+        RuleSpec("DefaultDimension.Values[0].Name", "path", "Dim"),
+    )
+    _, issues = issues_of(ax_invoice_catalog, {"Dim": "Colour"}, *rules)
+    assert issues == [("not_allowed", "DefaultDimension.Values[0].Name", "DefaultDimension.Values[0].Name")]
 
 
 def test_numbers_written_to_text_fields_become_text(ax_invoice_catalog):
