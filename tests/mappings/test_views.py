@@ -164,3 +164,31 @@ def test_import_lists_every_problem_and_export_downloads_json(client_for, publis
 @pytest.mark.parametrize("url_name", ["mappings:detail", "mappings:diff"])
 def test_an_unknown_mapping_is_a_404(client_for, db, url_name):
     assert client_for("Viewer").get(reverse(url_name, args=[999999])).status_code == 404
+
+
+def test_every_template_opens_in_the_designer_and_as_a_draft(client_for, db):
+    from mappings.templates import install_templates
+
+    client = client_for("Accountant")
+    for mapping in install_templates():
+        assert client.get(reverse("mappings:detail", args=[mapping.pk])).status_code == 200
+        draft = services.get_or_create_draft(mapping)
+        page = client.get(reverse("mappings:detail", args=[draft.pk]))
+        assert page.status_code == 200
+        assert "Cannot apply" not in page.content.decode()
+    listing = client.get(reverse("mappings:list")).content.decode()
+    assert listing.count('data-key="') == len(install_templates())
+
+
+def test_map_all_suggested_from_the_page_fills_unmapped_fields(client_for, db):
+    mapping = MappingSet.objects.create(
+        key="new-customer-map",
+        name="New customer map",
+        source_system="kashflow",
+        source_entity="customer",
+        target_system="dynamics_ax",
+        target_entity="customer",
+    )
+    response = client_for("Accountant").post(reverse("mappings:map_all", args=[mapping.pk]), **HTMX)
+    assert response["HX-Redirect"] == reverse("mappings:detail", args=[mapping.pk])
+    assert mapping.rules.get(target_path="AccountNum").source == "Code"
