@@ -18,6 +18,7 @@ from mappings.engine.spec import (
     spec_to_dict,
 )
 from mappings.engine.transforms import describe_transforms
+from mappings.engine.values import jsonable
 
 __all__ = [
     "CachedRateProvider",
@@ -36,6 +37,7 @@ __all__ = [
     "ValueMapSpec",
     "compile_mapping",
     "describe_transforms",
+    "jsonable",
     "spec_from_dict",
     "spec_to_dict",
     "validate_spec",

@@ -45,6 +45,7 @@ from mappings.engine.spec import MappingSpec, RuleSpec
 from mappings.engine.transforms import compile_transform
 from mappings.engine.validate import Validator
 from mappings.engine.valuemaps import CompiledValueMap, compile_value_map
+from mappings.engine.values import constant
 
 RuleFn = Callable[[RecordContext, dict], None]
 
@@ -497,8 +498,8 @@ def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileC
         if key is not None:
             source_key = (on_item, key)
     elif kind == "constant":
-        constant = rule.source
-        source_fn = lambda ctx: constant  # noqa: E731
+        make = constant(rule.source)
+        source_fn = lambda ctx: make()  # noqa: E731
     elif kind == "expression":
         source_fn = compile_expression(rule.source, cctx)
     else:
@@ -618,6 +619,8 @@ def _rule_fn(
     """The rule as one closure; the common shapes (0-2 transforms, one target key) are unrolled because
     this runs for every field of every line."""
 
+    fresh_default = constant(default)
+
     def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
         if step < 0:
             where = f"source {kind}"
@@ -695,7 +698,7 @@ def _rule_fn(
                 value = t(value, ctx)
                 step += 1
             if default is not None and (value is None or value == ""):
-                value = default
+                value = fresh_default()
             if value is not None:
                 setter(out, value)
         except Exception as exc:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mappings.engine.errors import Issue, SpecError
-from mappings.engine.numbers import float_decimal
 from mappings.engine.paths import KEY, Path, compile_getter, parse_path
+from mappings.engine.values import float_decimal
 
 if TYPE_CHECKING:
     from mappings.engine.currency import RateProvider

@@ -19,8 +19,8 @@ from typing import Any
 
 from mappings.engine.context import CompileContext, RecordContext, compile_source_path, resolve_source_path
 from mappings.engine.errors import VALUE_NOT_MAPPED, SpecError
-from mappings.engine.numbers import float_decimal
 from mappings.engine.valuemaps import NOT_FOUND
+from mappings.engine.values import float_decimal
 
 MAX_LENGTH = 1000
 Fn = Callable[[RecordContext], Any]

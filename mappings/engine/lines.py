@@ -32,6 +32,7 @@ from mappings.engine.context import CompileContext
 from mappings.engine.errors import SpecError
 from mappings.engine.expressions import to_decimal
 from mappings.engine.paths import compile_getter, compile_setter, parse_path
+from mappings.engine.values import deep_copy
 
 
 @dataclass(frozen=True)
@@ -182,14 +183,6 @@ def freeze(value: Any) -> Any:
         return tuple(freeze(v) for v in value)
     if isinstance(value, float):
         return Decimal(repr(value))
-    return value
-
-
-def deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deep_copy(v) for v in value]
     return value
 
 

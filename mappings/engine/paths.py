@@ -212,8 +212,8 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
     if path.has_each:
         raise SpecError(f"cannot write to {path.text!r}: [] is only for per-item rules")
     segs = path.segments
-    if segs[-1][0] != KEY:
-        raise SpecError(f"target path {path.text!r} must end with a field name")
+    if segs[-1][0] == MATCH or (segs[-1][0] == INDEX and len(segs) == 1):
+        raise SpecError(f"target path {path.text!r} must end with a field name or a list index")
     if len(segs) == 1:
         k0 = segs[0][1]
 
@@ -221,9 +221,8 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
             doc[k0] = value
 
         return set1
-    last = segs[-1][1]
     steps = segs[:-1]
-    if all(s[0] == KEY for s in steps):
+    if segs[-1][0] == KEY and all(s[0] == KEY for s in steps):
         keys = tuple(s[1] for s in steps)
 
         def set_keys(doc: dict, value: Any) -> None:
@@ -235,14 +234,14 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
                 elif not isinstance(child, dict):
                     raise PathConflict(f"{k} is not an object")
                 obj = child
-            obj[last] = value
+            obj[segs[-1][1]] = value
 
         return set_keys
 
     def set_path(doc: dict, value: Any) -> None:
         obj: Any = doc
         for i, seg in enumerate(steps):
-            nxt_is_list = steps[i + 1][0] in (INDEX, MATCH) if i + 1 < len(steps) else False
+            nxt_is_list = segs[i + 1][0] in (INDEX, MATCH)
             kind = seg[0]
             if kind == KEY:
                 if not isinstance(obj, dict):
@@ -253,16 +252,7 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
                     obj[seg[1]] = child
                 obj = child
             elif kind == INDEX:
-                if not isinstance(obj, list):
-                    raise PathConflict(f"{render(segs[:i])} is not a list")
-                idx = seg[1]
-                if idx < 0:
-                    if len(obj) < -idx:
-                        raise PathConflict(f"{render(segs[: i + 1])}: no such item")
-                else:
-                    while len(obj) <= idx:
-                        obj.append([] if nxt_is_list else {})
-                obj = obj[idx]
+                obj = _item_at(obj, seg[1], segs[: i + 1], [] if nxt_is_list else None)
             else:
                 if not isinstance(obj, list):
                     raise PathConflict(f"{render(segs[:i])} is not a list")
@@ -271,8 +261,28 @@ def compile_setter(path: Path) -> Callable[[dict, Any], None]:
                     found = {seg[1]: seg[2]}
                     obj.append(found)
                 obj = found
+        final = segs[-1]
+        if final[0] == INDEX:
+            _item_at(obj, final[1], segs, None)
+            obj[final[1]] = value
+            return
         if not isinstance(obj, dict):
             raise PathConflict(f"{render(steps)} is not an object")
-        obj[last] = value
+        obj[final[1]] = value
 
     return set_path
+
+
+def _item_at(obj: Any, idx: int, where: tuple, empty: Any) -> Any:
+    """The item at ``idx`` of a list, padding the list with empty objects (``empty`` for a new last item)."""
+    if not isinstance(obj, list):
+        raise PathConflict(f"{render(where[:-1])} is not a list")
+    if idx < 0:
+        if len(obj) < -idx:
+            raise PathConflict(f"{render(where)}: no such item")
+    else:
+        while len(obj) <= idx:
+            obj.append({})
+        if empty is not None and obj[idx] == {}:
+            obj[idx] = empty
+    return obj[idx]

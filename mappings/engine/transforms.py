@@ -21,6 +21,7 @@ from mappings.engine.context import CompileContext, RecordContext, compile_sourc
 from mappings.engine.errors import RULE_ERROR, VALUE_NOT_MAPPED, SpecError
 from mappings.engine.expressions import _str, parse_date, to_decimal
 from mappings.engine.valuemaps import NOT_FOUND
+from mappings.engine.values import constant
 
 TransformFn = Callable[[Any, RecordContext], Any]
 _MISSING = object()
@@ -360,8 +361,8 @@ def _abs(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
 
 @transform("default", "Use `value` when the value is missing or empty.", value=Param("any", required=True))
 def _default(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
-    fallback = params["value"]
-    return lambda v, ctx: fallback if v is None or v == "" else v
+    fallback = constant(params["value"])
+    return lambda v, ctx: fallback() if v is None or v == "" else v
 
 
 @transform("conditional", "If the condition holds use `then`, else `else` (an absent branch keeps the value). "
@@ -372,12 +373,13 @@ def _default(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
 def _conditional(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
     cond = {k: params[k] for k in ("field", "op", "value", "value_to")}
     test = compile_condition(cond, cctx, field_optional=True)
-    then, orelse = params["then"], params["else"]
+    then = None if params["then"] is _MISSING else constant(params["then"])
+    orelse = None if params["else"] is _MISSING else constant(params["else"])
 
     def conditional(v: Any, ctx: RecordContext) -> Any:
         if test(ctx, v):
-            return v if then is _MISSING else then
-        return v if orelse is _MISSING else orelse
+            return v if then is None else then()
+        return v if orelse is None else orelse()
 
     return conditional
 

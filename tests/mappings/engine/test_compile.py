@@ -164,3 +164,30 @@ def test_rule_error_compares_by_content():
     assert RuleError("A", "broken") != RuleError("B", "broken")
     assert len({RuleError("A", "x"), RuleError("A", "x")}) == 1
     assert str(RuleError("A", "broken")) == "A: broken"
+
+
+def test_constant_objects_are_fresh_for_every_record():
+    compiled = compile_mapping(
+        spec(
+            RuleSpec("Party", "constant", {"Roles": ["Invoice"]}),
+            RuleSpec("Party.Name", "path", "Name"),
+            RuleSpec("Extra", "path", "Missing", default={"a": []}),
+            RuleSpec("Extra.b", "path", "Name"),
+        )
+    )
+    first = compiled.apply({"Name": "Acme"}).document
+    first["Party"]["Roles"].append("Delivery")
+    second = compiled.apply({"Name": "Beta"}).document
+    assert second == {"Party": {"Roles": ["Invoice"], "Name": "Beta"}, "Extra": {"a": [], "b": "Beta"}}
+    assert compiled.spec.rules[0].source == {"Roles": ["Invoice"]}
+
+
+def test_jsonable_turns_decimals_and_dates_into_text():
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from mappings.engine import jsonable
+
+    document = {"A": Decimal("12.50"), "B": [date(2026, 1, 2), {"C": 1}], "D": None}
+    assert json.loads(json.dumps(jsonable(document))) == {"A": "12.50", "B": ["2026-01-02", {"C": 1}], "D": None}

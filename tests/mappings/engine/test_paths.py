@@ -80,8 +80,12 @@ def test_setter_refuses_to_write_through_a_value():
         compile_setter(parse_path("LedgerDimension[0].Account"))(doc, "x")
 
 
-def test_setter_paths_must_end_with_a_name_and_have_no_brackets():
+def test_setter_paths_end_with_a_name_or_an_index_and_have_no_brackets():
     with pytest.raises(SpecError):
         compile_setter(parse_path("Lines[].Amount"))
     with pytest.raises(SpecError):
-        compile_setter(parse_path("Lines[0]"))
+        compile_setter(parse_path("Lines[Name=x]"))
+    doc: dict = {}
+    compile_setter(parse_path("DirParty[0].Addresses[1]"))(doc, {"City": "Leeds"})
+    compile_setter(parse_path("DirParty[0].Addresses[1].Roles"))(doc, "Invoice")
+    assert doc == {"DirParty": [{"Addresses": [{}, {"City": "Leeds", "Roles": "Invoice"}]}]}
