@@ -234,12 +234,16 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
         return Decision(Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after)
     if subset_equal(document, current):
         return Decision(Action.SKIPPED, target_key, note="the target already holds these values", target_after=current)
-    conflict = spec.master_data and _target_changed(ctx, key, target_key, link, current)
-    if conflict and spec.direction == "kf_to_ax":
+    changed = _target_changed(ctx, target_key, link, current) if spec.master_data else False
+    conflict = bool(changed)
+    if spec.master_data and spec.direction == "kf_to_ax" and changed is not False:
         # AX is the master: its own change wins; the other direction brings it to KashFlow.
-        return Decision(
-            Action.SKIPPED, target_key, note="conflict: changed in AX too since the last sync; AX wins", link=False
+        note = (
+            "conflict: changed in AX too since the last sync; AX wins"
+            if conflict
+            else "already in AX and never synced: AX is the master, the AX → KashFlow flow brings it over"
         )
+        return Decision(Action.SKIPPED, target_key, note=note, link=False)
     result = load.write(
         ctx,
         lambda: ctx.target.update(entity, target_key, wire_document(ctx, document), message_id=mid) or target_key,
@@ -249,18 +253,22 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
     extra = {}
     if spec.direction == "ax_to_kf" and spec.master_data:
         extra["overwritten"] = overwritten_values(document, current)
-        extra["conflict"] = bool(conflict)
-    note = "conflict: changed in KashFlow too; AX wins" if conflict else ""
+        extra["conflict"] = conflict
+    notes = {True: "conflict: changed in KashFlow too; AX wins", None: "first sync: AX is the master"}
+    note = notes.get(changed, "") if spec.master_data else ""
     return Decision(Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra)
 
 
-def _target_changed(ctx, key: str, target_key: str, link, current: dict) -> bool:
+def _target_changed(ctx, target_key: str, link, current: dict) -> bool | None:
+    """Whether the target record changed since the two sides last agreed; None when they never did."""
     known = {link.target_hash} if link and link.target_hash else set()
     reverse = ctx.reverse_flow()
     if reverse is not None:
         rlink = RecordLink.objects.filter(flow=reverse, source_key=target_key).first()
         if rlink and rlink.source_hash:
             known.add(rlink.source_hash)
+    if not known:
+        return None
     return record_hash(current) not in known
 
 
@@ -333,19 +341,19 @@ def _finish(ctx, key, record, document, decision: Decision, src_hash: str, start
 
     with transaction.atomic():
         if decision.link and decision.target_key and decision.action != Action.VALIDATED:
-            RecordLink.objects.update_or_create(
-                flow=ctx.flow,
-                source_key=key,
-                defaults={
-                    "target_key": decision.target_key,
-                    "content_hash": content_hash(document) if document is not None else "",
-                    "mapping_version": ctx.mapping_set.version,
-                    "source_modified_at": modified_at(record),
-                    "source_hash": src_hash,
-                    "target_hash": record_hash(decision.target_after) if decision.target_after else "",
-                    "pending_message_id": "",
-                },
-            )
+            defaults = {
+                "target_key": decision.target_key,
+                "mapping_version": ctx.mapping_set.version,
+                "source_modified_at": modified_at(record),
+                "source_hash": src_hash,
+                "pending_message_id": "",
+            }
+            # A skip that did not look at the document or the target keeps what the link knew of them.
+            if document is not None:
+                defaults["content_hash"] = content_hash(document)
+            if decision.target_after:
+                defaults["target_hash"] = record_hash(decision.target_after)
+            RecordLink.objects.update_or_create(flow=ctx.flow, source_key=key, defaults=defaults)
         elif decision.action != Action.VALIDATED:
             RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
         outcome = RecordOutcome.objects.create(

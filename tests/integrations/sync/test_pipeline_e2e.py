@@ -96,3 +96,44 @@ def test_dry_run_maps_and_validates_without_writing(demo):
     assert AxRecord.objects.count() == before[0]
     assert not ExceptionItem.objects.exists()
     assert flow("sales_invoice").watermark is None
+
+
+def _edit_ax_customer(code: str, name: str) -> None:
+    from django.utils import timezone
+
+    record = AxRecord.objects.get(entity="CustTable", key=code)
+    data = record.data
+    data["DirParty"][0]["Name"] = name
+    AxRecord.objects.filter(pk=record.pk).update(
+        data=data, modified_at=timezone.now(), rec_version=record.rec_version + 1
+    )
+
+
+def test_customers_go_both_ways_and_ax_wins_a_conflict_keeping_kashflow_values_in_the_audit_trail(demo):
+    from monitoring.models import AuditEvent
+
+    first = run_flow(flow("customer", "ax_to_kf"))
+    assert first.status == "succeeded" and first.updated_count > 0
+    assert run_flow(flow("customer")).updated_count == 0  # the echo of AX's writes is not sent back
+    assert run_flow(flow("customer", "ax_to_kf")).updated_count == 0
+
+    # Only KashFlow changed: the edit reaches AX.
+    edit_kashflow("customers", "DALE01", Name="Dales Outdoor (KF edit)")
+    assert RecordOutcome.objects.get(run=run_flow(flow("customer")), source_key="DALE01").action == "updated"
+    assert (
+        AxRecord.objects.get(entity="CustTable", key="DALE01").data["DirParty"][0]["Name"] == "Dales Outdoor (KF edit)"
+    )
+    assert run_flow(flow("customer", "ax_to_kf")).updated_count == 0
+
+    # Both changed: AX wins in both directions, and KashFlow's overwritten name is in the audit trail.
+    edit_kashflow("customers", "ACME01", Name="Acme (KF edit)")
+    _edit_ax_customer("ACME01", "Acme (AX edit)")
+    kf_to_ax = RecordOutcome.objects.get(run=run_flow(flow("customer")), source_key="ACME01")
+    assert kf_to_ax.action == "skipped" and "AX wins" in kf_to_ax.error
+    assert AxRecord.objects.get(entity="CustTable", key="ACME01").data["DirParty"][0]["Name"] == "Acme (AX edit)"
+    ax_to_kf = RecordOutcome.objects.get(run=run_flow(flow("customer", "ax_to_kf")), source_key="ACME01")
+    assert ax_to_kf.action == "updated" and "AX wins" in ax_to_kf.error
+    assert KashFlowRecord.objects.get(entity="customers", key="ACME01").data["Name"] == "Acme (AX edit)"
+    event = AuditEvent.objects.filter(action="sync_conflict_resolved", object_id="ACME01").get()
+    assert event.changes["overwritten"]["Name"] == ["Acme (KF edit)", "Acme (AX edit)"]
+    assert event.changes["winner"] == "dynamics_ax"
