@@ -71,6 +71,9 @@ def validate_document(doc: dict[str, Any]) -> list[str]:
     key = doc.get("key")
     if isinstance(key, str) and key and not all(c.isalnum() or c in "-_" for c in key):
         errors.append("key may only hold letters, digits, '-' and '_'")
+    for name, limit in (("key", 100), ("name", 150), ("source_entity", 30), ("target_entity", 30)):
+        if isinstance(doc.get(name), str) and len(doc[name]) > limit:
+            errors.append(f"{name} is longer than {limit} characters")
     for name in ("source_system", "target_system"):
         if doc.get(name) not in SYSTEMS:
             errors.append(f"{name} must be one of {', '.join(SYSTEMS)}")
@@ -99,6 +102,8 @@ def _check_rules(rules: Any) -> list[str]:
             if target in seen:
                 errors.append(f"{where}: a second rule for the same target field")
             seen.add(target)
+            if len(target) > 200:
+                errors.append(f"{where}: target_path is longer than 200 characters")
         if r.get("source_kind", "path") not in FieldRule.SourceKind.values:
             errors.append(f"{where}: source_kind must be one of {', '.join(FieldRule.SourceKind.values)}")
         if not isinstance(r.get("source", ""), str):
@@ -121,6 +126,10 @@ def _check_value_maps(value_maps: Any) -> list[str]:
             errors.append(f"value map {i} needs a name")
             continue
         where = f"value map {vm['name']}"
+        if len(vm["name"]) > 60 or not all(c.isalnum() or c in "-_" for c in vm["name"]):
+            errors.append(f"{where}: a name has at most 60 letters, digits, '-' or '_'")
+        if len(str(vm.get("default_value") or "")) > 100:
+            errors.append(f"{where}: default_value is longer than 100 characters")
         if vm["name"] in seen:
             errors.append(f"{where}: the name is used twice")
         seen.add(vm["name"])
@@ -136,6 +145,8 @@ def _check_value_maps(value_maps: Any) -> list[str]:
                 errors.append(f"{where} row {j} needs source_value and target_value")
                 continue
             pair = (str(e["source_value"]), str(e.get("source_to") or ""))
+            if max(len(pair[0]), len(pair[1]), len(str(e["target_value"]))) > 100:
+                errors.append(f"{where} row {j}: values have at most 100 characters")
             if pair in keys:
                 errors.append(f"{where} row {j}: source value {pair[0]} appears twice")
             keys.add(pair)
@@ -152,6 +163,8 @@ def _check_dimension_rules(rules: Any) -> list[str]:
         if not isinstance(d, dict):
             errors.append(f"dimension rule {i} must be an object")
             continue
+        if len(str(d.get("name") or "")) > 100:
+            errors.append(f"dimension rule {i}: the name is longer than 100 characters")
         problems = services.check_dimension_rule(
             str(d.get("name") or ""),
             d.get("level", DimensionRule.Level.LINE),

@@ -77,6 +77,17 @@ def test_what_is_not_a_mapping_document_is_refused_clearly(db, payload):
     assert refused.value.errors
 
 
+def test_values_longer_than_their_columns_are_refused_before_the_database_sees_them(db):
+    doc = copy.deepcopy(CUSTOMER_DOC)
+    doc["rules"][0]["target_path"] = "A" * 201
+    doc["value_maps"][0]["name"] = "has spaces"
+    doc["value_maps"][0]["entries"][0]["target_value"] = "x" * 101
+    with pytest.raises(io.ImportRefused) as refused:
+        io.import_mapping(doc)
+    errors = "\n".join(refused.value.errors)
+    assert "longer than 200" in errors and "at most 60 letters" in errors and "at most 100 characters" in errors
+
+
 def test_an_import_cannot_change_what_a_key_maps(published):
     doc = copy.deepcopy(CUSTOMER_DOC)
     doc["target_entity"] = "supplier"
