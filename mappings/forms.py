@@ -163,10 +163,13 @@ def format_dimensions(dimensions: dict) -> str:
 
 class RuleForm(forms.Form):
     target_path = forms.CharField(max_length=200)
-    source_kind = forms.ChoiceField(choices=FieldRule.SourceKind.choices, initial="path")
+    source_kind = forms.ChoiceField(choices=FieldRule.SourceKind.choices, initial="path", required=False)
     source = forms.CharField(required=False)
     transforms = forms.CharField(required=False, max_length=2000)
     default = forms.CharField(required=False, max_length=200)
+
+    def clean_source_kind(self) -> str:
+        return self.cleaned_data.get("source_kind") or FieldRule.SourceKind.PATH
 
     def clean_transforms(self) -> list[dict]:
         try:

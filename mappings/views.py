@@ -32,6 +32,7 @@ from mappings.preview import preview
 
 SAMPLES_KEY = "mapping-samples:{key}"
 MAX_SAMPLES = 20
+MAX_SAMPLE_CHARS = 200_000
 
 
 def _get_mapping(pk: int) -> MappingSet:
@@ -192,7 +193,7 @@ def save_rule(request: HttpRequest, pk: int) -> HttpResponse:
         target = request.POST.get("target_path", "")
         if not target:
             return HttpResponse("A rule needs a target field", status=400)
-        errors = [e for errs in form.errors.values() for e in errs]
+        errors = [e if k in ("transforms", "__all__") else f"{k}: {e}" for k, errs in form.errors.items() for e in errs]
         return _row_response(request, mapping_set, target, errors)
     data = form.cleaned_data
     default = data["default"]
@@ -422,6 +423,8 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
                     f"No {mapping_set.source_entity} records found in {SYSTEM_LABELS.get(mapping_set.source_system)} "
                     "(is an integration pair configured?). Paste a record instead."
                 )
+    elif request.method == "POST" and action == "paste" and len(request.POST.get("sample_json", "")) > MAX_SAMPLE_CHARS:
+        problem = f"The pasted record is larger than {MAX_SAMPLE_CHARS // 1000} kB; paste one record."
     elif request.method == "POST" and action == "paste":
         try:
             record = json.loads(request.POST.get("sample_json", ""))
@@ -506,7 +509,9 @@ def rates_for_preview():
 @require_GET
 def mapping_diff(request: HttpRequest, pk: int) -> HttpResponse:
     mapping_set = _get_mapping(pk)
-    other_pk = request.GET.get("against")
+    other_pk = request.GET.get("against", "")
+    if other_pk and not other_pk.isdigit():
+        raise Http404("No such version")
     if other_pk:
         other = get_object_or_404(MappingSet, pk=other_pk, key=mapping_set.key)
     else:

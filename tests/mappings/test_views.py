@@ -192,3 +192,19 @@ def test_map_all_suggested_from_the_page_fills_unmapped_fields(client_for, db):
     response = client_for("Accountant").post(reverse("mappings:map_all", args=[mapping.pk]), **HTMX)
     assert response["HX-Redirect"] == reverse("mappings:detail", args=[mapping.pk])
     assert mapping.rules.get(target_path="AccountNum").source == "Code"
+
+
+def test_odd_input_gets_a_clear_answer_not_a_500(client_for, draft):
+    client = client_for("Accountant")
+    assert client.get(reverse("mappings:diff", args=[draft.pk]), {"against": "abc"}).status_code == 404
+    huge = client.post(
+        reverse("mappings:preview", args=[draft.pk]), {"action": "paste", "sample_json": "[" + "1," * 150_000 + "1]"}
+    )
+    assert "larger than" in huge.content.decode()
+    not_a_record = client.post(reverse("mappings:preview", args=[draft.pk]), {"action": "paste", "sample_json": "[1]"})
+    assert "must be one record" in not_a_record.content.decode()
+    weird = client.post(
+        reverse("mappings:save_rule", args=[draft.pk]), {"target_path": "A[[.]", "source": "Code"}, **HTMX
+    )
+    assert weird.status_code == 200
+    assert "Cannot apply" in weird.content.decode()
