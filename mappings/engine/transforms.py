@@ -64,7 +64,7 @@ def describe_transforms() -> list[dict[str, Any]]:
                 k: {
                     "type": p.type,
                     "required": p.required,
-                    "default": None if p.default is _MISSING else p.default,
+                    "default": _shown_default(p.default),
                     "help": p.help,
                 }
                 for k, p in t.params.items()
@@ -72,6 +72,12 @@ def describe_transforms() -> list[dict[str, Any]]:
         }
         for t in TRANSFORMS.values()
     ]
+
+
+def _shown_default(value: Any) -> Any:
+    if value is _MISSING:
+        return None
+    return list(value) if isinstance(value, tuple) else value
 
 
 def compile_transform(name: str, params: Any, cctx: CompileContext) -> TransformFn:
