@@ -59,12 +59,15 @@ def extract(ctx) -> tuple[list[dict], datetime | None]:
     started = timezone.now()
 
     def changed() -> list[dict]:
-        return list(ctx.source.list_changed(spec.source_entity, since))
+        found = []
+        for record in ctx.source.list_changed(spec.source_entity, since):
+            ctx.heartbeat.tick()  # a long listing must not look like a stalled run
+            found.append(record)
+        return found
 
     records = call(ctx, changed, what=f"list changed {spec.source_entity}")
     by_key: dict[str, dict] = {}
     for record in records:
-        ctx.heartbeat.tick()
         key = spec.source_key(record) if isinstance(record, dict) else ""
         by_key[key or f"(no key {len(by_key)})"] = record
 

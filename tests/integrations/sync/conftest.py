@@ -61,6 +61,21 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+WORKER_APP_NAME = "ledgerbridge-test-worker"
+
+
+def _drop_worker_sessions() -> None:
+    """PostgreSQL notices a killed client late; end its sessions so the test database can be dropped."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [WORKER_APP_NAME],
+        )
+
+
 class Worker:
     """``manage.py qcluster`` against the test database, in its own process group (so it can be killed whole)."""
 
@@ -74,6 +89,7 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "config.test_settings",
             "DATABASE_URL": _database_url(),
             "PORTAL_URL": self.url,
+            "PGAPPNAME": WORKER_APP_NAME,
         }
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
@@ -90,6 +106,7 @@ class Worker:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        _drop_worker_sessions()
 
     def stop(self) -> None:
         # The test is over and its run finished: nothing in flight is worth a graceful shutdown.
