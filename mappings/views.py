@@ -137,7 +137,25 @@ def _detail_context(request: HttpRequest, mapping_set: MappingSet) -> dict:
         "systems": SYSTEM_LABELS,
         "value_map_kinds": ValueMap.Kind.choices,
         "levels": DimensionRule.Level.choices,
+        "transform_help": _transform_help(),
     }
+
+
+def _transform_help() -> list[dict]:
+    from mappings.engine import describe_transforms
+
+    return [
+        {
+            "name": t["name"],
+            "help": t["help"],
+            "params": ", ".join(
+                f"{name}{'' if p['required'] else '?'}"
+                + (f"={p['default']}" if p.get("default") not in (None, "") else "")
+                for name, p in t["params"].items()
+            ),
+        }
+        for t in describe_transforms()
+    ]
 
 
 @role_required(VIEWER)
