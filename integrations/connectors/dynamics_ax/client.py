@@ -417,6 +417,8 @@ def to_zeep(table: AxTable, record: dict, problems: list[str], *, path: str) -> 
             continue
         fld = table.field(name)
         if fld is not None:
+            if fld.type in ("account", "dimensions") and value == "":
+                continue
             if fld.type == "account" and isinstance(value, dict):
                 out[name] = {
                     "Account": _plain(value.get("Account", "")),
@@ -431,6 +433,8 @@ def to_zeep(table: AxTable, record: dict, problems: list[str], *, path: str) -> 
                 out[name] = _plain(value)
             continue
         child = table.child(name)
+        if child is not None and isinstance(value, dict):
+            value = [value]  # one row of a child table given without its list
         if child is not None and isinstance(value, list):
             out[name] = [
                 to_zeep(child, row, problems, path=f"{path}.{name}[]") for row in value if isinstance(row, dict)

@@ -64,3 +64,41 @@ def test_every_path_is_unique_and_typed():
         paths = [f.path for f in catalog.fields]
         assert len(paths) == len(set(paths)), catalog.entity
         assert {f.type for f in catalog.fields} <= {"string", "decimal", "integer", "date", "list", "object"}
+
+
+def test_documents_convert_to_zeep_values_leniently_but_refuse_unknown_fields():
+    from decimal import Decimal
+
+    from integrations.connectors.dynamics_ax.client import to_zeep
+    from integrations.connectors.dynamics_ax.documents import CUST_INVOICE_TABLE, CUST_TABLE
+
+    problems: list[str] = []
+    party = to_zeep(
+        CUST_TABLE,
+        {"AccountNum": "C1", "CreditMax": Decimal("1000.50"), "DirParty": {"Name": "A"}},
+        problems,
+        path="CustTable",
+    )
+    line = to_zeep(
+        CUST_INVOICE_TABLE,
+        {
+            "CustInvoiceLine": [
+                {
+                    "Quantity": 1.5,
+                    "LedgerDimension": {"Account": 401100, "Values": [{"Name": "Department", "Value": "020"}]},
+                    "DefaultDimension": "",
+                }
+            ]
+        },
+        problems,
+        path="CustInvoiceTable",
+    )
+    to_zeep(CUST_TABLE, {"Colour": "red", "DirParty": [{"Shoe": 1}]}, problems, path="CustTable")
+
+    assert party == {"AccountNum": "C1", "CreditMax": "1000.50", "DirParty": [{"Name": "A"}]}
+    assert line["CustInvoiceLine"][0]["Quantity"] == "1.5"
+    assert line["CustInvoiceLine"][0]["LedgerDimension"]["Values"] == {
+        "Value": [{"Name": "Department", "Value": "020"}]
+    }
+    assert "DefaultDimension" not in line["CustInvoiceLine"][0]
+    assert problems == ["CustTable.Colour", "CustTable.DirParty[].Shoe"]
