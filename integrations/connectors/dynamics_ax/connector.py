@@ -177,6 +177,24 @@ class DynamicsAXConnector(Connector):
             raise ValidationError(f"Dynamics AX created no {entity} and returned no key", system=self.system)
         return keys[0]
 
+    def create_many(self, entity: str, documents: list[dict], *, message_id: str | None = None) -> list[str]:
+        """Create several records in one AIF message (one document with several root entities): all or none.
+        Returns their keys in order. One MessageId covers the whole batch."""
+        spec = self._entity(entity)
+        batch = [dict(d) for d in documents]
+        if entity in DEFAULT_JOURNAL_NAMES:
+            for document in batch:
+                document.setdefault("JournalName", DEFAULT_JOURNAL_NAMES[entity])
+        if not batch:
+            return []
+        self._acquire()
+        keys = self.client.create(spec.service, batch, message_id=message_id)
+        if len(keys) != len(batch):
+            raise ValidationError(
+                f"Dynamics AX returned {len(keys)} keys for {len(batch)} {entity} records", system=self.system
+            )
+        return keys
+
     def update(self, entity: str, key: str, document: dict, *, message_id: str | None = None) -> None:
         """Read the current document for its ``_DocumentHash`` (AX's optimistic concurrency), then update it."""
         spec = self._entity(entity)

@@ -165,6 +165,16 @@ def test_find_by_reference_for_every_kind_of_reference(connector):
     assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"
 
 
+def test_create_many_writes_a_batch_in_one_message_all_or_nothing(connector):
+    keys = connector.create_many("sales_invoice", [invoice(reference="B1"), invoice(reference="B2")], message_id="b-1")
+    with pytest.raises(ValidationError):
+        connector.create_many("sales_invoice", [invoice(reference="B3"), invoice(customer="GHOST", reference="B4")])
+
+    assert keys == ["FTI-000001", "FTI-000002"]
+    assert AxRecord.objects.filter(entity="CustInvoiceTable").count() == 2
+    assert connector.find_by_reference("sales_invoice", "B3") is None
+
+
 def test_validation_errors_keep_axs_messages(connector):
     with pytest.raises(ValidationError) as caught:
         connector.create("sales_invoice", invoice(customer="GHOST"))
