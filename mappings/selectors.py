@@ -95,7 +95,18 @@ class RuleRow:
     def mapped(self) -> bool:
         return self.rule is not None
 
+    @property
+    def filled_elsewhere(self) -> str:
+        """Why an unmapped field needs no rule: the dimension rules fill it, or the target system sets it."""
+        if DIMENSION_FIELD.search(self.target_path):
+            return "filled from the dimension rules"
+        description = (getattr(self.spec, "description", "") or "").lower()
+        if any(word in description for word in ("read-only", "assigned by", "computed")):
+            return "set by the target system"
+        return ""
 
+
+DIMENSION_FIELD = re.compile(r"(DefaultDimension|LedgerDimension)\.(Values|DisplayValue)")
 # Lists that are usually mapped item by item (a rule per line) rather than as one fixed item.
 LINE_LISTS = ("CustInvoiceLine", "LedgerJournalTrans", "LineItems", "Lines")
 

@@ -178,7 +178,11 @@ def unmapped_fields(mapping_set: MappingSet) -> list[tuple[str, FieldSpec]]:
     """(target path as a rule would target it, catalog field) of every target field without a rule."""
     from mappings.selectors import rule_rows
 
-    return [(row.target_path, row.spec) for row in rule_rows(mapping_set) if row.rule is None and row.spec]
+    return [
+        (row.target_path, row.spec)
+        for row in rule_rows(mapping_set)
+        if row.rule is None and row.spec and not row.filled_elsewhere
+    ]
 
 
 def suggest_unmapped(

@@ -89,3 +89,10 @@ def test_map_all_is_refused_on_a_published_version(db):
     (published,) = install_templates(keys=["customer-kf-to-ax"])
     with pytest.raises(services.VersionLocked):
         suggestions.map_all_suggested(published)
+
+
+def test_fields_the_dimension_rules_or_ax_fill_are_not_offered_for_mapping(empty_invoice_mapping):
+    found = suggestions.suggest_unmapped(empty_invoice_mapping)
+    assert "InvoiceId" not in found  # assigned by AX
+    assert "PaymentStatus" not in found  # computed by AX
+    assert not [path for path in found if "Dimension.Values" in path]
