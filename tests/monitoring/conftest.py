@@ -6,9 +6,6 @@ import pytest
 
 from integrations.models import Connection, Flow, IntegrationPair, SyncRun
 
-# The sandbox demo company over a live server and a real django-q2 worker process, for the end-to-end tests.
-from tests.integrations.sync.conftest import demo, worker  # noqa: F401
-
 
 def make_flow(name: str = "Sales invoices", entity: str = "sales_invoice") -> Flow:
     kashflow, _ = Connection.objects.get_or_create(
@@ -33,3 +30,40 @@ def flow(db) -> Flow:
 @pytest.fixture
 def run(flow) -> SyncRun:
     return SyncRun.objects.create(flow=flow, status=SyncRun.Status.RUNNING)
+
+
+# --- The sandbox demo company over a live server, and a real django-q2 worker process --------------------
+
+
+@pytest.fixture
+def demo(live_server, transactional_db, settings):
+    """A small demo company in both simulators, the demo pair pointing at the live server, every default flow.
+
+    The portal's own URLs (config.urls) are served, so the same live server has the queue pages too."""
+    from django.core.cache import cache
+
+    from integrations.connections import ensure_demo_connections
+    from integrations.sandbox.demo import seed_sandbox
+    from integrations.sync.setup import ensure_default_flows
+
+    settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000
+    cache.clear()
+    seed_sandbox(invoices=8)
+    pair = ensure_demo_connections(live_server.url)
+    Connection.objects.filter(pk__in=[pair.kashflow_id, pair.dynamics_ax_id]).update(timeout_seconds=2.0)
+    ax = Connection.objects.get(pk=pair.dynamics_ax_id)
+    if "MicrosoftDynamicsAXAif60" not in ax.base_url:
+        Connection.objects.filter(pk=ax.pk).update(base_url=ax.base_url.rstrip("/") + "/MicrosoftDynamicsAXAif60/")
+    pair.refresh_from_db()
+    ensure_default_flows(pair)
+    return {"pair": pair, "url": live_server.url}
+
+
+@pytest.fixture
+def worker(demo):
+    """``manage.py qcluster`` on the test database, as the sync tests start it."""
+    from tests.integrations.sync.conftest import Worker
+
+    w = Worker(demo["url"]).start()
+    yield w
+    w.stop()
