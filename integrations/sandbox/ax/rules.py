@@ -8,6 +8,7 @@ import hashlib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connectors.dynamics_ax.documents import (
@@ -103,9 +104,15 @@ class References:
         by_entity: dict[str, set[str]] = {}
         for entity, key, *_ in self.wanted:
             by_entity.setdefault(entity, set()).add(key)
-        for entity, keys in by_entity.items():
-            rows = AxRecord.objects.filter(company=self.company, entity=entity, key__in=keys).values_list("key", "data")
-            self.found[entity] = dict(rows)
+        if by_entity:  # one query for every table the document points at
+            wanted = Q()
+            for entity, keys in by_entity.items():
+                wanted |= Q(entity=entity, key__in=keys)
+                self.found[entity] = {}
+            for entity, key, data in AxRecord.objects.filter(wanted, company=self.company).values_list(
+                "entity", "key", "data"
+            ):
+                self.found[entity][key] = data
         errors: list[FaultEntry] = []
         seen: set[tuple[str, str, str]] = set()
         for entity, key, label, xpath, field in self.wanted:
