@@ -208,3 +208,17 @@ def test_odd_input_gets_a_clear_answer_not_a_500(client_for, draft):
     )
     assert weird.status_code == 200
     assert "Cannot apply" in weird.content.decode()
+
+
+def test_the_list_page_reads_all_mappings_in_a_fixed_number_of_queries(client_for, db, django_assert_num_queries):
+    from mappings.templates import install_templates
+
+    client = client_for("Viewer")
+    client.get(reverse("mappings:list"))  # session and roles warmed up
+    install_templates(keys=["customer-kf-to-ax"])
+    with django_assert_num_queries(6) as one:
+        client.get(reverse("mappings:list"))
+    install_templates()
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("mappings:list"))
+    assert response.content.decode().count('data-key="') == 12
