@@ -204,8 +204,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
     for name, vm_spec in (spec.value_maps or {}).items():
         try:
             value_maps[name] = compile_value_map(vm_spec)
-        except (SpecError, AttributeError, TypeError) as exc:
-            errors.append(RuleError(f"value_maps.{name}", str(exc)))
+        except Exception as exc:  # a broken spec is reported, whatever broke
+            errors.append(RuleError(f"value_maps.{name}", _reason(exc)))
     catalog = spec.target_catalog
     options = spec.options if isinstance(spec.options, Mapping) else {}
     if not isinstance(spec.options, Mapping):
@@ -224,8 +224,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         name = _rule_name(rule)
         try:
             target = parse_path(rule.target_path)
-        except (SpecError, AttributeError) as exc:
-            errors.append(RuleError(name, f"bad target path: {exc}"))
+        except Exception as exc:  # a broken spec is reported, whatever broke
+            errors.append(RuleError(name, f"bad target path: {_reason(exc)}"))
             continue
         group = None
         if target.has_each:
@@ -275,8 +275,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         cctx = CompileContext(value_maps, rates, group_sources.get(group) if group else None, target_field, name)
         try:
             fn = _compile_rule(rule, target, group, cctx)
-        except (SpecError, ValueError, TypeError) as exc:
-            errors.append(RuleError(name, str(exc)))
+        except Exception as exc:  # a broken spec is reported, whatever broke
+            errors.append(RuleError(name, _reason(exc)))
             continue
         (group_rules[group] if group else header_rules).append(fn)
 
@@ -293,8 +293,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         cctx = CompileContext(value_maps, rates, line_source, None, f"dimension_rules.{d.name}")
         try:
             compiled = dims.compile_dimension_rule(d, cctx)
-        except (SpecError, ValueError, TypeError, AttributeError) as exc:
-            errors.append(RuleError(f"dimension_rules.{getattr(d, 'name', '')}", str(exc)))
+        except Exception as exc:  # a broken spec is reported, whatever broke
+            errors.append(RuleError(f"dimension_rules.{getattr(d, 'name', '')}", _reason(exc)))
             continue
         (line_dim_rules if level_line else header_dim_rules).append(compiled)
 
@@ -315,8 +315,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
                 number = parse_path(o.number).text
             get_items = compile_getter(parse_path(source)) if source else (lambda r: None)
             put_items = compile_setter(parse_path(group))
-        except (SpecError, ValueError, TypeError) as exc:
-            errors.append(RuleError("options.lines", f"{group}: {exc}"))
+        except Exception as exc:  # a broken spec is reported, whatever broke
+            errors.append(RuleError("options.lines", f"{group}: {_reason(exc)}"))
             continue
         groups.append(
             LineGroup(
@@ -472,8 +472,8 @@ def _dimension_options(raw: Any, group_order: list[str], errors: list[RuleError]
             ),
             lines,
         )
-    except (SpecError, TypeError) as exc:
-        errors.append(RuleError("options.dimensions", str(exc)))
+    except Exception as exc:  # a broken spec is reported, whatever broke
+        errors.append(RuleError("options.dimensions", _reason(exc)))
         return DimensionOptions(), (group_order[0] if group_order else None)
 
 
@@ -705,6 +705,13 @@ def _rule_fn(
             fail(ctx, step, exc)
 
     return run
+
+
+def _reason(exc: Exception) -> str:
+    """The message of a SpecError (written for people); for anything else, its type too."""
+    if isinstance(exc, SpecError | ValueError):
+        return _short(exc)
+    return f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _kind(value: Any) -> str:

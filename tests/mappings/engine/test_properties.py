@@ -146,3 +146,89 @@ def test_any_expression_text_compiles_or_is_refused_never_crashes(source):
     errors = validate_spec(spec(RuleSpec("Out", "expression", source)))
     if not errors:
         check(compile_mapping(spec(RuleSpec("Out", "expression", source))).apply({"a": 1}))
+
+
+TRANSFORM_NAMES = st.sampled_from(
+    [
+        *("trim", "money", "lookup", "concat", "split", "regex_replace", "date_format", "conditional"),
+        *("address", "currency_convert", "truncate", "pad", "template", "default", "nope"),
+    ]
+)
+PARAMS = st.dictionaries(
+    st.sampled_from(["map", "paths", "pattern", "length", "width", "text", "value", "op", "field", "to", "part"]),
+    JSON,
+    max_size=3,
+)
+SPEC_DICTS = st.fixed_dictionaries(
+    {
+        "rules": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "target_path": st.sampled_from(["A", "B.C", "L[].X", "L[0].Y", "A[]", "", "A..B"])
+                    | st.text(max_size=8),
+                    "source_kind": st.sampled_from(["path", "constant", "expression", "x"]),
+                    "source": JSON,
+                    "transforms": st.lists(
+                        st.fixed_dictionaries({"name": TRANSFORM_NAMES, "params": PARAMS}), max_size=2
+                    ),
+                }
+            ),
+            max_size=4,
+        ),
+        "value_maps": st.dictionaries(
+            st.sampled_from(["m", "vat"]),
+            st.fixed_dictionaries(
+                {
+                    "entries": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "source": st.text(max_size=4),
+                                "source_to": st.text(max_size=4),
+                                "target": st.text(max_size=3),
+                            }
+                        ),
+                        max_size=3,
+                    )
+                }
+            ),
+            max_size=2,
+        ),
+        "dimension_rules": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "name": st.text(max_size=5),
+                    "level": st.sampled_from(["header", "line", "x"]),
+                    "conditions": st.lists(
+                        st.dictionaries(st.sampled_from(["field", "op", "value", "value_to"]), JSON, max_size=4),
+                        max_size=2,
+                    ),
+                    "dimensions": st.dictionaries(st.text(max_size=5), JSON, max_size=2),
+                }
+            ),
+            max_size=2,
+        ),
+        "options": st.dictionaries(st.sampled_from(["lines", "dimensions", "validate"]), JSON, max_size=2),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPEC_DICTS, RECORDS)
+def test_any_spec_is_either_refused_with_rule_errors_or_maps_any_record(data, record):
+    from mappings.engine import MappingCompileError, RuleError, spec_from_dict, validate_spec
+
+    try:
+        spec = spec_from_dict(data, target_catalog=invoice_catalog())
+    except ValueError:
+        return
+    errors = validate_spec(spec)
+    assert all(isinstance(e, RuleError) and e.message for e in errors)
+    if errors:
+        try:
+            compile_mapping(spec)
+        except MappingCompileError as exc:
+            assert exc.errors == errors
+        else:
+            raise AssertionError("compile_mapping accepted a spec validate_spec refused")
+    else:
+        check(compile_mapping(spec).apply(record))
