@@ -271,6 +271,12 @@ class AxClient:
         if isinstance(exc, TypeError | zeep.exceptions.ValidationError):
             return ValidationError(f"The document does not fit the {service} schema: {exc}", system=SYSTEM)
         if isinstance(exc, requests.exceptions.RequestException):
+            if write:  # the request went out; its answer broke off
+                return AmbiguousError(
+                    f"Dynamics AX request {what} failed after it was sent ({exc}); the write may or may not have "
+                    "been committed.",
+                    system=SYSTEM,
+                )
             return TransientError(f"Dynamics AX request {what} failed: {exc}", system=SYSTEM)
         if isinstance(exc, zeep.exceptions.Error):
             return ProtocolError(f"Unexpected answer from Dynamics AX for {what}: {exc}", system=SYSTEM)
