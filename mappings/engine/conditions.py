@@ -4,6 +4,8 @@
 ``not_in``, ``range`` (inclusive, numeric when both ends are numbers), ``gt``, ``gte``, ``lt``, ``lte``,
 ``startswith``, ``contains``, ``exists`` (``value`` false for "is missing"). Values compare by their
 canonical text (``4000`` equals ``"4000"``, ``20.0`` equals ``"20"``), case-sensitively.
+With ``"map": "<value map>"`` the field's value is first looked up in that value map (e.g. a product
+code -> its category), and the condition tests the mapped value (None when unmapped and no default).
 """
 
 from __future__ import annotations
@@ -35,14 +37,33 @@ def compile_condition(cond: Mapping[str, Any], cctx: CompileContext, *, field_op
         get = None
     else:
         get = compile_source_path(str(path), cctx)
+    map_name = cond.get("map")
+    if map_name not in (None, ""):
+        value_map = cctx.value_maps.get(map_name) if isinstance(map_name, str) else None
+        if value_map is None:
+            raise SpecError(f"condition map: no value map named {map_name!r}")
+        read = get
+
+        def mapped(ctx: RecordContext) -> Any:
+            return value_map.lookup(read(ctx)) if read is not None else None
+
+        get = mapped if read is not None else None
+        if read is None:
+            field_map = value_map
+
+            def check_mapped(ctx: RecordContext, value: Any) -> bool:
+                return check(field_map.lookup(value))
+
     check = _compile_check(op, cond.get("value"), cond.get("value_to"))
     if field_optional:
         if get is None:
+            if map_name not in (None, ""):
+                return check_mapped
             return lambda ctx, value: check(value)
         return lambda ctx, value: check(get(ctx))
     assert get is not None
     on_item, _, key = resolve_source_path(str(path), cctx)
-    if key is not None and on_item:
+    if key is not None and on_item and map_name in (None, ""):
 
         def item_test(ctx: RecordContext) -> bool:
             item = ctx.item

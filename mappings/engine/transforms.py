@@ -374,10 +374,11 @@ def _default(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
 @transform("conditional", "If the condition holds use `then`, else `else` (an absent branch keeps the value). "
            "The condition tests `field` (a source path) or, without it, the value itself.",
            field=Param("path", default=None), op=Param("str", default="eq"), value=Param("any"),
-           value_to=Param("any"), then=Param("any", default=_MISSING),
+           value_to=Param("any"), map=Param("str", help="look the tested value up in this value map first"),
+           then=Param("any", default=_MISSING),
            **{"else": Param("any", default=_MISSING)})  # fmt: skip
 def _conditional(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
-    cond = {k: params[k] for k in ("field", "op", "value", "value_to")}
+    cond = {k: params[k] for k in ("field", "op", "value", "value_to", "map")}
     test = compile_condition(cond, cctx, field_optional=True)
     then = None if params["then"] is _MISSING else constant(params["then"])
     orelse = None if params["else"] is _MISSING else constant(params["else"])

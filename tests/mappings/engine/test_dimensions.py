@@ -218,3 +218,35 @@ def test_a_condition_that_cannot_be_checked_is_an_issue_and_the_rule_does_not_ma
         ("rule_error", "CustInvoiceLine[0].DefaultDimension", "dimension_rules.odd")
     ]
     assert dim_values(second["DefaultDimension"]) == {"Department": "D"}
+
+
+def test_a_condition_can_test_a_value_through_a_value_map():
+    maps = {"category": value_map("category", ("WID-1", "HARDWARE"), ("SVC-1", "SERVICES"))}
+    rules = (
+        DimensionRuleSpec(
+            "hardware",
+            "line",
+            ({"field": "item.ProductCode", "map": "category", "op": "eq", "value": "HARDWARE"},),
+            {"Department": "HW"},
+        ),
+        DimensionRuleSpec("other", "line", (), {"Department": "GEN"}),
+    )
+    compiled = compile_mapping(spec(*LINE_RULES, value_maps=maps, dimension_rules=rules))
+    record = {"LineItems": [{"ProductCode": "WID-1"}, {"ProductCode": "SVC-1"}, {"ProductCode": "??"}]}
+    lines = compiled.apply(record).document["CustInvoiceLine"]
+    assert [dim_values(line["DefaultDimension"]) for line in lines] == [
+        {"Department": "HW"},
+        {"Department": "GEN"},
+        {"Department": "GEN"},
+    ]
+    bad = (DimensionRuleSpec("x", "line", ({"field": "item.A", "map": "nope"},), {"Department": "X"}),)
+    assert "no value map" in validate_spec(spec(*LINE_RULES, dimension_rules=bad))[0].message
+
+
+def test_conditional_transform_can_test_through_a_value_map():
+    maps = {"category": value_map("category", ("WID-1", "HARDWARE"))}
+    params = {"map": "category", "value": "HARDWARE", "then": "goods", "else": "other"}
+    rule = RuleSpec("Kind", "path", "Code", (TransformSpec("conditional", params),))
+    compiled = compile_mapping(spec(rule, value_maps=maps))
+    assert compiled.apply({"Code": "WID-1"}).document == {"Kind": "goods"}
+    assert compiled.apply({"Code": "X"}).document == {"Kind": "other"}

@@ -212,7 +212,7 @@ SPEC_DICTS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SPEC_DICTS, RECORDS)
 def test_any_spec_is_either_refused_with_rule_errors_or_maps_any_record(data, record):
     from mappings.engine import MappingCompileError, RuleError, spec_from_dict, validate_spec
