@@ -36,7 +36,7 @@ def preview(mapping_set: MappingSet, record: Any, rates=None) -> Preview:
                 value_maps={n: vm for n, vm in spec.value_maps.items() if f"value_maps.{n}" not in broken},
                 dimension_rules=tuple(d for d in spec.dimension_rules if f"dimension_rules.{d.name}" not in broken),
             )
-        compiled = compile_mapping(spec, rates=rates)
+        compiled = compile_mapping(spec, rates=rates if rates is not None else services.default_rates(spec))
     except MappingCompileError as exc:
         for err in exc.errors:
             result.rule_errors.setdefault(err.rule, []).append(err.message)

@@ -540,11 +540,16 @@ def compiled_mapping(mapping_set: MappingSet, rates=None):
     from mappings.engine import compile_mapping
 
     spec = to_spec(mapping_set)
-    if rates is None and any(t.name == "currency_convert" for r in spec.rules for t in r.transforms):
-        from mappings.rates import rate_provider
+    return compile_mapping(spec, rates=rates if rates is not None else default_rates(spec))
 
-        rates = rate_provider()
-    return compile_mapping(spec, rates=rates)
+
+def default_rates(spec):
+    """AX's exchange rates when a rule of ``spec`` converts currencies, else None (nothing is fetched)."""
+    if not any(t.name == "currency_convert" for r in spec.rules for t in r.transforms):
+        return None
+    from mappings.rates import rate_provider
+
+    return rate_provider()
 
 
 def rules_diff(before: MappingSet | None, after: MappingSet) -> dict[str, list]:

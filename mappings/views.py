@@ -464,7 +464,7 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
     records = samples.get("records") or []
     index = samples.get("index", 0)
     record = records[index] if 0 <= index < len(records) else None
-    result = preview(mapping_set, record, rates=rates_for_preview()) if record is not None else None
+    result = preview(mapping_set, record) if record is not None else None
     return render(
         request,
         "mappings/partials/preview.html",
@@ -510,14 +510,6 @@ def _record_label(record: dict) -> str:
     key = next((record[k] for k in ("Number", "Code", "AccountNum", "InvoiceId", "ItemId", "Id") if record.get(k)), "")
     name = next((record[k] for k in ("CustomerName", "SupplierName", "Name", "Narrative") if record.get(k)), "")
     return f"{key} {name}".strip()
-
-
-def rates_for_preview():
-    try:
-        from mappings.rates import rate_provider
-    except ImportError:
-        return None
-    return rate_provider()
 
 
 # --- Diff, publish, restore, export ----------------------------------------------------------------
