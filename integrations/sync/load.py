@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from integrations.connectors import errors as connector_errors
 from integrations.sync.errors import AMBIGUOUS, classify, describe
@@ -31,7 +31,7 @@ class RetriesExhausted(Exception):
 
 @dataclass
 class WriteResult:
-    key: str
+    key: Any  # the target key (a list of keys for a batch)
     attempts: int
     recovered: bool = False  # found in the target after an ambiguous failure: not written again
 
@@ -55,7 +55,7 @@ def call(ctx, fn: Callable[[], T], *, what: str = "") -> T:
     raise AssertionError("unreachable")
 
 
-def write(ctx, fn: Callable[[], str | None], *, lookup: Callable[[], str | None], recheck_first: bool = False):
+def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_first: bool = False) -> WriteResult:
     """Write once, whatever happens on the wire.
 
     ``fn`` performs the write (carrying a deterministic MessageId) and returns the target key;

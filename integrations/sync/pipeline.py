@@ -104,10 +104,25 @@ def _suggest_for_issues(ctx, issues) -> dict | None:
 # --- the record -------------------------------------------------------------------------------
 
 
-def process_record(ctx, record: dict, *, document_override: dict | None = None) -> RecordOutcome:
+@dataclass
+class Prepared:
+    """A record mapped, validated and resolved, whose new AX document waits to be written in a batch."""
+
+    key: str
+    record: dict
+    document: dict
+    digest: str
+    src_hash: str
+    started: float
+
+
+def process_record(
+    ctx, record: dict, *, document_override: dict | None = None, defer_create: bool = False
+) -> RecordOutcome | Prepared:
     """Sync one source record and return its outcome. Never raises for a record-level failure.
 
     ``document_override``: a mapped document edited in the exception queue, sent instead of mapping again.
+    ``defer_create``: a new AX document is not written now but returned as ``Prepared`` for ``load_batch``.
     """
     started = time.monotonic()
     spec = ctx.spec
@@ -140,21 +155,81 @@ def process_record(ctx, record: dict, *, document_override: dict | None = None) 
                 decision = Decision(Action.VALIDATED, link.target_key if link else "", link=False)
             elif spec.target_key_field:
                 decision = _load_keyed(ctx, key, document, digest, link, src_hash)
+            elif defer_create and not (link and (link.target_key or link.pending_message_id)):
+                return Prepared(key, record, document, digest, src_hash, started)
             else:
                 decision = _load_document(ctx, key, document, digest, link)
         return _finish(ctx, key, record, document, decision, src_hash, started)
-    except MissingReference as exc:
+    except Exception as exc:  # a record never stops the run
+        return _failed(ctx, key, record, document, exc, started)
+
+
+def _failed(ctx, key, record, document, exc, started) -> RecordOutcome:
+    """Waiting (missing reference, transient failures outlasting the retries) or in the exception queue."""
+    if isinstance(exc, MissingReference):
         return _wait(ctx, key, record, document, exc, started)
-    except load.RetriesExhausted as exc:
+    if isinstance(exc, load.RetriesExhausted):
         ctx.consecutive_exhausted += 1
         return _wait(ctx, key, record, document, exc, started, attempts=exc.attempts)
-    except Exception as exc:  # a record never stops the run
-        c = classify(exc, target_system=spec.target_system)
-        if not c.permanent:
-            return _wait(ctx, key, record, document, exc, started)
-        if not isinstance(exc, SyncError | NotFoundError) and not getattr(exc, "permanent", False):
-            log.exception("record %s of %s failed unexpectedly", key, ctx.flow)
-        return _fail(ctx, key or "(no key)", record, document, exc, c, started)
+    c = classify(exc, target_system=ctx.spec.target_system)
+    if not c.permanent:
+        return _wait(ctx, key, record, document, exc, started)
+    if not isinstance(exc, SyncError | NotFoundError) and not getattr(exc, "permanent", False):
+        log.exception("record %s of %s failed unexpectedly", key, ctx.flow)
+    return _fail(ctx, key or "(no key)", record, document, exc, c, started)
+
+
+def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
+    """Write new AX documents in one AIF message (all or nothing), exactly once.
+
+    The batch's MessageId comes from its records' keys and content. After an ambiguous failure the batch
+    is looked up by its records' external references; a refused batch (one bad record) falls back to one
+    write per record, so only the bad record goes to the exception queue.
+    """
+    if not batch:
+        return []
+    spec = ctx.spec
+    entity = spec.target_entity
+    documents = [p.document for p in batch]
+    references = [spec.external_reference(p.document, p.key) for p in batch]
+    mid = message_id(
+        flow_id=ctx.flow.pk,
+        source_key="batch:" + ",".join(p.key for p in batch),
+        digest=content_hash([p.digest for p in batch]),
+        operation="batch",
+    )
+    for p in batch:
+        _mark_intent(ctx, p.key, mid)
+
+    def lookup() -> list[str] | None:
+        keys = [_key_of(ctx, ctx.target.find_by_reference(entity, ref)) for ref in references]
+        return keys if all(keys) else None
+
+    try:
+        result = load.write(ctx, lambda: ctx.target.create_many(entity, documents, message_id=mid), lookup=lookup)
+    except Exception as exc:
+        if isinstance(exc, load.RetriesExhausted) or not classify(exc).permanent:
+            return [_failed(ctx, p.key, p.record, p.document, exc, p.started) for p in batch]
+        # One record spoils the batch for all: write them one by one to find it.
+        log.info("batch of %s refused (%s); writing one by one", len(batch), describe(exc))
+        return [_single_after_batch(ctx, p) for p in batch]
+    note = f"written in a batch of {len(batch)}" + (" (found after an ambiguous failure)" if result.recovered else "")
+    return [
+        _finish(
+            ctx, p.key, p.record, p.document, Decision(Action.CREATED, key, mid, result.attempts, note), p.src_hash,
+            p.started,
+        )
+        for p, key in zip(batch, result.key, strict=True)
+    ]  # fmt: skip
+
+
+def _single_after_batch(ctx, p: Prepared) -> RecordOutcome:
+    try:
+        link = RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).first()
+        decision = _load_document(ctx, p.key, p.document, p.digest, link)
+        return _finish(ctx, p.key, p.record, p.document, decision, p.src_hash, p.started)
+    except Exception as exc:
+        return _failed(ctx, p.key, p.record, p.document, exc, p.started)
 
 
 def _unchanged_since_last_sync(ctx, key: str, src_hash: str, link: RecordLink | None) -> bool:

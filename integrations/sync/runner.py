@@ -20,7 +20,7 @@ from integrations.sync.context import CircuitOpen, RunContext
 from integrations.sync.errors import describe
 from integrations.sync.extract import extract
 from integrations.sync.heartbeat import Heartbeat
-from integrations.sync.pipeline import process_record
+from integrations.sync.pipeline import Prepared, load_batch, process_record
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,19 @@ def circuit_threshold() -> int:
 
 def circuit_pause() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "SYNC_CIRCUIT_PAUSE_SECONDS", 300)))
+
+
+def batched_writes(ctx) -> bool:
+    """New AX documents go in batches once the flow switched to batched writes (after repeated time-outs)."""
+    spec = ctx.spec
+    return (
+        ctx.flow.batched_writes
+        and not ctx.dry_run
+        and spec.target_system == "dynamics_ax"
+        and not spec.target_key_field
+        and spec.entity != "invoice_status"
+        and callable(getattr(ctx.target, "create_many", None))
+    )
 
 
 def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = None) -> SyncRun | None:
@@ -58,17 +71,26 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             read_count=len(records),
             watermark_to=watermark,
         )
+        batch: list[Prepared] = []
         for record in records:
             heartbeat.tick()
             key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
             if key and key in done:
                 continue
-            process_record(ctx, record)
+            result = process_record(ctx, record, defer_create=batched_writes(ctx))
+            if isinstance(result, Prepared):
+                batch.append(result)
+                if len(batch) >= max(1, run.flow.batch_size):
+                    load_batch(ctx, batch)
+                    batch = []
             if ctx.consecutive_exhausted >= circuit_threshold():
                 raise CircuitOpen(f"{ctx.consecutive_exhausted} records in a row could not reach the remote system")
             if on_progress:
                 run.refresh_from_db()
                 on_progress(run)
+        load_batch(ctx, batch)
+        if ctx.consecutive_exhausted >= circuit_threshold():
+            raise CircuitOpen(f"{ctx.consecutive_exhausted} records in a row could not reach the remote system")
         run.refresh_from_db()
         waiting = run.outcomes.filter(action=RecordOutcome.Action.WAITING).exists()
         status = SyncRun.Status.PARTIAL if run.failed_count or waiting else SyncRun.Status.SUCCEEDED

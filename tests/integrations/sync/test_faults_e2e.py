@@ -73,3 +73,25 @@ def test_a_connection_that_keeps_failing_opens_the_circuit_and_pauses_the_flow(d
     assert paused.paused_until is not None and paused.pause_reason
     assert AuditEvent.objects.filter(action="flow_paused", object_id=str(paused.pk)).exists()
     assert invoice_refs() == {}
+
+
+def test_batched_writes_post_several_invoices_per_message_exactly_once(demo, integration_admin):
+    from mappings.suggestions import apply_value_map_fix
+
+    sales = flow("sales_invoice")
+    Flow.objects.filter(pk=sales.pk).update(batched_writes=True, batch_size=3)
+    # The sundry nominal now maps to an account AX does not have: AX refuses the batch holding that invoice.
+    apply_value_map_fix(sales.mapping_set, "nominal_accounts", "4900", "999999", actor=integration_admin)
+    lost = fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_after_commit", remaining=1, latency_ms=2600)
+    run = run_flow(flow("sales_invoice"))
+    lost.refresh_from_db()
+    assert lost.hits == 1
+    assert RecordOutcome.objects.filter(run=run, error__contains="found after an ambiguous failure").count() == 3
+    refs = invoice_refs()
+    assert set(refs.values()) == {1} and len(refs) == run.created_count == 7
+    messages = AxMessage.objects.filter(service="FreeTextInvoiceService", operation="create", succeeded=True)
+    assert messages.count() < 7  # several invoices per AIF message
+    assert max(len(m.keys) for m in messages) == 3
+    failed = RecordOutcome.objects.get(run=run, action="failed")
+    assert "999999" in failed.error
+    assert RecordOutcome.objects.filter(run=run, error__contains="batch").count() >= 3
