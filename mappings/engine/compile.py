@@ -127,7 +127,11 @@ class CompiledMapping:
         if opts.header_target is not None and opts.header_get is not None:
             existing = dims.dimension_values(opts.header_get(doc))
             if values or existing:
-                opts.header_target(doc, dims.default_dimension({**existing, **values}, opts.order))
+                try:
+                    opts.header_target(doc, dims.default_dimension({**existing, **values}, opts.order))
+                except Exception as exc:  # a rule wrote something else where the dimensions go
+                    message = f"cannot write the header dimensions: {_short(exc)}"
+                    ctx.issues.append(Issue(RULE_ERROR, "DefaultDimension", "dimension_rules", message))
         return values
 
     def _apply_group(self, group: LineGroup, ctx: RecordContext, doc: dict[str, Any], header: dict[str, str]) -> None:
@@ -175,7 +179,11 @@ class CompiledMapping:
         ctx.item = None
         ctx.index = None
         if group.aggregate is not None:
-            out = group.aggregate.apply(out)
+            try:
+                out = group.aggregate.apply(out)
+            except Exception as exc:  # an amount that is not a number: the lines stay as they are
+                message = f"cannot aggregate the lines: {type(exc).__name__}: {_short(exc)}"
+                ctx.issues.append(Issue(RULE_ERROR, group.target, "options.lines.aggregate", message))
         if group.number:
             number_lines(out, group.number)
         try:

@@ -73,6 +73,12 @@ class Aggregate:
     sums: tuple[tuple[Callable[[Any], Any], Callable[[dict, Any], None]], ...]
 
     def apply(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Raises (before changing any line) when an amount to sum is not a number."""
+        for line in lines:
+            for get, _ in self.sums:
+                value = get(line)
+                if value is not None and value != "":
+                    to_decimal(value)
         merged: dict[tuple, dict[str, Any]] = {}
         for line in lines:
             key = tuple(freeze(get(line)) for get in self.by)

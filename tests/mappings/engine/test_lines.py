@@ -213,3 +213,17 @@ def test_two_lists_map_side_by_side():
             }
         ]
     }
+
+
+def test_amounts_that_cannot_be_added_up_are_an_issue_and_the_lines_stay():
+    rules = (
+        RuleSpec(f"{L}.TaxGroup", "path", "LineItems[].VATRate"),
+        RuleSpec(f"{L}.AmountCur", "path", "LineItems[].Amount"),
+    )
+    options = {"lines": {"aggregate": {"by": ["TaxGroup"], "sum": ["AmountCur"]}}}
+    result = compile_mapping(spec(*rules, options=options)).apply(
+        {"LineItems": [{"VATRate": 20, "Amount": "ten"}, {"VATRate": 20, "Amount": 5}]}
+    )
+    lines = result.document["CustInvoiceLine"]
+    assert lines == [{"TaxGroup": 20, "AmountCur": "ten"}, {"TaxGroup": 20, "AmountCur": 5}]
+    assert [(i.code, i.rule) for i in result.issues] == [("rule_error", "options.lines.aggregate")]
