@@ -15,13 +15,11 @@ def circuit_opened(flow: Flow, reason: str) -> None:
     log.error("flow %s paused: %s", flow, reason)
     audit.record(action="flow_paused", obj=flow, changes={"reason": reason, "paused_until": str(flow.paused_until)})
     try:
-        from monitoring import alerts
+        from monitoring.alerts import check_alerts
     except ImportError:
         return
-    fire = getattr(alerts, "circuit_opened", None) or getattr(alerts, "fire_circuit_open", None)
-    if fire is None:
-        return
     try:
-        fire(flow=flow, reason=reason)
+        # Evaluate the circuit and flow alert rules now rather than at the next scheduled check.
+        check_alerts(kinds=("circuit_open", "flow_failing"))
     except Exception:
         log.warning("raising the circuit alert failed", exc_info=True)

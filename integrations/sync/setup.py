@@ -50,9 +50,13 @@ def template_mapping_set(spec: FlowSpec):
 
 
 @transaction.atomic
-def ensure_default_flows(pair: IntegrationPair | None = None, *, install_templates: bool = True) -> list[Flow]:
-    """A flow per row of the flow table for ``pair`` (the demo pair by default). Idempotent: an existing flow
-    keeps its settings; only a missing mapping set is filled in."""
+def ensure_default_flows(
+    pair: IntegrationPair | None = None, *, install_templates: bool = True, schedules: bool = True
+) -> list[Flow]:
+    """A flow per row of the flow table for ``pair`` (the demo pair by default), polling on a schedule.
+
+    Idempotent: an existing flow keeps its settings; only a missing mapping set is filled in.
+    ``schedules=False`` leaves the django-q2 Schedules out (tests that drive runs themselves)."""
     if pair is None:
         from integrations.connections import DEMO_PAIR
 
@@ -83,4 +87,10 @@ def ensure_default_flows(pair: IntegrationPair | None = None, *, install_templat
             flow.mapping_set = mapping_set
             flow.save(update_fields=["mapping_set", "updated_at"])
         flows.append(flow)
+    if schedules:
+        from integrations.sync.schedules import ensure_system_schedules, sync_flow_schedule
+
+        ensure_system_schedules()
+        for flow in flows:
+            sync_flow_schedule(flow)
     return flows

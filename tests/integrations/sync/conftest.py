@@ -35,7 +35,7 @@ def demo(live_server, transactional_db, settings):
     if "MicrosoftDynamicsAXAif60" not in ax.base_url:
         Connection.objects.filter(pk=ax.pk).update(base_url=ax.base_url.rstrip("/") + "/MicrosoftDynamicsAXAif60/")
     pair.refresh_from_db()
-    ensure_default_flows(pair)
+    ensure_default_flows(pair, schedules=False)
     return {"pair": pair, "counts": counts, "url": live_server.url}
 
 

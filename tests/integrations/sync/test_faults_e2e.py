@@ -66,8 +66,12 @@ def test_dropped_connections_and_server_errors_leave_every_invoice_once(demo):
 
 
 def test_a_connection_that_keeps_failing_opens_the_circuit_and_pauses_the_flow(demo):
+    from monitoring.models import Alert, AlertRule
+
+    AlertRule.objects.create(name="Circuit", kind="circuit_open")
     fault("dynamics_ax", "*", "server_error")
     run = run_flow(flow("sales_invoice"))
+    assert Alert.objects.filter(state="firing", subject_key=flow("sales_invoice").slug).exists()
     paused = Flow.objects.get(pk=flow("sales_invoice").pk)
     assert run.status == "failed" and "Circuit open" in run.error
     assert paused.paused_until is not None and paused.pause_reason

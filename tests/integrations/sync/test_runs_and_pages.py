@@ -166,3 +166,18 @@ def test_the_flow_api_reads_for_viewers_and_runs_for_admins(flow, client_for):
     assert Schedule.objects.filter(name=schedules.schedule_name(flow), minutes=3).exists()
     refused = admin.patch(f"/api/v1/flows/{flow.slug}/", {"batch_size": 0}, content_type="application/json")
     assert refused.status_code == 400
+
+
+def test_every_migrated_portal_has_the_stalled_run_check(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    Schedule.objects.filter(name=schedules.RESUME_STALLED).delete()
+    import_module("integrations.migrations.0004_resume_stalled_runs_schedule").create_schedule(apps, None)
+    schedule = Schedule.objects.get(name=schedules.RESUME_STALLED)
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "integrations.tasks.resume_stalled_runs",
+        "I",
+        1,
+    )
