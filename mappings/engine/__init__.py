@@ -7,6 +7,7 @@ A ``MappingSpec`` (rules, value maps, dimension rules, options) compiles once in
 from mappings.engine.compile import CompiledMapping, MappingResult, compile_mapping, validate_spec
 from mappings.engine.currency import CachedRateProvider, ExchangeRateTable, RateProvider
 from mappings.engine.errors import Issue, MappingCompileError, RuleError
+from mappings.engine.expressions import expression_functions
 from mappings.engine.spec import (
     DimensionRuleSpec,
     MappingSpec,
@@ -37,6 +38,7 @@ __all__ = [
     "ValueMapSpec",
     "compile_mapping",
     "describe_transforms",
+    "expression_functions",
     "jsonable",
     "spec_from_dict",
     "spec_to_dict",

@@ -201,6 +201,11 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 SPECIAL = ("field", "lookup")
 
 
+def expression_functions() -> list[str]:
+    """The names an expression may call, for the designer's help text."""
+    return sorted([*FUNCTIONS, *SPECIAL])
+
+
 # ---------------------------------------------------------------- operators
 
 

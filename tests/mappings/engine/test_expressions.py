@@ -183,3 +183,11 @@ def test_rejected_expressions_are_compile_errors_on_their_rule(source, fragment)
 def test_an_expression_that_is_not_text_is_a_compile_error():
     errors = validate_spec(spec(RuleSpec("Out", "expression", 42)))
     assert errors and errors[0].rule == "Out"
+
+
+def test_the_designer_can_list_the_callable_functions():
+    from mappings.engine import expression_functions
+
+    names = expression_functions()
+    assert {"round", "concat", "field", "lookup", "date"} <= set(names)
+    assert "eval" not in names and names == sorted(names)
