@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import DatabaseError
+
 from integrations.connectors import errors as connector_errors
 
 TRANSIENT = "transient"
@@ -128,6 +130,9 @@ def classify(exc: BaseException, *, target_system: str = "dynamics_ax") -> Class
         if isinstance(exc, connector_errors.ProtocolError):
             return Classification(PERMANENT, None, "load", "parse", code)
         return Classification(PERMANENT, None, "load", "connection", code)
+    if isinstance(exc, DatabaseError):
+        # Our own database: a lock held by another worker, a lost race on a unique row. Try again later.
+        return Classification(TRANSIENT, None, "load", "connection", "database")
     if isinstance(exc, TimeoutError | ConnectionError):
         return Classification(TRANSIENT, None, "load", "connection", type(exc).__name__, timeout=True)
     # Anything else is a bug or bad data in this record: never retry it blindly, never stop the run.

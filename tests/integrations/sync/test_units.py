@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 
 from integrations.connectors import errors as ce
 from integrations.sync.backoff import RetryPolicy
@@ -25,6 +26,7 @@ from integrations.webhooks import BadWebhook, parse, sign, verify
         (ce.ValidationError("Name is required", system="kashflow"), PERMANENT, "kf_validation"),
         (ce.AuthError("bad password"), PERMANENT, "connection"),
         (TimeoutError(), TRANSIENT, "connection"),
+        (IntegrityError("duplicate key value violates unique constraint"), TRANSIENT, "connection"),
         (KeyError("Number"), PERMANENT, "parse"),
     ],
 )
