@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
 
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
@@ -51,6 +50,7 @@ def _list_context(request: HttpRequest) -> dict:
         "now": timezone.now(),
         "query": filters.as_query(),
         "query_string": _qs(filters.as_query(**({"view": "groups"} if grouped else {}))),
+        "tab_query": _qs(filters.as_query(tab="", **({"view": "groups"} if grouped else {}))),
     }
 
 
@@ -181,10 +181,10 @@ def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str
     """Re-render the row (htmx) or go back where the user came from, and tell the lists to refresh."""
     if htmx_partial(request) and item is not None and request.POST.get("from") == "row":
         item.refresh_from_db()
-        response = render(
+        # Only this row changes (and polls until the worker is done); the rest of the list stays put.
+        return render(
             request, "monitoring/partials/exception_row.html", {"item": item, "can_act": True, "now": timezone.now()}
         )
-        return trigger_client_event(response, "exceptionsChanged", {"message": message})
     messages.add_message(request, level, message)
     target = request.POST.get("next") or (
         reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list")
