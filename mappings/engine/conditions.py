@@ -30,40 +30,27 @@ def compile_condition(cond: Mapping[str, Any], cctx: CompileContext, *, field_op
     op = cond.get("op", "eq")
     if op not in OPS:
         raise SpecError(f"unknown condition op {op!r}; allowed: {', '.join(OPS)}")
-    path = cond.get("field")
-    if path in (None, ""):
-        if not field_optional:
-            raise SpecError("a condition needs a field")
-        get = None
-    else:
-        get = compile_source_path(str(path), cctx)
+    check = _compile_check(op, cond.get("value"), cond.get("value_to"))
     map_name = cond.get("map")
     if map_name not in (None, ""):
         value_map = cctx.value_maps.get(map_name) if isinstance(map_name, str) else None
         if value_map is None:
             raise SpecError(f"condition map: no value map named {map_name!r}")
-        read = get
+        plain_check = check
 
-        def mapped(ctx: RecordContext) -> Any:
-            return value_map.lookup(read(ctx)) if read is not None else None
+        def check(value: Any) -> bool:
+            return plain_check(value_map.lookup(value))
 
-        get = mapped if read is not None else None
-        if read is None:
-            field_map = value_map
-
-            def check_mapped(ctx: RecordContext, value: Any) -> bool:
-                return check(field_map.lookup(value))
-
-    check = _compile_check(op, cond.get("value"), cond.get("value_to"))
+    path = cond.get("field")
+    if path in (None, ""):
+        if not field_optional:
+            raise SpecError("a condition needs a field")
+        return lambda ctx, value: check(value)
+    get = compile_source_path(str(path), cctx)
     if field_optional:
-        if get is None:
-            if map_name not in (None, ""):
-                return check_mapped
-            return lambda ctx, value: check(value)
         return lambda ctx, value: check(get(ctx))
-    assert get is not None
     on_item, _, key = resolve_source_path(str(path), cctx)
-    if key is not None and on_item and map_name in (None, ""):
+    if key is not None and on_item:
 
         def item_test(ctx: RecordContext) -> bool:
             item = ctx.item
