@@ -645,6 +645,11 @@ def apply_value_map_fix(
             draft, value_map=value_map_name, source_value=source_value, target_value=target_value, actor=actor
         )
         return draft
+    existing = ValueMapEntry.objects.filter(
+        value_map__mapping_set=published, value_map__name=value_map_name, source_value=str(source_value), source_to=""
+    ).first()
+    if existing is not None and existing.target_value == str(target_value):
+        return published  # already there (a second click): nothing to publish
     content = snapshot(published)
     _add_entry(content, value_map_name, source_value, target_value)
     draft = current_draft(mapping_set.key)

@@ -103,3 +103,14 @@ def test_value_map_fix_publishes_a_new_version_and_keeps_the_draft_in_progress(d
     assert draft.value_maps.get(name="customer_groups").entries.filter(source_value="EU", target_value="EUR").exists()
     assert draft.rules.get(target_path="Currency").source == "Currency.Code"  # the person's edit survives
     assert fixed.rules.get(target_path="Currency").source == "GBP"  # and is not published by the fix
+
+
+def test_applying_the_same_value_map_fix_twice_publishes_once(published, accountant):
+    first = services.apply_value_map_fix(
+        published, value_map_name="customer_groups", source_value="EU", target_value="EUR", actor=accountant
+    )
+    again = services.apply_value_map_fix(
+        first, value_map_name="customer_groups", source_value="EU", target_value="EUR", actor=accountant
+    )
+    assert again == first
+    assert MappingSet.objects.filter(key=published.key).count() == 2
