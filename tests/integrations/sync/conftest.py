@@ -25,15 +25,11 @@ FINISHED = ("succeeded", "partial", "failed", "cancelled")
 @pytest.fixture
 def demo(live_server, transactional_db, settings):
     """A small demo company (``seed_sandbox``), the demo pair pointing at the live server, every default flow."""
-    settings.ROOT_URLCONF = "tests.integrations.sync.urls"
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000
     cache.clear()
     counts = seed_sandbox(invoices=8)
     pair = ensure_demo_connections(live_server.url)
     Connection.objects.filter(pk__in=[pair.kashflow_id, pair.dynamics_ax_id]).update(timeout_seconds=2.0)
-    ax = Connection.objects.get(pk=pair.dynamics_ax_id)
-    if "MicrosoftDynamicsAXAif60" not in ax.base_url:
-        Connection.objects.filter(pk=ax.pk).update(base_url=ax.base_url.rstrip("/") + "/MicrosoftDynamicsAXAif60/")
     pair.refresh_from_db()
     ensure_default_flows(pair, schedules=False)
     return {"pair": pair, "counts": counts, "url": live_server.url}
