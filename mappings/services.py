@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -191,7 +191,14 @@ def get_or_create_draft(mapping_set: MappingSet, *, actor=None) -> MappingSet:
     draft = MappingSet.objects.select_for_update().filter(key=mapping_set.key, status=MappingSet.Status.DRAFT).first()
     if draft:
         return draft
-    draft = _new_version(mapping_set, status=MappingSet.Status.DRAFT, actor=actor)
+    try:
+        with transaction.atomic():
+            draft = _new_version(mapping_set, status=MappingSet.Status.DRAFT, actor=actor)
+    except IntegrityError:  # someone else opened the draft (or took the number) at the same moment
+        found = current_draft(mapping_set.key)
+        if found is None:
+            raise
+        return found
     audit.record(
         actor=actor, action="draft_created", obj=draft, changes={"based_on_version": [None, mapping_set.version]}
     )
