@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from integrations.roles import VIEWER, role_required
 from monitoring import selectors
 
 
+@require_safe
 @role_required(VIEWER)
 def audit_list(request: HttpRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip()[:100] for k in ("object_type", "actor", "action", "q")}
