@@ -69,6 +69,9 @@ def _detail_context(request: HttpRequest, flow: Flow, *, form=None, run_form=Non
 @require_GET
 def flow_detail(request: HttpRequest, slug: str) -> HttpResponse:
     flow = _get_flow(slug)
+    if htmx_partial(request) and request.GET.get("part") == "runs":
+        # The recent runs, refreshed when the progress bar reports the end of a run.
+        return render(request, "integrations/flows/partials/runs.html", _detail_context(request, flow))
     return render(request, "integrations/flows/detail.html", _detail_context(request, flow))
 
 

@@ -181,3 +181,14 @@ def test_every_migrated_portal_has_the_stalled_run_check(db):
         "I",
         1,
     )
+
+
+def test_the_flow_list_costs_the_same_queries_for_many_flows(flow, client_for, django_assert_max_num_queries):
+    client = client_for("Viewer")
+    client.get("/flows/")  # warm the session and role caches
+    for n in range(12):
+        Flow.objects.create(name=f"Flow {n}", slug=f"flow-{n}", pair=flow.pair, entity="journal", direction="kf_to_ax")
+        SyncRun.objects.create(flow=flow, status="succeeded")
+    with django_assert_max_num_queries(6):
+        response = client.get("/flows/")
+    assert response.status_code == 200 and response.content.decode().count("/flows/flow-") == 12
