@@ -190,3 +190,50 @@ def test_bad_query_parameters_are_ignored_not_500(client_for, item):
     )
     assert response.status_code == 200
     assert ExceptionItem.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_hourly_series_counts_what_runs_wrote_and_failed(flow):
+    from monitoring.selectors import hourly_series
+
+    SyncRun.objects.create(flow=flow, status="succeeded", created_count=6, updated_count=2, failed_count=2)
+    series = hourly_series()[flow.pk]
+    assert series["written"][-1] == 8
+    assert series["failed"][-1] == 2
+    assert series["error_rate"][-1] == 20.0
+    assert len(series["buckets"]) == 24
+
+
+@pytest.mark.django_db
+def test_health_next_run_and_today_on_the_dashboard(flow):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from monitoring.selectors import flow_summaries
+
+    next_run = timezone.now() + timedelta(minutes=4)
+    Schedule.objects.create(
+        name=f"ledgerbridge: flow {flow.pk}",
+        func="integrations.tasks.scheduled_flow_run",
+        args=repr(flow.pk),
+        schedule_type="I",
+        minutes=5,
+        next_run=next_run,
+    )
+    SyncRun.objects.create(flow=flow, status="failed", error="AX down")
+    (summary,) = flow_summaries()
+    assert summary.health == "failing"
+    assert summary.next_run_at == next_run
+    flow.paused_until = timezone.now() + timedelta(minutes=5)
+    flow.save()
+    assert flow_summaries()[0].health == "paused"
+
+
+def test_charts_are_svg_and_escape_their_titles():
+    from monitoring.charts import bar_chart, line_chart
+
+    svg = bar_chart([1, 5, 0], title="<script>x</script>")
+    assert svg.startswith("<svg") and "<script>" not in svg and svg.count("<rect") == 3
+    assert "<polyline" in line_chart([0, 50, 100], ceiling=100, unit="%")
