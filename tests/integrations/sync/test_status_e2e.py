@@ -1,0 +1,78 @@
+"""Invoice status both ways: AX settlement shows in KashFlow; KashFlow's paid invoices get settled in AX."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from integrations.connections import build_connector
+from integrations.models import RecordOutcome
+from integrations.sandbox.models import AxRecord, KashFlowRecord
+from integrations.sync.runs import run_flow
+from tests.integrations.sync.conftest import flow, journal_refs
+
+
+def ax_invoice(number: str) -> AxRecord:
+    return AxRecord.objects.get(entity="CustInvoiceTable", data__CustomerRef=number)
+
+
+def test_a_settlement_made_in_ax_marks_the_kashflow_invoice_paid_and_is_not_sent_back(demo):
+    run_flow(flow("sales_invoice"))
+    invoice = ax_invoice("1001")
+    assert KashFlowRecord.objects.get(entity="invoices", key="1001").data["AmountPaid"] == 0
+    with build_connector(demo["pair"].dynamics_ax) as ax:
+        ax.create(
+            "payment",
+            {
+                "JournalName": "CustPay",
+                "Name": "Received in AX",
+                "LedgerJournalTrans": [
+                    {
+                        "LineNum": 1,
+                        "TransDate": date.today().isoformat(),
+                        "AccountType": "Cust",
+                        "LedgerDimension": {"Account": invoice.data["OrderAccount"]},
+                        "AmountCurCredit": "100.00",
+                        "CurrencyCode": "GBP",
+                        "DocumentNum": "AX-RECEIPT-1",
+                        "MarkedInvoice": invoice.key,
+                        "OffsetAccountType": "Ledger",
+                        "OffsetLedgerDimension": {"Account": "110110"},
+                    }
+                ],
+            },
+        )
+    assert Decimal(ax_invoice("1001").data["SettledAmount"]) == 100
+
+    run = run_flow(flow("invoice_status", "ax_to_kf"))
+    assert RecordOutcome.objects.get(run=run, source_key=invoice.key).action == "updated"
+    kf = KashFlowRecord.objects.get(entity="invoices", key="1001").data
+    assert kf["AmountPaid"] == 100 and kf["Status"] == "PartiallyPaid"
+    again = run_flow(flow("invoice_status", "ax_to_kf"), full=True)
+    assert again.updated_count == 0
+    assert KashFlowRecord.objects.get(entity="invoices", key="1001").data["AmountPaid"] == 100
+
+    settlement = next(p for p in KashFlowRecord.objects.filter(entity="payments", parent_key="1001"))
+    assert settlement.data["Reference"].startswith("AX settlement ")
+    payments = run_flow(flow("payment"))
+    echo = RecordOutcome.objects.get(run=payments, source_key=settlement.key)
+    assert echo.action == "skipped" and "AX settlement" in echo.error
+    assert settlement.key not in journal_refs("CustPay")
+    assert Decimal(ax_invoice("1001").data["SettledAmount"]) == 100
+
+
+def test_an_invoice_paid_in_kashflow_gets_its_payments_settled_in_ax(demo):
+    run_flow(flow("sales_invoice"))
+    paid = [r.key for r in KashFlowRecord.objects.filter(entity="invoices") if r.data["AmountPaid"] and r.key != "1008"]
+    assert paid and all(Decimal(ax_invoice(n).data["SettledAmount"]) == 0 for n in paid)
+
+    run = run_flow(flow("invoice_status"))
+    for number in paid:
+        outcome = RecordOutcome.objects.get(run=run, source_key=number)
+        assert outcome.action == "updated" and "settled in AX" in outcome.error
+        kf_paid = Decimal(str(KashFlowRecord.objects.get(entity="invoices", key=number).data["AmountPaid"]))
+        assert Decimal(ax_invoice(number).data["SettledAmount"]) == kf_paid
+    refs = journal_refs("CustPay")
+    assert refs and set(refs.values()) == {1}
+    assert run_flow(flow("payment")).created_count == 0  # already settled through the status flow
+    assert journal_refs("CustPay") == refs
