@@ -17,9 +17,10 @@ from django.utils import timezone
 from integrations.models import Flow, RecordOutcome, SyncRun
 from integrations.sync import locks
 from integrations.sync.context import CircuitOpen, RunContext
-from integrations.sync.errors import describe
+from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
 from integrations.sync.heartbeat import Heartbeat
+from integrations.sync.load import RetriesExhausted
 from integrations.sync.pipeline import Prepared, load_batch, process_record
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
     except Exception as exc:
         error = describe(exc)
         log.warning("run %s of %s failed: %s", run.pk, run.flow, error, exc_info=not hasattr(exc, "permanent"))
-        _note_failed_run(run.flow, error)
+        # Only a remote system that keeps failing opens the circuit; a missing mapping is for a person to fix.
+        if isinstance(exc, RetriesExhausted) or not classify(exc).permanent:
+            _note_failed_run(run.flow, error)
     finally:
         if ctx is not None:
             ctx.close()
