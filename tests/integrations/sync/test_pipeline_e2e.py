@@ -137,3 +137,28 @@ def test_customers_go_both_ways_and_ax_wins_a_conflict_keeping_kashflow_values_i
     event = AuditEvent.objects.filter(action="sync_conflict_resolved", object_id="ACME01").get()
     assert event.changes["overwritten"]["Name"] == ["Acme (KF edit)", "Acme (AX edit)"]
     assert event.changes["winner"] == "dynamics_ax"
+
+
+def test_suppliers_go_both_ways_with_ax_as_master(demo):
+    assert run_flow(flow("supplier", "ax_to_kf")).status == "succeeded"
+    assert run_flow(flow("supplier")).created_count == run_flow(flow("supplier")).updated_count == 0
+    code = KashFlowRecord.objects.filter(entity="suppliers").order_by("key").first().key
+    edit_kashflow("suppliers", code, Name="Renamed Supplies Ltd")
+    assert RecordOutcome.objects.get(run=run_flow(flow("supplier")), source_key=code).action == "updated"
+    assert AxRecord.objects.get(entity="VendTable", key=code).data["DirParty"][0]["Name"] == "Renamed Supplies Ltd"
+    assert run_flow(flow("supplier", "ax_to_kf")).updated_count == 0  # AX's new state is KashFlow's already
+
+
+def test_an_item_created_in_ax_becomes_a_kashflow_product(demo):
+    from django.utils import timezone
+
+    assert run_flow(flow("product", "ax_to_kf")).status == "succeeded"
+    template = AxRecord.objects.filter(entity="InventTable").order_by("key").first()
+    data = {**template.data, "ItemId": "NEW-ITEM-1", "Name": "Brand new item", "NameAlias": "NEWITEM"}
+    AxRecord.objects.create(
+        company=template.company, entity="InventTable", key="NEW-ITEM-1", data=data, modified_at=timezone.now()
+    )
+    run = run_flow(flow("product", "ax_to_kf"))
+    assert run.created_count == 1 and run.updated_count == 0
+    product = KashFlowRecord.objects.get(entity="products", key="NEW-ITEM-1").data
+    assert product["Name"] == "Brand new item"
