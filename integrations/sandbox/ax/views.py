@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import socket
 import time
 import uuid
 
@@ -14,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.connectors.dynamics_ax.documents import NS_SERVICES, SERVICES, AxDocumentService
+from integrations.sandbox import faults
 from integrations.sandbox.ax import operations, soap
 from integrations.sandbox.ax.wsdl import service_wsdl, wrapper_name
 from integrations.sandbox.models import AxCompany
@@ -29,10 +29,6 @@ _REQUESTS = {
 
 def _pick_fault(service: str, operation: str):
     try:
-        from integrations.sandbox import faults
-    except ImportError:
-        return None
-    try:
         return faults.pick_fault("dynamics_ax", f"{service}.{operation}")
     except Exception:  # a broken rule table must not take the simulator down
         log.exception("fault rule lookup failed")
@@ -41,24 +37,9 @@ def _pick_fault(service: str, operation: str):
 
 def _drop(request: HttpRequest) -> None:
     try:
-        from integrations.sandbox import faults
-
         faults.drop_connection(request)
     except Exception:
         log.exception("could not drop the connection")
-
-
-def _send_without_delay(request: HttpRequest) -> None:
-    """Answer without Nagle's delay: Django's development and live servers write the headers and the body in two
-    sends, and the second would wait for the client's delayed ACK (~40 ms a call)."""
-    try:
-        from integrations.sandbox.faults import find_client_socket
-
-        sock = find_client_socket(request.META)
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (ImportError, OSError):
-        pass
 
 
 def _credentials(request: HttpRequest) -> tuple[str, str] | None:
@@ -111,7 +92,7 @@ def service_endpoint(request: HttpRequest, service: str) -> HttpResponse:
         )
     if request.method != "POST":
         return HttpResponse("405 - Method not allowed.", status=405, content_type="text/plain")
-    _send_without_delay(request)
+    faults.send_without_delay(request)
     try:
         return _handle_post(request, svc, companies)
     except Exception:

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from integrations.sandbox import faults as sandbox_faults
 from integrations.sandbox.kashflow import faults, resources, sessions
 from integrations.sandbox.kashflow.errors import ApiError, invalid
 from integrations.sandbox.kashflow.store import ListQuery
@@ -41,6 +42,7 @@ def kashflow_view(operation: str, methods: tuple[str, ...], *, authenticated: bo
         def wrapper(request: HttpRequest, **kwargs: str) -> HttpResponse:
             if not getattr(settings, "SANDBOX_ENABLED", False):
                 raise Http404("The sandbox is switched off.")
+            sandbox_faults.send_without_delay(request)
             if request.method not in methods:
                 return resources.method_not_allowed(request.method, operation).response()
 
