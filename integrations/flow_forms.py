@@ -11,11 +11,12 @@ from integrations.models.flows import Trigger
 class FlowSettingsForm(forms.ModelForm):
     class Meta:
         model = Flow
-        fields = ["trigger", "schedule_minutes", "mapping_set", "batch_size", "enabled"]
+        fields = ["trigger", "schedule_minutes", "mapping_set", "batch_size", "batched_writes", "enabled"]
         help_texts = {
             "schedule_minutes": "For scheduled and polling flows: minutes between runs.",
             "mapping_set": "Runs use the published version of this mapping.",
             "batch_size": "Records written per batch when the flow uses batched writes.",
+            "batched_writes": "Write new AX documents in batches (switched on by itself after repeated AX time-outs).",
         }
 
     def __init__(self, *args, **kwargs) -> None:

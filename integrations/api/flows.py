@@ -41,7 +41,7 @@ class FlowSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = [
             "id", "name", "slug", "pair", "entity", "direction", "watermark", "paused_until", "pause_reason",
-            "batched_writes", "created_at", "updated_at",
+            "created_at", "updated_at",
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:
@@ -51,7 +51,8 @@ class FlowSerializer(serializers.ModelSerializer):
         data = {name: getattr(instance, name) for name in schedules.EDITABLE}
         data.update(attrs)
         form_data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
-        form_data["enabled"] = "on" if form_data.get("enabled") else ""
+        for flag in ("enabled", "batched_writes"):
+            form_data[flag] = "on" if form_data.get(flag) else ""
         form = FlowSettingsForm(
             {k: ("" if v is None else v) for k, v in form_data.items()}, instance=Flow.objects.get(pk=instance.pk)
         )

@@ -10,7 +10,7 @@ from integrations.models import Flow
 from integrations.models.flows import Trigger
 
 RESUME_STALLED = "ledgerbridge: resume stalled runs"
-EDITABLE = ("trigger", "schedule_minutes", "mapping_set", "batch_size", "enabled")
+EDITABLE = ("trigger", "schedule_minutes", "mapping_set", "batch_size", "batched_writes", "enabled")
 
 
 def schedule_name(flow: Flow) -> str:
