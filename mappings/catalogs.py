@@ -7,7 +7,6 @@ the designer still works (without required-field marks and suggestions) instead 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from importlib import import_module
 
 from integrations.connectors.catalog import EntityCatalog, FieldSpec
@@ -38,28 +37,7 @@ def catalogs_of(system: str) -> dict[str, EntityCatalog]:
     catalogs = getattr(module, "CATALOGS", None)
     if not isinstance(catalogs, dict):
         return {}
-    return {name: normalised(catalog) for name, catalog in catalogs.items()}
-
-
-_NORMALISED: dict[int, EntityCatalog] = {}
-
-
-def normalised(catalog: EntityCatalog) -> EntityCatalog:
-    """The catalog with a list named as the engine reads it: ``Addresses`` is the list, ``Addresses[]`` each item.
-
-    A connector may describe the list itself as ``Addresses[]`` of type list; the engine would then demand
-    that each item be a list.
-    """
-    found = _NORMALISED.get(id(catalog))
-    if found is not None and found.entity == catalog.entity:
-        return found
-    fields = tuple(
-        replace(f, path=f.path.removesuffix("[]")) if f.type == "list" and f.path.endswith("[]") else f
-        for f in catalog.fields
-    )
-    found = catalog if fields == catalog.fields else replace(catalog, fields=fields)
-    _NORMALISED[id(catalog)] = found
-    return found
+    return catalogs
 
 
 def catalog_for(system: str, entity: str, *, alias: bool = False) -> EntityCatalog | None:

@@ -2,7 +2,8 @@
 
 The mapping engine validates output against these and the suggestion ranker matches fields
 by their canonical concept (``customer.code``, ``address.postcode``, ``line.quantity`` ...).
-Paths use dots for nesting and ``[]`` for list items: ``LineItems[].NominalCode``.
+Paths use dots for nesting and ``[]`` for list items: ``LineItems[].NominalCode``. A list itself is named
+without brackets (``LineItems``, type ``list``); ``LineItems[]`` would describe each item.
 """
 
 from __future__ import annotations
