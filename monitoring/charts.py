@@ -29,7 +29,7 @@ def bar_chart(
     labels: Sequence[datetime] | None = None,
     title: str = "",
     unit: str = "",
-    width: int = 320,
+    width: int = 250,
     height: int = 90,
     colour: str = "#2457c5",
 ) -> SafeString:
@@ -77,7 +77,7 @@ def line_chart(
     labels: Sequence[datetime] | None = None,
     title: str = "",
     unit: str = "",
-    width: int = 320,
+    width: int = 250,
     height: int = 90,
     colour: str = "#c53030",
     ceiling: float | None = None,

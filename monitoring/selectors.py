@@ -347,9 +347,9 @@ def hourly_series(*, hours: int = 24, now: datetime | None = None) -> dict[int, 
 
 def agent_heartbeats() -> list[Any]:
     """The on-premise agents and when each was last heard from (empty until agents exist)."""
-    try:
-        agent_model = apps.get_model("integrations", "Agent")
-    except LookupError:
+    # The agent app may live under its own label; find its model by name.
+    agent_model = next((m for m in apps.get_models() if m.__name__ == "Agent"), None)
+    if agent_model is None:
         return []
     fields = {f.name for f in agent_model._meta.get_fields()}
     order = next((f for f in ("last_seen_at", "last_heartbeat_at", "heartbeat_at") if f in fields), "pk")

@@ -80,3 +80,11 @@ def test_an_accountant_works_the_queue_in_a_real_browser(demo, worker, browser_p
     page.wait_for_selector("#exception-status[data-status='resolved']", timeout=60_000)
     assert ExceptionItem.objects.get(pk=items[numbers[2]].pk).status in ("retrying", "resolved")
     screenshot(page, "exception-detail-fixed")
+
+    # The dashboard and "where is invoice N?" render for the same user.
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("section.flowcard[data-flow='sales-invoice-kf-to-ax'] svg")
+    screenshot(page, "dashboard")
+    page.goto(f"{live_server.url}/runs/find/?q={first.source_key}")
+    assert "created" in page.locator("#record-outcomes").inner_text()
+    screenshot(page, "find-record")
