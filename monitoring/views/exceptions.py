@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from integrations.models import Flow
@@ -186,12 +187,15 @@ def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str
             request, "monitoring/partials/exception_row.html", {"item": item, "can_act": True, "now": timezone.now()}
         )
     messages.add_message(request, level, message)
-    target = request.POST.get("next") or (
-        reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list")
-    )
-    if not target.startswith("/") or target.startswith("//"):
-        target = reverse("exception-list")
+    target = _safe_next(request, reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list"))
     return redirect(target)
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return default
 
 
 @require_POST
@@ -263,9 +267,7 @@ def exception_ignore(request: HttpRequest, pk: int) -> HttpResponse:
 def exception_bulk(request: HttpRequest) -> HttpResponse:
     """Retry or ignore a selection (ids) or a whole group (cause)."""
     form = BulkForm(request.POST)
-    back = request.POST.get("next") or reverse("exception-list")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("exception-list")
+    back = _safe_next(request, reverse("exception-list"))
     if not form.is_valid():
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)

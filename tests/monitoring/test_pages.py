@@ -237,3 +237,12 @@ def test_charts_are_svg_and_escape_their_titles():
     svg = bar_chart([1, 5, 0], title="<script>x</script>")
     assert svg.startswith("<svg") and "<script>" not in svg and svg.count("<rect") == 3
     assert "<polyline" in line_chart([0, 50, 100], ceiling=100, unit="%")
+
+
+@pytest.mark.django_db
+def test_actions_never_redirect_off_site(client_for, item):
+    response = client_for("accountant").post(
+        reverse("exception-ignore", args=[item.pk]), {"reason": "test data", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("exception-detail", args=[item.pk])
