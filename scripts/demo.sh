@@ -13,9 +13,12 @@ $BIN/python manage.py migrate --noinput
 $BIN/python manage.py createcachetable
 $BIN/python manage.py load_demo --portal-url "$PORTAL_URL"
 
+# Whatever ends this script (Ctrl-C, a signal, one of the two servers dying) stops both servers.
+PIDS=()
+stop() { trap - EXIT INT TERM; kill -TERM "${PIDS[@]}" 2>/dev/null; wait; }
+trap stop EXIT INT TERM
 $BIN/python manage.py qcluster &
-WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+PIDS+=($!)
 
 cat <<MSG
 
@@ -25,4 +28,6 @@ cat <<MSG
 
 MSG
 $BIN/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 --timeout 120 \
-  --access-logfile - --error-logfile -
+  --access-logfile - --error-logfile - &
+PIDS+=($!)
+wait -n
