@@ -158,7 +158,7 @@ def process_record(
             elif defer_create and not (link and (link.target_key or link.pending_message_id)):
                 return Prepared(key, record, document, digest, src_hash, started)
             else:
-                decision = _load_document(ctx, key, document, digest, link)
+                decision = _load_document(ctx, key, document, digest, link, src_hash)
         return _finish(ctx, key, record, document, decision, src_hash, started)
     except Exception as exc:  # a record never stops the run
         return _failed(ctx, key, record, document, exc, started)
@@ -226,7 +226,7 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
 def _single_after_batch(ctx, p: Prepared) -> RecordOutcome:
     try:
         link = RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).first()
-        decision = _load_document(ctx, p.key, p.document, p.digest, link)
+        decision = _load_document(ctx, p.key, p.document, p.digest, link, p.src_hash)
         return _finish(ctx, p.key, p.record, p.document, decision, p.src_hash, p.started)
     except Exception as exc:
         return _failed(ctx, p.key, p.record, p.document, exc, p.started)
@@ -319,6 +319,9 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
             else "already in AX and never synced: AX is the master, the AX → KashFlow flow brings it over"
         )
         return Decision(Action.SKIPPED, target_key, note=note, link=False)
+    # One MessageId per transition (this content over that state): a record changed back to an earlier
+    # content is a new message, while a retry of this very update is recognised.
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest, operation=f"update:{record_hash(current)}")
     result = load.write(
         ctx,
         lambda: ctx.target.update(entity, target_key, wire_document(ctx, document), message_id=mid) or target_key,
@@ -347,7 +350,7 @@ def _target_changed(ctx, target_key: str, link, current: dict) -> bool | None:
     return record_hash(current) not in known
 
 
-def _load_document(ctx, key: str, document: dict, digest: str, link) -> Decision:
+def _load_document(ctx, key: str, document: dict, digest: str, link, src_hash: str = "") -> Decision:
     """Documents AX numbers itself (invoices, journals): created once, found by their external reference."""
     spec = ctx.spec
     entity = spec.target_entity
@@ -358,12 +361,15 @@ def _load_document(ctx, key: str, document: dict, digest: str, link) -> Decision
         return _key_of(ctx, ctx.target.find_by_reference(entity, reference))
 
     if link and link.target_key:
+        if not spec.updatable and src_hash and link.source_hash == src_hash:
+            return Decision(Action.SKIPPED, link.target_key, note="already posted; only the mapping changed since")
         if not spec.updatable:
             raise SyncError(
                 f"Changed in KashFlow after it was posted to AX as {link.target_key}: post a correction in AX.",
                 code="changed_after_posting",
                 suggested_fix={"kind": "manual", "message": "Reverse or correct the AX document by hand."},
             )
+        mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest, operation=f"update:{link.content_hash}")
         result = load.write(
             ctx,
             lambda: ctx.target.update(entity, link.target_key, document, message_id=mid) or link.target_key,

@@ -162,3 +162,24 @@ def test_an_item_created_in_ax_becomes_a_kashflow_product(demo):
     assert run.created_count == 1 and run.updated_count == 0
     product = KashFlowRecord.objects.get(entity="products", key="NEW-ITEM-1").data
     assert product["Name"] == "Brand new item"
+
+
+def test_a_new_mapping_version_does_not_repost_journals_but_a_changed_posted_journal_is_queued(demo, integration_admin):
+    from mappings import services as mapping_services
+
+    first = run_flow(flow("journal"))
+    posted = journal_refs("GenJrn")
+    draft = mapping_services.get_or_create_draft(flow("journal").mapping_set, actor=integration_admin)
+    mapping_services.save_rule(draft, target_path="Name", source_kind="constant", source="From KashFlow")
+    mapping_services.publish(draft, actor=integration_admin)
+
+    again = run_flow(flow("journal"), full=True)
+    assert again.created_count == 0 and again.failed_count == first.failed_count  # the unmapped one, still
+    assert again.mapping_version == first.mapping_version + 1
+    assert journal_refs("GenJrn") == posted
+    number = RecordOutcome.objects.filter(run=first, action="created").first().source_key
+    edit_kashflow("journals", number, Date="2026-01-02")
+    third = run_flow(flow("journal"))
+    assert RecordOutcome.objects.get(run=third, source_key=number).action == "failed"
+    item = ExceptionItem.objects.get(flow=flow("journal"), source_key=number)
+    assert item.error_code == "changed_after_posting" and journal_refs("GenJrn") == posted
