@@ -13,6 +13,7 @@ from tests.bench.loops import clear_ax_invoices, clear_sync_state, naive_sync, r
 
 INVOICES = int(os.environ.get("BENCH_INVOICES", "5000"))
 NAIVE_INVOICES = int(os.environ.get("BENCH_NAIVE_INVOICES", "500"))
+ENGINE_5K: list = []  # (records, seconds) of the main comparison, a point of the scaling curve
 
 
 def _engine(flow: Flow) -> dict:
@@ -47,6 +48,7 @@ def test_sync_engine_against_the_raw_loop_and_a_naive_sync(sandbox, bench_result
     assert engine["created"] == raw["created"], (engine, raw)
 
     records = raw["created"] + raw["skipped"]
+    ENGINE_5K[:] = [records, engine["seconds"]]
     raw_rate = records / raw["seconds"]
     engine_rate = records / engine["seconds"]
     naive_rate = naive["records"] / naive["seconds"]
@@ -66,3 +68,57 @@ def test_sync_engine_against_the_raw_loop_and_a_naive_sync(sandbox, bench_result
         section, "engine overhead vs raw loop", round(overhead * 100, 1), "%", goal="<= 10 %", met=overhead <= 0.10
     )
     bench_results.add(section, "engine vs naive sync", round(speedup, 2), "x", goal=">= 5x", met=speedup >= 5)
+
+
+SCALE_SIZES = [int(n) for n in os.environ.get("BENCH_SCALE", "1000,2500").split(",") if n]
+WORKER_INVOICES = int(os.environ.get("BENCH_WORKER_INVOICES", "1000"))
+
+
+def test_run_time_grows_linearly_with_the_number_of_records(sandbox, bench_results):
+    section = "Scaling: engine run time against records (sales invoices)"
+    points = []
+    for size in SCALE_SIZES:
+        demo = sandbox(size)
+        flow = Flow.objects.get(pair=demo["pair"], entity="sales_invoice", direction="kf_to_ax")
+        run_flow(Flow.objects.get(pair=demo["pair"], entity="customer", direction="kf_to_ax"), full=True)
+        engine = _engine(flow)
+        points.append((size, engine["seconds"]))
+        bench_results.add(section, f"{size:,} invoices", round(engine["seconds"], 1), "s",
+                          note=f"{size / engine['seconds']:.1f} records/s")  # fmt: skip
+    if ENGINE_5K:
+        size, seconds = ENGINE_5K
+        points.append((size, seconds))
+        bench_results.add(section, f"{size:,} invoices (from the run above)", round(seconds, 1), "s",
+                          note=f"{size / seconds:.1f} records/s")  # fmt: skip
+    points.sort()
+    (n0, t0), (n1, t1) = points[0], points[-1]
+    per_record_growth = (t1 / n1) / (t0 / n0)
+    bench_results.add(
+        section, f"time per record at {n1:,} / at {n0:,}", round(per_record_growth, 2), "x",
+        goal="~1.0 (linear)", met=per_record_growth <= 1.25,
+    )  # fmt: skip
+
+
+def test_one_worker_against_two_on_three_flows(sandbox, bench_results):
+    from integrations.sync.runs import start_run
+    from tests.bench.workers import Cluster, wait_for_runs
+
+    section = f"Workers: sales invoices, purchase invoices and journals of {WORKER_INVOICES:,} invoices' company"
+    times = {}
+    for workers in (1, 2):
+        demo = sandbox(WORKER_INVOICES)
+        pair = demo["pair"]
+        for entity in ("customer", "supplier"):
+            run_flow(Flow.objects.get(pair=pair, entity=entity, direction="kf_to_ax"), full=True)
+        flows = [
+            Flow.objects.get(pair=pair, entity=e, direction="kf_to_ax")
+            for e in ("sales_invoice", "purchase_invoice", "journal")
+        ]
+        with Cluster(demo["url"], workers=workers):
+            started = time.perf_counter()
+            runs = wait_for_runs([start_run(f, full=True).pk for f in flows], timeout=900)
+            times[workers] = time.perf_counter() - started
+        records = sum(r.processed for r in runs)
+        bench_results.add(section, f"{workers} worker{'s' * (workers > 1)}", round(times[workers], 1), "s",
+                          note=f"{records:,} records, {records / times[workers]:.1f} records/s")  # fmt: skip
+    bench_results.add(section, "speed-up with 2 workers", round(times[1] / times[2], 2), "x")
