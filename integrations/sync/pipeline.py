@@ -33,6 +33,7 @@ from integrations.sync.errors import (
 )
 from integrations.sync.extract import modified_at
 from integrations.sync.flows.status import is_ax_settlement
+from integrations.sync.locks import RunLost
 from integrations.sync.messageid import content_hash, jsonable, message_id, record_hash
 from integrations.sync.references import enrich, resolve
 from integrations.sync.validate import validate
@@ -166,6 +167,8 @@ def process_record(
 
 def _failed(ctx, key, record, document, exc, started) -> RecordOutcome:
     """Waiting (missing reference, transient failures outlasting the retries) or in the exception queue."""
+    if isinstance(exc, RunLost):
+        raise exc  # another worker holds the run now: stop without recording anything
     if isinstance(exc, MissingReference):
         return _wait(ctx, key, record, document, exc, started)
     if isinstance(exc, load.RetriesExhausted):

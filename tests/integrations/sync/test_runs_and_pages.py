@@ -192,3 +192,12 @@ def test_the_flow_list_costs_the_same_queries_for_many_flows(flow, client_for, d
     with django_assert_max_num_queries(6):
         response = client.get("/flows/")
     assert response.status_code == 200 and response.content.decode().count("/flows/flow-") == 12
+
+
+def test_a_worker_that_lost_its_run_stops_without_touching_the_record(flow):
+    from integrations.sync import pipeline
+
+    run = start_run(flow, enqueue=False)
+    with pytest.raises(locks.RunLost):
+        pipeline._failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
+    assert not run.outcomes.exists()
