@@ -23,3 +23,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 Q_CLUSTER["name"] = env("Q_CLUSTER_NAME", default="ledgerbridge-test")  # noqa: F405
 SYNC_RETRY = {"attempts": 5, "base": 0.05, "cap": 0.5, "max_retry_after": 2.0}
 SYNC_HEARTBEAT_SECONDS = 0.5
+# Live-server request threads close their connections after each request, so the test database can be dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
