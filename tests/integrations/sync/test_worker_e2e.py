@@ -131,3 +131,15 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_stalled_run_resumes(demo,
     refs = invoice_refs()
     assert set(refs.values()) == {1}
     assert len(refs) == 7  # every invoice but the demo's unmapped sundry one, each exactly once
+
+
+def test_the_sandbox_pushes_signed_webhooks_the_inbox_accepts(demo):
+    url = demo["url"]
+    answer = httpx.post(
+        f"{url}/sandbox/control/webhook",
+        json={"url": f"{url}/webhooks/kashflow/", "entity": "invoices", "key": "1001", "event": "updated"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == 202
+    event = WebhookEvent.objects.get()
+    assert (event.entity, event.object_key, event.event_type) == ("sales_invoice", "1001", "invoices.updated")
