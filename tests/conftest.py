@@ -16,12 +16,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--bench"):
-        return
-    skip = pytest.mark.skip(reason="benchmarks run with `make bench`")
+    skip_bench = pytest.mark.skip(reason="benchmarks run with `make bench`")
+    skip_campaign = pytest.mark.skip(reason="the full fault campaign runs with `make faults`")
     for item in items:
-        if "tests/bench/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(skip)
+        path = str(item.fspath).replace(os.sep, "/")
+        if "tests/bench/" in path and not config.getoption("--bench"):
+            item.add_marker(skip_bench)
+        if "tests/faults/test_full_campaign" in path and not config.getoption("--faults"):
+            item.add_marker(skip_campaign)
 
 
 @pytest.fixture

@@ -1,0 +1,336 @@
+"""The fault campaign: sync every transactional flow of a seeded demo company while the sandbox's control API
+injects faults (429 storms with Retry-After, time-outs before and after the commit, dropped connections, 500s)
+and a worker is killed with SIGKILL mid-run; then compare AX with what should be there.
+
+Expected set, computed independently of the engine: every KashFlow record of a flow whose mapped document has
+no blocking issue must be in AX exactly once (found by its external reference); the others (and payments of
+invoices that cannot be posted) must be in the exception queue. Nothing may be in neither place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+FLOWS = ("sales_invoice", "purchase_invoice", "journal", "payment")
+KF_ENTITY = {"sales_invoice": "invoices", "purchase_invoice": "purchases", "journal": "journals", "payment": "payments"}
+BLOCKING = {"missing_required", "value_not_mapped", "too_long", "wrong_type", "not_allowed", "rule_error"}
+
+
+@dataclass
+class FlowReport:
+    flow: str
+    source_records: int = 0
+    expected_in_ax: int = 0
+    expected_exceptions: int = 0
+    in_ax: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    exceptions: int = 0
+    unexpected_exceptions: int = 0
+    waiting: int = 0
+    missing_keys: list[str] = field(default_factory=list)
+    duplicate_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CampaignReport:
+    faults_by_kind: Counter = field(default_factory=Counter)
+    faults_by_system: Counter = field(default_factory=Counter)
+    flows: dict[str, FlowReport] = field(default_factory=dict)
+    runs: int = 0
+    rounds: int = 0
+    worker_killed: bool = False
+    resumed_runs: int = 0
+    duplicate_messages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def faults(self) -> int:
+        return sum(self.faults_by_kind.values())
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.flows.values()) + self.duplicate_messages
+
+    @property
+    def missing(self) -> int:
+        return sum(f.missing for f in self.flows.values())
+
+    def table(self) -> str:
+        lines = [f"Fault campaign: {self.faults:,} faults injected, {self.runs} runs in {self.rounds} rounds, "
+                 f"{self.seconds:.0f} s"]  # fmt: skip
+        lines.append("  faults by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(self.faults_by_kind.items())))
+        lines.append("  faults by system: " + ", ".join(f"{k} {v}" for k, v in sorted(self.faults_by_system.items())))
+        if self.worker_killed:
+            lines.append(f"  worker killed with SIGKILL mid-run: yes; stalled runs resumed: {self.resumed_runs}")
+        head = ("flow", "source", "expected", "in AX", "dupl.", "missing", "exceptions", "expected exc.", "unexp. exc.",
+                "waiting")  # fmt: skip
+        lines.append("  " + "".join(f"{h:>14}" for h in head))
+        for f in self.flows.values():
+            row = (f.flow, f.source_records, f.expected_in_ax, f.in_ax, f.duplicates, f.missing, f.exceptions,
+                   f.expected_exceptions, f.unexpected_exceptions, f.waiting)  # fmt: skip
+            lines.append("  " + "".join(f"{v:>14}" for v in row))
+        lines.append(f"  duplicate AIF messages accepted twice: {self.duplicate_messages}")
+        lines.append(f"  TOTAL duplicates {self.duplicates}, missing {self.missing}")
+        return "\n".join(lines) + "\n"
+
+
+# --- the control API ----------------------------------------------------------------------------------------------
+
+
+class Control:
+    def __init__(self, portal_url: str) -> None:
+        self.http = httpx.Client(base_url=f"{portal_url}/sandbox/control/", timeout=30)
+
+    def add_fault(self, **rule) -> dict:
+        response = self.http.post("faults", json=rule)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def faults(self) -> list[dict]:
+        return self.http.get("faults").json()["faults"]
+
+    def clear_faults(self) -> None:
+        assert self.http.post("faults/clear").status_code == 200
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# --- the expected set ------------------------------------------------------------------------------------------
+
+
+def _flow(pair, entity: str):
+    from integrations.models import Flow
+
+    return Flow.objects.get(pair=pair, entity=entity, direction="kf_to_ax")
+
+
+def expected_outcomes(pair) -> dict[str, dict[str, str]]:
+    """{flow: {source key: external reference, or "" when the record cannot be posted}}, from the KashFlow
+    records and the published mappings alone."""
+    from integrations.sandbox.models import KashFlowRecord
+    from integrations.sync.context import published_mapping_set
+    from integrations.sync.flows import spec_for
+    from mappings.services import compiled_mapping
+
+    invoices = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="invoices")}
+    expected: dict[str, dict[str, str]] = {}
+    for entity in FLOWS:
+        flow = _flow(pair, entity)
+        spec = spec_for(entity, "kf_to_ax")
+        mapping = compiled_mapping(published_mapping_set(flow))
+        outcome: dict[str, str] = {}
+        for row in KashFlowRecord.objects.filter(entity=KF_ENTITY[entity]).order_by("pk"):
+            record = dict(row.data)
+            key = spec.source_key(record)
+            if entity == "payment" and not record.get("CustomerCode"):
+                record["CustomerCode"] = (invoices.get(str(record.get("InvoiceNumber"))) or {}).get("CustomerCode", "")
+            result = mapping.apply(record)
+            ok = not any(i.code in BLOCKING for i in result.issues)
+            outcome[key] = spec.external_reference(result.document, key) if ok else ""
+        expected[entity] = outcome
+    payable = {k for k, ref in expected["sales_invoice"].items() if ref}
+    for key, ref in list(expected["payment"].items()):
+        record = KashFlowRecord.objects.get(entity="payments", key=key).data
+        if str(record.get("InvoiceNumber")) not in payable:
+            expected["payment"][key] = ""
+    return expected
+
+
+def ax_references() -> dict[str, Counter]:
+    """{flow: Counter(external reference -> AX documents carrying it)}."""
+    from integrations.sandbox.models import AxRecord
+
+    found = {entity: Counter() for entity in FLOWS}
+    journal_flow = {"CustPay": "payment", "VendInv": "purchase_invoice", "GenJrn": "journal"}
+    for record in AxRecord.objects.filter(entity="CustInvoiceTable").only("data"):
+        found["sales_invoice"][str(record.data.get("CustomerRef"))] += 1
+    for record in AxRecord.objects.filter(entity="LedgerJournalTable").only("data"):
+        entity = journal_flow.get(record.data.get("JournalName"))
+        if entity:
+            refs = {str(line.get("DocumentNum")) for line in record.data.get("LedgerJournalTrans") or []}
+            for ref in refs:
+                found[entity][ref] += 1
+    return found
+
+
+def compare(pair, expected: dict[str, dict[str, str]], report: CampaignReport) -> None:
+    from integrations.models import PendingRecord
+    from integrations.sandbox.models import AxMessage
+    from monitoring.models import ExceptionItem
+
+    in_ax = ax_references()
+    for entity in FLOWS:
+        flow = _flow(pair, entity)
+        f = FlowReport(entity)
+        open_items = set(
+            ExceptionItem.objects.filter(flow=flow).exclude(status__in=["resolved", "ignored"])
+            .values_list("source_key", flat=True)
+        )  # fmt: skip
+        waiting = set(PendingRecord.objects.filter(flow=flow).values_list("source_key", flat=True))
+        for key, ref in expected[entity].items():
+            f.source_records += 1
+            copies = in_ax[entity].get(ref or key, 0)
+            if ref:
+                f.expected_in_ax += 1
+            else:
+                f.expected_exceptions += 1
+            if copies:
+                f.in_ax += 1
+            if copies > 1:
+                f.duplicates += 1
+                f.duplicate_keys.append(key)
+            if key in open_items:
+                f.exceptions += 1
+                if ref:
+                    f.unexpected_exceptions += 1
+            if key in waiting:
+                f.waiting += 1
+            if not copies and key not in open_items:
+                f.missing += 1
+                f.missing_keys.append(key)
+            elif ref and not copies and key in open_items:
+                pass  # should have been posted, but a person knows: counted as an unexpected exception
+        report.flows[entity] = f
+    ids = list(AxMessage.objects.filter(succeeded=True, operation="create").exclude(message_id="")
+               .values_list("message_id", flat=True))  # fmt: skip
+    report.duplicate_messages = len(ids) - len(set(ids))
+
+
+# --- the plan and the driver ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    invoices: int
+    faults: tuple[dict, ...]  # control API fault rules, each with a "count"
+    kill_worker: bool = True
+    fault_rounds: int = 4
+    settle_rounds: int = 8
+
+
+def fault_plan(scale: float, *, spread: bool = True) -> tuple[dict, ...]:
+    """About 1,000 faults at scale 1, of every kind, spread over the run by their probability; without
+    ``spread`` each rule takes the next matching calls (a short campaign where every kind must fire)."""
+
+    def n(count: int) -> int:
+        return max(1, round(count * scale))
+
+    ax, kf = "dynamics_ax", "kashflow"
+    rules = (
+        {"system": ax, "operation": "*.create", "kind": "rate_limit", "count": n(40), "probability": 0.03,
+         "retry_after": 1},
+        {"system": kf, "operation": "GET *", "kind": "rate_limit", "count": n(40), "probability": 0.05,
+         "retry_after": 1},
+        {"system": ax, "operation": "*.create", "kind": "timeout_after_commit", "count": n(60), "probability": 0.04,
+         "latency_ms": 1300},
+        {"system": ax, "operation": "*.create", "kind": "timeout_before_commit", "count": n(40), "probability": 0.03,
+         "latency_ms": 1300},
+        {"system": ax, "operation": "*.create", "kind": "drop_connection", "count": n(200), "probability": 0.12},
+        {"system": ax, "operation": "*", "kind": "server_error", "count": n(370), "probability": 0.12},
+        {"system": kf, "operation": "GET *", "kind": "server_error", "count": n(150), "probability": 0.2},
+        {"system": kf, "operation": "GET *", "kind": "drop_connection", "count": n(100), "probability": 0.1},
+    )  # fmt: skip
+    if spread:
+        return rules
+    return tuple({k: v for k, v in rule.items() if k != "probability"} for rule in rules)
+
+
+def _record_hits(control: Control, report: CampaignReport) -> None:
+    for rule in control.faults():
+        report.faults_by_kind[rule["kind"]] += rule["hits"]
+        report.faults_by_system[rule["system"]] += rule["hits"]
+
+
+def _kill_phase(portal_url: str, pair, report: CampaignReport, control: Control, faults: tuple[dict, ...]) -> None:
+    """A worker runs the sales invoices (slowed by a latency fault) and is SIGKILLed mid-run; the campaign's
+    faults go in, a new worker starts and the stalled run resumes under them."""
+    from integrations.models import SyncRun
+    from integrations.sync.runs import resume_stalled_runs, start_run
+    from tests.bench.workers import Cluster, wait_for_runs
+
+    slow = control.add_fault(
+        system="dynamics_ax", operation="FreeTextInvoiceService.create", kind="latency", latency_ms=250
+    )
+    run = start_run(_flow(pair, "sales_invoice"))
+    with Cluster(portal_url, workers=1) as cluster:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            current = SyncRun.objects.get(pk=run.pk)
+            if current.created_count >= 3 or current.status not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        cluster.kill()
+    stalled = SyncRun.objects.get(pk=run.pk)
+    assert stalled.status == "running", f"the run was not caught mid-run ({stalled.status}: {stalled.error})"
+    report.worker_killed = True
+    report.faults_by_kind["latency"] += next(r["hits"] for r in control.faults() if r["id"] == slow["id"])
+    report.faults_by_system["dynamics_ax"] += next(r["hits"] for r in control.faults() if r["id"] == slow["id"])
+    control.clear_faults()
+    for rule in faults:
+        control.add_fault(**rule)
+    with Cluster(portal_url, workers=1):
+        report.resumed_runs = len(resume_stalled_runs(stale_after=0))
+        wait_for_runs([run.pk], timeout=900)
+    report.runs += 1
+
+
+def _round(pair, report: CampaignReport) -> int:
+    """Every flow once, in the order a person would run them; returns how many records were written."""
+    from integrations.sync.runs import run_flow
+
+    written = 0
+    for entity in FLOWS:
+        run = run_flow(_flow(pair, entity))
+        report.runs += 1
+        written += run.created_count + run.updated_count
+    report.rounds += 1
+    return written
+
+
+def _settled(pair) -> bool:
+    from integrations.models import PendingRecord
+    from monitoring.models import ExceptionItem
+
+    open_keys = set(
+        ExceptionItem.objects.exclude(status__in=["resolved", "ignored"]).values_list("flow_id", "source_key")
+    )
+    return all((p.flow_id, p.source_key) in open_keys for p in PendingRecord.objects.all())
+
+
+def run_campaign(portal_url: str, pair, plan: Plan) -> CampaignReport:
+    from integrations.sync.runs import run_flow
+
+    report = CampaignReport()
+    started = time.monotonic()
+    for entity in ("customer", "supplier"):  # master data first, fault-free: the documents' references exist
+        run_flow(_flow(pair, entity), full=True)
+    expected = expected_outcomes(pair)
+    control = Control(portal_url)
+    try:
+        wanted = sum(f["count"] for f in plan.faults)
+        if plan.kill_worker:
+            _kill_phase(portal_url, pair, report, control, plan.faults)
+        else:
+            for rule in plan.faults:
+                control.add_fault(**rule)
+        for _ in range(plan.fault_rounds):
+            _round(pair, report)
+            if sum(r["hits"] for r in control.faults()) >= wanted:
+                break
+        _record_hits(control, report)
+        control.clear_faults()
+        for _ in range(plan.settle_rounds):
+            written = _round(pair, report)
+            if not written and _settled(pair):
+                break
+    finally:
+        control.close()
+    compare(pair, expected, report)
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,29 @@
+"""The fault campaign, short enough for every test run: a few faults of every kind and a worker killed mid-run,
+and still every record in AX exactly once or in the exception queue."""
+
+from __future__ import annotations
+
+from tests.faults.campaign import FLOWS, Plan, fault_plan, run_campaign
+
+
+def test_short_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
+    demo = company(24)
+    report = run_campaign(
+        demo["url"], demo["pair"], Plan(invoices=24, faults=fault_plan(0.01, spread=False), fault_rounds=3)
+    )
+    print("\n" + report.table())
+    assert set(report.faults_by_kind) == {
+        "latency",
+        "rate_limit",
+        "server_error",
+        "drop_connection",
+        "timeout_after_commit",
+        "timeout_before_commit",
+    }, report.table()
+    assert all(report.faults_by_kind.values()), report.table()
+    assert report.worker_killed and report.resumed_runs == 1
+    assert report.duplicates == 0, report.table()
+    assert report.missing == 0, report.table()
+    assert set(report.flows) == set(FLOWS)
+    assert all(f.source_records > 0 and f.in_ax > 0 for f in report.flows.values()), report.table()
+    assert report.flows["sales_invoice"].expected_exceptions >= 1  # the demo's unmapped sundry nominal code
