@@ -33,7 +33,10 @@ def sandbox(live_server, transactional_db, settings):
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
 
     def build(invoices: int):
+        from tests.bench.loops import clear_sync_state
+
         cache.clear()
+        clear_sync_state()  # links of an earlier company would make its records look synced already
         counts = seed_sandbox(invoices=invoices)
         pair = ensure_demo_connections(live_server.url)
         Connection.objects.filter(pk__in=[pair.kashflow_id, pair.dynamics_ax_id]).update(timeout_seconds=30.0)
