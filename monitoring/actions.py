@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,8 @@ S = ExceptionItem.Status
 RETRY_TASK = "monitoring.tasks.retry_exception"
 # How long a retry waits for the flow's running run before leaving the record to the next run.
 RETRY_WAIT_SECONDS = 120
+# A retry still running after this long lost its worker: the item goes back to the open queue.
+STALE_RETRY = timedelta(minutes=15)
 
 
 class ActionRefused(Exception):
@@ -214,6 +217,18 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
     return item.status
 
 
+def release_stale_retries(*, older_than: timedelta = STALE_RETRY) -> int:
+    """Items left RETRYING by a worker that died mid-retry go back to OPEN (their error kept). Returns how many."""
+    edge = timezone.now() - older_than
+    stale = list(ExceptionItem.objects.filter(status=S.RETRYING, last_seen_at__lt=edge).values_list("pk", flat=True))
+    released = 0
+    for pk in stale:
+        if ExceptionItem.objects.filter(pk=pk, status=S.RETRYING, last_seen_at__lt=edge).update(status=S.OPEN):
+            ExceptionAction.objects.create(item_id=pk, action="retry_abandoned", note="The worker never finished it.")
+            released += 1
+    return released
+
+
 def _wait_until_idle(flow_id: int, deadline: float) -> None:
     from integrations.models import SyncRun
 
@@ -255,6 +270,7 @@ __all__ = [
     "apply_value_map_fix",
     "edit_and_retry",
     "ignore",
+    "release_stale_retries",
     "reopen",
     "request_retry",
     "retry_group",

@@ -12,4 +12,6 @@ def retry_exception(
 
 
 def check_alerts() -> int:
+    """Every minute (scheduled by migration 0003): the alert rules, and retries whose worker died."""
+    actions.release_stale_retries()
     return len(alerts.check_alerts())

@@ -14,6 +14,7 @@ urlpatterns = [
     path("exceptions/<int:pk>/edit/", exceptions.exception_edit, name="exception-edit"),
     path("exceptions/<int:pk>/fix/", exceptions.exception_fix, name="exception-fix"),
     path("exceptions/<int:pk>/ignore/", exceptions.exception_ignore, name="exception-ignore"),
+    path("exceptions/<int:pk>/reopen/", exceptions.exception_reopen, name="exception-reopen"),
     path("runs/", runs.run_list, name="run-list"),
     path("runs/find/", runs.find_record, name="run-find"),
     path("runs/<int:pk>/", runs.run_detail, name="run-detail"),

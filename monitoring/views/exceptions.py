@@ -138,6 +138,7 @@ def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
         "fix_text": fixes.describe_fix(item),
         "same_cause": selectors.cause_count(item.fingerprint),
         "can_act": _can_act(request) and item.status == ExceptionItem.Status.OPEN,
+        "can_reopen": _can_act(request) and item.status == ExceptionItem.Status.IGNORED,
         "source_json": json.dumps(item.source_payload, indent=2, sort_keys=True, default=str),
         "document_json": json.dumps(item.mapped_document, indent=2, sort_keys=True, default=str),
         "edit_form": EditForm(),
@@ -289,3 +290,16 @@ def exception_bulk(request: HttpRequest) -> HttpResponse:
         count = actions.ignore(items, user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"{count} exception(s) ignored.")
     return redirect(back)
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ExceptionItem, pk=pk)
+    try:
+        reopened = actions.reopen(item, user=request.user, note=request.POST.get("note", "")[:500])
+    except actions.ActionRefused as exc:
+        return _after_action(request, item, str(exc), level=messages.ERROR)
+    if not reopened:
+        return _after_action(request, item, "Only an ignored exception can be reopened.", level=messages.ERROR)
+    return _after_action(request, item, f"{item.source_key} is back in the open queue.")

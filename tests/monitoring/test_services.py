@@ -214,3 +214,76 @@ def test_fingerprint_counts_a_clause_repeated_per_line_once():
     two = "L[0]: 4999 is not in value map 'm'; L[1]: 4999 is not in value map 'm'; L[0] is required; L[1] is required"
     one = "L[0]: 4999 is not in value map 'm'; L[0] is required"
     assert _fp(two) == _fp(one)
+
+
+# --- the worker's side of a retry, with the engine replaced by small fakes -------------------------
+
+
+@pytest.fixture
+def retrying(flow, run):
+    item = _fail(flow, run)
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.PARTIAL)  # no run in progress to wait for
+    ExceptionItem.objects.filter(pk=item.pk).update(status=ExceptionItem.Status.RETRYING)
+    item.refresh_from_db()
+    return item
+
+
+@pytest.mark.django_db
+def test_a_retry_the_engine_cannot_run_leaves_the_item_open_with_one_more_attempt(retrying, monkeypatch):
+    from integrations.sync import retry
+    from monitoring.actions import run_retry
+
+    def broken(item, **kwargs):
+        raise RuntimeError("connector exploded")
+
+    monkeypatch.setattr(retry, "retry_exception_item", broken)
+    assert run_retry(retrying.pk) == "open"
+    retrying.refresh_from_db()
+    assert retrying.attempts == 2
+    assert "connector exploded" in retrying.message
+    assert retrying.actions.last().action == "retry_failed"
+
+
+@pytest.mark.django_db
+def test_a_retry_delivered_twice_runs_once(retrying, monkeypatch):
+    from integrations.sync import retry
+    from monitoring.actions import run_retry
+
+    calls = []
+
+    def succeed(item, **kwargs):
+        calls.append(item.pk)
+        resolve_exceptions_for_record(flow=item.flow, source_key=item.source_key, run=None)
+
+    monkeypatch.setattr(retry, "retry_exception_item", succeed)
+    assert run_retry(retrying.pk) == "resolved"
+    assert run_retry(retrying.pk) == "resolved"
+    assert calls == [retrying.pk]
+
+
+@pytest.mark.django_db
+def test_a_retry_whose_worker_died_goes_back_to_open(retrying):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from monitoring.actions import release_stale_retries
+
+    assert release_stale_retries() == 0
+    ExceptionItem.objects.filter(pk=retrying.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
+    assert release_stale_retries() == 1
+    retrying.refresh_from_db()
+    assert retrying.status == "open"
+    assert retrying.actions.last().action == "retry_abandoned"
+
+
+@pytest.mark.django_db
+def test_an_ignored_item_can_be_reopened_and_keeps_its_history(flow, run, accountant):
+    from monitoring.actions import ignore, reopen
+
+    item = _fail(flow, run)
+    ignore([item], user=accountant, reason="later")
+    assert reopen(item, user=accountant) is True
+    item.refresh_from_db()
+    assert item.status == "open" and item.resolution_note == ""
+    assert [a.action for a in item.actions.all()] == ["opened", "ignored", "reopened"]
