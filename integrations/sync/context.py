@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -68,7 +69,7 @@ class RunContext:
     # Keys known to exist in the target, per target entity: a reference is checked once per run.
     known_targets: dict[str, set[str]] = field(default_factory=dict)
     dependencies: dict[str, RunContext] = field(default_factory=dict)
-    cache: dict[str, dict] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run lookups, shared with dependency contexts
     consecutive_exhausted: int = 0
     timeouts: int = 0
     owns_connectors: bool = True

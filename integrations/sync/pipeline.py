@@ -419,6 +419,21 @@ def _count(ctx, action: str) -> None:
     SyncRun.objects.filter(pk=ctx.run.pk).update(**updates)
 
 
+def _keys(ctx, kind: str) -> set[str]:
+    """Source keys of the flow's pending records or open exceptions, read once per run: a record with
+    neither costs no query to clean up after."""
+    name = f"{kind}:{ctx.flow.pk}"
+    if name not in ctx.cache:
+        from monitoring.models import ExceptionItem
+
+        if kind == "pending":
+            rows = PendingRecord.objects.filter(flow=ctx.flow)
+        else:
+            rows = ExceptionItem.objects.filter(flow=ctx.flow, status__in=["open", "retrying"])
+        ctx.cache[name] = set(rows.values_list("source_key", flat=True))
+    return ctx.cache[name]
+
+
 def _finish(ctx, key, record, document, decision: Decision, src_hash: str, started: float) -> RecordOutcome:
     from monitoring import audit
     from monitoring.services import resolve_exceptions_for_record
@@ -455,8 +470,12 @@ def _finish(ctx, key, record, document, decision: Decision, src_hash: str, start
         )
         _count(ctx, decision.action)
         if not ctx.dry_run:
-            PendingRecord.objects.filter(flow=ctx.flow, source_key=key).delete()
-            resolve_exceptions_for_record(flow=ctx.flow, source_key=key, run=ctx.run)
+            if key in _keys(ctx, "pending"):
+                PendingRecord.objects.filter(flow=ctx.flow, source_key=key).delete()
+                _keys(ctx, "pending").discard(key)
+            if key in _keys(ctx, "exceptions"):
+                resolve_exceptions_for_record(flow=ctx.flow, source_key=key, run=ctx.run)
+                _keys(ctx, "exceptions").discard(key)
             if decision.extra.get("overwritten"):
                 audit.record(
                     action="sync_conflict_resolved" if decision.extra.get("conflict") else "sync_overwrote",
@@ -482,6 +501,7 @@ def _wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> Rec
     with transaction.atomic():
         pending = None
         if not ctx.dry_run and key:
+            _keys(ctx, "pending").add(key)
             pending, _ = PendingRecord.objects.get_or_create(
                 flow=ctx.flow,
                 source_key=key,
@@ -507,6 +527,7 @@ def _wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> Rec
         )
         _count(ctx, Action.WAITING)
         if pending is not None and pending.attempts >= WAITING_ATTEMPTS_BEFORE_EXCEPTION:
+            _keys(ctx, "exceptions").add(key)
             # Still kept and retried, but a person should know it has been waiting this long.
             c = classify(exc, target_system=ctx.spec.target_system)
             record_exception(
@@ -546,6 +567,8 @@ def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
         if not ctx.dry_run:
             RecordLink.objects.filter(flow=ctx.flow, source_key=key, target_key="").delete()
             PendingRecord.objects.filter(flow=ctx.flow, source_key=key).delete()
+            _keys(ctx, "pending").discard(key)
+            _keys(ctx, "exceptions").add(key)
             record_exception(
                 flow=ctx.flow,
                 run=ctx.run,
