@@ -584,22 +584,32 @@ def _fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
     return outcome
 
 
+_RELATED = re.compile(r"value '([^']*)' in field '([^']*)' is not found in the relating table '([^']*)'", re.I)
+TABLE_ENTITIES = {"customers": "customer", "vendors": "supplier", "items": "product", "released products": "product"}
+
+
 def _suggest_for_remote(ctx, exc, document) -> dict | None:
-    """Ask the mapping suggestions for a fix of a remote validation fault, when they offer one."""
-    try:
-        from mappings import suggestions
-    except ImportError:
-        return None
-    suggest = getattr(suggestions, "suggest_fix", None)
-    if suggest is None:
-        return None
-    try:
-        return suggest(
-            mapping_set=ctx.mapping_set,
-            error=describe(exc),
-            document=document,
-            target=ctx.target,
-        )
-    except Exception:
-        log.debug("no suggestion for %s", exc, exc_info=True)
-        return None
+    """A fix for a fault of the remote system, in the words of the person who will apply it."""
+    text = describe(exc)
+    related = _RELATED.search(text)
+    if related:
+        value, field_label, table = related.groups()
+        entity = TABLE_ENTITIES.get(table.lower())
+        if entity:
+            return {
+                "kind": "sync_reference",
+                "entity": entity,
+                "key": value,
+                "message": f"{table} has no {value}: sync it to AX first (its flow, or create it in AX), then retry.",
+            }
+        return {
+            "kind": "check_value_map",
+            "value": value,
+            "field": field_label,
+            "message": f"AX has no {field_label} {value}: map the source value to one that exists, then retry.",
+        }
+    if "dimension" in text.lower():
+        return {"kind": "check_dimension_rules", "message": "Check the dimension rules against AX's dimension values."}
+    if "balance" in text.lower():
+        return {"kind": "check_source", "message": "Debits and credits must balance in the source journal."}
+    return {"kind": "review", "message": "Correct the source record or the mapping, then retry."}

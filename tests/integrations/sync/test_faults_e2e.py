@@ -5,7 +5,7 @@ from __future__ import annotations
 from integrations.models import Flow, RecordOutcome
 from integrations.sandbox.models import AxMessage, FaultRule
 from integrations.sync.runs import run_flow
-from monitoring.models import AuditEvent
+from monitoring.models import AuditEvent, ExceptionItem
 from tests.integrations.sync.conftest import flow, invoice_refs
 
 
@@ -99,4 +99,7 @@ def test_batched_writes_post_several_invoices_per_message_exactly_once(demo, int
     assert max(len(m.keys) for m in messages) == 3
     failed = RecordOutcome.objects.get(run=run, action="failed")
     assert "999999" in failed.error
+    item = ExceptionItem.objects.get(flow=sales, source_key=failed.source_key)
+    assert item.error_class == "ax_validation" and item.suggested_fix["kind"] == "check_value_map"
+    assert item.suggested_fix["value"] == "999999" and item.mapped_document["CustomerRef"] == failed.source_key
     assert RecordOutcome.objects.filter(run=run, error__contains="batch").count() >= 3
