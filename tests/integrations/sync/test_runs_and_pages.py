@@ -201,3 +201,25 @@ def test_a_worker_that_lost_its_run_stops_without_touching_the_record(flow):
     with pytest.raises(locks.RunLost):
         pipeline._failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
     assert not run.outcomes.exists()
+
+
+def test_a_signed_body_that_is_not_json_is_kept_and_filed_as_an_exception(flow, client, enqueued):
+    from integrations.models import WebhookEvent
+    from integrations.webhooks import SIGNATURE_HEADER, process_event, sign
+    from monitoring.models import ExceptionItem
+
+    assert client.get("/webhooks/kashflow/").status_code == 405
+    body = b"<order>not json</order>"
+    response = client.post("/webhooks/kashflow/", body, content_type="text/xml", **{
+        "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_"): sign(body)
+    })  # fmt: skip
+    assert response.status_code == 202
+    event = WebhookEvent.objects.get(pk=response.json()["id"])
+    assert event.body == body.decode() and event.payload is None
+    process_event(event.pk)
+    event.refresh_from_db()
+    assert event.status == "failed"
+    item = ExceptionItem.objects.get(flow=flow, source_key=f"webhook/{event.pk}")
+    assert item.source_payload == {"body": body.decode()} and item.stage == "extract"
+    assert process_event(event.pk) == "already failed"  # a second delivery of the task changes nothing
+    assert ExceptionItem.objects.get(pk=item.pk).attempts == 1
