@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
 from monitoring import actions, fixes, selectors
-from monitoring.editing import EditRefused
+from monitoring.editing import EditRefused, map_payload
 from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
 
@@ -131,6 +131,12 @@ def exception_export(request: HttpRequest) -> StreamingHttpResponse:
 
 def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
     fix = fixes.value_map_fix_for(item)
+    document, remapped = item.mapped_document, False
+    if document is None and isinstance(item.source_payload, dict):
+        # A record that failed at the map stage has no stored document: show (and offer to edit) what the
+        # current mapping makes of it, issues and all.
+        document, _problems = map_payload(item.flow, item.source_payload)
+        remapped = document is not None
     context = {
         "item": item,
         "history": selectors.exception_history(item),
@@ -140,7 +146,8 @@ def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
         "can_act": _can_act(request) and item.status == ExceptionItem.Status.OPEN,
         "can_reopen": _can_act(request) and item.status == ExceptionItem.Status.IGNORED,
         "source_json": json.dumps(item.source_payload, indent=2, sort_keys=True, default=str),
-        "document_json": json.dumps(item.mapped_document, indent=2, sort_keys=True, default=str),
+        "document_json": json.dumps(document, indent=2, sort_keys=True, default=str),
+        "document_remapped": remapped,
         "edit_form": EditForm(),
         "ignore_form": IgnoreForm(),
         "now": timezone.now(),

@@ -92,9 +92,9 @@ def test_retry_fails_again_then_succeeds_and_bulk_retry_resolves_a_selection(dem
 
 
 def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, worker, client_for):
-    items = _failing_invoices(3)
+    items = _failing_invoices(4)
     client = client_for("accountant")
-    edited, *group = items
+    edited, document_edited, *group = items
 
     # Edit the source payload and retry: the edited record maps and reaches AX.
     payload = dict(edited.source_payload)
@@ -105,6 +105,24 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     assert done.status == "resolved"
     assert _in_ax(edited.source_key)
     assert AuditEvent.objects.filter(action="exception_edit_and_retry", object_id=str(edited.pk)).exists()
+
+    # Edit the mapped document instead (as the detail page offers it: what the mapping makes of the record),
+    # giving every line the account AX should book it to.
+    from integrations.models import RecordOutcome
+    from monitoring.editing import map_payload
+
+    document, _ = map_payload(document_edited.flow, document_edited.source_payload)
+    good = RecordOutcome.objects.filter(action="created", run__flow=document_edited.flow).first().mapped_document
+    ledger = good["CustInvoiceLine"][0]["LedgerDimension"]
+    for line in document["CustInvoiceLine"]:
+        line["LedgerDimension"] = ledger
+    response = client.post(
+        reverse("exception-edit", args=[document_edited.pk]), {"document": json.dumps(document, default=str)}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    (done,) = wait_settled(document_edited)
+    assert done.status == "resolved", done.message
+    assert _in_ax(document_edited.source_key)
 
     # The other two share one cause: add the value-map row once and both go through.
     assert len({i.fingerprint for i in group}) == 1
