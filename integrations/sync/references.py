@@ -66,7 +66,7 @@ def sync_dependency(ctx, entity: str, source_key: str):
     return outcome if outcome.action in ("created", "updated", "skipped") else None
 
 
-def invoice_key_in_ax(ctx, number: str) -> str:
+def invoice_key_in_ax(ctx, number: str, *, sync_first: bool = True) -> str:
     """The AX InvoiceId of KashFlow invoice ``number``: from its link, from AX, or by syncing it first."""
     link = (
         RecordLink.objects.filter(
@@ -80,7 +80,7 @@ def invoice_key_in_ax(ctx, number: str) -> str:
     found = call(ctx, lambda: ctx.target.find_by_reference("sales_invoice", number), what="find invoice")
     if found and found.get("InvoiceId"):
         return str(found["InvoiceId"])
-    if not ctx.dry_run:
+    if sync_first and not ctx.dry_run:
         outcome = sync_dependency(ctx, "sales_invoice", number)
         if outcome is not None and outcome.target_key:
             return outcome.target_key

@@ -18,7 +18,7 @@ from django.utils import timezone
 from integrations.connectors.errors import NotFoundError
 from integrations.models import RecordLink, RecordOutcome
 from integrations.sync import load
-from integrations.sync.errors import SyncError
+from integrations.sync.errors import MissingReference, SyncError
 from integrations.sync.messageid import content_hash
 
 Action = RecordOutcome.Action
@@ -98,7 +98,11 @@ def _has_payment(ctx, number: str, reference: str) -> bool:
 def _kashflow_to_ax(ctx, record: dict, number: str, document: dict, Decision):
     from integrations.sync.references import invoice_key_in_ax, sync_dependency
 
-    invoice_id = invoice_key_in_ax(ctx, number)
+    try:
+        invoice_id = invoice_key_in_ax(ctx, number, sync_first=False)
+    except MissingReference:
+        # The sales invoice flow brings the invoice (or queues why it cannot); its payments wait for it.
+        return Decision(Action.SKIPPED, "", note="not in AX yet: nothing to settle", link=False)
     ax_invoice = load.call(ctx, lambda: ctx.target.read("sales_invoice", invoice_id), what="read AX invoice")
     kf_paid = _amount(document.get("SettledAmount"))
     if _amount(ax_invoice.get("SettledAmount")) >= kf_paid:
