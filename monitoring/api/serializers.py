@@ -167,3 +167,10 @@ class LinkSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecordLink
         fields = ["flow", "source_key", "target_key", "mapping_version", "synced_at"]
+
+
+class LineageSerializer(serializers.Serializer):
+    source_key = serializers.CharField()
+    outcomes = OutcomeSerializer(many=True)
+    links = LinkSerializer(many=True)
+    exceptions = ExceptionListSerializer(many=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -32,6 +33,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.ExceptionListSerializer if self.action == "list" else s.ExceptionDetailSerializer
 
+    @extend_schema(responses=s.GroupSerializer(many=True))
     @action(detail=False, methods=["get"])
     def groups(self, request: Request) -> Response:
         filters = selectors.QueueFilters.from_query(request.query_params)
@@ -42,6 +44,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
         item.refresh_from_db()
         return Response(s.ExceptionListSerializer(item).data, status=code)
 
+    @extend_schema(request=None, responses=s.ExceptionListSerializer)
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk=None) -> Response:
         item = self.get_object()
@@ -49,6 +52,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": "Only an open exception can be retried."}, status=status.HTTP_409_CONFLICT)
         return self._done(item)
 
+    @extend_schema(request=s.EditInput, responses=s.ExceptionListSerializer)
     @action(detail=True, methods=["post"])
     def edit(self, request: Request, pk=None) -> Response:
         item = self.get_object()
@@ -67,6 +71,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return self._done(item)
 
+    @extend_schema(request=s.FixInput, responses={202: dict})
     @action(detail=True, methods=["post"])
     def fix(self, request: Request, pk=None) -> Response:
         item = self.get_object()
@@ -80,6 +85,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": str(exc)}, status=400)
         return Response({"retried": count}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=s.IgnoreInput, responses=s.ExceptionListSerializer)
     @action(detail=True, methods=["post"])
     def ignore(self, request: Request, pk=None) -> Response:
         item = self.get_object()
@@ -89,6 +95,7 @@ class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": "Only an open exception can be ignored."}, status=status.HTTP_409_CONFLICT)
         return self._done(item, status.HTTP_200_OK)
 
+    @extend_schema(request=s.BulkInput, responses={200: dict, 202: dict})
     @action(detail=False, methods=["post"])
     def bulk(self, request: Request) -> Response:
         data = s.BulkInput(data=request.data)
@@ -150,6 +157,10 @@ class RecordLineageView(APIView):
 
     permission_classes = [HasRole(VIEWER)]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("source_key", str, required=True), OpenApiParameter("flow", str)],
+        responses=s.LineageSerializer,
+    )
     def get(self, request: Request) -> Response:
         key = request.query_params.get("source_key", "").strip()
         if not key:
