@@ -162,3 +162,15 @@ def test_a_refused_edit_and_an_ignore_leave_the_right_trace(demo, client_for):
     assert event.actor_label == "accountant"
     assert ExceptionItem.objects.filter(pk=item.pk).exists()  # kept, with its history
     assert [a.action for a in item.actions.all()] == ["opened", "ignored"]
+
+
+def test_a_later_successful_run_resolves_the_item_noting_the_run(demo, client_for):
+    (item,) = _failing_invoices(1)
+    _set_nominal(item.source_key, 4000)
+    run = run_flow(flow("sales_invoice"), full=True)
+    item.refresh_from_db()
+    assert item.status == "resolved"
+    assert item.resolved_by_run_id == run.pk
+    assert [a.action for a in item.actions.all()] == ["opened", "auto_resolved"]
+    body = client_for("viewer").get(reverse("exception-detail", args=[item.pk])).content.decode()
+    assert f"run {run.pk}" in body
