@@ -38,6 +38,7 @@ RESOURCE_ENTITIES = {
     "payments": "payment",
     "purchases": "purchase_invoice",
     "journals": "journal",
+    "banktransactions": "bank_transaction",
 }
 FLOWS_FOR_ENTITY = {
     "customer": ("customer",),
@@ -46,6 +47,7 @@ FLOWS_FOR_ENTITY = {
     "payment": ("payment",),
     "purchase_invoice": ("purchase_invoice",),
     "journal": ("journal",),
+    "bank_transaction": ("bank_transaction",),
 }
 KEY_FIELDS = {
     "customer": "Code",
@@ -54,6 +56,7 @@ KEY_FIELDS = {
     "payment": "Id",
     "purchase_invoice": "Number",
     "journal": "Number",
+    "bank_transaction": "Id",
 }
 
 

@@ -32,6 +32,7 @@ from integrations.sync.errors import (
     describe,
 )
 from integrations.sync.extract import modified_at
+from integrations.sync.flows.bank import bank_line_decision
 from integrations.sync.flows.status import is_ax_settlement
 from integrations.sync.locks import RunLost
 from integrations.sync.messageid import content_hash, jsonable, message_id, record_hash
@@ -140,6 +141,8 @@ def process_record(
             decision, document = decide_status(ctx, record, key, link)
         elif spec.entity == "payment" and is_ax_settlement(record):
             decision = Decision(Action.SKIPPED, "", note="written by the AX settlement status flow", link=False)
+        elif spec.entity == "bank_transaction" and (bank := bank_line_decision(ctx, record, key)) is not None:
+            decision = bank
         elif document_override is None and spec.master_data and _unchanged_since_last_sync(ctx, key, src_hash, link):
             decision = Decision(Action.SKIPPED, link.target_key if link else "", note="unchanged since the last sync")
         else:

@@ -123,7 +123,14 @@ def _payment(ctx, record: dict, document: dict) -> dict:
     return document
 
 
+def _bank_transaction(ctx, record: dict, document: dict) -> dict:
+    from integrations.sync.flows.bank import tag_bank_document
+
+    return tag_bank_document(ctx.spec.source_key(record), document)
+
+
 RESOLVERS = {
+    ("bank_transaction", "kf_to_ax"): _bank_transaction,
     ("sales_invoice", "kf_to_ax"): _sales_invoice,
     ("purchase_invoice", "kf_to_ax"): _purchase_invoice,
     ("payment", "kf_to_ax"): _payment,

@@ -17,11 +17,19 @@ ENTITY_LABELS = {
     "purchase_invoice": "Purchase invoices",
     "journal": "Journals",
     "invoice_status": "Invoice status",
+    "bank_transaction": "Bank reconciliation",
 }
 DIRECTION_LABELS = {"kf_to_ax": "KashFlow → AX", "ax_to_kf": "AX → KashFlow"}
 DIRECTION_SLUGS = {"kf_to_ax": "kf-to-ax", "ax_to_kf": "ax-to-kf"}
 # Documents move often; master data and statuses less so.
-SCHEDULE_MINUTES = {"sales_invoice": 5, "payment": 5, "purchase_invoice": 10, "journal": 15, "invoice_status": 10}
+SCHEDULE_MINUTES = {
+    "sales_invoice": 5,
+    "payment": 5,
+    "purchase_invoice": 10,
+    "journal": 15,
+    "invoice_status": 10,
+    "bank_transaction": 60,
+}
 
 
 def flow_name(spec: FlowSpec) -> str:

@@ -155,6 +155,16 @@ SPECS: dict[tuple[str, str], FlowSpec] = {
             description="Journals become AX general journals",
         ),
         FlowSpec(
+            "bank_transaction",
+            KF_TO_AX,
+            "bank_transaction",
+            "journal",
+            "Id",
+            reference_field="DocumentNum",
+            reference_table="LedgerJournalTrans",
+            description="Reconciled bank lines not matched to a synced payment become AX bank journal lines",
+        ),
+        FlowSpec(
             "invoice_status",
             AX_TO_KF,
             "sales_invoice",

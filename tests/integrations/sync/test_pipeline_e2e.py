@@ -183,3 +183,25 @@ def test_a_new_mapping_version_does_not_repost_journals_but_a_changed_posted_jou
     assert RecordOutcome.objects.get(run=third, source_key=number).action == "failed"
     item = ExceptionItem.objects.get(flow=flow("journal"), source_key=number)
     assert item.error_code == "changed_after_posting" and journal_refs("GenJrn") == posted
+
+
+def test_reconciled_bank_lines_not_matched_to_a_payment_become_ax_bank_journal_lines_once(demo):
+    lines = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="banktransactions")}
+    receipts = {(p.data["Reference"], p.data["Date"]) for p in KashFlowRecord.objects.filter(entity="payments")}
+    run = run_flow(flow("bank_transaction"))
+    assert run.status in ("succeeded", "partial"), run.error
+    outcomes = {o.source_key: o for o in RecordOutcome.objects.filter(run=run)}
+    bank = {ref: n for ref, n in journal_refs("GenJrn").items() if ref.startswith("BANK-")}
+    assert bank and set(bank.values()) == {1}
+    for key, line in lines.items():
+        outcome = outcomes[key]
+        if not line["Reconciled"]:
+            assert outcome.action == "skipped" and f"BANK-{key}" not in bank
+        elif (line["Reference"], line["Date"]) in receipts:
+            assert outcome.action == "skipped" and "matched to payment" in outcome.error
+        else:
+            assert outcome.action in ("created", "failed") and bank.get(f"BANK-{key}", 0) == (
+                outcome.action == "created"
+            )
+    assert run_flow(flow("bank_transaction"), full=True).created_count == 0
+    assert {ref: n for ref, n in journal_refs("GenJrn").items() if ref.startswith("BANK-")} == bank
