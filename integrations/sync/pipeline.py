@@ -214,8 +214,13 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     try:
         result = load.write(ctx, lambda: ctx.target.create_many(entity, documents, message_id=mid), lookup=lookup)
     except Exception as exc:
+        if isinstance(exc, RunLost):
+            raise
         if isinstance(exc, load.RetriesExhausted) or not classify(exc).permanent:
-            return [_failed(ctx, p.key, p.record, p.document, exc, p.started) for p in batch]
+            # One message failed, not each record: the circuit breaker counts it once; every record waits.
+            ctx.consecutive_exhausted += 1
+            attempts = getattr(exc, "attempts", 1)
+            return [_wait(ctx, p.key, p.record, p.document, exc, p.started, attempts=attempts) for p in batch]
         # One record spoils the batch for all: write them one by one to find it.
         log.info("batch of %s refused (%s); writing one by one", len(batch), describe(exc))
         return [_single_after_batch(ctx, p) for p in batch]

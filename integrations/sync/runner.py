@@ -85,13 +85,13 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
                     load_batch(ctx, batch)
                     batch = []
             if ctx.consecutive_exhausted >= circuit_threshold():
-                raise CircuitOpen(f"{ctx.consecutive_exhausted} records in a row could not reach the remote system")
+                raise CircuitOpen(f"the remote system could not be reached {ctx.consecutive_exhausted} times in a row")
             if on_progress:
                 run.refresh_from_db()
                 on_progress(run)
         load_batch(ctx, batch)
         if ctx.consecutive_exhausted >= circuit_threshold():
-            raise CircuitOpen(f"{ctx.consecutive_exhausted} records in a row could not reach the remote system")
+            raise CircuitOpen(f"the remote system could not be reached {ctx.consecutive_exhausted} times in a row")
         run.refresh_from_db()
         waiting = run.outcomes.filter(action=RecordOutcome.Action.WAITING).exists()
         status = SyncRun.Status.PARTIAL if run.failed_count or waiting else SyncRun.Status.SUCCEEDED
