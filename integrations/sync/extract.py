@@ -19,6 +19,8 @@ from integrations.connectors.errors import NotFoundError
 from integrations.models import PendingRecord
 from integrations.sync.load import call
 
+RETRY_MARKER = "_ledgerbridge_retry"  # as integrations.sync.retry writes it
+
 TIMESTAMP_FIELDS = ("LastUpdatedDate", "ModifiedDateTime", "modifiedDateTime", "modified_at")
 
 
@@ -73,12 +75,19 @@ def extract(ctx) -> tuple[list[dict], datetime | None]:
 
     now = timezone.now()
     for pending in PendingRecord.objects.filter(flow=flow).order_by("created_at", "id"):
+        payload = pending.payload
+        if isinstance(payload, dict) and payload.get(RETRY_MARKER):
+            # Sent again from the exception queue while a run was busy: that record, that edited document.
+            if payload.get("document") is not None:
+                ctx.cache.setdefault("document_overrides", {})[pending.source_key] = payload["document"]
+            by_key[pending.source_key] = payload.get("record") or by_key.get(pending.source_key) or {}
+            continue
         if pending.source_key in by_key:
             continue
         if pending.next_attempt_at and pending.next_attempt_at > now:
             continue
-        if pending.payload is not None:
-            by_key[pending.source_key] = pending.payload
+        if payload is not None:
+            by_key[pending.source_key] = payload
             continue
         try:
             by_key[pending.source_key] = call(

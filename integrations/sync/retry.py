@@ -8,6 +8,7 @@ from integrations.connectors.errors import ConnectorError
 from integrations.models import PendingRecord
 from integrations.models.flows import Trigger
 from integrations.sync import locks
+from integrations.sync.extract import RETRY_MARKER
 from integrations.sync.load import RetriesExhausted
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
             source_key=item.source_key,
             defaults={
                 "reason": PendingRecord.Reason.RETRY,
-                "payload": edited_payload,
+                # The record as it will be sent, and the person's edited document when there is one.
+                "payload": {RETRY_MARKER: True, "record": record, "document": edited_document},
                 "next_attempt_at": None,
                 "detail": f"retry of exception {item.pk}",
             },

@@ -78,7 +78,8 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
             if key and key in done:
                 continue
-            result = process_record(ctx, record, defer_create=batched_writes(ctx))
+            override = ctx.cache.get("document_overrides", {}).get(key)
+            result = process_record(ctx, record, document_override=override, defer_create=batched_writes(ctx))
             if isinstance(result, Prepared):
                 batch.append(result)
                 if len(batch) >= max(1, run.flow.batch_size):

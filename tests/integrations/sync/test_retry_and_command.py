@@ -61,3 +61,23 @@ def test_the_sync_command_runs_a_flow_in_the_foreground(demo):
     assert invoice_refs()
     with pytest.raises(CommandError, match="No flow"):
         call_command("sync", "no-such-flow", stdout=StringIO())
+
+
+def test_a_retry_while_the_flow_is_busy_is_handed_to_the_next_run_with_its_edited_document(demo, integration_admin):
+    from integrations.models import PendingRecord
+    from integrations.sync import locks
+
+    item = _unmapped_invoice(demo)
+    good = RecordOutcome.objects.filter(action="created").exclude(source_key__contains=":").first().mapped_document
+    edited = {**good, "CustomerRef": item.source_key, "PurchOrderFormNum": "EDITED WHILE BUSY"}
+    busy = locks.claim_run(flow("sales_invoice"))
+    assert retry_exception_item(item, edited_document=edited, user=integration_admin) is None
+    assert PendingRecord.objects.filter(flow=flow("sales_invoice"), source_key=item.source_key, reason="retry").exists()
+    SyncRun.objects.filter(pk=busy.pk).update(status="cancelled")
+
+    run = run_flow(flow("sales_invoice"))
+    assert RecordOutcome.objects.get(run=run, source_key=item.source_key).action == "created"
+    posted = AxRecord.objects.get(entity="CustInvoiceTable", data__CustomerRef=item.source_key)
+    assert posted.data["PurchOrderFormNum"] == "EDITED WHILE BUSY"
+    item.refresh_from_db()
+    assert item.status == "resolved" and not PendingRecord.objects.filter(source_key=item.source_key).exists()
