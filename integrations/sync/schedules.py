@@ -3,6 +3,8 @@ after it; the stalled-run check has its own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,13 +35,14 @@ def sync_flow_schedule(flow: Flow):
             "schedule_type": Schedule.MINUTES,
             "minutes": flow.schedule_minutes,
             "repeats": -1,
-            "next_run": timezone.now(),
+            # The first poll one interval from now: setting a flow up never starts a run behind one's back.
+            "next_run": timezone.now() + timedelta(minutes=flow.schedule_minutes),
         },
     )
     if not created and (schedule.minutes != flow.schedule_minutes or schedule.schedule_type != Schedule.MINUTES):
         schedule.schedule_type = Schedule.MINUTES
         schedule.minutes = flow.schedule_minutes
-        schedule.next_run = timezone.now()
+        schedule.next_run = timezone.now() + timedelta(minutes=flow.schedule_minutes)
         schedule.save()
     return schedule
 
@@ -55,7 +58,7 @@ def ensure_system_schedules() -> None:
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,
-            "next_run": timezone.now(),
+            "next_run": timezone.now() + timedelta(minutes=1),
         },
     )
 
