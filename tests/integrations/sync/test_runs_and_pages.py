@@ -87,6 +87,7 @@ def test_schedules_follow_the_flow_trigger(flow, integration_admin):
         5,
         repr(flow.pk),
     )
+    assert schedule.next_run > timezone.now() + timedelta(minutes=4)  # the first poll is one interval away
     schedules.update_flow(flow, actor=integration_admin, trigger="manual")
     assert not Schedule.objects.filter(name=schedules.schedule_name(flow)).exists()
     assert AuditEvent.objects.filter(action="flow_updated", object_id=str(flow.pk)).count() == 2
