@@ -19,6 +19,9 @@ def company(live_server, transactional_db, settings):
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 1_000_000
     settings.SANDBOX_CONTROL_TOKEN = ""
     settings.SYNC_STALL_SECONDS = 3600  # only the campaign decides that a run has stalled
+    # A flow switches to batched writes after this many AX time-outs in a run; later than by default, so that
+    # most records meet the faults one by one before the batches (one AIF message per 100 records) take over.
+    settings.SYNC_TIMEOUTS_BEFORE_BATCHING = 30
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
 
     def build(invoices: int):

@@ -9,7 +9,7 @@ import os
 from tests.bench.results import ROOT
 from tests.faults.campaign import Plan, fault_plan, run_campaign
 
-INVOICES = int(os.environ.get("FAULTS_INVOICES", "1000"))
+INVOICES = int(os.environ.get("FAULTS_INVOICES", "2000"))
 
 
 def test_full_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
