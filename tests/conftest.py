@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -24,6 +25,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_bench)
         if "tests/faults/test_full_campaign" in path and not config.getoption("--faults"):
             item.add_marker(skip_campaign)
+
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request, django_db_blocker):
+    """Every test that touched the database leaves the cache empty behind it.
+
+    Cached reference data (AX main accounts, exchange rates, rate-limit windows) must not leak from one test into
+    the next: the Redis cache outlives every test, and the database cache table is not flushed with the models.
+    """
+    yield
+    if not (request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames)):
+        return
+    from django.core.cache import cache
+    from django.db import DatabaseError
+
+    # DatabaseError: the cache table is not there (yet), so nothing was cached.
+    with django_db_blocker.unblock(), contextlib.suppress(DatabaseError):
+        cache.clear()
 
 
 @pytest.fixture
