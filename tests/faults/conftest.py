@@ -32,7 +32,7 @@ def company(live_server, transactional_db, settings):
         # after their own (longer) time-out.
         Connection.objects.filter(pk__in=[pair.kashflow_id, pair.dynamics_ax_id]).update(timeout_seconds=1.0)
         pair.refresh_from_db()
-        ensure_default_flows(pair)
+        ensure_default_flows(pair, schedules=False)  # runs start when the benchmark or campaign says
         return {"pair": pair, "counts": counts, "url": live_server.url}
 
     return build
