@@ -245,7 +245,7 @@ def _invoice_defaults(record: dict, refs: References) -> None:
     record.setdefault("InvoiceDate", today)
     record.setdefault("DocumentDate", record["InvoiceDate"])
     record.setdefault("DueDate", record["InvoiceDate"])
-    total = Decimal(0)
+    total = tax = Decimal(0)
     for i, line in enumerate(record.get("CustInvoiceLine") or [], start=1):
         line.setdefault("LineNum", f"{i}.0000")
         if not line.get("AmountCur"):
@@ -255,9 +255,28 @@ def _invoice_defaults(record: dict, refs: References) -> None:
         if isinstance(ledger, dict) and not ledger.get("DisplayValue"):
             ledger["DisplayValue"] = display_value(ledger)
         total += dec(line["AmountCur"])
-    record["InvoiceAmount"] = money(total)
+        tax += line_tax(line)
+    record["SumTax"] = money(tax)
+    record["InvoiceAmount"] = money(total + tax)
     record["SettledAmount"] = money(dec(record.get("SettledAmount")))
-    record["PaymentStatus"] = payment_status(total, dec(record["SettledAmount"]))
+    record["PaymentStatus"] = payment_status(total + tax, dec(record["SettledAmount"]))
+
+
+# The sandbox's item sales tax groups and their rates. AX intersects the line's sales tax group with its item
+# sales tax group to find tax codes; the sandbox simplifies that to the item group's rate (a group named by a
+# number is that percentage), rounded half up per line as AX rounds tax per transaction.
+ITEM_TAX_RATES = {"STD": Decimal(20), "RED": Decimal(5), "ZERO": Decimal(0), "EXEMPT": Decimal(0)}
+
+
+def line_tax(line: dict) -> Decimal:
+    group = str(line.get("TaxItemGroup") or "").strip().upper()
+    rate = ITEM_TAX_RATES.get(group)
+    if rate is None:
+        try:
+            rate = Decimal(group) if group else Decimal(0)
+        except ArithmeticError:
+            rate = Decimal(0)
+    return (dec(line.get("AmountCur")) * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def payment_status(amount: Decimal, settled: Decimal) -> str:

@@ -121,8 +121,8 @@ def invoice(customer: str = "C0001", reference: str = "10001", *lines: dict) -> 
                 "Quantity": "2",
                 "UnitPrice": "50.00",
                 "LedgerDimension": {"Account": "401100", "Values": [{"Name": "CostCenter", "Value": "CC10"}]},
-                "TaxGroup": "STD",
-                "TaxItemGroup": "20",
+                "TaxGroup": "DOM",
+                "TaxItemGroup": "STD",
             }
         ],
     }

@@ -146,7 +146,7 @@ def test_find_by_reference_for_every_kind_of_reference(connector):
                 "TransDate": "2024-03-15",
                 "AccountType": "Cust",
                 "LedgerDimension": {"Account": "C0001"},
-                "AmountCurCredit": "100.00",
+                "AmountCurCredit": "120.00",
                 "CurrencyCode": "GBP",
                 "MarkedInvoice": invoice_key,
                 "DocumentNum": "PAY-77",
@@ -207,3 +207,27 @@ def test_catalog_comes_from_the_document_definitions(connector):
 
     assert catalog is CATALOGS["sales_invoice"]
     assert set(connector.entities()) == set(CATALOGS)
+
+
+def test_a_free_text_invoice_carries_sales_tax_and_is_paid_only_by_its_gross_amount(connector):
+    invoice_key = connector.create("sales_invoice", invoice(reference="KF-TAX"))
+    stored = connector.read("sales_invoice", invoice_key)
+    assert (Decimal(stored["SumTax"]), Decimal(stored["InvoiceAmount"])) == (Decimal("20.00"), Decimal("120.00"))
+
+    def pay(amount: str, reference: str) -> None:
+        line = {
+            "TransDate": "2024-03-15",
+            "AccountType": "Cust",
+            "LedgerDimension": {"Account": "C0001"},
+            "AmountCurCredit": amount,
+            "CurrencyCode": "GBP",
+            "MarkedInvoice": invoice_key,
+            "DocumentNum": reference,
+            "OffsetLedgerDimension": {"Account": "110180"},
+        }
+        connector.create("payment", {"LedgerJournalTrans": [line]})
+
+    pay("100.00", "PAY-NET")
+    assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "PartlyPaid"
+    pay("20.00", "PAY-REST")
+    assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"

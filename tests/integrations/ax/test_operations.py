@@ -141,7 +141,8 @@ def test_free_text_invoice_gets_ax_defaults_and_computed_amounts(ax_client):
 
     assert stored["InvoiceAccount"] == "C0001"
     assert stored["CurrencyCode"] == "GBP"  # from the customer
-    assert stored["InvoiceAmount"] == "135.50"
+    # 100.00 at the standard item tax group (20%) plus 35.50 with no item tax group
+    assert (stored["SumTax"], stored["InvoiceAmount"]) == ("20.00", "155.50")
     assert (stored["SettledAmount"], stored["PaymentStatus"]) == ("0.00", "None")
     assert stored["CustInvoiceLine"][0]["LedgerDimension"]["DisplayValue"] == "401100-CC10"
 
@@ -152,7 +153,7 @@ def test_read_only_fields_sent_by_a_caller_are_ignored(ax_client):
     [key] = ax_client.create("FreeTextInvoiceService", [document])
     [stored] = ax_client.read("FreeTextInvoiceService", [key])
 
-    assert (stored["InvoiceAmount"], stored["PaymentStatus"]) == ("100.00", "None")
+    assert (stored["InvoiceAmount"], stored["PaymentStatus"]) == ("120.00", "None")
 
 
 def _payment(invoice_id: str, amount: str, reference: str) -> dict:
@@ -180,11 +181,11 @@ def test_payment_with_marked_invoice_settles_it_partly_then_fully(ax_client):
 
     ax_client.create("CustPaymJournalService", [_payment(invoice_id, "40.00", "P-1")])
     [partly] = ax_client.read("FreeTextInvoiceService", [invoice_id])
-    ax_client.create("CustPaymJournalService", [_payment(invoice_id, "60.00", "P-2")])
+    ax_client.create("CustPaymJournalService", [_payment(invoice_id, "80.00", "P-2")])
     [paid] = ax_client.read("FreeTextInvoiceService", [invoice_id])
 
     assert (partly["SettledAmount"], partly["PaymentStatus"]) == ("40.00", "PartlyPaid")
-    assert (paid["SettledAmount"], paid["PaymentStatus"]) == ("100.00", "Paid")
+    assert (paid["SettledAmount"], paid["PaymentStatus"]) == ("120.00", "Paid")
     assert invoice_id in ax_client.get_changed_keys("FreeTextInvoiceService", before).keys
 
 
