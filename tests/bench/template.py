@@ -5,6 +5,7 @@ produce the same documents and issues on the benchmark's invoices."""
 from __future__ import annotations
 
 import copy
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -57,8 +58,6 @@ def template_spec() -> MappingSpec:
 def benchmark_invoices(count: int, lines: int = 10, seed: int = 42) -> list[dict[str, Any]]:
     """Demo-company invoices (as the KashFlow sandbox serves them), each brought to ``lines`` lines by repeating
     its own lines: realistic values, about one in forty with a line on the unmapped nominal code 4900."""
-    from datetime import date
-
     from integrations.sandbox.demo import DemoBuilder
 
     builder = DemoBuilder(seed=seed, today=date(2026, 11, 1))
@@ -102,18 +101,28 @@ def _money(value: Any) -> Decimal:
     return _dec(value).quantize(_CENT, ROUND_HALF_UP)
 
 
+def _iso_date(text: str) -> str:
+    """Validate the date as the engine does (an invalid date must not reach AX), not just slice it."""
+    if len(text) == 10:
+        return date.fromisoformat(text).isoformat()
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+
+
 def hand_written_map(record: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The sales-invoice template by hand: (document, [(issue code, field), ...])."""
+    """The sales-invoice template by hand: (document, [(issue code, field), ...]), with the catalog checks
+    that can fail on this mapping's output (the rest are constants known to be valid when written)."""
     issues: list[tuple[str, str]] = []
     code = str(record["CustomerCode"]).strip().upper()
+    if not code:
+        issues.append(("missing_required", "OrderAccount"))
     currency = str((record.get("Currency") or {}).get("Code") or "GBP").upper()
     reference = str(record.get("CustomerReference") or "").strip()
     doc: dict[str, Any] = {
         "OrderAccount": code,
         "InvoiceAccount": code,
-        "InvoiceDate": record["IssuedDate"][:10],
-        "DocumentDate": record["IssuedDate"][:10],
-        "DueDate": record["DueDate"][:10],
+        "InvoiceDate": _iso_date(record["IssuedDate"]),
+        "DocumentDate": _iso_date(record["IssuedDate"]),
+        "DueDate": _iso_date(record["DueDate"]),
         "CurrencyCode": currency,
         "CustomerRef": str(record["Number"]),
         "PurchOrderFormNum": reference[:20],
