@@ -522,6 +522,10 @@ def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileC
         names.append(name)
     if source_key is not None and single_key is not None and rule.default is None and len(transforms) <= 2:
         return _field_rule(ref, source_key[0], source_key[1], tuple(transforms), tuple(names), single_key)
+    if source_key is not None and single_key is not None and _is_scalar(rule.default) and 1 <= len(transforms) <= 2:
+        return _field_rule_with_default(
+            ref, source_key[0], source_key[1], tuple(transforms), tuple(names), single_key, rule.default
+        )
     if source_key is not None and rule.default is None and len(transforms) == 1:
         return _nested_field_rule(ref, source_key[0], source_key[1], transforms[0], names[0], setter)
     return _rule_fn(ref, kind, source_fn, tuple(transforms), tuple(names), rule.default, setter, single_key)
@@ -612,6 +616,43 @@ def _field_rule(
             out[key] = value
 
     return two
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is not None and isinstance(value, str | int | float | bool)
+
+
+def _field_rule_with_default(
+    ref: RuleRef, on_item: bool, src_key: str, transforms: tuple, names: tuple[str, ...], key: str, default: Any
+) -> RuleFn:
+    """One field -> 1-2 transforms -> one field, with a text or number default (immutable: no copy needed)."""
+
+    def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
+        ctx.issue(RULE_ERROR, f"transform {names[step]} failed: {type(exc).__name__}: {_short(exc)}")
+
+    t0 = transforms[0]
+    t1 = transforms[1] if len(transforms) == 2 else None
+
+    def with_default(ctx: RecordContext, out: dict) -> None:
+        ctx.rule = ref
+        obj = ctx.item if on_item else ctx.record
+        value = obj.get(src_key) if type(obj) is dict else None
+        try:
+            value = t0(value, ctx)
+        except Exception as exc:
+            fail(ctx, 0, exc)
+            return
+        if t1 is not None:
+            try:
+                value = t1(value, ctx)
+            except Exception as exc:
+                fail(ctx, 1, exc)
+                return
+        if value is None or value == "":
+            value = default
+        out[key] = value
+
+    return with_default
 
 
 def _rule_fn(

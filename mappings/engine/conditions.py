@@ -80,8 +80,12 @@ def _compile_check(op: str, expected: Any, expected_to: Any) -> Callable[[Any], 
     if op in ("eq", "ne"):
         want_text = None if expected is None else canonical(expected)
         want_num = as_number(expected)
+        # A whole number compares as an int: no Decimal is built for the common int field (a nominal code).
+        want_int = int(want_num) if want_num is not None and want_num == want_num.to_integral_value() else None
 
         def equal(v: Any) -> bool:
+            if type(v) is int and want_num is not None:
+                return v == want_int if want_int is not None else False
             if v is None or want_text is None:
                 return v is None and want_text is None
             if want_num is not None and not isinstance(v, str):

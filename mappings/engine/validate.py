@@ -82,6 +82,9 @@ class _Node:
         for key, (check, obj, items, item_check) in self.entries.items():
             if check is not None:
                 spec = check.spec
+                # Text that passed a parsing type check (a date, a number as text) is remembered per
+                # field: documents repeat the same few dates, so each is parsed once, not per record.
+                texts = set() if spec.type in _PARSED_TEXT_TYPES else None
                 fields.append(
                     (
                         key,
@@ -90,13 +93,21 @@ class _Node:
                         spec.max_length or None,
                         frozenset(spec.allowed_values) if spec.allowed_values else None,
                         check,
+                        texts,
+                        TYPE_CHECKS.get(spec.type),
                     )
                 )
             if obj is not None:
                 objects.append((key, obj.plan()))
             if items is not None or item_check is not None:
                 lists.append((key, items.plan() if items else None, item_check))
-        return tuple(fields), tuple(objects), tuple(lists)
+        groups = [(None, tuple(fields))]
+        if all(len(sub[0]) == 1 and not sub[1] and not sub[2] for _, sub in objects):
+            # Objects holding only fields (LedgerDimension, DefaultDimension) are checked in the same loop
+            # as this level's fields, in the same order, rather than by a call per object per line.
+            groups += [(key, sub[0][0][1]) for key, sub in objects]
+            objects = []
+        return tuple(groups), tuple(objects), tuple(lists)
 
 
 class Validator:
@@ -154,25 +165,41 @@ class Validator:
 def _walk(plan: tuple[tuple, tuple, tuple], obj: dict[str, Any], where: Any, issues: list[Issue]) -> None:
     # The checks that pass (nearly all of them) are inlined; a field that may fail goes through its check,
     # which reports the issue.
-    fields, objects, lists = plan
+    groups, objects, lists = plan
     get = obj.get
-    for key, required, fast, max_length, allowed, check in fields:
-        value = get(key)
-        if value is None:
-            if required:
-                check(_MISSING, obj, key, where, issues)
-            continue
-        tv = type(value)
-        if tv is str:
-            if (
-                not value
-                or tv not in fast
-                or (max_length is not None and len(value) > max_length)
-                or (allowed is not None and value not in allowed)
-            ):
-                check(value, obj, key, where, issues)
-        elif tv not in fast or allowed is not None:
-            check(value, obj, key, where, issues)
+    for group_key, fields in groups:
+        if group_key is None:
+            at, here = obj, where
+        else:
+            at = get(group_key)
+            if type(at) is not dict:
+                continue
+            here = (where, group_key)
+        at_get = at.get
+        for key, required, fast, max_length, allowed, check, texts, type_ok in fields:
+            value = at_get(key)
+            if value is None:
+                if required:
+                    check(_MISSING, at, key, here, issues)
+                continue
+            tv = type(value)
+            if tv is str:
+                if (
+                    not value
+                    or (max_length is not None and len(value) > max_length)
+                    or (allowed is not None and value not in allowed)
+                ):
+                    check(value, at, key, here, issues)
+                elif tv not in fast:
+                    if texts is not None and value in texts:
+                        continue
+                    if texts is not None and type_ok(value):
+                        if len(texts) < _TEXTS_LIMIT:
+                            texts.add(value)
+                        continue
+                    check(value, at, key, here, issues)
+            elif tv not in fast or allowed is not None:
+                check(value, at, key, here, issues)
     for key, sub_plan in objects:
         value = get(key)
         if type(value) is dict:
@@ -206,6 +233,9 @@ def render_where(where: Any, key: Any = None) -> str:
         return text  # a list item: its index is already in ``where``
     return f"{text}.{key}" if text else key
 
+
+_PARSED_TEXT_TYPES = frozenset({"decimal", "integer", "date", "datetime"})
+_TEXTS_LIMIT = 4096
 
 _FAST_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
