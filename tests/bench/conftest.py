@@ -11,7 +11,7 @@ from tests.bench.results import Results
 
 
 @pytest.fixture(scope="session")
-def bench_results(django_db_blocker):
+def bench_results(django_db_setup, django_db_blocker):  # the test database outlives the results: its version
     results = Results()
     yield results
     with django_db_blocker.unblock():
