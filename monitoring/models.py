@@ -59,11 +59,26 @@ class ExceptionItem(models.Model):
     class Meta:
         ordering = ["-first_seen_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-first_seen_at"], name="exception_queue"),
+            # The queue's filter and its full ORDER BY (id breaks ties): a page's ids come off this index in
+            # order, without sorting, however deep the page.
+            models.Index(fields=["status", "-first_seen_at", "-id"], name="exception_queue_order"),
             models.Index(fields=["flow", "status"], name="exception_flow"),
             models.Index(fields=["flow", "source_key"], name="exception_source"),
-            # Group-by-cause counts and the class filter of the queue, at 100k rows.
-            models.Index(fields=["status", "fingerprint"], name="exception_cause"),
+            # Group-by-cause counts and the class filter of the queue, at 100k rows. The cause index carries
+            # every group key and date, so grouping and counting groups read the index, not the rows.
+            models.Index(
+                fields=[
+                    "status",
+                    "fingerprint",
+                    "flow",
+                    "stage",
+                    "error_class",
+                    "error_code",
+                    "first_seen_at",
+                    "last_seen_at",
+                ],
+                name="exception_cause_keys",
+            ),
             models.Index(fields=["status", "error_class", "-first_seen_at"], name="exception_class"),
         ]
         constraints = [

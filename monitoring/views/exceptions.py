@@ -35,7 +35,7 @@ def _can_act(request: HttpRequest) -> bool:
 def _list_context(request: HttpRequest) -> dict:
     filters = selectors.QueueFilters.from_query(request.GET)
     grouped = request.GET.get("view") == "groups"
-    source = selectors.exception_groups(filters) if grouped else selectors.exception_list(filters)
+    source = selectors.group_page_source(filters) if grouped else selectors.exception_page_source(filters)
     page = Paginator(source, PAGE_SIZE).get_page(request.GET.get("page"))
     return {
         "filters": filters,
