@@ -355,7 +355,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
             parts = template.split(".")
             for i in range(len(parts) - 1, 0, -1):
                 rule_for.setdefault(".".join(parts[:i]), name)
-        validator = Validator(catalog, rule_for, skip_lists)
+        proven = _proven_fields(spec, parsed_rules, catalog, groups, dim_opts)
+        validator = Validator(catalog, rule_for, skip_lists, proven)
     return CompiledMapping(
         spec=spec,
         header_rules=tuple(header_rules),
@@ -364,6 +365,73 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
         dimension_options=dim_opts,
         validator=validator,
     )
+
+
+def _proven_fields(
+    spec: MappingSpec,
+    parsed_rules: list[tuple[RuleSpec, Any, str | None]],
+    catalog: Any,
+    groups: list[LineGroup],
+    dim_opts: DimensionOptions,
+) -> set[str]:
+    """The catalog fields whose check can never fail, so validation need not visit them per record: written
+    by one rule alone, whose last transform can only give values the field accepts (a rounded Decimal in a
+    decimal field, an ISO date, one of a few known texts), or None; not required; nothing else writes there."""
+    if any(g.split is not None or g.aggregate is not None for g in groups):
+        return set()
+    engine_written = {f"{g.target}[].{g.number}" for g in groups if g.number}
+    for g in groups:
+        engine_written |= {f"{g.target}[].{name}" for name in (dim_opts.line_target, *dim_opts.ledger_fields) if name}
+    header = spec.options.get("dimensions", {}).get("header_target", "DefaultDimension")
+    engine_written.add(str(header))
+    templates = [target.template() for _, target, _ in parsed_rules]
+    proven: set[str] = set()
+    for rule, target, _ in parsed_rules:
+        path = target.template()
+        spec_field = catalog.field(path)
+        if spec_field is None or spec_field.required or (spec_field.allowed_values and spec_field.type != "string"):
+            continue
+        if any(path.startswith(e) or e.startswith(path) for e in engine_written):
+            continue
+        others = [t for t in templates if t != path and (t.startswith(path) or path.startswith(t))]
+        if others or templates.count(path) != 1 or rule.default is not None:
+            continue
+        if _output_always_valid(rule, spec_field, spec.value_maps or {}):
+            proven.add(path)
+    return proven
+
+
+def _output_always_valid(rule: RuleSpec, field: Any, value_maps: Mapping[str, Any]) -> bool:
+    transforms = tuple(rule.transforms or ())
+    if not transforms:
+        return False
+    last = transforms[-1]
+    name, params = last.name, dict(last.params or {})
+    if name in ("money", "round") or (name == "number" and params.get("decimals") is not None):
+        return field.type == "decimal" and not field.allowed_values  # a Decimal, or nothing written
+    if name == "date_format":
+        iso = params.get("input") in (None, "iso") and params.get("output") in (None, "%Y-%m-%d")
+        return iso and field.type in ("date", "string") and not field.allowed_values and _fits(field, "2000-01-01")
+    texts: list[Any] = []
+    if name == "lookup" and not params.get("reverse"):
+        vm = value_maps.get(params.get("map"))
+        if vm is None:
+            return False
+        texts = [e.target for e in vm.entries]
+        fallback = params.get("default") if params.get("default") is not None else (vm.default or None)
+        if fallback is not None:
+            texts.append(fallback)
+    elif name == "conditional" and "then" in params and "else" in params:
+        texts = [params["then"], params["else"]]
+    else:
+        return False
+    return field.type == "string" and all(type(t) is str and _fits(field, t) for t in texts)
+
+
+def _fits(field: Any, text: str) -> bool:
+    if field.max_length and len(text) > field.max_length:
+        return False
+    return not field.allowed_values or text == "" or text in field.allowed_values
 
 
 def _check_dimensions(

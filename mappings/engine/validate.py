@@ -114,11 +114,14 @@ class Validator:
     """Built once per compiled mapping from the catalog; ``check(document, issues)`` walks the document once
     (every list item once), checking the fields the catalog declares there."""
 
-    def __init__(self, catalog: Any, rule_for: Mapping[str, str], skip_lists: Iterable[str] = ()) -> None:
+    def __init__(
+        self, catalog: Any, rule_for: Mapping[str, str], skip_lists: Iterable[str] = (), proven: Iterable[str] = ()
+    ) -> None:
         root = _Node()
         skipped = tuple(f"{path}[]" for path in skip_lists)  # items checked once when the mapping compiled
+        proven = frozenset(proven)  # fields whose only writer can give nothing the field would refuse
         for spec in getattr(catalog, "fields", ()):
-            if skipped and spec.path.startswith(skipped):
+            if (skipped and spec.path.startswith(skipped)) or spec.path in proven:
                 continue
             try:
                 segments = parse_path(spec.path.replace("[]", "[0]")).segments
