@@ -649,6 +649,21 @@ def _field_rule(
 
         return copy_record
     t0 = transforms[0]
+    if len(transforms) == 1 and on_item:
+
+        def one_of_item(ctx: RecordContext, out: dict) -> None:
+            ctx.rule = ref
+            item = ctx.item
+            value = item.get(src_key) if type(item) is dict else None
+            try:
+                value = t0(value, ctx)
+            except Exception as exc:
+                fail(ctx, 0, exc)
+                return
+            if value is not None:
+                out[key] = value
+
+        return one_of_item
     if len(transforms) == 1:
 
         def one(ctx: RecordContext, out: dict) -> None:

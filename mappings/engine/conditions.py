@@ -84,7 +84,10 @@ def _compile_check(op: str, expected: Any, expected_to: Any) -> Callable[[Any], 
         want_int = int(want_num) if want_num is not None and want_num == want_num.to_integral_value() else None
 
         def equal(v: Any) -> bool:
-            if type(v) is int and want_num is not None:
+            tv = type(v)
+            if tv is str and want_text is not None:
+                return v.strip() == want_text  # canonical() of text is the text stripped
+            if tv is int and want_num is not None:
                 return v == want_int if want_int is not None else False
             if v is None or want_text is None:
                 return v is None and want_text is None

@@ -83,15 +83,18 @@ def ordered(values: Mapping[str, Any], order: tuple[str, ...] = DIMENSION_ORDER)
     return sorted(values.items(), key=lambda kv: (rank.get(kv[0], last), kv[0]))
 
 
-_LAYOUTS: dict[tuple, tuple[tuple[tuple[str, Any], ...], str]] = {}
+_LAYOUTS: dict[tuple[str, ...], dict[tuple, tuple[tuple[tuple[str, Any], ...], str]]] = {}  # per order
 
 
 def _layout(values: Mapping[str, Any], order: tuple[str, ...]) -> tuple[tuple[tuple[str, Any], ...], str]:
     """The ordered (name, value) pairs and the display suffix ("-022-OU_4"), memoised: a mapping uses
     few distinct combinations of dimension values."""
-    key = (order, *values.items())
+    layouts = _LAYOUTS.get(order)
+    if layouts is None:
+        layouts = _LAYOUTS[order] = {}
+    key = tuple(values.items())
     try:
-        return _LAYOUTS[key]
+        return layouts[key]
     except KeyError:
         pass
     except TypeError:  # unhashable values set by a field rule
@@ -99,8 +102,8 @@ def _layout(values: Mapping[str, Any], order: tuple[str, ...]) -> tuple[tuple[tu
         return pairs, "".join(f"-{v}" for _, v in pairs)
     pairs = tuple(ordered(values, order))
     found = (pairs, "".join(f"-{v}" for _, v in pairs))
-    if len(_LAYOUTS) < 20_000:
-        _LAYOUTS[key] = found
+    if len(layouts) < 20_000:
+        layouts[key] = found
     return found
 
 

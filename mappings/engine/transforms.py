@@ -302,6 +302,8 @@ def _rounder(decimals: int | None, mode: str) -> Callable[[Any], Any]:
 
     def rnd(v: Any) -> Any:
         tv = type(v)
+        if tv is Decimal:  # already a Decimal (arithmetic): no conversion, no comparison with ""
+            return v.quantize(quantum, rounding=rounding)
         if tv is float or tv is int:
             found = memo.get(v)
             if found is not None:
