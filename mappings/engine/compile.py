@@ -355,7 +355,7 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
             parts = template.split(".")
             for i in range(len(parts) - 1, 0, -1):
                 rule_for.setdefault(".".join(parts[:i]), name)
-        proven = _proven_fields(spec, parsed_rules, catalog, groups, dim_opts)
+        proven = _proven_fields(spec, parsed_rules, catalog, groups, dim_opts, skip_lists)
         validator = Validator(catalog, rule_for, skip_lists, proven)
     return CompiledMapping(
         spec=spec,
@@ -373,19 +373,36 @@ def _proven_fields(
     catalog: Any,
     groups: list[LineGroup],
     dim_opts: DimensionOptions,
+    engine_lists: set[str],
 ) -> set[str]:
     """The catalog fields whose check can never fail, so validation need not visit them per record: written
     by one rule alone, whose last transform can only give values the field accepts (a rounded Decimal in a
-    decimal field, an ISO date, one of a few known texts), or None; not required; nothing else writes there."""
+    decimal field, an ISO date, text cut to the field's length, one of a few known texts), or None; not
+    required; nothing else writes there. Also the line numbers and the dimension value lists, which only
+    the engine writes (ints, lists)."""
     if any(g.split is not None or g.aggregate is not None for g in groups):
         return set()
+    templates = [target.template() for _, target, _ in parsed_rules]
+
+    def untouched(path: str) -> bool:  # no rule writes at, inside or above it
+        return not any(t.startswith(path) or path.startswith(t) for t in templates)
+
+    proven: set[str] = set()
+    for g in groups:
+        path = f"{g.target}[].{g.number}" if g.number else ""
+        number_field = catalog.field(path) if path else None
+        if number_field is not None and untouched(path) and not number_field.required:
+            if number_field.type in ("decimal", "integer") and not number_field.allowed_values:
+                proven.add(path)
+    for path in engine_lists:
+        list_field = catalog.field(path)
+        if list_field is not None and list_field.type == "list" and not list_field.required:
+            proven.add(path)
     engine_written = {f"{g.target}[].{g.number}" for g in groups if g.number}
     for g in groups:
         engine_written |= {f"{g.target}[].{name}" for name in (dim_opts.line_target, *dim_opts.ledger_fields) if name}
     header = spec.options.get("dimensions", {}).get("header_target", "DefaultDimension")
     engine_written.add(str(header))
-    templates = [target.template() for _, target, _ in parsed_rules]
-    proven: set[str] = set()
     for rule, target, _ in parsed_rules:
         path = target.template()
         spec_field = catalog.field(path)
@@ -394,7 +411,9 @@ def _proven_fields(
         if any(path.startswith(e) or e.startswith(path) for e in engine_written):
             continue
         others = [t for t in templates if t != path and (t.startswith(path) or path.startswith(t))]
-        if others or templates.count(path) != 1 or rule.default is not None:
+        if others or templates.count(path) != 1:
+            continue
+        if rule.default is not None and not (type(rule.default) is str and _fits(spec_field, rule.default)):
             continue
         if _output_always_valid(rule, spec_field, spec.value_maps or {}):
             proven.add(path)
@@ -407,8 +426,14 @@ def _output_always_valid(rule: RuleSpec, field: Any, value_maps: Mapping[str, An
         return False
     last = transforms[-1]
     name, params = last.name, dict(last.params or {})
+    if rule.default is not None and name != "truncate":
+        return False  # a text default is only proven beside text output
     if name in ("money", "round") or (name == "number" and params.get("decimals") is not None):
         return field.type == "decimal" and not field.allowed_values  # a Decimal, or nothing written
+    if name == "truncate":  # always text, at most `length` (else the field's max length) characters
+        length = params.get("length")
+        fits = not field.max_length or (length is not None and length <= field.max_length) or length is None
+        return field.type == "string" and not field.allowed_values and fits
     if name == "date_format":
         iso = params.get("input") in (None, "iso") and params.get("output") in (None, "%Y-%m-%d")
         return iso and field.type in ("date", "string") and not field.allowed_values and _fits(field, "2000-01-01")

@@ -105,7 +105,7 @@ class _Node:
         if all(len(sub[0]) == 1 and not sub[1] and not sub[2] for _, sub in objects):
             # Objects holding only fields (LedgerDimension, DefaultDimension) are checked in the same loop
             # as this level's fields, in the same order, rather than by a call per object per line.
-            groups += [(key, sub[0][0][1]) for key, sub in objects]
+            groups += [(key, sub[0][0][1]) for key, sub in objects if sub[0][0][1]]
             objects = []
         return tuple(groups), tuple(objects), tuple(lists)
 
