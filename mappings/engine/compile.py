@@ -71,6 +71,7 @@ class LineGroup:
     split: Split | None
     aggregate: Aggregate | None
     number: str | None
+    evaluate_dimensions: Callable[[RecordContext], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class CompiledMapping:
         inherited = header if opts.inherit_header else {}
         order = opts.order
         finish = dims.finish_line
-        evaluate = dims.evaluate
+        evaluate = group.evaluate_dimensions
         split = group.split
         rules = group.rules
         out: list[dict[str, Any]] = []
@@ -161,7 +162,7 @@ class CompiledMapping:
             line: dict[str, Any] = {}
             for rule in rules:
                 rule(ctx, line)
-            values = evaluate(dim_rules, ctx) if dim_rules else {}
+            values = evaluate(ctx) if dim_rules else {}
             if split is not None and (split.when is None or split.when(ctx)):
                 try:
                     parts = split.apply(line, values)
@@ -292,6 +293,7 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
     dim_opts, dim_lines = _dimension_options(options.get("dimensions"), group_order, errors)
     header_dim_rules = []
     line_dim_rules = []
+    line_int_keys: list[tuple[str, int] | None] = []
     for d in spec.dimension_rules:
         level_line = getattr(d, "level", None) == "line"
         line_source = group_sources.get(dim_lines) if (level_line and dim_lines) else None
@@ -305,6 +307,8 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
             errors.append(RuleError(f"dimension_rules.{getattr(d, 'name', '')}", _reason(exc)))
             continue
         (line_dim_rules if level_line else header_dim_rules).append(compiled)
+        if level_line:
+            line_int_keys.append(dims.int_equality(d, cctx))
 
     groups = []
     options_by_target = {o.target: o for o in line_options}
@@ -334,6 +338,9 @@ def compile_mapping(spec: MappingSpec, rates: RateProvider | None = None) -> Com
                 put_items=put_items,
                 rules=tuple(group_rules.get(group, ())),
                 dimension_rules=tuple(line_dim_rules) if group == dim_lines else (),
+                evaluate_dimensions=(
+                    dims.compile_evaluator(tuple(line_dim_rules), tuple(line_int_keys)) if group == dim_lines else None
+                ),
                 split=split,
                 aggregate=aggregate,
                 number=number,
@@ -391,9 +398,14 @@ def _proven_fields(
     for g in groups:
         path = f"{g.target}[].{g.number}" if g.number else ""
         number_field = catalog.field(path) if path else None
-        if number_field is not None and untouched(path) and not number_field.required:
-            if number_field.type in ("decimal", "integer") and not number_field.allowed_values:
-                proven.add(path)
+        if (
+            number_field is not None
+            and untouched(path)
+            and not number_field.required
+            and number_field.type in ("decimal", "integer")
+            and not number_field.allowed_values
+        ):
+            proven.add(path)
     for path in engine_lists:
         list_field = catalog.field(path)
         if list_field is not None and list_field.type == "list" and not list_field.required:

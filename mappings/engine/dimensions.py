@@ -14,13 +14,14 @@ values with ``-``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from mappings.engine.conditions import Test, compile_all
-from mappings.engine.context import CompileContext, RecordContext
+from mappings.engine.context import CompileContext, RecordContext, resolve_source_path
 from mappings.engine.errors import RULE_ERROR, Issue, SpecError
 from mappings.engine.spec import DimensionRuleSpec
+from mappings.engine.valuemaps import as_number
 
 DIMENSION_ORDER = ("Department", "CostCenter", "BusinessUnit", "ItemGroup", "Project", "Customer", "Vendor")
 LEVELS = ("header", "line")
@@ -68,6 +69,64 @@ def evaluate(rules: Iterable[CompiledDimensionRule], ctx: RecordContext) -> dict
             if stop:
                 break
     return values
+
+
+def int_equality(spec: DimensionRuleSpec, cctx: CompileContext) -> tuple[str, int] | None:
+    """(item key, whole number) when the rule is a first-match rule testing one field of the line item for
+    equality with a whole number (``LineItems[].NominalCode eq 4000``): such runs of rules become one dict."""
+    conditions = spec.conditions
+    if not spec.stop or not isinstance(conditions, list | tuple) or len(conditions) != 1:
+        return None
+    cond = conditions[0]
+    if not isinstance(cond, Mapping) or cond.get("op", "eq") != "eq" or cond.get("map") not in (None, ""):
+        return None
+    field = cond.get("field")
+    if not isinstance(field, str) or not field:
+        return None
+    try:
+        on_item, _, key = resolve_source_path(field, cctx)
+    except SpecError:
+        return None
+    want = as_number(cond.get("value"))
+    if not on_item or key is None or want is None or want != want.to_integral_value():
+        return None
+    return key, int(want)
+
+
+def compile_evaluator(
+    rules: tuple[CompiledDimensionRule, ...], int_keys: tuple[tuple[str, int] | None, ...]
+) -> Callable[[RecordContext], dict[str, str]]:
+    """``evaluate`` for one list's line rules. A leading run of first-match rules testing the same item field
+    against whole numbers is answered by one dict lookup for int values (what ``equal`` compares exactly);
+    any other value, or a value none of them holds, goes through the rules as ``evaluate`` does."""
+    key = None
+    table: dict[int, dict[str, str]] = {}
+    prefix = 0
+    for rule, found in zip(rules, int_keys, strict=False):
+        if found is None or (key is not None and found[0] != key):
+            break
+        key = found[0]
+        if found[1] not in table:
+            values: dict[str, str] = {}
+            for name, value in rule.dimensions:
+                values.setdefault(name, value)
+            table[found[1]] = values
+        prefix += 1
+    if prefix < 2:
+        return lambda ctx: evaluate(rules, ctx)
+    rest = rules[prefix:]
+
+    def evaluate_line(ctx: RecordContext) -> dict[str, str]:
+        item = ctx.item
+        v = item.get(key) if type(item) is dict else None
+        if type(v) is int:
+            hit = table.get(v)
+            if hit is not None:
+                return hit.copy()
+            return evaluate(rest, ctx) if rest else {}
+        return evaluate(rules, ctx)
+
+    return evaluate_line
 
 
 _RANKS: dict[tuple[str, ...], dict[str, int]] = {}
