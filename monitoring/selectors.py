@@ -168,13 +168,18 @@ def exception_page_source(filters: QueueFilters) -> DeferredRows:
 # The groups' keys, in the order of the ``exception_cause`` index so the GROUP BY walks it without sorting.
 # Grouping by the flow's id rather than its name and slug gives the same groups (the slug is unique).
 GROUP_KEYS = ("fingerprint", "flow_id", "stage", "error_class", "error_code")
+# Biggest group first; the keys break ties so the order is total (a page of groups is well defined).
+GROUP_ORDER = ("-count", *GROUP_KEYS)
 
 
 def exception_groups(filters: QueueFilters) -> QuerySet:
     """Items grouped by cause (fingerprint), biggest group first, with one message as the example."""
+    return _grouped(filter_exceptions(filters))
+
+
+def _grouped(items: QuerySet[ExceptionItem]) -> QuerySet:
     return (
-        filter_exceptions(filters)
-        .values(*GROUP_KEYS)
+        items.values(*GROUP_KEYS)
         .annotate(
             flow__name=Max("flow__name"),
             flow__slug=Max("flow__slug"),
@@ -183,18 +188,20 @@ def exception_groups(filters: QueueFilters) -> QuerySet:
             newest=Max("last_seen_at"),
             example=Max("message"),
         )
-        .order_by("-count", "fingerprint")
+        .order_by(*GROUP_ORDER)
     )
 
 
 class GroupRows:
-    """What the grouped queue's Paginator pages over: the groups, counted with a DISTINCT over the index
-    alone (the group query reads every item's message; counting the groups need not)."""
+    """What the grouped queue's Paginator pages over. Counting the groups is a DISTINCT over the cause index
+    alone. A page first ranks the groups off that index (no message read) to pick the causes up to the page's
+    end, then aggregates only those causes' items, example message included, in the same query: the first
+    page reads its own groups' messages, not the whole queue's."""
 
     ordered = True
 
     def __init__(self, filters: QueueFilters) -> None:
-        self.groups = exception_groups(filters)
+        self.filters = filters
         self.keys = filter_exceptions(filters).order_by().values(*GROUP_KEYS).distinct()
 
     def count(self) -> int:
@@ -206,7 +213,18 @@ class GroupRows:
     def __getitem__(self, key: slice) -> list[dict]:
         if not isinstance(key, slice):
             raise TypeError("GroupRows only supports slicing")
-        return list(self.groups[key])
+        start, stop = key.start or 0, key.stop
+        ranked = (
+            filter_exceptions(self.filters)
+            .values(*GROUP_KEYS)
+            .annotate(count=Count("id"))
+            .order_by(*GROUP_ORDER)
+            .values("fingerprint")[:stop]
+        )
+        # Every group ranked before ``stop`` has its cause in ``ranked``; groups sharing such a cause but
+        # ranked later sort after them in the same total order, so the slice below is exactly the page.
+        groups = _grouped(filter_exceptions(self.filters).filter(fingerprint__in=ranked))[:stop]
+        return list(groups)[start:]
 
 
 def group_page_source(filters: QueueFilters) -> GroupRows:
