@@ -70,7 +70,7 @@ def browser_page():
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         try:
             yield page
         finally:
