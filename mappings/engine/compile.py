@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from mappings.engine import dimensions as dims
@@ -625,6 +626,15 @@ def _compile_rule(rule: RuleSpec, target: Any, group: str | None, cctx: CompileC
             raise SpecError("a transform needs a name")
         transforms.append(compile_transform(name, getattr(t, "params", None), cctx))
         names.append(name)
+    if (
+        group is not None
+        and kind == "path"
+        and single_key is not None
+        and not resolve_source_path(rule.source, cctx)[0]
+        and (rule.default is None or _is_scalar(rule.default))
+        and all(_header_pure(t) for t in tuple(rule.transforms or ()))
+    ):
+        return _per_record_rule(ref, source_fn, tuple(transforms), tuple(names), rule.default, single_key)
     if source_key is not None and single_key is not None and rule.default is None and len(transforms) <= 2:
         return _field_rule(ref, source_key[0], source_key[1], tuple(transforms), tuple(names), single_key)
     if source_key is not None and single_key is not None and _is_scalar(rule.default) and 1 <= len(transforms) <= 2:
@@ -736,6 +746,60 @@ def _field_rule(
             out[key] = value
 
     return two
+
+
+# Transforms whose result depends on their input value alone (no issue naming a line, no other field read).
+_PURE_TRANSFORMS = frozenset(
+    {"trim", "upper", "lower", "title", "truncate", "pad", "template", "string", "money", "round", "number",
+     "integer", "negate", "abs", "date_format", "datetime_format", "default", "split", "regex_replace"}
+)  # fmt: skip
+_IMMUTABLE = (str, int, float, bool, Decimal, type(None))
+
+
+def _header_pure(t: Any) -> bool:
+    name = getattr(t, "name", None)
+    if name in _PURE_TRANSFORMS:
+        return True
+    params = getattr(t, "params", None) or {}
+    return name == "conditional" and isinstance(params, Mapping) and params.get("field") in (None, "")
+
+
+def _per_record_rule(
+    ref: RuleRef, src: Callable, transforms: tuple, names: tuple[str, ...], default: Any, key: str
+) -> RuleFn:
+    """A per-item rule that reads only the header (TaxGroup from Currency.Code): its value is the same on
+    every line, so it is computed on the first line of each record and reused (immutable values only, so
+    no two lines share an object). A failure is not remembered: each line reports it, as before."""
+    slot = object()
+
+    def fail(ctx: RecordContext, step: int, exc: Exception) -> None:
+        where = "source path" if step < 0 else f"transform {names[step]}"
+        ctx.issue(RULE_ERROR, f"{where} failed: {type(exc).__name__}: {_short(exc)}")
+
+    def per_record(ctx: RecordContext, out: dict) -> None:
+        memo = ctx.memo
+        value = memo.get(slot, slot)
+        if value is slot:
+            ctx.rule = ref
+            try:
+                value = src(ctx)
+            except Exception as exc:
+                fail(ctx, -1, exc)
+                return
+            for step, t in enumerate(transforms):
+                try:
+                    value = t(value, ctx)
+                except Exception as exc:
+                    fail(ctx, step, exc)
+                    return
+            if default is not None and (value is None or value == ""):
+                value = default
+            if isinstance(value, _IMMUTABLE):
+                memo[slot] = value
+        if value is not None:
+            out[key] = value
+
+    return per_record
 
 
 def _is_scalar(value: Any) -> bool:

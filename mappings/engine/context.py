@@ -36,7 +36,7 @@ class RuleRef:
 class RecordContext:
     """Per record: the source record, the current line item (and its index), the issues so far."""
 
-    __slots__ = ("index", "issues", "item", "lines", "record", "rule")
+    __slots__ = ("index", "issues", "item", "lines", "memo", "record", "rule")
 
     def __init__(self, record: Any, issues: list[Issue]) -> None:
         self.record = record
@@ -45,6 +45,7 @@ class RecordContext:
         self.lines = ""  # the target list being mapped (CustInvoiceLine), while mapping its items
         self.issues = issues
         self.rule: RuleRef = _NO_RULE
+        self.memo: dict[Any, Any] = {}  # per-item rules' values that depend on the header alone
 
     def issue(self, code: str, message: str, value: Any = None) -> None:
         rule = self.rule
