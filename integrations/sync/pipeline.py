@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -55,6 +55,7 @@ class Decision:
     attempts: int = 1
     note: str = ""
     link: bool = True  # write/refresh the record link
+    digest: str = ""  # the document's content hash when already computed (saves hashing it twice)
     target_after: dict | None = None
     extra: dict = field(default_factory=dict)
 
@@ -154,7 +155,7 @@ def process_record(
             document = resolve(ctx, record, document)
             digest = content_hash(document)
             if link and link.target_key and link.content_hash == digest and not link.pending_message_id:
-                decision = Decision(Action.SKIPPED, link.target_key, note="unchanged")
+                decision = Decision(Action.SKIPPED, link.target_key, note="unchanged", digest=digest)
             elif ctx.dry_run:
                 decision = Decision(Action.VALIDATED, link.target_key if link else "", link=False)
             elif spec.target_key_field:
@@ -227,8 +228,9 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     note = f"written in a batch of {len(batch)}" + (" (found after an ambiguous failure)" if result.recovered else "")
     return [
         _finish(
-            ctx, p.key, p.record, p.document, Decision(Action.CREATED, key, mid, result.attempts, note), p.src_hash,
-            p.started,
+            ctx, p.key, p.record, p.document,
+            Decision(Action.CREATED, key, mid, result.attempts, note, digest=p.digest),
+            p.src_hash, p.started, link_exists=True,
         )
         for p, key in zip(batch, result.key, strict=True)
     ]  # fmt: skip
@@ -293,9 +295,33 @@ def _numbers(value):
     return value
 
 
-def _mark_intent(ctx, key: str, mid: str) -> None:
-    """Commit, before the write is sent, that a write of this record is in flight."""
-    RecordLink.objects.update_or_create(flow=ctx.flow, source_key=key, defaults={"pending_message_id": mid})
+def _mark_intent(ctx, key: str, mid: str, link: RecordLink | None = None) -> None:
+    """Commit, before the write is sent, that a write of this record is in flight.
+
+    One statement in autocommit: an UPDATE of the link we read, or an INSERT when the record had none.
+    """
+    _save_link(ctx, key, {"pending_message_id": mid}, exists=link is not None)
+
+
+def _save_link(ctx, key: str, fields: dict, *, exists: bool | None) -> None:
+    """Upsert the record's link with one statement in the usual case (``exists``: what the caller read).
+
+    Only this flow's one active run writes its links, so the row rarely appears or vanishes between
+    our read and this write; when it does, the other statement is tried.
+    """
+    fields = {**fields, "synced_at": timezone.now()}
+    rows = RecordLink.objects.filter(flow=ctx.flow, source_key=key)
+    if exists is not False and rows.update(**fields):
+        return
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a refused INSERT must not spoil the outer transaction
+                RecordLink.objects.create(flow=ctx.flow, source_key=key, **fields)
+        else:
+            RecordLink.objects.create(flow=ctx.flow, source_key=key, **fields)
+    except IntegrityError:
+        if not rows.update(**fields):
+            raise
 
 
 def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) -> Decision:
@@ -308,7 +334,7 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
     mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
     current = _read_or_none(ctx, entity, target_key)
     if current is None:
-        _mark_intent(ctx, key, mid)
+        _mark_intent(ctx, key, mid, link)
         result = load.write(
             ctx,
             lambda: ctx.target.create(entity, wire_document(ctx, document), message_id=mid) or target_key,
@@ -317,9 +343,12 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
         )
         after = _read_or_none(ctx, entity, result.key or target_key) if spec.master_data else None
         note = "found in the target after an ambiguous failure" if result.recovered else ""
-        return Decision(Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after)
+        return Decision(
+            Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after, digest=digest
+        )
     if subset_equal(document, current):
-        return Decision(Action.SKIPPED, target_key, note="the target already holds these values", target_after=current)
+        note = "the target already holds these values"
+        return Decision(Action.SKIPPED, target_key, note=note, target_after=current, digest=digest)
     changed = _target_changed(ctx, target_key, link, current) if spec.master_data else False
     conflict = bool(changed)
     if spec.master_data and spec.direction == "kf_to_ax" and changed is not False:
@@ -345,7 +374,9 @@ def _load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str)
         extra["conflict"] = conflict
     notes = {True: "conflict: changed in KashFlow too; AX wins", None: "first sync: AX is the master"}
     note = notes.get(changed, "") if spec.master_data else ""
-    return Decision(Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra)
+    return Decision(
+        Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra, digest=digest
+    )
 
 
 def _target_changed(ctx, target_key: str, link, current: dict) -> bool | None:
@@ -388,14 +419,14 @@ def _load_document(ctx, key: str, document: dict, digest: str, link, src_hash: s
                 link.target_key if subset_equal(document, _read_or_none(ctx, entity, link.target_key)) else None
             ),
         )
-        return Decision(Action.UPDATED, link.target_key, mid, result.attempts)
+        return Decision(Action.UPDATED, link.target_key, mid, result.attempts, digest=digest)
     recheck = bool(link and link.pending_message_id)
-    _mark_intent(ctx, key, mid)
+    _mark_intent(ctx, key, mid, link)
     result = load.write(
         ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup, recheck_first=recheck
     )
     note = "found in AX after an ambiguous failure; not written again" if result.recovered else ""
-    return Decision(Action.CREATED, result.key, mid, result.attempts, note)
+    return Decision(Action.CREATED, result.key, mid, result.attempts, note, digest=digest)
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -442,7 +473,9 @@ def _keys(ctx, kind: str) -> set[str]:
     return ctx.cache[name]
 
 
-def _finish(ctx, key, record, document, decision: Decision, src_hash: str, started: float) -> RecordOutcome:
+def _finish(
+    ctx, key, record, document, decision: Decision, src_hash: str, started: float, *, link_exists: bool | None = None
+) -> RecordOutcome:
     from monitoring import audit
     from monitoring.services import resolve_exceptions_for_record
 
@@ -457,10 +490,11 @@ def _finish(ctx, key, record, document, decision: Decision, src_hash: str, start
             }
             # A skip that did not look at the document or the target keeps what the link knew of them.
             if document is not None:
-                defaults["content_hash"] = content_hash(document)
+                defaults["content_hash"] = decision.digest or content_hash(document)
             if decision.target_after:
                 defaults["target_hash"] = record_hash(decision.target_after)
-            RecordLink.objects.update_or_create(flow=ctx.flow, source_key=key, defaults=defaults)
+            # Records that were written have a link since _mark_intent: usually one UPDATE does it.
+            _save_link(ctx, key, defaults, exists=True if decision.message_id else link_exists)
         elif decision.action != Action.VALIDATED:
             RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
         outcome = RecordOutcome.objects.create(
