@@ -414,8 +414,10 @@ def _proven_fields(
     engine_written = {f"{g.target}[].{g.number}" for g in groups if g.number}
     for g in groups:
         engine_written |= {f"{g.target}[].{name}" for name in (dim_opts.line_target, *dim_opts.ledger_fields) if name}
-    header = spec.options.get("dimensions", {}).get("header_target", "DefaultDimension")
-    engine_written.add(str(header))
+    dimension_options = spec.options.get("dimensions")
+    if not isinstance(dimension_options, Mapping):
+        dimension_options = {}
+    engine_written.add(str(dimension_options.get("header_target", "DefaultDimension")))
     for rule, target, _ in parsed_rules:
         path = target.template()
         spec_field = catalog.field(path)

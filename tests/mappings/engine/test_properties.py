@@ -232,3 +232,12 @@ def test_any_spec_is_either_refused_with_rule_errors_or_maps_any_record(data, re
             raise AssertionError("compile_mapping accepted a spec validate_spec refused")
     else:
         check(compile_mapping(spec).apply(record))
+
+
+def test_a_null_dimensions_option_compiles_like_an_absent_one():
+    # Found by hypothesis: {"dimensions": None} crashed the compile-time validation proofs.
+    from mappings.engine import spec_from_dict
+
+    data = {"rules": [], "value_maps": {}, "dimension_rules": [], "options": {"dimensions": None}}
+    spec = spec_from_dict(data, target_catalog=invoice_catalog())
+    check(compile_mapping(spec).apply({}))
