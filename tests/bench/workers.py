@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
-from tests.bench.results import ROOT
-from tests.integrations.sync.conftest import WORKER_APP_NAME, _database_url, _drop_worker_sessions
+from tests.integrations.sync.conftest import Worker
 
 
-class Cluster:
+class Cluster(Worker):
+    """A worker cluster on the benchmark settings, with ``workers`` processes; a context manager that kills it."""
+
+    settings_module = "tests.bench.worker_settings"
+
     def __init__(self, portal_url: str, *, workers: int = 2, env: dict | None = None) -> None:
-        self.portal_url = portal_url
-        self.workers = workers
-        self.env = env or {}
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> Cluster:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.bench.worker_settings",
-            "BENCH_Q_WORKERS": str(self.workers),
-            "DATABASE_URL": _database_url(),
-            "PORTAL_URL": self.portal_url,
-            "PGAPPNAME": WORKER_APP_NAME,
-            **self.env,
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL the whole cluster: nothing is cleaned up, tasks in flight are lost."""
-        import signal
-
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        _drop_worker_sessions()
+        super().__init__(portal_url, env={"BENCH_Q_WORKERS": str(workers), **(env or {})})
 
     def __enter__(self) -> Cluster:
         return self.start()

@@ -75,17 +75,21 @@ def _drop_worker_sessions() -> None:
 class Worker:
     """``manage.py qcluster`` against the test database, in its own process group (so it can be killed whole)."""
 
-    def __init__(self, url: str) -> None:
+    settings_module = "config.test_settings"
+
+    def __init__(self, url: str, *, env: dict | None = None) -> None:
         self.url = url
+        self.env = env or {}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Worker:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "DJANGO_SETTINGS_MODULE": self.settings_module,
             "DATABASE_URL": _database_url(),
             "PORTAL_URL": self.url,
             "PGAPPNAME": WORKER_APP_NAME,
+            **self.env,
         }
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
