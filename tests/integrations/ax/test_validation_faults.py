@@ -9,6 +9,7 @@ import requests
 from lxml import etree
 
 from integrations.connectors.dynamics_ax.client import AxClient
+from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT
 from integrations.connectors.dynamics_ax.documents import NS_FAULT
 from integrations.connectors.errors import AuthError, DuplicateMessageError, ValidationError
 from integrations.sandbox.models import AxMessage, AxRecord
@@ -194,14 +195,14 @@ def test_update_without_the_document_hash_is_refused(ax_client):
 
 
 def test_wrong_company_is_refused(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password=PASSWORD, company="XYZ", timeout=5)
+    client = AxClient(ax_url, user=USER, password=PASSWORD, company="XYZ", timeout=5, port=DEFAULT_PORT)
 
     with pytest.raises(ValidationError, match=r"Company XYZ does not exist\."):
         client.get_keys("CustomerService")
 
 
 def test_bad_credentials_are_an_auth_error(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password="wrong", company=COMPANY, timeout=5)
+    client = AxClient(ax_url, user=USER, password="wrong", company=COMPANY, timeout=5, port=DEFAULT_PORT)
 
     with pytest.raises(AuthError, match=f"refused the service account '{USER}' \\(HTTP 401\\)"):
         client.get_keys("CustomerService")
