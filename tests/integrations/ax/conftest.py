@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.base import ConnectionConfig
-from integrations.connectors.dynamics_ax.client import AxClient
+from integrations.connectors.dynamics_ax.client import AxClient, forget_wsdl_cache
 from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT, DynamicsAXConnector
 from integrations.sandbox.ax import ports
 from integrations.sandbox.models import AxCompany, AxRecord
@@ -89,10 +89,13 @@ def ax_url(live_server) -> str:
 
 @pytest.fixture(autouse=True)
 def _sandbox_ports():
-    """Every test starts with the sandbox's default port only (tests register their own ports)."""
+    """Every test starts with the sandbox's default port only (tests register their own ports) and no cached
+    WSDL (a port a test reshaped must not leak into the next test through the per-connection cache)."""
     ports.reset()
+    forget_wsdl_cache()
     yield
     ports.reset()
+    forget_wsdl_cache()
 
 
 @pytest.fixture

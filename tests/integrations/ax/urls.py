@@ -28,7 +28,18 @@ def html_instead_of_soap(request: HttpRequest, port: str) -> HttpResponse:
     return HttpResponse("<html><body>Maintenance</body></html>", content_type="text/html")
 
 
+def evil_wsdl(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A port WSDL that imports a local file."""
+    return HttpResponse(
+        '<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" targetNamespace="http://tempuri.org/">'
+        '<wsdl:import namespace="http://schemas.microsoft.com/dynamics/2008/01/services" location="file:///etc/passwd"/>'
+        "</wsdl:definitions>",
+        content_type="text/xml",
+    )
+
+
 urlpatterns = [
+    path("evil/<path:rest>", evil_wsdl),
     path("sandbox/ax/", include("integrations.sandbox.ax.urls")),
     path("intranet/<path:rest>", web_page),
     path("impostor/MicrosoftDynamicsAXAif60/<str:port>/xppservice.svc", html_instead_of_soap),
