@@ -49,13 +49,23 @@ def ax_services() -> list[dict]:
     ]
 
 
+def ax_ports() -> list[dict]:
+    """The AX inbound ports the simulator serves: name, authentication and the services each exposes."""
+    from integrations.sandbox.ax import ports
+
+    return [
+        {"name": p.name, "auth": p.auth, "services": {n: list(ops) for n, ops in sorted(p.services.items())}}
+        for p in ports.all_ports()
+    ]
+
+
 def index(sandbox_url: str, control_url: str) -> dict:
     """Where everything is: ``sandbox_url`` and ``control_url`` are absolute and end with a slash."""
-    ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF inbound port: a connection's base URL
-    services = [
-        {**s, "url": f"{ax_base}{s['name']}/xppservice.svc", "wsdl": f"{ax_base}{s['name']}/xppservice.svc?wsdl"}
-        for s in ax_services()
-    ]
+    ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF root: a connection's base URL
+    from integrations.sandbox.ax.ports import DEFAULT_PORT
+
+    port_url = f"{ax_base}{DEFAULT_PORT}/xppservice.svc"  # the demo port exposes every service
+    services = [{**s, "port": DEFAULT_PORT, "url": port_url, "wsdl": f"{port_url}?wsdl"} for s in ax_services()]
     return {
         "sandbox_enabled": True,
         "seeded": demo.is_seeded(),
@@ -71,7 +81,10 @@ def index(sandbox_url: str, control_url: str) -> dict:
             "company": demo.AX_COMPANY,
             "service_user": demo.AX_SERVICE_USER,
             "service_password": demo.AX_SERVICE_PASSWORD,
+            "inbound_port": DEFAULT_PORT,
+            "auth_mode": "ntlm",
             "services": services,
+            "ports": [{**p, "url": f"{ax_base}{p['name']}/xppservice.svc"} for p in ax_ports()],
         },
         "links": {
             "reset": f"{control_url}reset",
