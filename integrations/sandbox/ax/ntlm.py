@@ -6,10 +6,11 @@ A default AX 2012 HTTP port runs in IIS with Windows authentication (the real WS
 client sends an NTLM NEGOTIATE token, gets a CHALLENGE in a second 401, and answers with AUTHENTICATE
 (MS-NLMP; requests-ntlm does this on the client side).
 
-HTTP/NTLM authenticates a TCP connection, and WSGI gives us no connection identity, so the simulator keeps the
-challenges it issued (for a minute) and accepts an AUTHENTICATE that answers any of them. Each request is
-authenticated on its own (like IIS with ``authPersistSingleRequest``; inferred, and costs the client two extra
-round trips per call).
+HTTP/NTLM authenticates a TCP connection, and WSGI has no connection object, so the simulator keeps the
+challenges it issued (for a minute) and accepts an AUTHENTICATE that answers any of them. Where the server tells the
+client's port (gunicorn sets ``REMOTE_PORT``), the connection stays authenticated afterwards, as IIS keeps an NTLM
+connection by default; where it does not (Django's test server), every request needs the handshake (like IIS with
+``authPersistSingleRequest``). Both are inferred from IIS's documented settings, not observed on an AX host.
 
 pyspnego's NTLM acceptor reads the accounts from the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD``
 lines); the simulator writes that file from the ``AxCompany`` service accounts.
@@ -96,3 +97,31 @@ def authenticate(auth_token: bytes, accounts: list[tuple[str, str]]) -> str | No
                 _PENDING[:] = [(t, s) for t, s in _PENDING if s is not server]
             return str(server.client_principal or "")
     return None
+
+
+_CONNECTIONS: dict[tuple[str, str], tuple[float, str]] = {}
+_CONNECTION_TTL = 30.0
+
+
+def connection_user(addr: str, port: str) -> str | None:
+    """The user an earlier handshake authenticated on this TCP connection (client address and port), if recent."""
+    if not port:
+        return None
+    with _LOCK:
+        found = _CONNECTIONS.get((addr, port))
+        if found is None or time.monotonic() - found[0] > _CONNECTION_TTL:
+            _CONNECTIONS.pop((addr, port), None)
+            return None
+        _CONNECTIONS[(addr, port)] = (time.monotonic(), found[1])
+        return found[1]
+
+
+def remember_connection(addr: str, port: str, user: str) -> None:
+    if not port:
+        return
+    now = time.monotonic()
+    with _LOCK:
+        if len(_CONNECTIONS) > 1024:
+            for key in [k for k, (t, _u) in _CONNECTIONS.items() if now - t > _CONNECTION_TTL]:
+                del _CONNECTIONS[key]
+        _CONNECTIONS[(addr, port)] = (now, user)

@@ -91,8 +91,10 @@ def _authenticate(request: HttpRequest, port: ports.InboundPort) -> list[AxCompa
         companies = list(AxCompany.objects.filter(service_user=creds[0], service_password=creds[1])) if creds else []
         return companies or _unauthorized(port)
     raw = ntlm.token(header)
+    peer = (request.META.get("REMOTE_ADDR", ""), request.META.get("REMOTE_PORT", ""))
     if raw is None:
-        return _unauthorized(port)
+        known = ntlm.connection_user(*peer) if not header else None
+        return (_companies_for(known) or _unauthorized(port)) if known else _unauthorized(port)
     accounts = list(AxCompany.objects.values_list("service_user", "service_password").distinct())
     if raw[8:12] == b"\x01\x00\x00\x00":  # NEGOTIATE_MESSAGE (MS-NLMP 2.2.1.1)
         answer = ntlm.challenge(raw, accounts)
@@ -100,7 +102,10 @@ def _authenticate(request: HttpRequest, port: ports.InboundPort) -> list[AxCompa
     user = ntlm.authenticate(raw, accounts)
     if not user:
         return _unauthorized(port)
-    return _companies_for(user) or _unauthorized(port)
+    companies = _companies_for(user)
+    if companies:
+        ntlm.remember_connection(*peer, user)
+    return companies or _unauthorized(port)
 
 
 def _xml(body: bytes, status: int = 200) -> HttpResponse:

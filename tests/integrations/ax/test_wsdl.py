@@ -198,3 +198,28 @@ def test_simulator_is_not_found_while_the_sandbox_is_off(ax_company, ax_url, set
     response = requests.get(f"{_port_url(ax_url)}?wsdl", auth=HttpNtlmAuth(USER, PASSWORD), timeout=5)
 
     assert response.status_code == 404
+
+
+def test_an_ntlm_connection_stays_authenticated_where_the_server_tells_the_client_port(ax_company, client):
+    """Under gunicorn (REMOTE_PORT set) a connection that completed the handshake is not challenged again, as IIS
+    keeps NTLM connections; another connection is."""
+    import base64
+
+    import spnego
+
+    url = f"/sandbox/ax/MicrosoftDynamicsAXAif60/{ports.DEFAULT_PORT}/xppservice.svc?wsdl"
+    ntlm = spnego.client(USER, PASSWORD, protocol="ntlm")
+    negotiate = base64.b64encode(ntlm.step()).decode()
+    challenged = client.get(url, HTTP_AUTHORIZATION=f"NTLM {negotiate}", REMOTE_PORT="50001")
+    challenge = base64.b64decode(challenged["WWW-Authenticate"].split(" ", 1)[1])
+    answer = base64.b64encode(ntlm.step(challenge)).decode()
+
+    authenticated = client.get(url, HTTP_AUTHORIZATION=f"NTLM {answer}", REMOTE_PORT="50001")
+    same_connection = client.get(url, REMOTE_PORT="50001")
+    other_connection = client.get(url, REMOTE_PORT="50002")
+    replayed = client.get(url, HTTP_AUTHORIZATION=f"NTLM {answer}", REMOTE_PORT="50003")
+
+    assert challenged.status_code == 401
+    assert (authenticated.status_code, same_connection.status_code) == (200, 200)
+    assert other_connection.status_code == 401
+    assert replayed.status_code == 401  # a challenge is answered once
