@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from django.core.cache import cache
@@ -117,8 +118,6 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
     connection = connection_for(system)
     if connection is None:
         return []
-    from itertools import islice
-
     connector = build_connector(connection)
     try:
         return list(islice(connector.list_changed(entity), limit))

@@ -21,6 +21,7 @@ from integrations.connectors.catalog import EntityCatalog, FieldSpec
 from mappings import reference, services
 from mappings.catalogs import catalog_for, leaf_fields
 from mappings.models import MappingSet, ValueMap
+from mappings.selectors import rule_rows
 
 CONCEPT_SCORE = 60
 RELATED_CONCEPT_SCORE = 20
@@ -176,8 +177,6 @@ def _address_suggestions(target: FieldSpec, source_catalog: EntityCatalog | None
 
 def unmapped_fields(mapping_set: MappingSet) -> list[tuple[str, FieldSpec]]:
     """(target path as a rule would target it, catalog field) of every target field without a rule."""
-    from mappings.selectors import rule_rows
-
     return [
         (row.target_path, row.spec)
         for row in rule_rows(mapping_set)

@@ -170,9 +170,10 @@ def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     if mapping_set is None:
         return None, []
     try:
+        from mappings import selectors as mapping_selectors
         from mappings import services as mapping_services
 
-        current = mapping_services.published_version(mapping_set.key) or mapping_set
+        current = mapping_selectors.published_version(mapping_set.key) or mapping_set
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised
         return None, [f"The mapping could not be applied: {exc}"]

@@ -53,9 +53,9 @@ def current_mapping_set(flow):
     """The flow's mapping as it is published now (a fix publishes a new version)."""
     if flow.mapping_set_id is None:
         return None
-    from mappings import services as mapping_services
+    from mappings import selectors as mapping_selectors
 
-    return mapping_services.published_version(flow.mapping_set.key) or flow.mapping_set
+    return mapping_selectors.published_version(flow.mapping_set.key) or flow.mapping_set
 
 
 def value_map_fix_for(item: ExceptionItem, *, limit: int = 5) -> ValueMapFix | None:

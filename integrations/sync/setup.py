@@ -70,7 +70,7 @@ def ensure_default_flows(
 
         pair = IntegrationPair.objects.get(name=DEMO_PAIR)
     if install_templates:
-        from mappings.templates import install_templates as install
+        from mappings.services.starters import install_templates as install
 
         install()
     prefix = "" if Flow.objects.filter(pair__isnull=False).exclude(pair=pair).count() == 0 else f"{pair.pk}-"

@@ -12,7 +12,7 @@ from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sandbox.models import KashFlowRecord
 from mappings.models import MappingSet
-from mappings.templates import install_templates
+from mappings.services.starters import install_templates
 from monitoring.models import AuditEvent
 from tests.conftest import USER_PASSWORD, screenshot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from integrations.sandbox.demo_data import MAIN_ACCOUNTS
-from mappings import suggestions
-from mappings.templates import install_templates
+from mappings import services, suggestions
+from mappings.services.starters import install_templates
 
 ACCOUNTS = [(account, name) for account, name, _type in MAIN_ACCOUNTS]
 
@@ -58,8 +58,6 @@ def test_the_value_map_of_a_rule_is_found_from_the_issue(sales_mapping):
 
 
 def test_an_unknown_main_account_fault_points_at_the_value_map_row(sales_mapping):
-    from mappings import services
-
     draft = services.get_or_create_draft(sales_mapping)
     services.save_value_map_entry(draft, value_map="nominal_accounts", source_value="4100", target_value="409999")
     services.publish(draft)
