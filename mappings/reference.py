@@ -14,28 +14,28 @@ from typing import Any
 
 from django.core.cache import cache
 
+from integrations.connections import build_connector as build
+from integrations.connectors.base import Connector
+from integrations.models import Connection, IntegrationPair
+
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600
 FAILURE_CACHE_SECONDS = 60
 
 
-def first_pair():
-    from integrations.models import IntegrationPair
-
+def first_pair() -> IntegrationPair | None:
     return IntegrationPair.objects.select_related("kashflow", "dynamics_ax").first()
 
 
-def connection_for(system: str):
+def connection_for(system: str) -> Connection | None:
     pair = first_pair()
     if pair is None:
         return None
     return pair.kashflow if system == "kashflow" else pair.dynamics_ax
 
 
-def build_connector(connection):
-    from integrations.connections import build_connector as build
-
+def build_connector(connection: Connection) -> Connector:
     return build(connection)
 
 
