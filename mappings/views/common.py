@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -41,6 +42,6 @@ def current_sample(request: HttpRequest, mapping_set: MappingSet) -> dict | None
     return records[index] if 0 <= index < len(records) else None
 
 
-def form_errors(form) -> list[str]:
+def form_errors(form: forms.Form) -> list[str]:
     """A form's errors as lines: ``field: message``."""
     return [f"{k}: {e}" for k, errs in form.errors.items() for e in errs]
