@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncHour
@@ -435,17 +434,6 @@ def hourly_series(*, hours: int = 24, now: datetime | None = None) -> dict[int, 
             for w, f in zip(data["written"], data["failed"], strict=True)
         ]
     return series
-
-
-def agent_heartbeats() -> list[Any]:
-    """The on-premise agents and when each was last heard from (empty until agents exist)."""
-    # The agent app may live under its own label; find its model by name.
-    agent_model = next((m for m in apps.get_models() if m.__name__ == "Agent"), None)
-    if agent_model is None:
-        return []
-    fields = {f.name for f in agent_model._meta.get_fields()}
-    order = next((f for f in ("last_seen_at", "last_heartbeat_at", "heartbeat_at") if f in fields), "pk")
-    return list(agent_model.objects.order_by(f"-{order}" if order != "pk" else "pk")[:50])
 
 
 # --- Audit ------------------------------------------------------------------------------------------
