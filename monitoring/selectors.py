@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
+from integrations.sync.config import circuit_threshold
 from monitoring.models import AuditEvent, ExceptionItem
 
 S = ExceptionItem.Status
@@ -325,7 +326,7 @@ def health_of(flow: Flow, last_run: SyncRun | None, open_exceptions: int, *, now
     now = now or timezone.now()
     if not flow.enabled or (flow.paused_until and flow.paused_until > now):
         return Flow.Health.PAUSED
-    if (last_run and last_run.status == SyncRun.Status.FAILED) or flow.consecutive_failures >= 3:
+    if (last_run and last_run.status == SyncRun.Status.FAILED) or flow.consecutive_failures >= circuit_threshold():
         return Flow.Health.FAILING
     if (last_run and last_run.status == SyncRun.Status.PARTIAL) or open_exceptions or flow.consecutive_failures:
         return Flow.Health.DEGRADED

@@ -6,10 +6,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from integrations.models import Flow, SyncRun
 from integrations.sync.backoff import RetryPolicy, default_policy
+from integrations.sync.config import timeouts_before_batching
 from integrations.sync.errors import SyncError
 from integrations.sync.flows import FlowSpec, spec_for
 from integrations.sync.flows.specs import KF_TO_AX
@@ -146,7 +145,7 @@ class RunContext:
 
     def note_timeout(self) -> None:
         self.timeouts += 1
-        limit = int(getattr(settings, "SYNC_TIMEOUTS_BEFORE_BATCHING", 3))
+        limit = timeouts_before_batching()
         if self.timeouts >= limit and not self.flow.batched_writes and self.spec.target_system == "dynamics_ax":
             Flow.objects.filter(pk=self.flow.pk).update(batched_writes=True)
             self.flow.batched_writes = True

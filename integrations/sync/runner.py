@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Flow, RecordOutcome, SyncRun
 from integrations.sync import locks
+from integrations.sync.config import circuit_pause, circuit_threshold
 from integrations.sync.context import CircuitOpen, RunContext
 from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
@@ -26,14 +25,6 @@ from integrations.sync.pipeline import Prepared, load_batch, process_record
 log = logging.getLogger(__name__)
 
 FINAL_ACTIONS = ("created", "updated", "skipped", "failed", "validated")
-
-
-def circuit_threshold() -> int:
-    return int(getattr(settings, "SYNC_CIRCUIT_THRESHOLD", 3))
-
-
-def circuit_pause() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "SYNC_CIRCUIT_PAUSE_SECONDS", 300)))
 
 
 def batched_writes(ctx) -> bool:
