@@ -240,9 +240,7 @@ def _wait_until_idle(flow_id: int, deadline: float) -> None:
 def _take_back(item: ExceptionItem) -> None:
     from integrations.models import PendingRecord
 
-    PendingRecord.objects.filter(
-        flow_id=item.flow_id, source_key=item.source_key, reason="retry", detail=f"retry of exception {item.pk}"
-    ).delete()
+    PendingRecord.objects.filter(retry_of=item).delete()
 
 
 def _handed_to_a_run(item: ExceptionItem) -> bool:

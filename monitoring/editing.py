@@ -39,7 +39,7 @@ def parse_json_object(text: str, *, what: str = "document") -> dict:
 
 def systems_of(flow: Flow) -> tuple[str, str]:
     """(source system, target system) of a flow."""
-    return ("kashflow", "dynamics_ax") if flow.direction == "kf_to_ax" else ("dynamics_ax", "kashflow")
+    return flow.source_system, flow.target_system
 
 
 def _catalog(system: str, entity: str):
@@ -166,13 +166,12 @@ def check_document(flow: Flow, document: dict) -> list[str]:
 
 def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     """Map an edited source payload with the flow's published mapping: (document, problems)."""
-    mapping_set = flow.mapping_set
-    if mapping_set is None:
+    current = flow.published_mapping_set()
+    if current is None:
         return None, []
     try:
         from mappings import services as mapping_services
 
-        current = mapping_services.published_version(mapping_set.key) or mapping_set
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised
         return None, [f"The mapping could not be applied: {exc}"]

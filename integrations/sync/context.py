@@ -37,23 +37,6 @@ class NullHeartbeat:
         time.sleep(max(0.0, seconds))
 
 
-def published_mapping_set(flow: Flow):
-    """The published version of the flow's mapping (a flow may point at any version of it)."""
-    from mappings.models import MappingSet
-
-    chosen = flow.mapping_set
-    if chosen is None:
-        return None
-    if chosen.status == MappingSet.Status.PUBLISHED:
-        return chosen
-    return MappingSet.objects.filter(key=chosen.key, status=MappingSet.Status.PUBLISHED).first()
-
-
-def connections_for(flow: Flow, spec: FlowSpec):
-    pair = flow.pair
-    return (pair.kashflow, pair.dynamics_ax) if spec.direction == KF_TO_AX else (pair.dynamics_ax, pair.kashflow)
-
-
 @dataclass
 class RunContext:
     run: SyncRun
@@ -88,12 +71,12 @@ class RunContext:
     @classmethod
     def _build(cls, run, flow, heartbeat, connectors, parent, build_connector, compiled_mapping):
         spec = spec_for(flow.entity, flow.direction)
-        mapping_set = published_mapping_set(flow)
+        mapping_set = flow.published_mapping_set()
         if mapping_set is None:
             raise NoMapping(f"Flow {flow.name} has no published mapping set: publish one, then run again.")
         mapping = compiled_mapping(mapping_set)
         if connectors is None:
-            source_conn, target_conn = connections_for(flow, spec)
+            source_conn, target_conn = flow.connections()
             source, target = build_connector(source_conn), build_connector(target_conn)
             owns = True
         else:

@@ -19,12 +19,10 @@ def _source_record(item, edited_payload: dict | None) -> dict | None:
     if edited_payload is not None:
         return edited_payload
     from integrations.connections import build_connector
-    from integrations.sync.context import connections_for
-    from integrations.sync.flows import spec_for
 
     flow = item.flow
-    spec = spec_for(flow.entity, flow.direction)
-    source_conn, _ = connections_for(flow, spec)
+    spec = flow.spec
+    source_conn, _ = flow.connections()
     try:
         with build_connector(source_conn) as source:
             return source.read(spec.source_entity, item.source_key)
@@ -77,6 +75,7 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
                 # The record as it will be sent, and the person's edited document when there is one.
                 "payload": {RETRY_MARKER: True, "record": record, "document": edited_document},
                 "next_attempt_at": None,
+                "retry_of": item,
                 "detail": f"retry of exception {item.pk}",
             },
         )
