@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from integrations.connections import build_connector
 from integrations.connectors.errors import ConnectorError
 from integrations.models import PendingRecord
 from integrations.models.flows import Trigger
 from integrations.sync import locks
 from integrations.sync.extract import RETRY_MARKER
 from integrations.sync.load import RetriesExhausted
+from integrations.sync.runner import execute_single
+from integrations.webhooks import process_event
+from monitoring import audit
+from monitoring.services import record_exception
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +23,6 @@ def _source_record(item, edited_payload: dict | None) -> dict | None:
     """The record to send: the edited payload, else the source's current record, else the stored payload."""
     if edited_payload is not None:
         return edited_payload
-    from integrations.connections import build_connector
-
     flow = item.flow
     spec = flow.spec
     source_conn, _ = flow.connections()
@@ -38,19 +41,13 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
     in progress, the record is handed to it (and to the runs after it) as a pending record instead.
     Returns the SyncRun used, or None when the record was handed over.
     """
-    from integrations.sync.runner import execute_single
-
     flow = item.flow
     if item.source_key.startswith("webhook/"):
-        from integrations.webhooks import process_event
-
         event_id = int(item.source_key.split("/", 1)[1])
         process_event(event_id, payload_override=edited_payload if edited_payload is not None else item.source_payload)
         return None
     record = _source_record(item, edited_payload)
     if record is None:
-        from monitoring.services import record_exception
-
         record_exception(
             flow=flow,
             run=None,
@@ -81,7 +78,5 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
         )
         return None
     if user is not None:
-        from monitoring import audit
-
         audit.record(actor=user, action="exception_retried", obj=item, changes={"run": run.pk})
     return execute_single(run.pk, record, document_override=edited_document)
