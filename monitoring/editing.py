@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations.models import Flow
+from integrations.sync.errors import SyncError
 
 
 class EditRefused(Exception):
@@ -142,12 +143,7 @@ def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
 
 def engine_problems(flow: Flow, document: dict) -> list[str]:
     """The sync engine's own pre-send checks for this flow (a journal balances, an invoice has lines)."""
-    try:
-        from integrations.sync.errors import SyncError
-        from integrations.sync.validate import CHECKS
-    except ImportError:
-        return []
-    check = CHECKS.get((flow.entity, flow.direction))
+    check = flow.spec.check
     if check is None:
         return []
     try:
