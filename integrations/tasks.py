@@ -6,6 +6,7 @@ from __future__ import annotations
 from integrations.sync.runner import execute_run
 from integrations.sync.runs import follow_up, scheduled_run
 from integrations.sync.runs import resume_stalled_runs as resume
+from integrations.webhooks import process_event
 
 
 def run_flow_task(run_id: int) -> str:
@@ -21,8 +22,6 @@ def scheduled_flow_run(flow_id: int) -> str:
 
 
 def process_webhook_event(event_id: int) -> str:
-    from integrations.webhooks import process_event
-
     return process_event(event_id)
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
+from django_q.models import Schedule
 
 from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
 from integrations.sync.config import circuit_threshold
@@ -383,8 +384,6 @@ def _next_runs(flows: list[Flow], runs: dict, now: datetime) -> dict[int, dateti
     """The django-q2 schedule's next run when there is one for the flow, else last run + interval."""
     out: dict[int, datetime | None] = {}
     try:
-        from django_q.models import Schedule
-
         schedules = list(Schedule.objects.filter(func__startswith="integrations.").only("name", "args", "next_run"))
     except Exception:  # the scheduler's table may be missing in a stripped-down deployment
         schedules = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from integrations.connections import build_connector
 from integrations.connectors.errors import ConnectorError
-from integrations.models import PendingRecord
+from integrations.models import PendingRecord, SyncRun
 from integrations.models.flows import Trigger
 from integrations.sync import locks
 from integrations.sync.extract import RETRY_MARKER
@@ -80,3 +81,23 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
     if user is not None:
         audit.record(actor=user, action="exception_retried", obj=item, changes={"run": run.pk})
     return execute_single(run.pk, record, document_override=edited_document)
+
+
+# --- the retry worker's hand-over (monitoring's run_retry keeps the item's state) ------------------------
+
+
+def wait_until_idle(flow_id: int, deadline: float) -> None:
+    """One run per flow: wait (until ``deadline``, a monotonic time) for the flow's active run to finish."""
+    active = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+    while time.monotonic() < deadline and SyncRun.objects.filter(flow_id=flow_id, status__in=active).exists():
+        time.sleep(0.2)
+
+
+def handed_to_a_run(item) -> bool:
+    """The item's record waits, as a pending retry, for the flow's running (or next) run."""
+    return PendingRecord.objects.filter(retry_of=item).exists()
+
+
+def take_back(item) -> None:
+    """Withdraw the item's pending retry (the worker runs it itself after all)."""
+    PendingRecord.objects.filter(retry_of=item).delete()

@@ -9,6 +9,7 @@ from integrations.models.flows import Trigger
 from integrations.sync.flows import SPECS, FlowSpec
 from integrations.sync.schedules import ensure_system_schedules, sync_flow_schedule
 from mappings.models import MappingSet
+from mappings.templates import install_templates as install
 
 
 def flow_name(spec: FlowSpec) -> str:
@@ -51,8 +52,6 @@ def ensure_default_flows(
 
         pair = IntegrationPair.objects.get(name=DEMO_PAIR)
     if install_templates:
-        from mappings.templates import install_templates as install
-
         install()
     prefix = "" if Flow.objects.filter(pair__isnull=False).exclude(pair=pair).count() == 0 else f"{pair.pk}-"
     flows = []
