@@ -12,16 +12,8 @@ from mappings.models import MappingSet
 from mappings.templates import install_templates as install
 
 
-def flow_name(spec: FlowSpec) -> str:
-    return spec.label
-
-
-def flow_slug(spec: FlowSpec) -> str:
-    return spec.slug
-
-
 def template_mapping_set(spec: FlowSpec):
-    """The published mapping set for this flow's systems and entities (the status flows' own, by key)."""
+    """The starter mapping of this flow (keyed by its slug), else a published one of the same entities."""
     candidates = MappingSet.objects.filter(
         status=MappingSet.Status.PUBLISHED,
         source_system=spec.source_system,
@@ -60,8 +52,8 @@ def ensure_default_flows(
         flow = Flow.objects.filter(pair=pair, entity=spec.entity, direction=spec.direction).first()
         if flow is None:
             flow = Flow.objects.create(
-                name=(f"{pair.name} " if prefix else "") + flow_name(spec),
-                slug=prefix + flow_slug(spec),
+                name=(f"{pair.name} " if prefix else "") + spec.label,
+                slug=prefix + spec.slug,
                 pair=pair,
                 entity=spec.entity,
                 direction=spec.direction,
