@@ -124,8 +124,9 @@ class DynamicsAXConnector(Connector):
             "auth_mode",
             "Authentication",
             required=False,
-            help_text="ntlm (Windows authentication, the AX default) or basic (only if IIS and the port were "
-            "reconfigured for it)",
+            help_text="Windows (NTLM) is what an AX HTTP port uses by default; Basic only if IIS and the port were "
+            "reconfigured for it",
+            choices=((AUTH_NTLM, "Windows (NTLM)"), (AUTH_BASIC, "Basic")),
         ),
         ConfigField(
             "inbound_port",
@@ -144,7 +145,8 @@ class DynamicsAXConnector(Connector):
             "allow_basic_over_http",
             "Allow Basic over http",
             required=False,
-            help_text="yes to send a Basic password over plain http:// (not recommended)",
+            help_text="Send a Basic password over plain http:// (clear text on the network; not recommended)",
+            choices=(("", "No"), ("yes", "Yes")),
         ),
     )
 
