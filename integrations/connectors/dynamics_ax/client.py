@@ -323,8 +323,9 @@ class AxClient:
                     raise self._translate(exc, url, "wsdl", write=False) from None
                 if not _bindings(document):
                     raise ProtocolError(
-                        f"The answer at {url}?wsdl is not a SOAP/WSDL document of an AX inbound port (no BasicHttpBinding_… "
-                        "binding): check the base URL (…/MicrosoftDynamicsAXAif60) and the port name.",
+                        f"The answer at {url}?wsdl is not a SOAP/WSDL document of an AX inbound port (no "
+                        "BasicHttpBinding_… binding): check the base URL (…/MicrosoftDynamicsAXAif60) and the port "
+                        "name.",
                         system=SYSTEM,
                     )
                 _WSDL_CACHE[key] = document
@@ -727,7 +728,10 @@ def _plain(value: Any) -> str:
 
 
 _XSI_TYPE = "__xsi_type__"
-_SETTINGS = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=False)
+# Imports are checked by _Transport (http(s), the connection's host); DTDs and entities are never resolved.
+_SETTINGS = zeep.Settings(
+    strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=False
+)
 
 
 def _dimension_values(values: Any) -> dict | None:
