@@ -265,7 +265,8 @@ class DynamicsAXConnector(Connector):
         spec = self._entity(entity)
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        supports_changes = "getChangedKeys" in spec.definition.operations
+        # what the port exposes, not what the service could offer: an administrator selects operations per port
+        supports_changes = since is not None and "getChangedKeys" in self.client.operations(spec.service)
         bookmark = ""
         while True:
             self._acquire()

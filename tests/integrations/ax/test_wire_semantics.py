@@ -148,3 +148,38 @@ def test_discover_lists_what_the_port_exposes_and_what_each_flow_lacks(ax_compan
     assert found.missing["customer"] == ["CustomerService lacks update, getChangedKeys"]
     assert found.missing["sales_invoice"] == ["FreeTextInvoiceService is not exposed"]
     assert full.ok and len(full.services) == 9
+
+
+def test_connection_settings_choose_auth_ports_and_port_urls():
+    def client(base: str, **settings: str):
+        config = ConnectionConfig(base_url=base, credentials={"service_user": "u", **settings}, company="DAT")
+        return DynamicsAXConnector(config).client
+
+    default = client("http://ax/MicrosoftDynamicsAXAif60/")
+    named = client(
+        "https://ax/MicrosoftDynamicsAXAif60",
+        inbound_port="Finance",
+        auth_mode="basic",
+        service_ports="FreeTextInvoiceService=Invoices; VendVendTableService=https://ax/MicrosoftDynamicsAXAif60/V/xppservice.svc",
+    )
+    whole = client("http://ax/MicrosoftDynamicsAXAif60/Sales/xppservice.svc?wsdl")
+
+    assert default.auth_mode == "ntlm" and not default.config_problem
+    assert default.service_url("CustomerService") == "http://ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc"
+    assert named.auth_mode == "basic" and not named.config_problem  # https: Basic is fine
+    assert named.service_url("CustomerService") == "https://ax/MicrosoftDynamicsAXAif60/Finance/xppservice.svc"
+    assert named.service_url("FreeTextInvoiceService") == "https://ax/MicrosoftDynamicsAXAif60/Invoices/xppservice.svc"
+    assert named.service_url("VendVendTableService") == "https://ax/MicrosoftDynamicsAXAif60/V/xppservice.svc"
+    assert whole.service_url("CustomerService") == "http://ax/MicrosoftDynamicsAXAif60/Sales/xppservice.svc"
+    assert "clear text" in client("http://ax/MicrosoftDynamicsAXAif60", auth_mode="basic").config_problem
+    allowed = client("http://ax/MicrosoftDynamicsAXAif60", auth_mode="basic", allow_basic_over_http="yes")
+    assert not allowed.config_problem
+
+
+def test_a_port_without_get_changed_keys_is_read_with_get_keys(ax_company, ax_url):
+    ports.register(ports.InboundPort("KeysOnly", services={"CustomerService": ("read", "getKeys")}))
+
+    rows = list(_connector(ax_url, "KeysOnly").list_changed("customer", datetime(2024, 1, 1, tzinfo=UTC)))
+
+    assert [r["AccountNum"] for r in rows] == ["C0001"]
+    assert not AxMessage.objects.filter(operation="getChangedKeys").exists()
