@@ -375,11 +375,13 @@ SERVICES: dict[str, AxDocumentService] = {
         AxDocumentService(
             "VendVendTableService",
             "VendVendTableService",
-            "VendTable",
-            "AxdVendTable",
+            # D1 standard-document-services.md: VendVendTableService's document is AxdVendor (element Vendor, by
+            # the AxdCustomer -> Customer pattern); the external name is not documented (inferred)
+            "Vendor",
+            "AxdVendor",
             VEND_TABLE,
             ("AccountNum",),
-            confirmed="class name",
+            confirmed="class name and Axd document",
         ),
         AxDocumentService(
             "ItemService",
