@@ -201,6 +201,8 @@ DIR_PARTY = AxTable(
         _text("Name", 100, "Name", required=True),
         _text("NameAlias", 20, "Search name"),
         _text("LanguageId", 7, "Language"),
+        # on DirParty, not CustTable/VendTable: D8 example-read-action.md, and the JAXB classes of W3
+        _text("PartyNumber", 40, "Party ID"),
     ),
     children=(POSTAL_ADDRESS, CONTACT_INFO),
     label="Party",
@@ -225,7 +227,6 @@ def _party_table(name: str, account_label: str, group_field: str, group_label: s
             _text("Currency", 3, "Currency", required=True),
             _text("PaymTermId", 10, "Terms of payment"),
             _text("VATNum", 20, "Tax exempt number"),
-            _text("PartyNumber", 40, "Party ID"),
             _amount("CreditMax", "Credit limit"),
         ),
         children=(DIR_PARTY,),
