@@ -321,6 +321,14 @@ class AxClient:
                     document = zeep.wsdl.Document(f"{url}?wsdl", self.transport, settings=_SETTINGS)
                 except Exception as exc:
                     raise self._translate(exc, url, "wsdl", write=False) from None
+                if not _bindings(document) and _net_tcp(self.transport, url):
+                    # a basic port, hosted on the AOS over net.tcp (audit W2): not reachable over HTTP
+                    raise ProtocolError(
+                        f"The WSDL at {url} describes a NetTcp port of the AOS, which cannot be called over HTTP. "
+                        "In AX create an enhanced inbound port with the HTTP adapter (web services on IIS) exposing "
+                        "the services, and use its address (…/MicrosoftDynamicsAXAif60/<port>/xppservice.svc).",
+                        system=SYSTEM,
+                    )
                 if not _bindings(document):
                     raise ProtocolError(
                         f"The answer at {url}?wsdl is not a SOAP/WSDL document of an AX inbound port (no "
@@ -982,6 +990,16 @@ def matches_all(root: AxTable, record: dict, criteria: list[Criterion]) -> bool:
         if not any(_criterion_matches(row.get(c.field), c) for row in rows):
             return False
     return True
+
+
+def _net_tcp(transport: _Transport, url: str) -> bool:
+    """True when the root WSDL at ``url`` only has NetTcpBinding_… bindings (zeep drops them: no HTTP transport)."""
+    try:
+        root = etree.fromstring(transport.load(f"{url}?wsdl"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except Exception:
+        return False
+    names = [b.get("name", "") for b in root.iter("{http://schemas.xmlsoap.org/wsdl/}binding")]
+    return any(n.startswith("NetTcpBinding_") for n in names)
 
 
 def _bindings(document: zeep.wsdl.Document) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from integrations.connectors.dynamics_ax.documents import (
     AxField,
     AxTable,
 )
-from integrations.connectors.errors import AmbiguousError, DuplicateMessageError, NotFoundError, ValidationError
+from integrations.connectors.errors import (
+    AmbiguousError,
+    DuplicateMessageError,
+    NotFoundError,
+    ProtocolError,
+    ValidationError,
+)
 from tests.integrations.ax.contract.portset import (
     Exchange,
     OfflineAdapter,
@@ -462,3 +468,26 @@ def test_the_sandbox_entities_declare_class_required_and_action_like_real_ax():
         ns = SERVICES["FreeTextInvoiceService" if "Invoice" in name else "CustomerService"].namespace
         assert [i for i in _shape(sandbox, ns, name, "complexType") if i[0] == "attribute"] == attributes
     assert CUST_TABLE.child("DirParty").subtypes == ("DirOrganization", "DirPerson")
+
+
+NET_TCP_WSDL = (
+    # the shape of a basic (AOS, net.tcp) port's WSDL: service named after the port, NetTcpBinding_<ExternalName>
+    '<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"'
+    ' xmlns:tns="http://tempuri.org/" xmlns:i0="http://schemas.microsoft.com/dynamics/2008/01/services" name="Finance"'
+    ' targetNamespace="http://tempuri.org/"><wsdl:types/>'
+    '<wsdl:binding name="NetTcpBinding_CustomerService" type="i0:CustomerService">'
+    '<soap12:binding transport="http://schemas.microsoft.com/soap/tcp"/></wsdl:binding>'
+    '<wsdl:service name="Finance">'
+    '<wsdl:port name="NetTcpBinding_CustomerService" binding="tns:NetTcpBinding_CustomerService">'
+    '<soap12:address location="net.tcp://aos.example.test:8201/DynamicsAx/Services/Finance"/></wsdl:port></wsdl:service>'
+    "</wsdl:definitions>"
+)
+
+
+def test_a_net_tcp_port_is_explained_not_called():
+    url = "http://aos.example.test/DynamicsAx/Services/Finance"
+    portset = PortSet("nettcp", url, {url + "?wsdl": NET_TCP_WSDL.encode()})
+    client, _ = make_client(portset, SERVICES["CustomerService"])
+
+    with pytest.raises(ProtocolError, match="NetTcp port of the AOS"):
+        client.load("CustomerService")
