@@ -10,15 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.htmx import htmx_partial
 from integrations import connections as services
 from integrations.forms import ConnectionForm, PairForm, SystemChoiceForm
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
 from integrations.roles import INTEGRATION_ADMIN, role_required
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 @role_required(INTEGRATION_ADMIN)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
+from config.htmx import htmx_partial
 from integrations.flow_forms import FlowSettingsForm, RunForm
 from integrations.models import Flow, PendingRecord, SyncRun
 from integrations.roles import INTEGRATION_ADMIN, VIEWER, has_role, role_required
@@ -19,10 +20,6 @@ from integrations.sync import locks, schedules
 from integrations.sync.runs import FlowBusy, resume_flow, start_run
 
 RECENT_RUNS = 10
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _get_flow(slug: str) -> Flow:

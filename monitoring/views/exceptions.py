@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.htmx import htmx_partial
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
 from monitoring import actions, fixes, selectors
@@ -22,10 +23,6 @@ from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
 
 PAGE_SIZE = 50
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _can_act(request: HttpRequest) -> bool:
