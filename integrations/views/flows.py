@@ -84,12 +84,11 @@ def flow_settings(request: HttpRequest, slug: str) -> HttpResponse:
         form = FlowSettingsForm(instance=flow)
         saved = True
     if htmx_partial(request):
-        response = render(
+        return render(
             request,
             "integrations/flows/partials/settings.html",
             {"flow": flow, "form": form, "saved": saved, "can_admin": True},
         )
-        return trigger_client_event(response, "flowChanged") if saved else response
     if saved:
         messages.success(request, f"{flow.name} saved.")
         return redirect("flow-detail", slug=flow.slug)

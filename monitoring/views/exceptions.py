@@ -184,7 +184,7 @@ def exception_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str, *, level=messages.SUCCESS):
-    """Re-render the row (htmx) or go back where the user came from, and tell the lists to refresh."""
+    """Re-render the row (htmx) or go back where the user came from."""
     if htmx_partial(request) and item is not None and request.POST.get("from") == "row":
         item.refresh_from_db()
         # Only this row changes (and polls until the worker is done); the rest of the list stays put.
