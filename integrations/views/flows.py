@@ -43,7 +43,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "integrations/flows/list.html",
+        "integrations/flow_list.html",
         {"flows": flows, "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
     )
 
@@ -68,8 +68,8 @@ def flow_detail(request: HttpRequest, slug: str) -> HttpResponse:
     flow = _get_flow(slug)
     if htmx_partial(request) and request.GET.get("part") == "runs":
         # The recent runs, refreshed when the progress bar reports the end of a run.
-        return render(request, "integrations/flows/partials/runs.html", _detail_context(request, flow))
-    return render(request, "integrations/flows/detail.html", _detail_context(request, flow))
+        return render(request, "integrations/partials/flow_runs.html", _detail_context(request, flow))
+    return render(request, "integrations/flow_detail.html", _detail_context(request, flow))
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -86,13 +86,13 @@ def flow_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if htmx_partial(request):
         return render(
             request,
-            "integrations/flows/partials/settings.html",
+            "integrations/partials/flow_settings.html",
             {"flow": flow, "form": form, "saved": saved, "can_admin": True},
         )
     if saved:
         messages.success(request, f"{flow.name} saved.")
         return redirect("flow-detail", slug=flow.slug)
-    return render(request, "integrations/flows/detail.html", _detail_context(request, flow, form=form), status=400)
+    return render(request, "integrations/flow_detail.html", _detail_context(request, flow, form=form), status=400)
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -113,7 +113,7 @@ def flow_run(request: HttpRequest, slug: str) -> HttpResponse:
         except Exception as exc:  # paused, disabled: say why
             error = str(exc)
     if htmx_partial(request):
-        return render(request, "integrations/flows/partials/progress.html", {"run": run, "flow": flow, "error": error})
+        return render(request, "integrations/partials/flow_progress.html", {"run": run, "flow": flow, "error": error})
     if error:
         messages.error(request, error)
     else:
@@ -136,8 +136,8 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun.objects.select_related("flow"), pk=pk)
     context = {"run": run, "flow": run.flow, "error": ""}
     if run.status in locks.ACTIVE or not request.htmx:
-        return render(request, "integrations/flows/partials/progress.html", context)
-    response = render(request, "integrations/flows/partials/progress.html", context)
+        return render(request, "integrations/partials/flow_progress.html", context)
+    response = render(request, "integrations/partials/flow_progress.html", context)
     # 286: htmx swaps in the final state and stops polling.
     stop = HttpResponseStopPolling(response.content)
     return trigger_client_event(stop, "runFinished", {"run": run.pk, "status": run.status})

@@ -67,6 +67,6 @@ def find_record(request: HttpRequest) -> HttpResponse:
     lineage = selectors.find_record(q, flow=flow) if q else None
     return render(
         request,
-        "monitoring/find_record.html",
+        "monitoring/record_find.html",
         {"q": q, "flow": flow, "lineage": lineage, "flows": Flow.objects.only("name", "slug")},
     )
