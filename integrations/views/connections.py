@@ -42,7 +42,7 @@ def connection_add(request: HttpRequest) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Connection {connection.name} added. Test it to check the credentials.")
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
     context = {
         "form": form,
         "system": system,
@@ -69,7 +69,7 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Connection {connection.name} saved.")
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
     context = {
         "form": form,
         "connection": connection,
@@ -90,9 +90,9 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
             services.delete_connection(connection=connection, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
         messages.success(request, f"Connection {connection.name} deleted.")
-        return redirect("connection-list")
+        return redirect("integrations:connection-list")
     return render(request, "integrations/connection_delete.html", {"connection": connection, "pairs": pairs})
 
 
@@ -106,7 +106,7 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
             request, "integrations/partials/connection_test_result.html", {"connection": connection, "result": result}
         )
     (messages.success if result.ok else messages.error)(request, f"{connection.name}: {result.message}")
-    return redirect("connection-list")
+    return redirect("integrations:connection-list")
 
 
 # --- Integration pairs -------------------------------------------------------------------------
@@ -129,5 +129,5 @@ def pair_add(request: HttpRequest) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Integration pair {pair.name} added.")
-            return redirect("pair-list")
+            return redirect("integrations:pair-list")
     return render(request, "integrations/pair_form.html", {"form": form})

@@ -91,7 +91,7 @@ def flow_settings(request: HttpRequest, slug: str) -> HttpResponse:
         )
     if saved:
         messages.success(request, f"{flow.name} saved.")
-        return redirect("flow-detail", slug=flow.slug)
+        return redirect("integrations:flow-detail", slug=flow.slug)
     return render(request, "integrations/flow_detail.html", _detail_context(request, flow, form=form), status=400)
 
 
@@ -118,7 +118,7 @@ def flow_run(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, f"Run {run.pk} of {flow.name} queued.")
-    return redirect("flow-detail", slug=flow.slug)
+    return redirect("integrations:flow-detail", slug=flow.slug)
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -127,7 +127,7 @@ def flow_resume(request: HttpRequest, slug: str) -> HttpResponse:
     flow = _get_flow(slug)
     resume_flow(flow, user=request.user)
     messages.success(request, f"{flow.name} resumed.")
-    return redirect("flow-detail", slug=flow.slug)
+    return redirect("integrations:flow-detail", slug=flow.slug)
 
 
 @role_required(VIEWER)

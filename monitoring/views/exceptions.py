@@ -192,7 +192,10 @@ def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str
             request, "monitoring/partials/exception_row.html", {"item": item, "can_act": True, "now": timezone.now()}
         )
     messages.add_message(request, level, message)
-    target = _safe_next(request, reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list"))
+    target = _safe_next(
+        request,
+        reverse("monitoring:exception-detail", args=[item.pk]) if item else reverse("monitoring:exception-list"),
+    )
     return redirect(target)
 
 
@@ -232,7 +235,7 @@ def exception_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionRefused as exc:
         return _refuse(request, item, [str(exc)], form)
     messages.success(request, f"Edited {item.source_key} and queued a retry.")
-    return redirect("exception-detail", pk=item.pk)
+    return redirect("monitoring:exception-detail", pk=item.pk)
 
 
 def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form: EditForm) -> HttpResponse:
@@ -272,7 +275,7 @@ def exception_ignore(request: HttpRequest, pk: int) -> HttpResponse:
 def exception_bulk(request: HttpRequest) -> HttpResponse:
     """Retry or ignore a selection (ids) or a whole group (cause)."""
     form = BulkForm(request.POST)
-    back = _safe_next(request, reverse("exception-list"))
+    back = _safe_next(request, reverse("monitoring:exception-list"))
     if not form.is_valid():
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)

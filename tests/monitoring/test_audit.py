@@ -104,9 +104,9 @@ def test_the_audit_page_filters_and_offers_no_way_to_change_anything(client_for,
     audit.record(actor=integration_admin, action="updated", obj=flow, changes={"batch_size": [100, 250]})
     audit.record(action="published", object_type="mappings.mappingset", object_id="3", object_repr="Sales v2")
     client = client_for("viewer")
-    body = client.get(reverse("audit-list"), {"object_type": "integrations.flow"}).content.decode()
+    body = client.get(reverse("monitoring:audit-list"), {"object_type": "integrations.flow"}).content.decode()
     assert "batch_size" in body and "250" in body
     assert "Sales v2" not in body
     assert 'method="post"' not in body.split('id="audit"')[1]
-    assert client.post(reverse("audit-list")).status_code in (403, 405)
+    assert client.post(reverse("monitoring:audit-list")).status_code in (403, 405)
     assert AuditEvent.objects.count() == 2
