@@ -19,7 +19,7 @@ def scheduled_flow_run(flow_id: int) -> str:
 
 
 def process_webhook_event(event_id: int) -> str:
-    from integrations.webhooks import process_event
+    from integrations.services.webhooks import process_event
 
     return process_event(event_id)
 

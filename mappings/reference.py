@@ -33,7 +33,7 @@ def connection_for(system: str):
 
 
 def build_connector(connection):
-    from integrations.connections import build_connector as build
+    from integrations.services.connections import build_connector as build
 
     return build(connection)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from integrations import connections as services
 from integrations.models import RecordOutcome, SyncRun
+from integrations.services import connections as services
 from monitoring import audit
 from monitoring.models import Alert, AlertRule
 from monitoring.services import record_exception

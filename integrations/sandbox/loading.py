@@ -64,7 +64,7 @@ def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: b
         report.done.append(f"demo login {DEMO_USERNAME!r} {'created' if created else 'already there'}")
 
     steps = (
-        ("demo connections", "integrations.connections", "ensure_demo_connections", (portal_url,)),
+        ("demo connections", "integrations.services.connections", "ensure_demo_connections", (portal_url,)),
         ("mapping templates", "mappings.templates", "install_templates", ()),
         ("default flows", "integrations.sync.setup", "ensure_default_flows", ()),
     )

@@ -81,7 +81,7 @@ class RunContext:
 
     @classmethod
     def open(cls, run: SyncRun, heartbeat, *, connectors: tuple | None = None, parent: RunContext | None = None):
-        from integrations.connections import build_connector
+        from integrations.services.connections import build_connector
         from mappings.services import compiled_mapping
 
         return cls._build(run, run.flow, heartbeat, connectors, parent, build_connector, compiled_mapping)

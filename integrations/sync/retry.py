@@ -18,7 +18,7 @@ def _source_record(item, edited_payload: dict | None) -> dict | None:
     """The record to send: the edited payload, else the source's current record, else the stored payload."""
     if edited_payload is not None:
         return edited_payload
-    from integrations.connections import build_connector
+    from integrations.services.connections import build_connector
     from integrations.sync.context import connections_for
     from integrations.sync.flows import spec_for
 
@@ -44,7 +44,7 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
 
     flow = item.flow
     if item.source_key.startswith("webhook/"):
-        from integrations.webhooks import process_event
+        from integrations.services.webhooks import process_event
 
         event_id = int(item.source_key.split("/", 1)[1])
         process_event(event_id, payload_override=edited_payload if edited_payload is not None else item.source_payload)

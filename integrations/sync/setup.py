@@ -66,7 +66,7 @@ def ensure_default_flows(
     Idempotent: an existing flow keeps its settings; only a missing mapping set is filled in.
     ``schedules=False`` leaves the django-q2 Schedules out (tests that drive runs themselves)."""
     if pair is None:
-        from integrations.connections import DEMO_PAIR
+        from integrations.services.connections import DEMO_PAIR
 
         pair = IntegrationPair.objects.get(name=DEMO_PAIR)
     if install_templates:

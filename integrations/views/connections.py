@@ -11,11 +11,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.htmx import htmx_partial
-from integrations import connections as services
 from integrations.forms import ConnectionForm, PairForm, SystemChoiceForm
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
 from integrations.roles import INTEGRATION_ADMIN, role_required
+from integrations.services import connections as services
 
 
 @role_required(INTEGRATION_ADMIN)

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 from config.htmx import htmx_partial
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from monitoring import actions, fixes, selectors
-from monitoring.editing import EditRefused, map_payload
+from monitoring import selectors
 from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
+from monitoring.services import actions, fixes
+from monitoring.services.editing import EditRefused, map_payload
 
 PAGE_SIZE = 50
 

@@ -119,7 +119,7 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     # Edit the mapped document instead (as the detail page offers it: what the mapping makes of the record),
     # giving every line the account AX should book it to.
     from integrations.models import RecordOutcome
-    from monitoring.editing import map_payload
+    from monitoring.services.editing import map_payload
 
     document, _ = map_payload(document_edited.flow, document_edited.source_payload)
     good = RecordOutcome.objects.filter(action="created", run__flow=document_edited.flow).first().mapped_document

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from monitoring import actions
 from monitoring.models import AuditEvent
-from monitoring.services import record_exception
+from monitoring.services import actions, record_exception
 
 
 @pytest.mark.django_db
@@ -41,7 +40,7 @@ def test_mapping_value_map_and_dimension_rule_changes_are_in_the_trail(accountan
 
 @pytest.mark.django_db
 def test_connection_changes_are_recorded_without_the_secret(integration_admin):
-    from integrations.connections import create_connection, update_connection
+    from integrations.services.connections import create_connection, update_connection
 
     connection = create_connection(
         actor=integration_admin,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from integrations.connections import ensure_demo_connections
+from integrations.services.connections import ensure_demo_connections
 from integrations.sync.schedules import ensure_schedules
 from integrations.sync.setup import ensure_default_flows
 

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from integrations import connections as services
 from integrations.sandbox.demo import ensure_demo_account, ensure_demo_company
+from integrations.services import connections as services
 
 
 @pytest.fixture

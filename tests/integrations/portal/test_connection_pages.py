@@ -3,9 +3,9 @@ import logging
 import pytest
 from django.urls import reverse
 
-from integrations import connections as services
 from integrations.credentials import decrypt_credentials
 from integrations.models import Connection, IntegrationPair
+from integrations.services import connections as services
 from tests.access import assert_page_roles
 
 from .conftest import KF_PASSWORD, KF_WORD, SECRETS, refused_url

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection as db
 
-from integrations import connections as services
 from integrations.connectors.base import ConnectionConfig
 from integrations.credentials import decrypt_credentials
 from integrations.models import Connection, IntegrationPair
+from integrations.services import connections as services
 from monitoring.models import AuditEvent
 
 from .conftest import AX_PASSWORD, KF_PASSWORD, KF_WORD, SECRETS

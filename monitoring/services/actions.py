@@ -18,9 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from monitoring import audit
-from monitoring.editing import EditRefused, validated_edit
-from monitoring.fixes import value_map_fix_for
 from monitoring.models import ExceptionAction, ExceptionItem
+from monitoring.services.editing import EditRefused, validated_edit
+from monitoring.services.fixes import value_map_fix_for
 
 S = ExceptionItem.Status
 RETRY_TASK = "monitoring.tasks.retry_exception"
