@@ -15,7 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.sandbox import demo
+from integrations.sandbox import demo, demo_credentials
 from integrations.sandbox.models import FaultRule, KashFlowRecord, KashFlowSession
 from integrations.sandbox.state import entity_counts, system_name
 
@@ -62,15 +62,15 @@ def index(sandbox_url: str, control_url: str) -> dict:
         "write_token_required": bool(control_token()),
         "kashflow": {
             "base_url": f"{sandbox_url}kashflow/v2/",
-            "username": demo.KASHFLOW_USERNAME,
-            "password": demo.KASHFLOW_PASSWORD,
-            "memorable_word": demo.KASHFLOW_MEMORABLE_WORD,
+            "username": demo_credentials.KASHFLOW_USERNAME,
+            "password": demo_credentials.KASHFLOW_PASSWORD,
+            "memorable_word": demo_credentials.KASHFLOW_MEMORABLE_WORD,
         },
         "dynamics_ax": {
             "base_url": ax_base,
-            "company": demo.AX_COMPANY,
-            "service_user": demo.AX_SERVICE_USER,
-            "service_password": demo.AX_SERVICE_PASSWORD,
+            "company": demo_credentials.AX_COMPANY,
+            "service_user": demo_credentials.AX_SERVICE_USER,
+            "service_password": demo_credentials.AX_SERVICE_PASSWORD,
             "services": services,
         },
         "links": {

@@ -40,10 +40,6 @@ DEFAULT_CONFIG_FIELDS: dict[str, tuple[ConfigField, ...]] = {
     ),
 }
 
-DEMO_KASHFLOW = "Demo KashFlow"
-DEMO_AX = "Demo Dynamics AX"
-DEMO_PAIR = "Demo company"
-
 _UNSET: Any = object()
 
 
@@ -354,60 +350,4 @@ def create_pair(*, actor=None, name: str, kashflow: Connection, dynamics_ax: Con
         obj=pair,
         changes={"name": pair.name, "kashflow": kashflow.name, "dynamics_ax": dynamics_ax.name},
     )
-    return pair
-
-
-# --- Demo --------------------------------------------------------------------------------------
-
-
-@sensitive_variables()  # error reports must not show the decrypted secrets
-def _ensure_connection(*, name: str, system: str, base_url: str, company: str, settings: dict, credentials: dict):
-    connection = Connection.objects.filter(name=name).first()
-    if connection is None:
-        return create_connection(
-            name=name, system=system, base_url=base_url, company=company, settings=settings, credentials=credentials
-        )
-    try:
-        current = decrypt_credentials(connection.credentials_encrypted)
-    except CredentialsError:
-        current = {}
-    stale = (
-        connection.base_url != base_url
-        or connection.company != company
-        or any((connection.settings or {}).get(k) != v for k, v in settings.items())
-        or any(current.get(k) != v for k, v in credentials.items())
-    )
-    if stale:
-        connection = update_connection(
-            connection=connection, base_url=base_url, company=company, settings=settings, credentials=credentials
-        )
-    return connection
-
-
-@transaction.atomic
-def ensure_demo_connections(portal_url: str) -> IntegrationPair:
-    """The demo pair against the sandbox at ``portal_url``; safe to call again (it updates the URLs)."""
-    root = portal_url.rstrip("/")
-    kashflow = _ensure_connection(
-        name=DEMO_KASHFLOW,
-        system=System.KASHFLOW,
-        base_url=f"{root}/sandbox/kashflow/v2/",
-        company="",
-        settings={"username": "demo"},
-        credentials={"password": "demo-password", "memorable_word": "ledgerbridge"},
-    )
-    ax = _ensure_connection(
-        name=DEMO_AX,
-        system=System.DYNAMICS_AX,
-        base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
-        company="DEMO",
-        settings={"service_user": "ledgerbridge"},
-        credentials={"service_password": "ledgerbridge"},
-    )
-    pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()
-    if pair is None:
-        return create_pair(name=DEMO_PAIR, kashflow=kashflow, dynamics_ax=ax)
-    if pair.kashflow_id != kashflow.pk or pair.dynamics_ax_id != ax.pk:
-        pair.kashflow, pair.dynamics_ax = kashflow, ax
-        pair.save(update_fields=["kashflow", "dynamics_ax"])
     return pair

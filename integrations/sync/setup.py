@@ -59,16 +59,12 @@ def template_mapping_set(spec: FlowSpec):
 
 @transaction.atomic
 def ensure_default_flows(
-    pair: IntegrationPair | None = None, *, install_templates: bool = True, schedules: bool = True
+    pair: IntegrationPair, *, install_templates: bool = True, schedules: bool = True
 ) -> list[Flow]:
-    """A flow per row of the flow table for ``pair`` (the demo pair by default), polling on a schedule.
+    """A flow per row of the flow table for ``pair``, polling on a schedule.
 
     Idempotent: an existing flow keeps its settings; only a missing mapping set is filled in.
     ``schedules=False`` leaves the django-q2 Schedules out (tests that drive runs themselves)."""
-    if pair is None:
-        from integrations.services.connections import DEMO_PAIR
-
-        pair = IntegrationPair.objects.get(name=DEMO_PAIR)
     if install_templates:
         from mappings.templates import install_templates as install
 

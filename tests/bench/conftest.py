@@ -24,7 +24,7 @@ def sandbox(live_server, transactional_db, settings):
     """``sandbox(invoices)``: the demo company seeded at that size, the demo pair on the live server, its flows."""
     from integrations.models import Connection
     from integrations.sandbox.demo import seed_sandbox
-    from integrations.services.connections import ensure_demo_connections
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 1_000_000

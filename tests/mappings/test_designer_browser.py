@@ -9,8 +9,8 @@ import re
 import pytest
 
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sandbox.models import KashFlowRecord
-from integrations.services.connections import ensure_demo_connections
 from mappings.models import MappingSet
 from mappings.templates import install_templates
 from monitoring.models import AuditEvent

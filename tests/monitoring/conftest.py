@@ -43,7 +43,7 @@ def demo(live_server, transactional_db, settings):
     from django.core.cache import cache
 
     from integrations.sandbox.demo import seed_sandbox
-    from integrations.services.connections import ensure_demo_connections
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000

@@ -6,7 +6,7 @@ from django.db import connection as db
 
 from integrations.connectors.base import ConnectionConfig
 from integrations.credentials import decrypt_credentials
-from integrations.models import Connection, IntegrationPair
+from integrations.models import Connection
 from integrations.services import connections as services
 from monitoring.models import AuditEvent
 
@@ -192,30 +192,6 @@ def test_a_secret_echoed_by_a_connector_is_scrubbed_from_the_test_message(kashfl
     result = services.test_connection(kashflow_connection)
     assert KF_PASSWORD not in result.message
     assert "***" in result.message
-
-
-def test_ensure_demo_connections_is_idempotent_and_follows_the_portal_url(db):
-    pair = services.ensure_demo_connections("http://127.0.0.1:8000")
-    again = services.ensure_demo_connections("http://127.0.0.1:8000/")
-    assert pair.pk == again.pk
-    assert Connection.objects.count() == 2
-    assert IntegrationPair.objects.count() == 1
-    assert pair.kashflow.base_url == "http://127.0.0.1:8000/sandbox/kashflow/v2/"
-    assert pair.dynamics_ax.base_url == "http://127.0.0.1:8000/sandbox/ax/MicrosoftDynamicsAXAif60/"
-    assert pair.dynamics_ax.company == "DEMO"
-    assert {**pair.kashflow.settings, **decrypt_credentials(pair.kashflow.credentials_encrypted)} == {
-        "username": "demo",
-        "password": "demo-password",
-        "memorable_word": "ledgerbridge",
-    }
-    assert {**pair.dynamics_ax.settings, **decrypt_credentials(pair.dynamics_ax.credentials_encrypted)} == {
-        "service_user": "ledgerbridge",
-        "service_password": "ledgerbridge",
-    }
-    moved = services.ensure_demo_connections("http://127.0.0.1:9100")
-    moved.kashflow.refresh_from_db()
-    assert moved.pk == pair.pk
-    assert moved.kashflow.base_url == "http://127.0.0.1:9100/sandbox/kashflow/v2/"
 
 
 def test_rotate_all_credentials_re_encrypts_with_the_newest_key(kashflow_connection, settings):

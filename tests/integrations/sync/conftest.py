@@ -15,7 +15,7 @@ from django.db import connection
 
 from integrations.models import Connection, Flow, SyncRun
 from integrations.sandbox.demo import seed_sandbox
-from integrations.services.connections import ensure_demo_connections
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync.setup import ensure_default_flows
 
 ROOT = Path(__file__).resolve().parents[3]
