@@ -6,6 +6,8 @@ from django import forms
 
 from integrations.models import Flow
 from integrations.models.flows import Trigger
+from integrations.sync.flows import spec_for
+from mappings.models import MappingSet
 
 
 class FlowSettingsForm(forms.ModelForm):
@@ -21,9 +23,6 @@ class FlowSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from integrations.sync.flows import spec_for
-        from mappings.models import MappingSet
-
         spec = spec_for(self.instance.entity, self.instance.direction)
         published = MappingSet.objects.filter(
             status=MappingSet.Status.PUBLISHED, source_system=spec.source_system, target_system=spec.target_system

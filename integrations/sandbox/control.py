@@ -15,6 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from integrations.connectors.dynamics_ax.documents import SERVICES
 from integrations.sandbox import demo, demo_credentials
 from integrations.sandbox.models import FaultRule, KashFlowRecord, KashFlowSession
 from integrations.sandbox.state import entity_counts, system_name
@@ -38,11 +39,7 @@ class ControlError(Exception):
 
 
 def ax_services() -> list[dict]:
-    """The AX document services the simulator serves (empty until their definitions exist)."""
-    try:
-        from integrations.connectors.dynamics_ax.documents import SERVICES
-    except ImportError:
-        return []
+    """The AX document services the simulator serves."""
     return [
         {"name": s.name, "entity": s.entity, "operations": list(s.operations)}
         for s in sorted(SERVICES.values(), key=lambda s: s.name)

@@ -126,10 +126,10 @@ def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: b
         else:
             report.skipped.append("sandbox already holds the demo company (use --reseed to start again)")
         _, created = ensure_demo_user()
-        report.done.append(
-            f"demo login {PORTAL_USERNAME} / {PORTAL_PASSWORD} (Integration admin) "
-            f"{'created' if created else 'already there, its password kept'}"
-        )
+        if created:
+            report.done.append(f"demo login {PORTAL_USERNAME} / {PORTAL_PASSWORD} (Integration admin) created")
+        else:
+            report.done.append(f"demo login {PORTAL_USERNAME} already there (its password unchanged)")
 
     pair = ensure_demo_connections(portal_url)
     report.done.append(f"demo connections and pair {pair.name!r} against {portal_url.rstrip('/')}/sandbox/")

@@ -27,19 +27,6 @@ from integrations.models.connections import System
 from integrations.ratelimit import CacheRateLimiter
 from monitoring import audit
 
-# Used while a connector class cannot be imported; each connector class declares its own.
-DEFAULT_CONFIG_FIELDS: dict[str, tuple[ConfigField, ...]] = {
-    System.KASHFLOW: (
-        ConfigField("username", "Username"),
-        ConfigField("password", "Password", secret=True),
-        ConfigField("memorable_word", "Memorable word", secret=True),
-    ),
-    System.DYNAMICS_AX: (
-        ConfigField("service_user", "Service user", help_text="The AIF service account, e.g. DOMAIN\\user"),
-        ConfigField("service_password", "Service password", secret=True),
-    ),
-}
-
 _UNSET: Any = object()
 
 
@@ -49,18 +36,9 @@ _UNSET: Any = object()
 def config_fields(system: str) -> tuple[ConfigField, ...]:
     """The config fields a connection of ``system`` needs, as its connector class declares them."""
     try:
-        fields = connector_class(system).config_fields
-    except (ImportError, AttributeError, LookupError):
-        fields = None
-    if fields:
-        return tuple(fields)
-    if system not in DEFAULT_CONFIG_FIELDS:
-        raise ValidationError({"system": f"Unknown system {system!r}."})
-    return DEFAULT_CONFIG_FIELDS[system]
-
-
-def secret_field_names(system: str) -> list[str]:
-    return [f.name for f in config_fields(system) if f.secret]
+        return tuple(connector_class(system).config_fields)
+    except LookupError:
+        raise ValidationError({"system": f"Unknown system {system!r}."}) from None
 
 
 def secrets_set(connection: Connection) -> set[str]:

@@ -13,10 +13,15 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_q import tasks as q_tasks
 
+from integrations.models import PendingRecord, SyncRun
+from integrations.sync import retry as sync_retry
+from mappings.suggestions import apply_value_map_fix as add_value_map_row
 from monitoring import audit
 from monitoring.models import ExceptionAction, ExceptionItem
 from monitoring.services.editing import EditRefused, validated_edit
@@ -44,11 +49,11 @@ def _user(user):
 
 
 def _enqueue_retry(item_id: int, user, edit: dict | None = None) -> None:
-    from django_q.tasks import async_task
-
     user_id = getattr(_user(user), "pk", None)
     kwargs: dict[str, Any] = {"user_id": user_id, **(edit or {})}
-    transaction.on_commit(lambda: async_task(RETRY_TASK, item_id, task_name=f"retry-exception-{item_id}", **kwargs))
+    transaction.on_commit(
+        lambda: q_tasks.async_task(RETRY_TASK, item_id, task_name=f"retry-exception-{item_id}", **kwargs)
+    )
 
 
 def request_retry(items: Iterable[ExceptionItem] | QuerySet, *, user, note: str = "", action: str = "retry") -> int:
@@ -109,11 +114,9 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
     fix = value_map_fix_for(item, limit=0)
     if fix is None:
         raise ActionRefused("This exception is not a missing value-map row, so there is no mapping-level fix.")
-    from mappings.suggestions import apply_value_map_fix as add_row
-
     with transaction.atomic():
         try:
-            published = add_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))
+            published = add_value_map_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))
         except Exception as exc:  # the mapping app explains what is wrong (unknown map, locked version)
             raise ActionRefused(f"The fix could not be applied: {exc}")
         details = {
@@ -173,8 +176,6 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
 
     Idempotent: an item that is no longer RETRYING (already done, or delivered twice) is left alone.
     """
-    from django.contrib.auth import get_user_model
-
     item = ExceptionItem.objects.select_related("flow").filter(pk=item_id).first()
     if item is None or item.status != S.RETRYING:
         return item.status if item else "missing"
@@ -185,9 +186,9 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         # One run per flow: wait for a running one rather than leave the record to the next scheduled run.
         _wait_until_idle(item.flow_id, deadline)
         try:
-            from integrations.sync.retry import retry_exception_item
-
-            retry_exception_item(item, edited_document=edited_document, edited_payload=edited_payload, user=user)
+            sync_retry.retry_exception_item(
+                item, edited_document=edited_document, edited_payload=edited_payload, user=user
+            )
         except Exception as exc:  # the engine should record failures itself; never leave the row spinning
             _fail_retry(item_id, f"The retry could not run: {exc}")
         item.refresh_from_db()
@@ -230,26 +231,18 @@ def release_stale_retries(*, older_than: timedelta = STALE_RETRY) -> int:
 
 
 def _wait_until_idle(flow_id: int, deadline: float) -> None:
-    from integrations.models import SyncRun
-
     active = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
     while time.monotonic() < deadline and SyncRun.objects.filter(flow_id=flow_id, status__in=active).exists():
         time.sleep(0.2)
 
 
 def _take_back(item: ExceptionItem) -> None:
-    from integrations.models import PendingRecord
-
     PendingRecord.objects.filter(
         flow_id=item.flow_id, source_key=item.source_key, reason="retry", detail=f"retry of exception {item.pk}"
     ).delete()
 
 
 def _handed_to_a_run(item: ExceptionItem) -> bool:
-    try:
-        from integrations.models import PendingRecord
-    except ImportError:
-        return False
     return PendingRecord.objects.filter(flow_id=item.flow_id, source_key=item.source_key, reason="retry").exists()
 
 

@@ -16,6 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations.models import Flow
+from integrations.sync.errors import SyncError
+from integrations.sync.validate import CHECKS
+from mappings import services as mapping_services
+from mappings.catalogs import catalog_for
 
 
 class EditRefused(Exception):
@@ -43,10 +47,6 @@ def systems_of(flow: Flow) -> tuple[str, str]:
 
 
 def _catalog(system: str, entity: str):
-    try:
-        from mappings.catalogs import catalog_for
-    except ImportError:  # pragma: no cover - the catalogs module ships with the mapping app
-        return None
     return catalog_for(system, entity)
 
 
@@ -142,11 +142,6 @@ def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
 
 def engine_problems(flow: Flow, document: dict) -> list[str]:
     """The sync engine's own pre-send checks for this flow (a journal balances, an invoice has lines)."""
-    try:
-        from integrations.sync.errors import SyncError
-        from integrations.sync.validate import CHECKS
-    except ImportError:
-        return []
     check = CHECKS.get((flow.entity, flow.direction))
     if check is None:
         return []
@@ -170,8 +165,6 @@ def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     if mapping_set is None:
         return None, []
     try:
-        from mappings import services as mapping_services
-
         current = mapping_services.published_version(mapping_set.key) or mapping_set
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mappings import services as mapping_services
+from mappings.suggestions import suggest_value_map_fix
 from monitoring.models import ExceptionItem
 
 _VALUE_MAP_MESSAGE = re.compile(
@@ -53,8 +55,6 @@ def current_mapping_set(flow):
     """The flow's mapping as it is published now (a fix publishes a new version)."""
     if flow.mapping_set_id is None:
         return None
-    from mappings import services as mapping_services
-
     return mapping_services.published_version(flow.mapping_set.key) or flow.mapping_set
 
 
@@ -67,8 +67,6 @@ def value_map_fix_for(item: ExceptionItem, *, limit: int = 5) -> ValueMapFix | N
         return None
     name, value = gap
     try:
-        from mappings.suggestions import suggest_value_map_fix
-
         candidates = suggest_value_map_fix(mapping_set, name, value, limit=limit)
     except Exception:  # suggestions are a help; a failure must not hide the item
         candidates = []

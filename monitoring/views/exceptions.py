@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -54,8 +55,6 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 def _qs(params: dict) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(params)
 
 

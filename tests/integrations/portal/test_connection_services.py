@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection as db
 
 from integrations.connectors.base import ConnectionConfig
+from integrations.connectors.kashflow.connector import KashFlowConnector
 from integrations.credentials import decrypt_credentials
 from integrations.models import Connection
 from integrations.services import connections as services
@@ -144,6 +145,8 @@ def test_build_connector_passes_the_rows_settings_and_decrypted_credentials(kash
     built = {}
 
     class FakeConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             built.update(config=config, rate_limiter=rate_limiter)
 
@@ -176,6 +179,8 @@ def test_a_secret_echoed_by_a_connector_is_scrubbed_from_the_test_message(kashfl
     from integrations.connectors.errors import ConnectionTestResult
 
     class LeakyConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             self.config = config
 
@@ -218,6 +223,8 @@ def test_an_error_report_from_inside_build_connector_hides_the_secrets(kashflow_
     from django.views.debug import ExceptionReporter
 
     class BrokenConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             credentials = config.credentials  # a local an error report would show
             raise RuntimeError(f"broken with {len(credentials)} fields")
