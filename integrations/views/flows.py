@@ -6,57 +6,44 @@ Viewers see everything; only Integration admins change settings or start runs.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from config.htmx import htmx_partial
+from integrations import selectors
 from integrations.flow_forms import FlowSettingsForm, RunForm
-from integrations.models import Flow, PendingRecord, SyncRun
+from integrations.models import Flow, SyncRun
 from integrations.roles import INTEGRATION_ADMIN, VIEWER, has_role, role_required
 from integrations.sync import locks, schedules
 from integrations.sync.runs import FlowBusy, resume_flow, start_run
 
-RECENT_RUNS = 10
-
 
 def _get_flow(slug: str) -> Flow:
-    return get_object_or_404(Flow.objects.select_related("pair", "mapping_set"), slug=slug)
+    return get_object_or_404(selectors.flow_with_related(), slug=slug)
 
 
 @role_required(VIEWER)
 @require_GET
 def flow_list(request: HttpRequest) -> HttpResponse:
-    last_run = SyncRun.objects.filter(flow=OuterRef("pk")).order_by("-queued_at")
-    flows = (
-        Flow.objects.select_related("pair", "mapping_set")
-        .annotate(
-            last_status=Subquery(last_run.values("status")[:1]),
-            last_finished=Subquery(last_run.values("finished_at")[:1]),
-            last_run_id=Subquery(last_run.values("pk")[:1]),
-            pending_count=Count("pending", distinct=True),
-            open_exceptions=Count("exceptions", filter=Q(exceptions__status__in=["open", "retrying"]), distinct=True),
-        )
-        .order_by("pair__name", "name")
-    )
     return render(
         request,
         "integrations/flow_list.html",
-        {"flows": flows, "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
+        {"flows": selectors.flow_list(), "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
     )
 
 
 def _detail_context(request: HttpRequest, flow: Flow, *, form=None, run_form=None) -> dict:
+    pending, pending_count = selectors.pending_records(flow)
     return {
         "flow": flow,
         "form": form or FlowSettingsForm(instance=flow),
         "run_form": run_form or RunForm(),
         "active_run": locks.active_run(flow),
-        "runs": flow.runs.select_related("mapping_set")[:RECENT_RUNS],
-        "pending": PendingRecord.objects.filter(flow=flow)[:20],
-        "pending_count": PendingRecord.objects.filter(flow=flow).count(),
+        "runs": selectors.recent_runs(flow),
+        "pending": pending,
+        "pending_count": pending_count,
         "can_admin": has_role(request.user, INTEGRATION_ADMIN),
         "schedule_name": schedules.schedule_name(flow),
     }
