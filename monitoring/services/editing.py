@@ -17,7 +17,6 @@ from typing import Any
 
 from integrations.models import Flow
 from integrations.sync.errors import SyncError
-from integrations.sync.validate import CHECKS
 from mappings import services as mapping_services
 from mappings.catalogs import catalog_for
 
@@ -43,11 +42,7 @@ def parse_json_object(text: str, *, what: str = "document") -> dict:
 
 def systems_of(flow: Flow) -> tuple[str, str]:
     """(source system, target system) of a flow."""
-    return ("kashflow", "dynamics_ax") if flow.direction == "kf_to_ax" else ("dynamics_ax", "kashflow")
-
-
-def _catalog(system: str, entity: str):
-    return catalog_for(system, entity)
+    return flow.source_system, flow.target_system
 
 
 def _values_at(document: Any, path: str, prefix: str = "") -> list[tuple[str, Any, bool]]:
@@ -117,7 +112,7 @@ def _type_problem(value: Any, kind: str) -> str:
 
 def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
     """What the target system would refuse, judged by its field catalog."""
-    catalog = _catalog(system, entity)
+    catalog = catalog_for(system, entity)
     if catalog is None:
         return []
     problems: list[str] = []
@@ -142,7 +137,7 @@ def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
 
 def engine_problems(flow: Flow, document: dict) -> list[str]:
     """The sync engine's own pre-send checks for this flow (a journal balances, an invoice has lines)."""
-    check = CHECKS.get((flow.entity, flow.direction))
+    check = flow.spec.check
     if check is None:
         return []
     try:
@@ -161,11 +156,10 @@ def check_document(flow: Flow, document: dict) -> list[str]:
 
 def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     """Map an edited source payload with the flow's published mapping: (document, problems)."""
-    mapping_set = flow.mapping_set
-    if mapping_set is None:
+    current = flow.published_mapping_set()
+    if current is None:
         return None, []
     try:
-        current = mapping_services.published_version(mapping_set.key) or mapping_set
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised
         return None, [f"The mapping could not be applied: {exc}"]
@@ -174,7 +168,7 @@ def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
 
 def check_payload(flow: Flow, payload: dict, *, source_key: str) -> list[str]:
     source, _ = systems_of(flow)
-    catalog = _catalog(source, flow.entity)
+    catalog = catalog_for(source, flow.entity)
     problems: list[str] = []
     if catalog is not None and catalog.key_field:
         key = payload.get(catalog.key_field)
