@@ -1,4 +1,4 @@
-"""The demo pair's flows, one per row of the design's flow table, each with its published template mapping."""
+"""A pair's default flows, one per row of the design's flow table, each with its published template mapping."""
 
 from __future__ import annotations
 
