@@ -15,7 +15,9 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.sandbox import demo
+from integrations.connectors.dynamics_ax.documents import SERVICES
+from integrations.sandbox import demo, demo_credentials
+from integrations.sandbox.ax import ports
 from integrations.sandbox.models import FaultRule, KashFlowRecord, KashFlowSession
 from integrations.sandbox.state import entity_counts, system_name
 
@@ -38,11 +40,7 @@ class ControlError(Exception):
 
 
 def ax_services() -> list[dict]:
-    """The AX document services the simulator serves (empty until their definitions exist)."""
-    try:
-        from integrations.connectors.dynamics_ax.documents import SERVICES
-    except ImportError:
-        return []
+    """The AX document services the simulator serves."""
     return [
         {"name": s.name, "entity": s.entity, "operations": list(s.operations)}
         for s in sorted(SERVICES.values(), key=lambda s: s.name)
@@ -51,8 +49,6 @@ def ax_services() -> list[dict]:
 
 def ax_ports() -> list[dict]:
     """The AX inbound ports the simulator serves: name, authentication and the services each exposes."""
-    from integrations.sandbox.ax import ports
-
     return [
         {"name": p.name, "auth": p.auth, "services": {n: list(ops) for n, ops in sorted(p.services.items())}}
         for p in ports.all_ports()
@@ -62,26 +58,24 @@ def ax_ports() -> list[dict]:
 def index(sandbox_url: str, control_url: str) -> dict:
     """Where everything is: ``sandbox_url`` and ``control_url`` are absolute and end with a slash."""
     ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF root: a connection's base URL
-    from integrations.sandbox.ax.ports import DEFAULT_PORT
-
-    port_url = f"{ax_base}{DEFAULT_PORT}/xppservice.svc"  # the demo port exposes every service
-    services = [{**s, "port": DEFAULT_PORT, "url": port_url, "wsdl": f"{port_url}?wsdl"} for s in ax_services()]
+    port_url = f"{ax_base}{ports.DEFAULT_PORT}/xppservice.svc"  # the demo port exposes every service
+    services = [{**s, "port": ports.DEFAULT_PORT, "url": port_url, "wsdl": f"{port_url}?wsdl"} for s in ax_services()]
     return {
         "sandbox_enabled": True,
         "seeded": demo.is_seeded(),
         "write_token_required": bool(control_token()),
         "kashflow": {
             "base_url": f"{sandbox_url}kashflow/v2/",
-            "username": demo.KASHFLOW_USERNAME,
-            "password": demo.KASHFLOW_PASSWORD,
-            "memorable_word": demo.KASHFLOW_MEMORABLE_WORD,
+            "username": demo_credentials.KASHFLOW_USERNAME,
+            "password": demo_credentials.KASHFLOW_PASSWORD,
+            "memorable_word": demo_credentials.KASHFLOW_MEMORABLE_WORD,
         },
         "dynamics_ax": {
             "base_url": ax_base,
-            "company": demo.AX_COMPANY,
-            "service_user": demo.AX_SERVICE_USER,
-            "service_password": demo.AX_SERVICE_PASSWORD,
-            "inbound_port": DEFAULT_PORT,
+            "company": demo_credentials.AX_COMPANY,
+            "service_user": demo_credentials.AX_SERVICE_USER,
+            "service_password": demo_credentials.AX_SERVICE_PASSWORD,
+            "inbound_port": ports.DEFAULT_PORT,
             "auth_mode": "ntlm",
             "services": services,
             "ports": [{**p, "url": f"{ax_base}{p['name']}/xppservice.svc"} for p in ax_ports()],
