@@ -491,3 +491,35 @@ def test_a_net_tcp_port_is_explained_not_called():
 
     with pytest.raises(ProtocolError, match="NetTcp port of the AOS"):
         client.load("CustomerService")
+
+
+@pytest.mark.parametrize("service", ["FreeTextInvoiceService", "LedgerGeneralJournalService", "CustomerService"])
+def test_every_document_the_flows_create_is_valid_against_the_sandbox_port(service):
+    """The real port has no standard document, so the documents with ledger accounts, dimensions and DirParty are
+    validated against the sandbox's port, whose shared types are the real ones (test above)."""
+    from tests.integrations.ax.conftest import invoice, journal
+
+    svc = SERVICES[service]
+    documents = {
+        "FreeTextInvoiceService": invoice(),
+        "LedgerGeneralJournalService": journal(),
+        "CustomerService": {
+            "AccountNum": "C0100",
+            "CustGroup": "RETAIL",
+            "Currency": "GBP",
+            "DirParty": [{"Name": "Jo Bloggs", "_type": "DirPerson", "DirPartyPostalAddressView": [{"City": "Leeds"}]}],
+        },
+    }
+    portset = sandbox_port()
+    client, adapter = make_client(portset, svc)
+
+    client.create(service, [documents[service]])
+
+    body, _ = body_of(adapter.posts[0])
+    valid(schema(portset), body)
+    if service == "CustomerService":
+        party = body.find(f".//{{{svc.namespace}}}DirParty")
+        assert party.get(f"{{{XSI}}}type").endswith("AxdEntity_DirParty_DirPerson")
+    else:
+        accounts = body.findall(f".//{{{svc.namespace}}}LedgerDimension")
+        assert accounts and all(a.find(f"{{{NS_SHARED}}}DisplayValue") is not None for a in accounts)
