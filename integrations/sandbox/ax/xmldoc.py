@@ -73,7 +73,17 @@ def _parse_entity(elem: etree._Element, table: AxTable, xpath: str, errors: list
             )
         )
     action = elem.get("action")
-    if action:
+    if action and action not in ("create", "update", "replace", "delete"):  # AxdEnum_AxdEntityAction
+        errors.append(
+            FaultEntry(
+                f"The 'action' attribute is invalid - The value '{action}' is invalid according to its datatype "
+                "'AxdEnum_AxdEntityAction' - The Enumeration constraint failed.",
+                code="SchemaValidation",
+                field=table.name,
+                xpath=xpath,
+            )
+        )
+    elif action:
         record[ACTION_KEY] = action
     if table.subtypes:
         declared = (elem.get(_XSI_TYPE) or "").rpartition(":")[2]
