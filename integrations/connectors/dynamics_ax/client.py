@@ -491,7 +491,11 @@ class AxClient:
         out = {k: self._typed(svc, v) for k, v in value.items() if k != _XSI_TYPE}
         type_name = value.get(_XSI_TYPE)
         if type_name:
-            return self._type(svc.name, svc.namespace, type_name)(**out)
+            try:
+                subtype = self._type(svc.name, svc.namespace, type_name)
+            except (LookupError, zeep.exceptions.LookupError):
+                return out  # this AX's schema has no such subtype: send the declared type and let AX judge
+            return subtype(**out)
         return out
 
     # --- Errors ------------------------------------------------------------------------------------------------
