@@ -479,7 +479,12 @@ class AxClient:
                 system=SYSTEM,
                 messages=[FaultMessage(f"Unknown field {p}", code="UnknownField", field=p) for p in problems],
             )
-        entities = [self._typed(svc, entity) for entity in entities]
+        try:
+            entities = [self._typed(svc, entity) for entity in entities]
+        except (TypeError, zeep.exceptions.ValidationError) as exc:
+            raise ValidationError(
+                f"The {svc.document} document does not fit the schema of the AX port: {exc}", system=SYSTEM
+            ) from None
         return {svc.root.name: entities}
 
     def _typed(self, svc: AxDocumentService, value: Any) -> Any:
