@@ -151,3 +151,11 @@ def expire_kashflow_sessions(request: HttpRequest) -> JsonResponse:
 @control_view("POST")
 def webhook(request: HttpRequest) -> JsonResponse:
     return JsonResponse(control.push_webhook(_json_body(request)))
+
+
+@control_view("GET", "POST")
+def ax_post(request: HttpRequest) -> JsonResponse:
+    """POST: post AX drafts (filters in the body); GET: the drafts waiting per company and kind."""
+    if request.method == "POST":
+        return JsonResponse(control.ax_post(_json_body(request)))
+    return JsonResponse({"drafts": control.ax_drafts()})
