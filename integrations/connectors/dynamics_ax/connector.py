@@ -64,7 +64,6 @@ ENTITIES: dict[str, EntityService] = {
     "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
-    "customer_transaction": EntityService("CustomerTransactionService"),
 }
 # Sales invoices are read back (their settlement) as posted customer transactions: FreeTextInvoiceService only
 # creates, and a draft has no settlement; CustomerTransactionService (AX 2012 R2: F, FK, R) shows what AX posted.
@@ -114,7 +113,6 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "main_account": ("find",),
     "dimension_value": ("find",),
     "exchange_rate": ("find",),
-    "customer_transaction": ("find",),
 }
 
 
@@ -229,16 +227,17 @@ class DynamicsAXConnector(Connector):
         missing: dict[str, list[str]] = {}
         for entity, spec in ENTITIES.items():
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
+            problems: list[str] = []
             if spec.service not in exposed:
-                missing[entity] = [f"{spec.service} is not exposed"]
-                continue
-            lacking = [op for op in needed if op not in exposed[spec.service]]
-            if lacking:
-                missing[entity] = [f"{spec.service} lacks {', '.join(lacking)}"]
+                problems.append(f"{spec.service} is not exposed")
+            else:
+                lacking = [op for op in needed if op not in exposed[spec.service]]
+                if lacking:
+                    problems.append(f"{spec.service} lacks {', '.join(lacking)}")
             if entity == "sales_invoice" and "find" not in exposed.get(INVOICE_TRANSACTIONS, set()):
-                missing.setdefault(entity, []).append(
-                    f"{INVOICE_TRANSACTIONS} (find) is not exposed: invoice settlement cannot be read"
-                )
+                problems.append(f"{INVOICE_TRANSACTIONS} (find) is not exposed: invoice settlement cannot be read")
+            if problems:
+                missing[entity] = problems
         return PortDiscovery(services, missing)
 
     # --- Connector interface -----------------------------------------------------------------------------------
