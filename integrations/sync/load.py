@@ -251,6 +251,9 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
             ),
         )
         return Decision(Action.UPDATED, link.target_key, mid, result.attempts, with_warnings("", result), digest=digest)
+    if link and link.key_unconfirmed_since:
+        note = "created in AX (Duplicate message); its AX key waits for confirmation, not sent again"
+        return Decision(Action.SKIPPED, "", note=note, link=False, extra={"keep_link": True})
     recheck = bool(link and link.pending_message_id)
     if recheck and lookup_fn is None:
         # A write of this record may have committed: re-send it under the MessageId it went out with, so that
@@ -271,10 +274,9 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
 UNCONFIRMED_NOTE = "created, AX key to be confirmed (AX answered Duplicate message to the re-sent document)"
 
 
-def unconfirmed_decision(mid: str, result: WriteResult, digest: str) -> Decision:
-    return Decision(
-        Action.CREATED, "", mid, result.attempts, UNCONFIRMED_NOTE, digest=digest, extra={"unconfirmed": True}
-    )
+def unconfirmed_decision(mid: str, result: WriteResult, digest: str, *, note: str = "") -> Decision:
+    text = "; ".join(part for part in (UNCONFIRMED_NOTE, note) if part)
+    return Decision(Action.CREATED, "", mid, result.attempts, text, digest=digest, extra={"unconfirmed": True})
 
 
 def can_find(ctx, entity: str) -> bool:

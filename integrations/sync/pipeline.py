@@ -124,8 +124,9 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
         return [_single_after_batch(ctx, p) for p in batch]
     if result.unconfirmed:
         return [
-            finish(ctx, p.key, p.record, p.document, unconfirmed_decision(mid, result, p.digest), p.src_hash,
-                   p.started, link_exists=True)
+            finish(ctx, p.key, p.record, p.document,
+                   unconfirmed_decision(mid, result, p.digest, note=f"written in a batch of {len(batch)}"),
+                   p.src_hash, p.started, link_exists=True)
             for p in batch
         ]  # fmt: skip
     note = f"written in a batch of {len(batch)}" + (" (found after an ambiguous failure)" if result.recovered else "")
@@ -141,6 +142,9 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
 
 def _single_after_batch(ctx, p: Prepared) -> RecordOutcome:
     try:
+        # AX refused the whole batch message (all or nothing): nothing of it was committed, so its MessageId
+        # must not be re-sent for a single record (a create-only service would answer Duplicate message).
+        RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).update(pending_message_id="")
         link = RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).first()
         decision = load_document(ctx, p.key, p.document, p.digest, link, p.src_hash)
         return finish(ctx, p.key, p.record, p.document, decision, p.src_hash, p.started)

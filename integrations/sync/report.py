@@ -122,7 +122,7 @@ def finish(
             RecordLink.objects.filter(flow=ctx.flow, source_key=key, key_unconfirmed_since__isnull=True).update(
                 key_unconfirmed_since=timezone.now()
             )
-        elif decision.action != Action.VALIDATED:
+        elif decision.action != Action.VALIDATED and not decision.extra.get("keep_link"):
             RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
         outcome = RecordOutcome.objects.create(
             run=ctx.run,
