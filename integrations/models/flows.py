@@ -192,6 +192,9 @@ class RecordLink(models.Model):
     # find (free text invoices, payment journals), so the document exists but its key is not known yet.
     # pending_message_id keeps the MessageId that created it; reconciliation confirms the key.
     key_unconfirmed_since = models.DateTimeField(null=True, blank=True)
+    # When AX showed the document posted (a customer transaction, a journal read with Posted = Yes); empty while it
+    # is a draft in AX as far as LedgerBridge can tell (integrations.sync.confirm).
+    ax_posted_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:

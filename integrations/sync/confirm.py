@@ -26,21 +26,53 @@ log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
 
 
+JOURNAL_ENTITIES = ("journal", "purchase_invoice")
+READ_LIMIT = 200  # journals read back per run to learn whether they were posted
+
+
 def unconfirmed_hours() -> float:
     return float(getattr(settings, "SYNC_UNCONFIRMED_KEY_HOURS", 24))
 
 
 def confirm_keys(ctx) -> dict[str, int]:
     """Confirm what AX can show now; queue what stayed unconfirmed too long. Returns counts."""
-    from monitoring.services import record_exception, resolve_exceptions_for_record
-
     counts = {"confirmed": 0, "queued": 0}
-    if ctx.spec.direction != KF_TO_AX or ctx.dry_run:
+    if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
         return counts
     links = list(RecordLink.objects.filter(flow=ctx.flow, key_unconfirmed_since__isnull=False))
     if not links:
         return counts
     by_reference = _posted_invoices(ctx) if ctx.spec.target_entity == "sales_invoice" else {}
+    return _confirm(ctx, links, by_reference, counts)
+
+
+def refresh_posted(ctx) -> int:
+    """Mark the links of documents AX now shows posted; returns how many. Sales invoices: from customer
+    transactions; journals: the journal service's read (Posted). Payment journals cannot be read back (C only)."""
+    if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
+        return 0
+    drafts = RecordLink.objects.filter(flow=ctx.flow, ax_posted_at__isnull=True).exclude(target_key="")
+    now = timezone.now()
+    if ctx.spec.target_entity == "sales_invoice":
+        posted = set(_posted_invoices(ctx).values())
+        return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
+    if ctx.spec.target_entity not in JOURNAL_ENTITIES:
+        return 0
+    done = 0
+    for link in drafts.order_by("synced_at")[:READ_LIMIT]:
+        try:
+            journal = ctx.target.read(ctx.spec.target_entity, link.target_key)
+        except Exception as exc:  # reading back must not fail the run that wrote
+            log.info("could not read journal %s back: %s", link.target_key, exc)
+            continue
+        if journal.get("Posted") == "Yes":
+            done += RecordLink.objects.filter(pk=link.pk).update(ax_posted_at=now)
+    return done
+
+
+def _confirm(ctx, links, by_reference: dict[str, str], counts: dict[str, int]) -> dict[str, int]:
+    from monitoring.services import record_exception, resolve_exceptions_for_record
+
     deadline = timezone.now() - timedelta(hours=unconfirmed_hours())
     for link in links:
         key = by_reference.get(link.source_key, "")

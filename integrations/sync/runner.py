@@ -16,7 +16,7 @@ from integrations.models import Flow, RecordOutcome, SyncRun
 from integrations.sync import locks
 from integrations.sync.alerts import circuit_opened
 from integrations.sync.config import circuit_pause, circuit_threshold
-from integrations.sync.confirm import confirm_keys
+from integrations.sync.confirm import confirm_keys, refresh_posted
 from integrations.sync.context import CircuitOpen, RunContext
 from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
@@ -87,6 +87,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
         if ctx.consecutive_exhausted >= circuit_threshold():
             raise CircuitOpen(f"the remote system could not be reached {ctx.consecutive_exhausted} times in a row")
         confirm_keys(ctx)
+        refresh_posted(ctx)
         run.refresh_from_db()
         waiting = run.outcomes.filter(action=RecordOutcome.Action.WAITING).exists()
         status = SyncRun.Status.PARTIAL if run.failed_count or waiting else SyncRun.Status.SUCCEEDED

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from integrations.roles import VIEWER, role_required
+from integrations.selectors import ax_drafts
 from monitoring import charts, selectors
 from monitoring.models import Alert
 
@@ -18,11 +19,13 @@ def _context() -> dict:
     summaries = selectors.flow_summaries(now=now)
     series = selectors.hourly_series(now=now)
     rows = []
+    drafts = ax_drafts([s.flow for s in summaries])
     for summary in summaries:
         data = series.get(summary.flow.pk)
         rows.append(
             {
                 "s": summary,
+                "drafts": drafts.get(summary.flow.pk),
                 "throughput": charts.bar_chart(
                     data["written"] if data else [0] * 24,
                     labels=data["buckets"] if data else None,
