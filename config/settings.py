@@ -26,7 +26,7 @@ CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=["kTqV8N1xv0Vb6mK3yJm3l0
 
 # The sandbox (KashFlow + AX simulators) is on in the demo and tests, off in production unless enabled.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
-# Optional shared token guarding the sandbox control API's write endpoints (open when empty).
+# Shared token guarding the sandbox control API, reads too; without one it answers only while DEBUG is on.
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN", default="")
 # Requests per minute the simulated KashFlow demo account accepts before answering 429.
 SANDBOX_KASHFLOW_RATE_LIMIT = env.int("SANDBOX_KASHFLOW_RATE_LIMIT", default=600)
