@@ -33,7 +33,8 @@ SANDBOX_KASHFLOW_RATE_LIMIT = env.int("SANDBOX_KASHFLOW_RATE_LIMIT", default=600
 # The portal's own base URL: the sandbox tells connectors where its simulators live.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
-WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="dev-webhook-secret")
+# HMAC secret of webhook pushes. Empty, short (< 32) or an example value: the endpoint refuses every push.
+WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
