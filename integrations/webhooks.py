@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import time
 
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config import json_guard
 from integrations.models import Flow, PendingRecord, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,7 @@ def parse(payload: object) -> tuple[str, str, str]:
 
 def receive(body: bytes, *, signature: str, source: str = "kashflow") -> WebhookEvent:
     """Store a verified push (even a malformed one) and queue it; answers only once it is committed."""
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        payload = None
+    payload, _ = json_guard.loads(body)  # None when unreadable (too deep, huge numbers, not JSON): still stored
     entity = key = event_type = ""
     if payload is not None:
         with contextlib.suppress(BadWebhook):

@@ -1,14 +1,14 @@
-"""The webhook endpoint: verify, store, answer. The work happens in a worker."""
+"""The webhook endpoint: verify, store, answer (202, or 400 listing what cannot be read: stored all the same).
+The work happens in a worker. Every answer is JSON."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
+from config import json_guard
 from integrations import webhook_guard, webhooks
 
 log = logging.getLogger(__name__)
@@ -16,8 +16,11 @@ MAX_BODY = 1_000_000
 
 
 @csrf_exempt
-@require_POST
 def kashflow_webhook(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = JsonResponse({"error": "Only POST is accepted here."}, status=405)
+        response["Allow"] = "POST"
+        return response
     body = request.body
     signature = request.headers.get(webhooks.SIGNATURE_HEADER, "")
     if len(body) > MAX_BODY:
@@ -33,15 +36,17 @@ def kashflow_webhook(request: HttpRequest) -> JsonResponse:
             extra={"remote_addr": request.META.get("REMOTE_ADDR", ""), "length": len(body)},
         )
         return JsonResponse({"error": "Bad or missing signature."}, status=401)
-    if not webhook_guard.first_delivery(_payload(body), signature, window_seconds=webhooks.REPLAY_WINDOW_SECONDS):
+    payload, problems = json_guard.loads(body)
+    if not webhook_guard.first_delivery(payload, signature, window_seconds=webhooks.REPLAY_WINDOW_SECONDS):
         log.warning("webhook refused: a replayed event id", extra={"remote_addr": request.META.get("REMOTE_ADDR", "")})
         return JsonResponse({"error": "This event was already received."}, status=409)
+    # Signed, so stored whatever it holds: an unreadable push becomes an exception in the queue, never lost.
     event = webhooks.receive(body, signature=signature)
+    if not problems:
+        try:
+            webhooks.parse(payload)
+        except webhooks.BadWebhook as exc:
+            problems = [str(exc)]
+    if problems:
+        return JsonResponse({"id": event.pk, "status": "stored", "problems": problems}, status=400)
     return JsonResponse({"id": event.pk, "status": "received"}, status=202)
-
-
-def _payload(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None

@@ -67,6 +67,6 @@ def test_the_inbox_catches_a_replay_after_the_cache_is_flushed(client):
 def test_a_push_without_an_id_is_deduplicated_by_its_signature(client):
     body = b"<order>not json</order>"
     signature = sign(body)
-    assert push(client, body, signature).status_code == 202  # signed: stored, even though unreadable
+    assert push(client, body, signature).status_code == 400  # signed: stored, though unreadable (told so)
     assert push(client, body, signature).status_code == 409
     assert WebhookEvent.objects.count() == 1
