@@ -35,6 +35,11 @@ SANDBOX_KASHFLOW_RATE_LIMIT = env.int("SANDBOX_KASHFLOW_RATE_LIMIT", default=600
 # The portal's own base URL: the sandbox tells connectors where its simulators live.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
+# Hosts (names, addresses or networks such as 10.20.0.0/16) inside the network that connections and alert
+# webhooks may reach: an on-premises AX server, the sandbox in the demo. Everything else that resolves to a
+# loopback, link-local, private or multicast address is refused (server-side request forgery).
+ALLOWED_PRIVATE_HOSTS = env.list("ALLOWED_PRIVATE_HOSTS", default=[])
+
 # HMAC secret of webhook pushes. Empty, short (< 32) or an example value: the endpoint refuses every push.
 WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")
 
