@@ -6,6 +6,7 @@ cache. Set DATABASE_URL for PostgreSQL and REDIS_URL for the Redis broker and ca
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -38,7 +39,10 @@ PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 # Hosts (names, addresses or networks such as 10.20.0.0/16) inside the network that connections and alert
 # webhooks may reach: an on-premises AX server, the sandbox in the demo. Everything else that resolves to a
 # loopback, link-local, private or multicast address is refused (server-side request forgery).
-ALLOWED_PRIVATE_HOSTS = env.list("ALLOWED_PRIVATE_HOSTS", default=[])
+# With the sandbox on, its own host (PORTAL_URL's) is allowed unless the variable says otherwise.
+ALLOWED_PRIVATE_HOSTS = env.list(
+    "ALLOWED_PRIVATE_HOSTS", default=[urlsplit(PORTAL_URL).hostname or ""] if SANDBOX_ENABLED else []
+)
 
 # HMAC secret of webhook pushes. Empty, short (< 32) or an example value: the endpoint refuses every push.
 WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")

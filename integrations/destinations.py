@@ -25,12 +25,18 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from integrations.connectors.errors import ConnectorError
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, int]
 
 
-class UnsafeDestination(ValueError):
-    """A URL the portal will not send to; the message says why and what to do."""
+class UnsafeDestination(ConnectorError, ValueError):
+    """A URL the portal will not send to; the message says why and what to do. Permanent: retrying the same
+    request cannot help until an admin changes the URL or the settings."""
+
+    permanent = True
+    kind = "configuration"
 
 
 def origin(url: str) -> Origin:
@@ -125,7 +131,7 @@ def check_destination(
     url: str,
     *,
     allowed_private_hosts: Iterable[str] | None = None,
-    resolver: Callable[[str, int], list[str]] = resolve,
+    resolver: Callable[[str, int], list[str]] | None = None,
 ) -> None:
     """Refuse a URL whose host is, or resolves to, an address inside the network unless it is allowed."""
     _, host, port = origin(url)
@@ -139,7 +145,7 @@ def check_destination(
         ipaddress.ip_address(literal)
         addresses = [literal]
     except ValueError:
-        addresses = resolver(host, port)
+        addresses = (resolver or resolve)(host, port)
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         kind = _refused_kind(address)
