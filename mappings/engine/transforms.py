@@ -2,7 +2,8 @@
 
 Parameters are checked when the mapping compiles (unknown names, wrong types, bad patterns); at run time
 a transform that fails, or whose output is past a bound of ``limits.py``, becomes a ``rule_error`` issue
-on the record. Every transform passes ``None`` through unchanged unless it exists to replace it (``default``,
+on the record (only the transforms in ``CAN_GROW`` can outgrow their input; they alone are checked).
+Every transform passes ``None`` through unchanged unless it exists to replace it (``default``,
 ``conditional``). ``describe_transforms()`` lists them for the designer.
 """
 
@@ -107,11 +108,20 @@ def compile_transform(name: str, params: Any, cctx: CompileContext) -> Transform
         fn = tdef.factory(checked, cctx)
     except SpecError as exc:
         raise SpecError(f"transform {name}: {exc}") from None
+    if name not in CAN_GROW:
+        return fn  # on the hot path: no wrapper where the output cannot outgrow the input
 
     def bounded(value: Any, ctx: RecordContext) -> Any:
-        return check(fn(value, ctx))  # every output within limits.py's bounds
+        return check(fn(value, ctx))  # within limits.py's bounds
 
     return bounded
+
+
+# The transforms whose output can outgrow their input: a chain of them could amplify a value without end, so
+# their results are checked against limits.py. The others keep a value's size (trim, case, truncate, dates),
+# cap it (pad to at most 1000), round it (numbers stay within the decimal context's 28 digits), check it
+# themselves (integer) or replace it with a constant of the mapping (default, conditional, lookup).
+CAN_GROW = frozenset({"template", "concat", "split", "regex_replace", "currency_convert"})
 
 
 def _check_param(name: str, key: str, p: Param, value: Any) -> Any:
