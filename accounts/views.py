@@ -34,4 +34,4 @@ def token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
         messages.success(request, f"API token {token_key}… revoked.")
     else:
         messages.error(request, "There is no such token.")
-    return redirect("api-tokens")
+    return redirect("accounts:api-tokens")

@@ -54,7 +54,7 @@ def test_api_docs_need_a_login_and_come_from_our_own_static_files(client, client
 
 
 def test_a_token_is_shown_once_stored_as_a_digest_and_authenticates(client_for, integration_admin):
-    page = client_for(integration_admin).post(reverse("api-token-create"))
+    page = client_for(integration_admin).post(reverse("accounts:api-token-create"))
     token = re.search(r'id="new-token">([^<]+)<', page.content.decode()).group(1)
     stored = AuthToken.objects.get(user=integration_admin)
     assert token.startswith("lb_") and token not in (stored.digest, stored.token_key)
@@ -62,7 +62,7 @@ def test_a_token_is_shown_once_stored_as_a_digest_and_authenticates(client_for, 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/connections/").status_code == 200
-    listing = client_for(integration_admin).get(reverse("api-tokens")).content.decode()
+    listing = client_for(integration_admin).get(reverse("accounts:api-tokens")).content.decode()
     assert stored.token_key in listing and token not in listing  # listed by its start, never in full
     assert AuditEvent.objects.filter(action="api_token.created").exists()
 
@@ -78,9 +78,9 @@ def test_a_user_revokes_their_own_token_and_nobody_elses(client_for, integration
     mine, token = AuthToken.objects.create(user=integration_admin)
     theirs, _ = AuthToken.objects.create(user=viewer)
     admin = client_for(integration_admin)
-    assert admin.post(reverse("api-token-revoke", args=[theirs.token_key])).status_code == 302
+    assert admin.post(reverse("accounts:api-token-revoke", args=[theirs.token_key])).status_code == 302
     assert AuthToken.objects.filter(pk=theirs.pk).exists()
-    assert admin.post(reverse("api-token-revoke", args=[mine.token_key])).status_code == 302
+    assert admin.post(reverse("accounts:api-token-revoke", args=[mine.token_key])).status_code == 302
     assert not AuthToken.objects.filter(pk=mine.pk).exists()
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
