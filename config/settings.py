@@ -47,6 +47,23 @@ ALLOWED_PRIVATE_HOSTS = env.list(
 # HMAC secret of webhook pushes. Empty, short (< 32) or an example value: the endpoint refuses every push.
 WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")
 
+# --- Sync engine (read through integrations.sync.config) ----------------------------------------
+# Retries of one remote call: calls in all, first backoff, longest wait, longest Retry-After honoured (s).
+SYNC_RETRY = {
+    "attempts": env.int("SYNC_RETRY_ATTEMPTS", default=5),
+    "base": env.float("SYNC_RETRY_BASE_SECONDS", default=0.5),
+    "cap": env.float("SYNC_RETRY_CAP_SECONDS", default=30.0),
+    "max_retry_after": env.float("SYNC_RETRY_MAX_RETRY_AFTER_SECONDS", default=120.0),
+}
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=5.0)
+SYNC_STALL_SECONDS = env.int("SYNC_STALL_SECONDS", default=120)
+# Circuit breaker: records (or runs) in a row that cannot reach the remote system pause the flow this long.
+# Flow health reads the same threshold: that many failed runs in a row is "failing".
+SYNC_CIRCUIT_THRESHOLD = env.int("SYNC_CIRCUIT_THRESHOLD", default=3)
+SYNC_CIRCUIT_PAUSE_SECONDS = env.int("SYNC_CIRCUIT_PAUSE_SECONDS", default=300)
+SYNC_TIMEOUTS_BEFORE_BATCHING = env.int("SYNC_TIMEOUTS_BEFORE_BATCHING", default=3)
+SYNC_WATERMARK_OVERLAP_SECONDS = env.float("SYNC_WATERMARK_OVERLAP_SECONDS", default=2.0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -165,7 +182,7 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 # Proxies in front of the portal that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "monitoring:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- I18N, static ----------------------------------------------------------------------------
@@ -231,7 +248,7 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp; Django 5.2 has none of its own). Scripts only from our own static
-# files: no inline script, no eval (page behaviours are data attributes read by static/js/portal.js).
+# files: no inline script, no eval (page behaviours are data attributes read by static/js/*.js).
 # Inline style attributes remain in the templates, hence 'unsafe-inline' for styles only. Redoc runs a
 # worker from a blob: URL.
 CONTENT_SECURITY_POLICY = {

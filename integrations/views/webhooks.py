@@ -9,7 +9,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from config import json_guard
-from integrations import webhook_guard, webhooks
+from integrations import webhook_guard
+from integrations.services import webhooks
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000

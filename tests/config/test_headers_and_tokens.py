@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_page_carries_a_csp_that_allows_no_inline_script(client_for):
-    response = client_for("viewer").get(reverse("dashboard"))
+    response = client_for("viewer").get(reverse("monitoring:dashboard"))
     policy = response["Content-Security-Policy"]
     directives = dict([*d.strip().split(" ", 1), ""][:2] for d in policy.split(";") if d.strip())
     assert directives["script-src"] == "'self'"

@@ -10,8 +10,8 @@ from django.test import Client
 
 from config import json_guard
 from integrations.models import WebhookEvent
-from integrations.webhooks import SIGNATURE_HEADER, sign
-from mappings import io
+from integrations.services.webhooks import SIGNATURE_HEADER, sign
+from mappings.services import transfer as io
 
 pytestmark = pytest.mark.django_db
 

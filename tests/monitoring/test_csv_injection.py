@@ -36,7 +36,7 @@ def test_the_export_escapes_tab_and_carriage_return_cells(client_for, flow, run)
             source_payload={},
             mapped_document={},
         )
-    response = client_for("viewer").get(reverse("exception-export"), {"stage": "load"})
+    response = client_for("viewer").get(reverse("monitoring:exception-export"), {"stage": "load"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     by_key = {r["source_key"]: r for r in rows}
     assert by_key["k1"]["message"] == "'\t=HYPERLINK(evil)"

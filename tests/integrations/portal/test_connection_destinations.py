@@ -11,10 +11,10 @@ from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from integrations import connections as services
 from integrations import destinations
 from integrations.credentials import decrypt_credentials
 from integrations.destinations import UnsafeDestination
+from integrations.services import connections as services
 from monitoring.models import AuditEvent
 
 from .conftest import KF_PASSWORD, KF_WORD
@@ -74,7 +74,7 @@ def test_a_new_base_url_with_the_stored_secrets_is_refused_and_nothing_reaches_t
 
 def test_the_edit_page_asks_for_the_secrets_again_when_the_host_changes(client_for, kashflow_connection):
     response = client_for("Integration admin").post(
-        reverse("connection-edit", args=[kashflow_connection.pk]),
+        reverse("integrations:connection-edit", args=[kashflow_connection.pk]),
         {
             "name": kashflow_connection.name,
             "base_url": "https://api.kashflow.com/v2/",

@@ -196,17 +196,17 @@ def test_the_flow_list_costs_the_same_queries_for_many_flows(flow, client_for, d
 
 
 def test_a_worker_that_lost_its_run_stops_without_touching_the_record(flow):
-    from integrations.sync import pipeline
+    from integrations.sync import report
 
     run = start_run(flow, enqueue=False)
     with pytest.raises(locks.RunLost):
-        pipeline._failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
+        report.failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
     assert not run.outcomes.exists()
 
 
 def test_a_signed_body_that_is_not_json_is_kept_and_filed_as_an_exception(flow, client, enqueued):
     from integrations.models import WebhookEvent
-    from integrations.webhooks import SIGNATURE_HEADER, process_event, sign
+    from integrations.services.webhooks import SIGNATURE_HEADER, process_event, sign
     from monitoring.models import ExceptionItem
 
     assert client.get("/webhooks/kashflow/").status_code == 405

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from integrations.models import WebhookEvent
-from integrations.webhooks import SIGNATURE_HEADER, sign
+from integrations.services.webhooks import SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.django_db
 URL = "/webhooks/kashflow/"
