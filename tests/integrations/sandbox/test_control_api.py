@@ -46,8 +46,12 @@ def test_index_lists_the_simulators_and_the_endpoints(api):
     assert ax["base_url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/"
     services = {s["name"]: s for s in ax["services"]}
     assert services["CustomerService"]["wsdl"] == (
-        "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/CustomerService/xppservice.svc?wsdl"
+        "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc?wsdl"
     )
+    assert (ax["inbound_port"], ax["auth_mode"]) == ("LedgerBridge", "ntlm")
+    [port] = ax["ports"]
+    assert port["url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc"
+    assert "getChangedKeys" in port["services"]["CustomerService"]
     assert {"FreeTextInvoiceService", "LedgerGeneralJournalService"} <= set(services)
     assert body["links"]["faults"] == "http://testserver/sandbox/control/faults"
     assert body["links"]["reseed"] == "http://testserver/sandbox/control/reseed"
@@ -293,3 +297,25 @@ def test_webhook_errors(api):
     unreachable = post(api, "webhook", {"entity": "invoices", "key": "1001"})  # http://testserver is no socket
     assert unreachable.status_code == 502
     assert "Could not deliver" in unreachable.json()["error"]
+
+
+def test_control_api_over_a_real_socket(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        index = client.get("/sandbox/control/").json()
+        assert index["kashflow"]["base_url"] == f"{live_server.url}/sandbox/kashflow/v2/"
+        rule = client.post(
+            "/sandbox/control/faults", json={"system": "kashflow", "kind": "rate_limit", "retry_after": 3}
+        )
+        assert rule.status_code == 201
+        assert client.get("/sandbox/control/faults").json()["faults"][0]["retry_after"] == 3
+
+
+def test_the_whole_sandbox_is_404_when_disabled(api, settings):
+    settings.SANDBOX_ENABLED = False
+    assert api.get(CONTROL).status_code == 404
+    assert post(api, "reseed").status_code == 404
+    assert api.get("/sandbox/kashflow/v2/customers").status_code == 404
+    assert api.get("/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc?wsdl").status_code == 404
+    assert not KashFlowRecord.objects.exists()
+    settings.SANDBOX_ENABLED = True
+    assert api.get(CONTROL).status_code == 200
