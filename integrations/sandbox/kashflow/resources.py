@@ -165,7 +165,7 @@ def _save_master(account: KashFlowAccount, res: Resource, body: dict, existing: 
     errors: dict[str, str] = {}
     if existing is not None and "Code" in body and str(body["Code"]).strip() != existing["Code"]:
         errors["Code"] = "Code cannot be changed"
-    data = clean(body, res.rules, errors)
+    data = clean(body, res.rules, errors, partial=existing is not None)
     if existing is None:
         code = data.get("Code") or (code_from_name(account, res.name, data["Name"]) if data.get("Name") else "")
         if code and store.get(account, res.name, code) is not None:
@@ -525,6 +525,13 @@ def bank_transactions(account: KashFlowAccount, account_id: str, query: store.Li
     rows.sort(key=lambda t: shapes.day_of(t.get("Date")), reverse=query.descending)
     start = (query.page - 1) * query.perpage
     return rows[start : start + query.perpage], len(rows)
+
+
+def bank_transaction(account: KashFlowAccount, account_id: str, txn_id: str) -> dict:
+    record = store.get(account, "banktransactions", f"{account_id}-{txn_id}")
+    if record is None:
+        raise not_found(f"Bank transaction {txn_id} of bank account {account_id}")
+    return record.data
 
 
 def add_bank_transaction(account: KashFlowAccount, account_id: str, body: dict) -> dict:

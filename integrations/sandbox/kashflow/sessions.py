@@ -32,9 +32,7 @@ def _locked() -> ApiError:
 def _failed(account: KashFlowAccount) -> None:
     """One more refused login; the third in a row locks the login (until ``unlock``)."""
     failures = account.failed_logins + 1
-    KashFlowAccount.objects.filter(pk=account.pk).update(
-        failed_logins=failures, locked=failures >= LOCK_AFTER_FAILURES
-    )
+    KashFlowAccount.objects.filter(pk=account.pk).update(failed_logins=failures, locked=failures >= LOCK_AFTER_FAILURES)
 
 
 def unlock(account: KashFlowAccount) -> None:

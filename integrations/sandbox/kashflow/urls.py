@@ -21,6 +21,11 @@ urlpatterns = [
     path("paymentmethods", views.payment_methods, name="kashflow-payment-methods"),
     path("vat/settings/vatrates", views.vat_rates, name="kashflow-vat-rates"),
     path("bankaccounts/<str:account_id>/transactions", views.bank_transactions, name="kashflow-bank-transactions"),
+    path(
+        "bankaccounts/<str:account_id>/transactions/<str:txn_id>",
+        views.bank_transaction,
+        name="kashflow-bank-transaction",
+    ),
     path("<str:resource>", views.collection, name="kashflow-collection"),
     path("<str:resource>/<str:key>", views.item, name="kashflow-item"),
     re_path(r"^(?P<path>.*)$", views.not_found_view, name="kashflow-not-found"),

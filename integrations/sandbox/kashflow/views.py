@@ -278,6 +278,11 @@ def bank_transactions(request: HttpRequest, account, account_id: str) -> HttpRes
     return envelope(request, items, total, query)
 
 
+@kashflow_view("bankaccounts/transactions", ("GET",))
+def bank_transaction(request: HttpRequest, account, account_id: str, txn_id: str) -> HttpResponse:
+    return JsonResponse(resources.bank_transaction(account, account_id, txn_id))
+
+
 @csrf_exempt
 def not_found_view(request: HttpRequest, path: str = "") -> HttpResponse:
     if not getattr(settings, "SANDBOX_ENABLED", False):
