@@ -187,6 +187,7 @@ class DemoBuilder:
         self._journals(max(20, invoices // 10) if invoices else 0)
         self._bank_noise(max(15, invoices // 13) if invoices else 0)
         self._bank_accounts()
+        self._quotes(max(3, invoices // 50) if invoices else 0)
 
     # --- reference data ---------------------------------------------------------------------------------------
 
@@ -355,9 +356,7 @@ class DemoBuilder:
             "Id": party.record_id,
             "Code": party.code,
             "Name": party.name,
-            "Email": contact["email"],
-            "Website": contact["website"],
-            "Currency": shapes.currency(party.currency, rate),
+            "Currency": shapes.currency(party.currency, rate, customer=entity == "customers"),
             "PaymentTerms": {"Days": data.PAYMENT_TERMS[party.terms], "Type": "AfterIssuedDate"},
             "Note": "",
             "IsArchived": False,
@@ -367,7 +366,7 @@ class DemoBuilder:
                     "Firstname": contact["first"],
                     "LastName": contact["last"],
                     "Name": f"{contact['first']} {contact['last']}",
-                    "Email": contact["person_email"],
+                    "Email": contact["person_email"] if entity == "customers" else contact["email"],
                     "Telephone": contact["phone"],
                     "Mobile": contact["mobile"],
                     "Fax": "",
@@ -382,6 +381,8 @@ class DemoBuilder:
         address = {k: v for k, v in kf_address.items() if k != "Name"}
         if entity == "customers":
             kf.update(
+                Email=contact["email"],
+                Website=contact["website"],
                 DisplayName=party.name,
                 TelephoneNumber=contact["phone"],
                 MobileNumber=contact["mobile"],
@@ -854,6 +855,38 @@ class DemoBuilder:
                 (("Warehouse fit-out", self.customers[0]), ("Annual service contract", self.customers[1])), start=1
             ):
                 self.kashflow.append(("projects", str(number), "", self._project(number, name, customer)))
+
+    def _quotes(self, count: int) -> None:
+        rng = self.rng
+        for i in range(count):
+            customer = self.customers[i % len(self.customers)]
+            on = self.today - timedelta(days=rng.randint(0, 30))
+            rate = self.units_per_gbp(customer.currency, on)
+            product = rng.choice(data.PRODUCTS)
+            line = shapes.line_item(
+                "purchases",  # quote lines carry VATExempt true/false and HomeCurrency amounts, like purchases
+                1,
+                description=product.name,
+                quantity=rng.randint(1, 20),
+                rate=_money(Decimal(product.price) * rate),
+                vat_level=product.vat_rate if customer.market == "UK" else 0.0,
+                nominal_code=product.nominal,
+                product_code=product.code,
+                product_name=product.name,
+            )
+            line["TaxCode"] = ""
+            del line["ProjectNumber"]  # QuotesRESTExample lines have none
+            doc = shapes.quote(
+                i + 1,
+                i + 1,
+                customer=customer.kf_record,
+                on=on,
+                rate=rate,
+                lines=[line],
+                account_key=self.account_key,
+                reference=f"RFQ-{rng.randint(100, 999)}",
+            )
+            self.kashflow.append(("quotes", str(doc["Number"]), "", doc))
 
     def _project(self, number: int, name: str, customer: Party) -> dict:
         """ProjectsRESTExample's fields; amounts left at zero (the simulator does not total projects)."""

@@ -70,10 +70,12 @@ RESOURCES = {
         Resource("bankaccounts", "Bank account", "Id", bare_list=True),
         # /projects answers a bare array (hcs-sync docs/API-Swagger.md; KashFlowAPI-CRON-ts fetchers).
         Resource("projects", "Project", "Number", bare_list=True),
+        # Quotes are read-only here: no flow writes them (their list is paginated, QuotesRESTExample's source).
+        Resource("quotes", "Quote", "Number"),
     )
 }
 DOCUMENTS = {"invoices", "purchases"}
-NUMERIC_KEYS = {"invoices", "purchases", "journals", "nominals", "bankaccounts", "projects"}
+NUMERIC_KEYS = {"invoices", "purchases", "journals", "nominals", "bankaccounts", "projects", "quotes"}
 OVERPAYMENT_LIMIT = Decimal("1000000")
 
 
@@ -179,7 +181,9 @@ def _save_master(account: KashFlowAccount, res: Resource, body: dict, existing: 
         data = {**existing, **data}
     if "Currency" in body:
         given = data["Currency"]
-        data["Currency"] = shapes.currency(given.get("Code") or "GBP", given.get("ExchangeRate") or 1.0)
+        data["Currency"] = shapes.currency(
+            given.get("Code") or "GBP", given.get("ExchangeRate") or 1.0, customer=res.name == "customers"
+        )
     if res.name == "customers":
         data["DisplayName"] = data.get("DisplayName") or data["Name"]
     data["LastUpdatedDate"] = stamp
@@ -191,8 +195,6 @@ def _party_defaults(account: KashFlowAccount, entity: str) -> dict:
     common = {
         "Id": store.next_id(account, entity),
         "Name": "",
-        "Email": "",
-        "Website": "",
         "Note": "",
         "IsArchived": False,
         "Currency": shapes.currency("GBP"),
@@ -211,6 +213,9 @@ def _party_defaults(account: KashFlowAccount, entity: str) -> dict:
         }
     return {
         **common,
+        "Currency": shapes.currency("GBP", customer=True),
+        "Email": "",
+        "Website": "",
         "DisplayName": "",
         "TelephoneNumber": "",
         "MobileNumber": "",

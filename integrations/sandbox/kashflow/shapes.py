@@ -98,14 +98,16 @@ def day_of(value: object) -> str:
     return str(value or "")[:10]
 
 
-def currency(code: str, rate: float | Decimal | str = 1.0) -> dict:
+def currency(code: str, rate: float | Decimal | str = 1.0, *, customer: bool = False) -> dict:
+    """A ``Currency`` object. Customers name the last flag ``DisplayOnRight`` (CustomersRESTExample); invoices,
+    purchases, quotes and suppliers ``DisplaySymbolOnRight``."""
     name, symbol = CURRENCIES.get(code, (code, code))
     return {
         "Code": code,
         "ExchangeRate": float(Decimal(str(rate))),
         "Name": name,
         "Symbol": symbol,
-        "DisplaySymbolOnRight": False,
+        "DisplayOnRight" if customer else "DisplaySymbolOnRight": False,
     }
 
 
@@ -206,13 +208,14 @@ def compute_totals(kind: str, doc: dict, *, today: date | None = None) -> dict:
     else:
         status = "Overdue" if due < today.isoformat() else "Unpaid"
     overdue = (today - date.fromisoformat(due)).days if status == "Overdue" else 0
+    if kind == "invoices":  # InvoicesRESTExample has LastPaymentDate; PurchasesRESTExample does not
+        doc["LastPaymentDate"] = last
     doc.update(
         NetAmount=money(net),
         VATAmount=money(vat),
         GrossAmount=money(gross),
         HomeCurrencyGrossAmount=money(gross / rate),
         TotalPaidAmount=money(paid),
-        LastPaymentDate=last,
         PaidDate=last if status in ("Paid", "Overpaid") else None,
         OverdueDays=overdue,
         Status=status,
@@ -226,6 +229,49 @@ def served_document(kind: str, doc: dict, *, today: date | None = None) -> dict:
     if doc.get("Status") == "Unpaid" and (day_of(doc.get("DueDate")) or "9999") < today.isoformat():
         due = date.fromisoformat(day_of(doc["DueDate"]))
         return {**doc, "Status": "Overdue", "OverdueDays": (today - due).days}
+    return doc
+
+
+def quote(
+    quote_id: int,
+    number: int,
+    *,
+    customer: dict,
+    on: date | str,
+    rate: float | Decimal,
+    lines: list[dict],
+    account_key: str,
+    reference: str = "",
+) -> dict:
+    """A quote as QuotesRESTExample shows it: ``Date`` (not IssuedDate), lines with ``HomeCurrency*`` amounts,
+    ``VATExempt`` true/false, no payments and no status."""
+    code = (customer.get("Currency") or {}).get("Code") or "GBP"
+    doc = {
+        "Id": quote_id,
+        "Number": number,
+        "CustomerId": customer.get("Id", 0),
+        "CustomerCode": customer["Code"],
+        "CustomerName": customer.get("Name", ""),
+        "CustomerReference": reference,
+        "Date": kf_date(on),
+        "Currency": currency(code, rate),
+        "ProjectNumber": 0,
+        "LineItems": lines,
+        "Permalink": permalink("quote", account_key, number),
+    }
+    exchange = dec(rate) or Decimal(1)
+    net = vat = Decimal(0)
+    for line in lines:
+        line_net = (dec(line["Quantity"]) * dec(line["Rate"])).quantize(CENT, ROUND_HALF_UP)
+        line_vat = (line_net * dec(line.get("VATLevel")) / 100).quantize(CENT, ROUND_HALF_UP)
+        line.update(
+            VATAmount=float(line_vat),
+            VATExempt=bool(line.get("VATExempt")),
+            HomeCurrencyRate=money(dec(line["Rate"]) / exchange),
+            HomeCurrencyVATAmount=money(line_vat / exchange),
+        )
+        net, vat = net + line_net, vat + line_vat
+    doc.update(NetAmount=money(net), VATAmount=money(vat), GrossAmount=money(net + vat))
     return doc
 
 

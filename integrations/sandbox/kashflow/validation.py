@@ -63,8 +63,6 @@ NAMED_VALUES = Rule(
 PARTY = {
     "Code": Rule("str", max_length=20),
     "Name": Rule("str", required=True, max_length=100),
-    "Email": Rule("str", max_length=100),
-    "Website": Rule("str", max_length=100),
     "Currency": CURRENCY,
     "PaymentTerms": PAYMENT_TERMS,
     "Note": Rule("str", max_length=2000),
@@ -74,6 +72,8 @@ PARTY = {
 }
 CUSTOMER = {
     **PARTY,
+    "Email": Rule("str", max_length=100),
+    "Website": Rule("str", max_length=100),
     "DisplayName": Rule("str", max_length=200),
     "TelephoneNumber": Rule("str", max_length=30),
     "MobileNumber": Rule("str", max_length=30),
@@ -88,7 +88,9 @@ CUSTOMER = {
 }
 SUPPLIER = {
     **PARTY,
-    "Address": Rule("obj", fields=ADDRESS),  # one object, SuppliersRESTExample
+    # One object with the four lines and the post code only (SuppliersRESTExample); e-mail and phone live in
+    # Contacts, suppliers having no top-level Email, Website or TelephoneNumber.
+    "Address": Rule("obj", fields={k: ADDRESS[k] for k in ("Line1", "Line2", "Line3", "Line4", "PostCode")}),
     "VatNumber": Rule("str", max_length=20),
     "BankAccount": Rule(
         "obj",
