@@ -44,7 +44,12 @@ def test_a_value_missing_from_a_value_map_goes_to_the_queue_with_a_fix_and_the_r
 def test_payments_settle_the_ax_invoice_they_pay_syncing_the_invoice_first(demo):
     run = run_flow(flow("payment"))
     assert run.status in ("succeeded", "partial"), run.error
-    payments = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="payments")}
+    # A payment line's own InvoiceNumber is 0 on KashFlow: the invoice it belongs to is the one holding it.
+    payments = {
+        str(line["Id"]): {**line, "InvoiceNumber": r.data["Number"]}
+        for r in KashFlowRecord.objects.filter(entity="invoices")
+        for line in r.data["PaymentLines"]
+    }
     refs = journal_refs("CustPay")
     assert refs and set(refs.values()) == {1}
     invoices = {r.data["CustomerRef"]: r for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
@@ -160,7 +165,7 @@ def test_an_item_created_in_ax_becomes_a_kashflow_product(demo):
     )
     run = run_flow(flow("product", "ax_to_kf"))
     assert run.created_count == 1 and run.updated_count == 0
-    product = KashFlowRecord.objects.get(entity="products", key="NEW-ITEM-1").data
+    product = KashFlowRecord.objects.get(entity="products", data__Code="NEW-ITEM-1").data  # keyed nominal/code
     assert product["Name"] == "Brand new item"
 
 
