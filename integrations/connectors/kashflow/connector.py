@@ -113,6 +113,7 @@ def bank_line_key(account_id: object, txn_id: object) -> str:
 class KashFlowConnector(Connector):
     system = SYSTEM
     label = "KashFlow"
+    uses_login_gate = True  # build_connector passes the connection's LoginGate and DetailCache
     config_fields = (
         ConfigField("username", "Username", help_text="The KashFlow login used by the integration."),
         ConfigField("password", "Password", secret=True),
