@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_resume_stalled_runs_schedule'),
+        ('integrations', '0005_flow_labels_pending_retry_of'),
     ]
 
     operations = [
