@@ -191,19 +191,25 @@ def test_a_new_mapping_version_does_not_repost_journals_but_a_changed_posted_jou
 
 
 def test_reconciled_bank_lines_not_matched_to_a_payment_become_ax_bank_journal_lines_once(demo):
-    lines = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="banktransactions")}
-    receipts = {(p.data["Reference"], p.data["Date"]) for p in KashFlowRecord.objects.filter(entity="payments")}
+    # Keyed "<AccountId>/<Id>": a transfer's two sides share one Id.
+    lines = {
+        f"{r.data['AccountId']}/{r.data['Id']}": r.data
+        for r in KashFlowRecord.objects.filter(entity="banktransactions")
+    }
     run = run_flow(flow("bank_transaction"))
     assert run.status in ("succeeded", "partial"), run.error
     outcomes = {o.source_key: o for o in RecordOutcome.objects.filter(run=run)}
     bank = {ref: n for ref, n in journal_refs("GenJrn").items() if ref.startswith("BANK-")}
     assert bank and set(bank.values()) == {1}
+    assert set(outcomes) == set(lines)
     for key, line in lines.items():
         outcome = outcomes[key]
         if not line["Reconciled"]:
             assert outcome.action == "skipped" and f"BANK-{key}" not in bank
-        elif (line["Reference"], line["Date"]) in receipts:
+        elif line["EntityName"] == "invoice" and line["PaidIn"] > 0:
             assert outcome.action == "skipped" and "matched to payment" in outcome.error
+        elif line["TransactionType"] == 4 and line["PaidIn"] > 0:
+            assert outcome.action == "skipped" and "transfer" in outcome.error
         else:
             assert outcome.action in ("created", "failed") and bank.get(f"BANK-{key}", 0) == (
                 outcome.action == "created"
