@@ -301,6 +301,10 @@ def test_templates_map_kashflow_s_example_bodies(real_account, connector):
     # ExchangeRate is foreign units per pound: the sterling amount KashFlow posts is gross / rate.
     rate = Decimal(str(purchase["Currency"]["ExchangeRate"]))
     assert (total / rate).quantize(Decimal("0.01")) == Decimal(str(purchase["HomeCurrencyGrossAmount"]))
+    # AX posts each line at ExchRate per 100 units: the sterling total agrees with KashFlow's to the penny.
+    assert {Decimal(str(line["ExchRate"])) for line in lines} == {Decimal(50)}
+    sterling = sum(Decimal(str(line["AmountCurCredit"])) * Decimal(str(line["ExchRate"])) / 100 for line in lines)
+    assert sterling.quantize(Decimal("0.01")) == Decimal("97.54")
 
     result = _mapped("supplier-kf-to-ax", connector.read("supplier", "424201"))
     doc = result.document

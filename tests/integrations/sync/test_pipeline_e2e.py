@@ -72,6 +72,15 @@ def test_purchase_invoices_and_journals_become_ax_journals_once(demo):
     assert purchases.created_count > 0 and journals.created_count > 0
     vend, gen = journal_refs("VendInv"), journal_refs("GenJrn")
     assert len(vend) == purchases.created_count and set(vend.values()) == {1}
+    # Posted at KashFlow's own rate (foreign units per pound -> AX's pounds per 100 units): sterling agrees.
+    rates = {
+        str(r.data["Number"]): r.data["Currency"]["ExchangeRate"]
+        for r in KashFlowRecord.objects.filter(entity="purchases")
+    }
+    for journal in AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="VendInv"):
+        for line in journal.data["LedgerJournalTrans"]:
+            expected = Decimal(100) / Decimal(str(rates[str(line["DocumentNum"])]))
+            assert abs(Decimal(str(line["ExchRate"])) - expected) < Decimal("0.000001")
     assert len(gen) == journals.created_count and set(gen.values()) == {1}
     assert run_flow(flow("journal"), full=True).created_count == 0
     assert journal_refs("GenJrn") == gen
