@@ -336,3 +336,30 @@ def test_templates_map_kashflow_s_example_bodies(real_account, connector):
         "Paid",
         Decimal("117.50"),
     )
+
+
+WRITTEN_TO = {
+    "customer-ax-to-kf": "customers",
+    "supplier-ax-to-kf": "suppliers",
+    "invoice-status-ax-to-kf": "invoices",
+}
+
+
+@pytest.mark.parametrize("key", sorted(WRITTEN_TO))
+def test_templates_into_kashflow_write_only_fields_kashflow_has(key):
+    """A field KashFlow lacks is silently ignored by it: a template writing one loses that value."""
+    from mappings.templates import template_documents
+
+    real = flatten(example(EXAMPLE_OF[WRITTEN_TO[key]]))
+    extras = DOCUMENTED_EXTRAS[WRITTEN_TO[key]]
+    targets = {re.sub(r"\[\d+\]", "[]", rule["target_path"]) for rule in template_documents()[key]["rules"]}
+    assert sorted(t for t in targets if t not in real and t not in extras) == []
+
+
+def test_the_product_template_writes_only_fields_kashflow_products_have():
+    from integrations.connectors.kashflow.catalog import CATALOGS
+    from mappings.templates import template_documents
+
+    fields = {f.path for f in CATALOGS["product"].fields}
+    targets = {rule["target_path"] for rule in template_documents()["product-ax-to-kf"]["rules"]}
+    assert targets <= fields and "NominalCode" in targets  # part of a product's address in KashFlow
