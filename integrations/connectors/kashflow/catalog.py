@@ -314,6 +314,12 @@ CATALOGS: dict[str, EntityCatalog] = {
         "VATId",
         (f("VATId", "integer"), f("VATRate", "decimal", concept="line.tax_rate"), f("VATText")),
     ),
+    "country": _catalog(
+        "country",
+        "countries",
+        "Code",
+        (f("Id", "integer"), f("Code", max_length=2, concept="address.country"), f("Name"), f("IsEU", "boolean")),
+    ),
     "payment_method": _catalog(
         "payment_method", "paymentmethods", "Id", (f("Id", "integer"), f("Name", concept="payment.method"))
     ),

@@ -71,6 +71,7 @@ ENTITIES: dict[str, EntityPath] = {
     "project": EntityPath("projects", "Number", creatable=False, updatable=False),
     "vat_rate": EntityPath("vat/settings/vatrates", "VATId", creatable=False, updatable=False),
     "payment_method": EntityPath("paymentmethods", "Id", creatable=False, updatable=False),
+    "country": EntityPath("countries", "Code", creatable=False, updatable=False),
 }
 DOCUMENTS = {"sales_invoice", "purchase_invoice"}
 PAYMENT_DOCUMENT = {"payment": "sales_invoice", "purchase_payment": "purchase_invoice"}
@@ -238,7 +239,7 @@ class KashFlowConnector(Connector):
             return self._scan_one(entity, lambda t: str(t.get("Id")) == txn_id, key)
         if entity == "product":
             return self._object(self.client.get(f"products/{self._product_path(key)}"))
-        if entity in ("vat_rate", "payment_method"):
+        if entity in ("vat_rate", "payment_method", "country"):
             return self._scan_one(entity, lambda r: str(r.get(spec.key_field)) == key, key)
         return self._object(self.client.get(f"{spec.path}/{key}"))
 

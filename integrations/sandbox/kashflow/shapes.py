@@ -71,6 +71,17 @@ VAT_RATES = (
 )
 
 
+# GET /countries answers a bare array of these (hcs-schemas lib/country.js; hcs-sync client.js normalizeList).
+COUNTRIES = (
+    {"Id": 1, "Code": "GB", "Name": "United Kingdom", "IsEU": False},
+    {"Id": 2, "Code": "IE", "Name": "Ireland", "IsEU": True},
+    {"Id": 3, "Code": "FR", "Name": "France", "IsEU": True},
+    {"Id": 4, "Code": "DE", "Name": "Germany", "IsEU": True},
+    {"Id": 5, "Code": "NL", "Name": "Netherlands", "IsEU": True},
+    {"Id": 6, "Code": "US", "Name": "United States", "IsEU": False},
+)
+
+
 def money(value: float | int | Decimal | str) -> float:
     return float(Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP))
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("products/<str:nominal_code>/<str:code>", views.product, name="kashflow-product"),
     path("paymentmethods", views.payment_methods, name="kashflow-payment-methods"),
     path("vat/settings/vatrates", views.vat_rates, name="kashflow-vat-rates"),
+    path("countries", views.countries, name="kashflow-countries"),
     path("bankaccounts/<str:account_id>/transactions", views.bank_transactions, name="kashflow-bank-transactions"),
     path(
         "bankaccounts/<str:account_id>/transactions/<str:txn_id>",

@@ -264,6 +264,11 @@ def payment_methods(request: HttpRequest, account) -> HttpResponse:
     return JsonResponse([dict(m) for m in shapes.PAYMENT_METHODS], safe=False)
 
 
+@kashflow_view("countries", ("GET",))
+def countries(request: HttpRequest, account) -> HttpResponse:
+    return JsonResponse([dict(c) for c in shapes.COUNTRIES], safe=False)
+
+
 @kashflow_view("vat/settings/vatrates", ("GET",))
 def vat_rates(request: HttpRequest, account) -> HttpResponse:
     return JsonResponse([dict(r) for r in shapes.VAT_RATES], safe=False)

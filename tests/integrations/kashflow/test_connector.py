@@ -86,6 +86,7 @@ def test_every_entity_reads_through_the_connector(connector):
     assert connector.read("bank_account", str(BANK_ID))["Code"] == 1200
     assert [p["Number"] for p in connector.list_changed("project")] == []
     assert {r["VATRate"] for r in connector.list_changed("vat_rate")} >= {20.0, 0.0}
+    assert connector.read("country", "IE") == {"Id": 2, "Code": "IE", "Name": "Ireland", "IsEU": True}
 
     purchase = connector.create(
         "purchase_invoice",
