@@ -114,3 +114,49 @@ def test_a_poll_of_unchanged_invoices_sends_list_pages_only(live_server, setting
         met=requests <= 2 + pages,
         note="no GET per unchanged record; KashFlow offers no modified-since filter",
     )
+
+
+def test_an_engine_poll_of_unchanged_kashflow_invoices(sandbox, bench_results):
+    """The sales invoice flow over a demo company whose invoices were all synced already: every record is listed
+    (KashFlow cannot say what changed) and skipped by its link's hash, without mapping it again."""
+    from integrations.models import Flow, RecordLink, SyncRun
+    from integrations.sandbox.models import FaultRule
+    from integrations.sync.messageid import record_hash
+    from integrations.sync.runs import run_flow
+
+    demo = sandbox(INVOICES)
+    pair = demo["pair"]
+    flow = Flow.objects.get(pair=pair, entity="sales_invoice", direction="kf_to_ax")
+    version = flow.published_mapping_set().version
+    from integrations.connections import build_connector
+
+    with build_connector(pair.kashflow) as kashflow:  # what a completed first sync left in the links
+        records = list(kashflow.list_changed("sales_invoice"))
+    RecordLink.objects.bulk_create(
+        [
+            RecordLink(
+                flow=flow,
+                source_key=str(r["Number"]),
+                target_key=f"FTI-{r['Number']}",
+                content_hash="synced",
+                mapping_version=version,
+                source_hash=record_hash(r),
+            )
+            for r in records
+        ],
+        batch_size=1000,
+    )
+    counter = FaultRule.objects.create(system="kashflow", operation="*", kind="latency", latency_ms=0)
+    started = time.perf_counter()
+    run = run_flow(flow, full=True)
+    seconds = time.perf_counter() - started
+    counter.refresh_from_db()
+    assert run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL), run.error
+    assert (run.skipped_count, run.created_count, run.updated_count) == (len(records), 0, 0)
+    pages = math.ceil(len(records) / PAGE_SIZE)
+    assert counter.hits == 2 + pages, counter.hits
+    section = f"Sync engine poll: {len(records):,} unchanged KashFlow sales invoices"
+    bench_results.add(section, "time", round(seconds, 2), "s", note=f"{len(records) / seconds:,.0f} records/s")
+    bench_results.add(
+        section, "KashFlow requests", counter.hits, "requests", goal=f"<= 2 + {pages}", met=counter.hits <= 2 + pages
+    )
