@@ -4,7 +4,7 @@ KashFlow locks a user after repeated failed logins (401 ``AccountLocked``, kashf
 authentication/), and the user the integration logs in as is the customer's own. A wrong password or memorable
 word must therefore fail once and then stop every further login of that connection (scheduled runs, retries,
 other workers) instead of retrying into a lock-out. The refusal is stored on the ``Connection`` so it holds
-across processes; ``integrations.connections.update_connection`` clears it when credentials are entered again.
+across processes; ``integrations.services.connections.update_connection`` clears it when credentials are entered again.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def test_an_engine_poll_of_unchanged_kashflow_invoices(sandbox, bench_results):
     pair = demo["pair"]
     flow = Flow.objects.get(pair=pair, entity="sales_invoice", direction="kf_to_ax")
     version = flow.published_mapping_set().version
-    from integrations.connections import build_connector
+    from integrations.services.connections import build_connector
 
     with build_connector(pair.kashflow) as kashflow:  # what a completed first sync left in the links
         records = list(kashflow.list_changed("sales_invoice"))

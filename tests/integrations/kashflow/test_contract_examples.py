@@ -248,7 +248,7 @@ def real_account(account):
 
 def _mapped(key: str, record: dict):
     from mappings import services
-    from mappings.templates import install_templates
+    from mappings.services.starters import install_templates
 
     (mapping,) = install_templates(keys=[key])
     return services.compiled_mapping(mapping).apply(record)
@@ -348,7 +348,7 @@ WRITTEN_TO = {
 @pytest.mark.parametrize("key", sorted(WRITTEN_TO))
 def test_templates_into_kashflow_write_only_fields_kashflow_has(key):
     """A field KashFlow lacks is silently ignored by it: a template writing one loses that value."""
-    from mappings.templates import template_documents
+    from mappings.services.starters import template_documents
 
     real = flatten(example(EXAMPLE_OF[WRITTEN_TO[key]]))
     extras = DOCUMENTED_EXTRAS[WRITTEN_TO[key]]
@@ -358,7 +358,7 @@ def test_templates_into_kashflow_write_only_fields_kashflow_has(key):
 
 def test_the_product_template_writes_only_fields_kashflow_products_have():
     from integrations.connectors.kashflow.catalog import CATALOGS
-    from mappings.templates import template_documents
+    from mappings.services.starters import template_documents
 
     fields = {f.path for f in CATALOGS["product"].fields}
     targets = {rule["target_path"] for rule in template_documents()["product-ax-to-kf"]["rules"]}

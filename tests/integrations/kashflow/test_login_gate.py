@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import connections
-from integrations.connections import build_connector, create_connection, update_connection
 from integrations.connectors.errors import AuthError
 from integrations.models import Connection
+from integrations.services import connections
+from integrations.services.connections import build_connector, create_connection, update_connection
 from tests.integrations.kashflow.conftest import PASSWORD, USERNAME, WORD
 
 
