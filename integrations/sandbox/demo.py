@@ -72,6 +72,9 @@ def ensure_demo_account() -> KashFlowAccount:
             "password": KASHFLOW_PASSWORD,
             "memorable_word": KASHFLOW_MEMORABLE_WORD,
             "rate_limit_per_minute": rate_limit,
+            # A reseed is a fresh demo: a login locked by earlier wrong memorable words is unlocked.
+            "failed_logins": 0,
+            "locked": False,
         },
     )
     return account
