@@ -460,7 +460,32 @@ def bulk_payment(account: KashFlowAccount, res: Resource, body: dict) -> dict:
             "Permalink": shapes.permalink(f"{res.name}/bulkpayment", account_key(account), bulk_number),
         }
         store.save(account, f"{res.name}bulkpayments", str(bulk_number), bulk)
+        _bank_line_of(account, res, bulk, data)
     return bulk
+
+
+def _bank_line_of(account: KashFlowAccount, res: Resource, bulk: dict, data: dict) -> None:
+    """The money lands in (or leaves) the bank account as one line for the bulk payment, linked to it by
+    ``EntityName`` ``invoicebatchpayment``/``purchasebatchpayment`` and ``ResourceNumber`` = the bulk number
+    (hcs-schemas lib/bankTransaction.js). Not reconciled until someone reconciles it."""
+    total = sum((decimal(i["Amount"]) for i in data["PaymentItems"]), Decimal(0))
+    sales = res.name == "invoices"
+    bank = store.get(account, "bankaccounts", str(data["AccountId"]))
+    txn_id = store.next_id(account, "banktransactions")
+    txn = shapes.bank_transaction(
+        txn_id,
+        data["AccountId"],
+        on=data["Date"],
+        amount=total if sales else -total,
+        comment=data.get("Comment", ""),
+        transaction_type=2 if sales else 3,
+        reconciled=False,
+        entity_name="invoicebatchpayment" if sales else "purchasebatchpayment",
+        resource_number=bulk["Number"],
+    )
+    store.save(account, "banktransactions", f"{data['AccountId']}-{txn_id}", txn, parent_key=str(data["AccountId"]))
+    bank.data["BankBalance"] = money(decimal(bank.data.get("BankBalance", 0)) + (total if sales else -total))
+    type(bank).objects.filter(pk=bank.pk).update(data=bank.data)
 
 
 def get_bulk_payment(account: KashFlowAccount, res: Resource, number: str) -> dict:

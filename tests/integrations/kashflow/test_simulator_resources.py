@@ -111,6 +111,11 @@ def test_invoice_totals_and_status_follow_lines_and_bulk_payments(api):
     assert api.get("customers/ACME01").json()["OutstandingBalance"] == -5.0
     bulk_number = over.json()["Number"]
     assert api.get(f"invoices/bulk/payments/{bulk_number}").json()["Comment"] == "twice"
+    # Each bulk payment lands in the bank account's feed as one line linked to it.
+    feed = api.get(f"bankaccounts/{BANK_ID}/transactions", params={"perpage": 100}).json()["Data"]
+    line = next(t for t in feed if t["ResourceNumber"] == bulk_number)
+    assert (line["EntityName"], line["PaidIn"], line["Reconciled"]) == ("invoicebatchpayment", 5.0, False)
+    assert len(feed) == 3 and api.get(f"bankaccounts/{BANK_ID}").json()["BankBalance"] == 46.55
     for gone in ("invoices/1001/payments", "invoices/payments", f"invoices/1001/payments/{rest['Id']}"):
         assert api.get(gone).status_code == 404, gone
         assert api.post(gone, json={"Date": "2030-01-21", "Amount": 1}).status_code in (404, 405), gone
