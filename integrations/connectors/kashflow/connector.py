@@ -75,7 +75,10 @@ ENTITIES: dict[str, EntityPath] = {
 }
 DOCUMENTS = {"sales_invoice", "purchase_invoice"}
 PAYMENT_DOCUMENT = {"payment": "sales_invoice", "purchase_payment": "purchase_invoice"}
-BANK_READ_PASSES = 5  # full reads of one feed before an unstable count is reported
+BANK_READ_PASSES = 12  # full reads of one feed before an unstable count is reported
+# Fewer, larger pages leave fewer page boundaries for same-date lines to slip across (hcs-sync met ~210 lines per
+# request on live accounts); KashFlow's own maximum is not published, and a smaller cap still pages correctly.
+BANK_PAGE_SIZE = 250
 
 
 class DetailCache(Protocol):
@@ -115,6 +118,7 @@ class KashFlowConnector(Connector):
     system = SYSTEM
     label = "KashFlow"
     uses_login_gate = True  # build_connector passes the connection's LoginGate and DetailCache
+    bank_page_size = BANK_PAGE_SIZE
     config_fields = (
         ConfigField("username", "Username", help_text="The KashFlow login used by the integration."),
         ConfigField("password", "Password", secret=True),
@@ -473,7 +477,8 @@ class KashFlowConnector(Connector):
         total: int | None = None
         for _ in range(BANK_READ_PASSES):
             before = len(seen)
-            for page in self.client.pages(path, {"sortby": "Date", "order": "Asc"}):
+            pages = self.client.pages(path, {"sortby": "Date", "order": "Asc"}, perpage=self.bank_page_size)
+            for page in pages:
                 total = page.total if page.total is not None else total
                 for line in page.items:
                     line = {**line, "AccountId": line.get("AccountId") or account_id}
