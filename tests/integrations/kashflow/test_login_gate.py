@@ -47,3 +47,21 @@ def test_one_refusal_stops_logins_for_every_later_run_until_the_credentials_are_
     assert Connection.objects.get(pk=kashflow_connection.pk).login_stopped_reason == ""
     with build_connector(kashflow_connection) as connector:
         assert connector.read("customer", "ACME01")["Code"] == "ACME01"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connection_pages_say_logins_are_stopped_and_why(client_for, kashflow_connection, settings):
+    from django.urls import reverse
+
+    settings.ROOT_URLCONF = "config.urls"
+
+    from integrations.login_gate import ConnectionLoginGate
+
+    ConnectionLoginGate(kashflow_connection.pk).refuse("InvalidMemorableWord: The memorable word is not correct.")
+    client = client_for("Integration admin")
+    for url in (
+        reverse("integrations:connection-list"),
+        reverse("integrations:connection-edit", args=[kashflow_connection.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "logins stopped" in page and "InvalidMemorableWord" in page and "entered again" in page
