@@ -256,6 +256,35 @@ def exception_history(item: ExceptionItem) -> QuerySet:
     return item.actions.select_related("user").order_by("created_at", "id")
 
 
+@dataclass
+class Resolution:
+    """What a resolved item became: the outcome that synced it, the document sent, the target's document number."""
+
+    outcome: RecordOutcome | None
+    target_key: str
+    fix: dict | None  # the details of the mapping-level fix that led to it, when one was applied
+
+    @property
+    def document(self) -> Any:
+        return self.outcome.mapped_document if self.outcome is not None else None
+
+
+def resolution(item: ExceptionItem) -> Resolution | None:
+    """For a resolved item: the successful outcome of its record (in the run that resolved it, else the latest)."""
+    if item.status != ExceptionItem.Status.RESOLVED:
+        return None
+    ok = (RecordOutcome.Action.CREATED, RecordOutcome.Action.UPDATED, RecordOutcome.Action.SKIPPED)
+    outcomes = RecordOutcome.objects.filter(source_key=item.source_key, run__flow=item.flow, action__in=ok)
+    outcome = None
+    if item.resolved_by_run_id:
+        outcome = outcomes.filter(run_id=item.resolved_by_run_id).order_by("-id").first()
+    outcome = outcome or outcomes.order_by("-id").first()
+    link = RecordLink.objects.filter(flow=item.flow, source_key=item.source_key).only("target_key").first()
+    target_key = (outcome.target_key if outcome is not None else "") or (link.target_key if link else "")
+    fix = item.actions.filter(action="fix_applied").order_by("-id").values_list("details", flat=True).first()
+    return Resolution(outcome=outcome, target_key=target_key, fix=fix)
+
+
 # --- Runs and lineage ----------------------------------------------------------------------------
 
 

@@ -180,6 +180,7 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         return item.status if item else "missing"
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     attempts_before = item.attempts
+    actions_before = item.actions.order_by("-id").values_list("id", flat=True).first() or 0
     deadline = time.monotonic() + RETRY_WAIT_SECONDS
     while True:
         # One run per flow: wait for a running one rather than leave the record to the next scheduled run.
@@ -210,6 +211,14 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         else:
             ExceptionItem.objects.filter(pk=item_id, status=S.RETRYING).update(status=S.OPEN)
         item.refresh_from_db()
+    if item.status == S.RESOLVED:
+        # The sync engine logged the resolution already (auto_resolved): that entry becomes the retry's success,
+        # so the history says it once, with the person who asked for the retry.
+        resolved = item.actions.filter(action="auto_resolved", id__gt=actions_before).order_by("-id").first()
+        if resolved is not None:
+            resolved.action, resolved.user = "retry_succeeded", user
+            resolved.save(update_fields=["action", "user"])
+            return item.status
     outcome = "retry_succeeded" if item.status == S.RESOLVED else "retry_failed"
     ExceptionAction.objects.create(
         item=item, action=outcome, user=user, note=item.resolution_note or item.message[:500]

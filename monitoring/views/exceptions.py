@@ -127,9 +127,13 @@ def exception_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
-    fix = fixes.value_map_fix_for(item)
+    resolution = selectors.resolution(item)
+    # A resolved item needs no fix: the card says what fixed it instead of what was missing.
+    fix = fixes.value_map_fix_for(item) if item.status == ExceptionItem.Status.OPEN else None
     document, remapped = item.mapped_document, False
-    if document is None and isinstance(item.source_payload, dict):
+    if resolution is not None and resolution.document is not None:
+        document = resolution.document  # what was really sent, by the run that resolved the item
+    elif document is None and isinstance(item.source_payload, dict):
         # A record that failed at the map stage has no stored document: show (and offer to edit) what the
         # current mapping makes of it, issues and all.
         document, _problems = map_payload(item.flow, item.source_payload)
@@ -138,7 +142,8 @@ def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
         "item": item,
         "history": selectors.exception_history(item),
         "fix": fix,
-        "fix_text": fixes.describe_fix(item),
+        "fix_text": fixes.describe_fix(item) if item.status == ExceptionItem.Status.OPEN else "",
+        "resolution": resolution,
         "same_cause": selectors.cause_count(item.fingerprint),
         "can_act": _can_act(request) and item.status == ExceptionItem.Status.OPEN,
         "can_reopen": _can_act(request) and item.status == ExceptionItem.Status.IGNORED,
