@@ -124,6 +124,9 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
             "target": target_value,
             "mapping": fix.mapping_set.key,
             "version": getattr(published, "version", None),
+            # The diff of the version published against the one it replaced, linked from the history.
+            "mapping_pk": getattr(published, "pk", None),
+            "previous_pk": fix.mapping_set.pk,
         }
         _log(item, "fix_applied", user, note=f"{fix.value_map}: {fix.value} -> {target_value}", details=details)
         group = ExceptionItem.objects.filter(fingerprint=item.fingerprint, status=S.OPEN)

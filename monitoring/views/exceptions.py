@@ -251,15 +251,35 @@ def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form:
 @require_POST
 @role_required(ACCOUNTANT)
 def exception_fix(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps: the chosen account first shows what the fix does (records, money, version), then applies."""
     item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
     form = FixForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, item, "Choose the value to map to.", level=messages.ERROR)
+        return _after_action(request, item, "Choose the account to map to.", level=messages.ERROR)
+    target = form.cleaned_data["target_value"].strip()
+    fix = fixes.value_map_fix_for(item, limit=0)
+    if fix is None:
+        return _after_action(request, item, "This exception has no mapping-level fix.", level=messages.ERROR)
+    impact = fixes.fix_impact(item, fix, target)
+    unknown = bool(fix.account_names) and target not in fix.account_names
+    if request.POST.get("confirm") != "yes" or unknown:
+        return render(
+            request,
+            "monitoring/exception_fix_confirm.html",
+            {"item": item, "impact": impact, "fix": fix, "unknown": unknown},
+            status=400 if unknown else 200,
+        )
     try:
-        count = actions.apply_value_map_fix(item, user=request.user, target_value=form.cleaned_data["target_value"])
+        count = actions.apply_value_map_fix(item, user=request.user, target_value=target)
     except actions.ActionRefused as exc:
         return _after_action(request, item, str(exc), level=messages.ERROR)
-    return _after_action(request, item, f"Value map fixed; {count} exception(s) with this cause sent again.")
+    published = item.flow.published_mapping_set()
+    messages.success(
+        request,
+        f"{impact.summary}: published version {getattr(published, 'version', '?')}; "
+        f"{count} exception(s) with this cause sent again.",
+    )
+    return redirect("monitoring:exception-detail", pk=item.pk)
 
 
 @require_POST

@@ -116,12 +116,21 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     page.click(f"#exception-{item.pk} a:has-text('{sundry[0]}')")
     page.wait_for_selector("#error-message")
     assert str(UNMAPPED) in page.locator("#error-message").inner_text()
-    suggestion = page.locator("#fix-form input[name=target_value]").input_value()
-    assert suggestion, "a main account is suggested for the unmapped nominal code"
+    # Sundry income is a sales nominal: only revenue accounts are offered, and none is chosen on a guess.
+    assert page.locator("#fix-target").input_value() == "", "no GL decision on a guess"
+    offered = " ".join(page.locator("#fix-target option").all_inner_texts())
+    assert "401500 Sales - consultancy" in offered and "Share capital" not in offered and "PAYE" not in offered
     screenshot(page, "journey-08-exception-detail")
-    page.click("#fix-form button[type=submit]")
+    page.select_option("#fix-target", "401500")
+    page.click("#fix-review")
+    summary = page.wait_for_selector("#fix-summary").inner_text()
+    assert f"{len(sundry)} invoice" in summary and "to 401500 Sales - consultancy" in summary, summary
+    assert "£" in summary or "€" in summary or "$" in summary, summary
+    screenshot(page, "journey-09-fix-confirmation")
+    page.click("#confirm-fix")
     page.wait_for_selector("#exception-status[data-status='resolved']", timeout=60_000)
-    screenshot(page, "journey-09-exception-resolved")
+    assert page.locator("#ax-document").inner_text().strip(), "the AX document number of the resolved invoice"
+    screenshot(page, "journey-09b-exception-resolved")
     posted = invoice_refs()
     assert all(posted.get(number) == 1 for number in sundry), posted
     assert set(posted.values()) == {1}

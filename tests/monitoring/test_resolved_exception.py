@@ -15,7 +15,7 @@ MESSAGE = "value '4900' not in value map nominal_accounts"
 
 
 @pytest.fixture
-def mapped_flow(flow):
+def mapped_flow(flow, reference_data):
     (mapping,) = install_templates(keys=["sales-invoice-kf-to-ax"])
     flow.mapping_set = mapping
     flow.save(update_fields=["mapping_set"])
