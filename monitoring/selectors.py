@@ -298,7 +298,7 @@ def run_list(*, flow: str = "", status: str = "") -> QuerySet[SyncRun]:
 
 
 def run_outcomes(run: SyncRun, *, action: str = "", q: str = "") -> QuerySet[RecordOutcome]:
-    qs = run.outcomes.defer("source_payload", "mapped_document").order_by("id")
+    qs = run.outcomes.select_related("flow").defer("source_payload", "mapped_document").order_by("id")
     if action in _values(RecordOutcome.Action):
         qs = qs.filter(action=action)
     if q:
@@ -314,14 +314,24 @@ class Lineage:
     exceptions: list[ExceptionItem]
 
 
+def outcome_flow(outcome: RecordOutcome) -> Flow:
+    """The flow whose record the outcome is: its own for a prerequisite synced in another flow's run."""
+    return outcome.flow if outcome.flow_id else outcome.run.flow
+
+
+def of_flow(slug: str) -> Q:
+    """Outcomes of ``slug``'s records: in its own runs, and prerequisites other flows' runs synced for it."""
+    return Q(flow__slug=slug) | Q(flow__isnull=True, run__flow__slug=slug)
+
+
 def find_record(source_key: str, *, flow: str = "", limit: int = 50) -> Lineage:
-    """Where is record ``source_key``? Its outcome in every run, its links and its exceptions."""
+    """Where is record ``source_key``? Its outcome in every run (prerequisites included), links and exceptions."""
     key = source_key.strip()[:100]
-    outcomes = RecordOutcome.objects.filter(source_key=key).select_related("run__flow").order_by("-id")
+    outcomes = RecordOutcome.objects.filter(source_key=key).select_related("run__flow", "flow").order_by("-id")
     links = RecordLink.objects.filter(source_key=key).select_related("flow")
     exceptions = ExceptionItem.objects.filter(source_key=key).select_related("flow").order_by("-first_seen_at")
     if flow:
-        outcomes = outcomes.filter(run__flow__slug=flow)
+        outcomes = outcomes.filter(of_flow(flow))
         links = links.filter(flow__slug=flow)
         exceptions = exceptions.filter(flow__slug=flow)
     return Lineage(
@@ -390,6 +400,20 @@ def flow_summaries(*, now: datetime | None = None) -> list[FlowSummary]:
         .annotate(synced=Sum(F("created_count") + F("updated_count")), failed=Sum("failed_count"))
         .order_by()
     )
+    # Prerequisites synced inside other flows' runs count for their own flow (and only there: the run that
+    # synced them does not count them). Few rows carry a flow, so its index keeps this cheap.
+    for row in (
+        RecordOutcome.objects.filter(
+            flow__isnull=False,
+            created_at__gte=day_start,
+            action__in=[RecordOutcome.Action.CREATED, RecordOutcome.Action.UPDATED],
+        )
+        .values("flow")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        entry = today.setdefault(row["flow"], {})
+        entry["synced"] = (entry.get("synced") or 0) + row["n"]
     schedules = _next_runs(flows, runs, now)
     out = []
     for flow in flows:
