@@ -144,3 +144,12 @@ def nominal_types() -> dict[str, str]:
         lambda c: {str(r.get("Code")): str(r.get("Type") or "") for r in c.list_changed("nominal")},
         {},
     )
+
+
+def peek(name: str, system: str, default: Any = None) -> Any:
+    """What ``name`` (``nominals``, ``main_accounts``...) holds in the cache now, without asking the system."""
+    connection = connection_for(system)
+    if connection is None:
+        return default
+    found = cache.get(f"mappings:ref:{connection.pk}:{name}")
+    return default if found is None else found

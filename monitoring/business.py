@@ -9,6 +9,7 @@ missing is left blank rather than guessed. Plain functions: no database access.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -131,3 +132,115 @@ def lines_with_nominal(payload: Any, nominal: str) -> list[Line]:
             description = line.get("Description") or line.get("ProductName") or line.get("Narrative") or ""
             found.append(Line(index, str(code), str(description), line_amount(line)))
     return found
+
+
+def _numbers(lines: list[Line]) -> str:
+    numbers = [str(line.number) for line in lines]
+    if len(numbers) == 1:
+        return f"Line {numbers[0]}"
+    return f"Lines {', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def plain_summary(
+    *,
+    message: str,
+    value_map: str = "",
+    value: str = "",
+    nominal_map: bool = False,
+    payload: Any = None,
+    nominal_name: str = "",
+) -> str:
+    """The error in an accountant's words. A value a value map lacks names the lines it is on, once for all of
+    them (one cause, one sentence): "Line 6, Sundry income, £210.00: nominal 4900 has no AX main account yet".
+    Anything else: the first sentence of the technical message."""
+    if value_map and value:
+        lines = lines_with_nominal(payload, value) if nominal_map else []
+        if nominal_map:
+            what = f"nominal {value} has no AX main account yet"
+        else:
+            what = f"{value} has no row in the value map {value_map} yet"
+        if lines:
+            context = record_context(payload)
+            name = nominal_name or lines[0].description
+            amounts = [line.amount for line in lines if line.amount is not None]
+            total = money(sum(amounts, Decimal(0)), context.currency) if amounts else ""
+            parts = [_numbers(lines), name, total]
+            return f"{', '.join(p for p in parts if p)}: {what}"[:300]
+        return what[0].upper() + what[1:]
+    text = " ".join(str(message or "").split())
+    sentence = text.split(". ")[0].rstrip(".")
+    return sentence[:300]
+
+
+_VALUE_MAP_MESSAGE = re.compile(
+    r"""(?:value\s+)?['"](?P<value>[^'"]*)['"].*?value[ _]map\s+['"]?(?P<map>[\w.-]+)""", re.IGNORECASE | re.DOTALL
+)
+# The sync engine's own words: "Line 1 Account: 4900 is not in value map nominal_accounts".
+_ENGINE_MESSAGE = re.compile(r":\s*(?P<value>[^\s:]+) is not in value map (?P<map>[\w.-]+)", re.IGNORECASE)
+
+
+def gap_of(message: str, suggested_fix: Any, *, value_not_mapped: bool = True) -> tuple[str, str] | None:
+    """(value map, missing value) named by a structured fix or, for a value-not-mapped failure, the message."""
+    fix = suggested_fix if isinstance(suggested_fix, dict) else {}
+    name = fix.get("value_map") or fix.get("value_map_name") or ""
+    value = fix.get("value", fix.get("source_value"))
+    if name and value not in (None, ""):
+        return str(name), str(value)
+    if not value_not_mapped:
+        return None
+    for pattern in (_VALUE_MAP_MESSAGE, _ENGINE_MESSAGE):
+        match = pattern.search(message or "")
+        if match:
+            return match.group("map"), match.group("value")
+    return None
+
+
+_LINE_IN_MESSAGE = re.compile(r"\bline\s+(\d+)\b", re.IGNORECASE)
+
+
+def failing_line_numbers(message: str, suggested_fix: Any, payload: Any) -> set[int]:
+    """The 1-based lines of the record the error is about: the lines on a missing value, else "Line 6" in it."""
+    gap = gap_of(message, suggested_fix)
+    if gap:
+        found = {line.number for line in lines_with_nominal(payload, gap[1])}
+        if found:
+            return found
+    return {int(n) for n in _LINE_IN_MESSAGE.findall(message or "")}
+
+
+@dataclass(frozen=True)
+class LineRow:
+    number: int
+    nominal: str
+    description: str
+    quantity: Any
+    rate: Any
+    amount: str
+    failing: bool
+
+
+def line_rows(payload: Any, failing: set[int]) -> list[LineRow]:
+    currency = record_context(payload).currency
+    rows = []
+    for index, line in enumerate(lines_of(payload), start=1):
+        rows.append(
+            LineRow(
+                number=index,
+                nominal=str(line.get("NominalCode", line.get("Nominal", "")) or ""),
+                description=str(line.get("Description") or line.get("ProductName") or line.get("Narrative") or ""),
+                quantity=line.get("Quantity", ""),
+                rate=line.get("Rate", ""),
+                amount=money(line_amount(line), currency),
+                failing=index in failing,
+            )
+        )
+    return rows
+
+
+def lines_key(payload: Any) -> str:
+    """The name of the record's list of lines (``LineItems``, ``Lines``...), or ""."""
+    if isinstance(payload, dict):
+        for key in LINE_LISTS:
+            if isinstance(payload.get(key), list) and payload[key]:
+                return key
+    return ""

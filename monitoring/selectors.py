@@ -6,8 +6,10 @@ whatever the table size: filters hit indexed columns and the list never loads th
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
@@ -55,6 +57,11 @@ LIST_FIELDS = (
     "last_seen_at",
     "resolved_at",
     "resolution_note",
+    "party",
+    "document_date",
+    "amount",
+    "currency",
+    "summary",
 )
 
 
@@ -108,6 +115,21 @@ def _values(choices) -> set[str]:
     return {c.value for c in choices}
 
 
+def _search(q: str) -> Q:
+    """The record's key, its customer or supplier (name or part of it), its amount, currency or document date."""
+    condition = Q(source_key=q) | Q(party__icontains=q)
+    text = q.replace(",", "").lstrip("£€$").strip()
+    with contextlib.suppress(InvalidOperation, ValueError):
+        amount = Decimal(text)
+        if amount.is_finite() and abs(amount) < 10**13:
+            condition |= Q(amount=amount)
+    if len(q) == 3 and q.isalpha():
+        condition |= Q(currency=q.upper())
+    with contextlib.suppress(ValueError):
+        condition |= Q(document_date=date.fromisoformat(q))
+    return condition
+
+
 def filter_exceptions(filters: QueueFilters, *, statuses: tuple[str, ...] | None = None) -> QuerySet[ExceptionItem]:
     """Every item matching the filters (without the tab when ``statuses`` is given)."""
     qs = ExceptionItem.objects.filter(status__in=statuses or TABS[filters.tab])
@@ -122,7 +144,7 @@ def filter_exceptions(filters: QueueFilters, *, statuses: tuple[str, ...] | None
     if filters.cause:
         qs = qs.filter(fingerprint=filters.cause)
     if filters.q:
-        qs = qs.filter(source_key=filters.q)
+        qs = qs.filter(_search(filters.q))
     if filters.age:
         direction, delta = AGES[filters.age]
         edge = timezone.now() - delta

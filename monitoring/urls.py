@@ -18,6 +18,7 @@ urlpatterns = [
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception-status"),
     path("exceptions/<int:pk>/retry/", exceptions.exception_retry, name="exception-retry"),
     path("exceptions/<int:pk>/edit/", exceptions.exception_edit, name="exception-edit"),
+    path("exceptions/<int:pk>/edit-fields/", exceptions.exception_edit_fields, name="exception-edit-fields"),
     path("exceptions/<int:pk>/fix/", exceptions.exception_fix, name="exception-fix"),
     path("exceptions/<int:pk>/ignore/", exceptions.exception_ignore, name="exception-ignore"),
     path("exceptions/<int:pk>/reopen/", exceptions.exception_reopen, name="exception-reopen"),

@@ -8,7 +8,6 @@ valid targets.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,13 +15,8 @@ from typing import Any
 from mappings import reference
 from mappings.models import ValueMap
 from mappings.suggestions import suggest_value_map_fix
-from monitoring.business import lines_with_nominal, money, record_context
+from monitoring.business import gap_of, lines_with_nominal, money, record_context
 from monitoring.models import ExceptionItem
-
-_VALUE_MAP_MESSAGE = re.compile(
-    r"""(?:value\s+)?['"](?P<value>[^'"]*)['"].*?value[ _]map\s+['"]?(?P<map>[\w.-]+)""", re.IGNORECASE | re.DOTALL
-)
-
 
 # The AX account types (DimensionLedgerAccountType) a KashFlow nominal of each type may post to. ProfitAndLoss
 # and BalanceSheet are AX's unspecific types: a P&L account may hold revenue or expense, so it stays a candidate.
@@ -99,17 +93,8 @@ class ValueMapFix:
 
 def value_map_gap(item: ExceptionItem) -> tuple[str, str] | None:
     """(value map name, missing value) when the item failed because a value map lacks a value."""
-    fix = item.suggested_fix if isinstance(item.suggested_fix, dict) else {}
-    name = fix.get("value_map") or fix.get("value_map_name") or ""
-    value = fix.get("value", fix.get("source_value"))
-    if name and value not in (None, ""):
-        return str(name), str(value)
-    if item.error_class != ExceptionItem.ErrorClass.VALUE_NOT_MAPPED and item.error_code != "value_not_mapped":
-        return None
-    match = _VALUE_MAP_MESSAGE.search(item.message or "")
-    if match:
-        return match.group("map"), match.group("value")
-    return None
+    not_mapped = item.error_class == ExceptionItem.ErrorClass.VALUE_NOT_MAPPED or item.error_code == "value_not_mapped"
+    return gap_of(item.message or "", item.suggested_fix, value_not_mapped=not_mapped)
 
 
 def _allowed_types(entity: str, source_type: str) -> tuple[set[str], str]:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from config.htmx import htmx_partial
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from monitoring import selectors
+from monitoring import business, selectors
 from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
 from monitoring.services import actions, fixes
@@ -138,8 +138,14 @@ def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
         # current mapping makes of it, issues and all.
         document, _problems = map_payload(item.flow, item.source_payload)
         remapped = document is not None
+    failing = business.failing_line_numbers(item.message, item.suggested_fix, item.source_payload)
+    lines = business.line_rows(item.source_payload, failing)
     context = {
         "item": item,
+        "record": business.record_context(item.source_payload),
+        "lines": lines,
+        "failing_lines": [line for line in lines if line.failing],
+        "plain_error": item.summary or business.plain_summary(message=item.message, payload=item.source_payload),
         "history": selectors.exception_history(item),
         "fix": fix,
         "fix_text": fixes.describe_fix(item) if item.status == ExceptionItem.Status.OPEN else "",
@@ -239,6 +245,41 @@ def exception_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _refuse(request, item, exc.reasons, form)
     except actions.ActionRefused as exc:
         return _refuse(request, item, [str(exc)], form)
+    messages.success(request, f"Edited {item.source_key} and queued a retry.")
+    return redirect("monitoring:exception-detail", pk=item.pk)
+
+
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_edit_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit and retry on the failing fields only (the nominal code of each failing line): the payload is changed
+    there and goes through the same checks as a raw edit, mapped again, and retried."""
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
+    payload = item.source_payload if isinstance(item.source_payload, dict) else None
+    key = business.lines_key(payload)
+    failing = business.failing_line_numbers(item.message, item.suggested_fix, payload)
+    if payload is None or not key or not failing:
+        return _refuse(request, item, ["This record has no failing line to edit: edit the raw payload."], EditForm())
+    edited = json.loads(json.dumps(payload))
+    changed = False
+    for number in sorted(failing):
+        value = request.POST.get(f"line-{number}-nominal", "").strip()
+        if not value:
+            return _refuse(request, item, [f"Line {number}: give a nominal code."], EditForm())
+        line = edited[key][number - 1]
+        field = "NominalCode" if "NominalCode" in line else "Nominal"
+        new = int(value) if value.isdigit() and isinstance(line.get(field), int) else value
+        changed = changed or new != line.get(field)
+        line[field] = new
+    if not changed:
+        return _refuse(request, item, ["Nothing changed: give the failing lines another nominal code."], EditForm())
+    text = json.dumps(edited)
+    try:
+        actions.edit_and_retry(item, user=request.user, payload_text=text)
+    except EditRefused as exc:
+        return _refuse(request, item, exc.reasons, EditForm({"payload": text}))
+    except actions.ActionRefused as exc:
+        return _refuse(request, item, [str(exc)], EditForm({"payload": text}))
     messages.success(request, f"Edited {item.source_key} and queued a retry.")
     return redirect("monitoring:exception-detail", pk=item.pk)
 
