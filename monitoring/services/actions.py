@@ -113,6 +113,8 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
     fix = value_map_fix_for(item, limit=0)
     if fix is None:
         raise ActionRefused("This exception is not a missing value-map row, so there is no mapping-level fix.")
+    if fix.account_names and target_value not in fix.account_names:
+        raise ActionRefused(f"AX has no main account {target_value}: choose one of its chart of accounts.")
     with transaction.atomic():
         try:
             published = add_value_map_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))

@@ -138,3 +138,13 @@ def test_an_account_of_the_wrong_type_is_flagged_and_an_unknown_one_refused(clie
     unknown = client.post(url, {"target_value": "999999", "confirm": "yes"})
     assert unknown.status_code == 400 and "AX has no main account" in unknown.content.decode()
     assert not MappingSet.objects.filter(key=sales_flow.mapping_set.key, version=2).exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_an_account_ax_does_not_have(sales_flow, run, accountant):
+    from monitoring.services import actions
+
+    item = _gap(sales_flow, run, "1040", 4900, [(4900, 1, 210.0)])
+    with pytest.raises(actions.ActionRefused, match="AX has no main account 999999"):
+        actions.apply_value_map_fix(item, user=accountant, target_value="999999")
+    assert not MappingSet.objects.filter(key=sales_flow.mapping_set.key, version=2).exists()
