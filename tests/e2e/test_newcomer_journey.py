@@ -128,7 +128,9 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     page.wait_for_selector(f"#exception-{item.pk}")
     screenshot(page, "journey-07-exception-queue")
     page.click(f"#exception-{item.pk} a:has-text('{sundry[0]}')")
-    page.wait_for_selector("#error-message")
+    page.wait_for_selector("#plain-error")
+    assert not page.locator("#error-message").is_visible()  # the technical message is one click away
+    page.click("#technical-error summary")
     assert str(UNMAPPED) in page.locator("#error-message").inner_text()
     assert f"nominal {UNMAPPED} has no AX main account yet" in page.inner_text("#plain-error")
     assert page.locator("#record-lines tr.failing-line").count() >= 1

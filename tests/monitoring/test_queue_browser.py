@@ -72,6 +72,8 @@ def test_an_accountant_works_the_queue_in_a_real_browser(demo, worker, browser_p
     second = items[numbers[1]]
     page.goto(f"{live_server.url}/exceptions/{second.pk}/")
     assert "LineItems" in page.locator("#source-payload").inner_text()
+    assert not page.locator("#error-message").is_visible()  # the technical message is one click away
+    page.click("#technical-error summary")
     assert "4999" in page.locator("#error-message").inner_text()
     assert page.locator("#fix-form").is_visible()
     screenshot(page, "exception-detail")
