@@ -84,6 +84,14 @@ def test_the_queue_shows_and_searches_the_business_context(client_for, sales_flo
     assert keys("1,234.00") == {"1040", "1041"}
     assert keys("EUR") == {"1041"}
     assert keys("2026-11-02") == {"1040"}
+    (row,) = client.get("/api/v1/exceptions/", {"q": "Bolt"}).json()["results"]
+    assert (row["party"], row["document_date"], row["amount"], row["currency"]) == (
+        "Bolt GmbH",
+        "2026-10-15",
+        "1234.00",
+        "EUR",
+    )
+    assert row["summary"].endswith("nominal 4900 has no AX main account yet")
 
 
 @pytest.mark.django_db

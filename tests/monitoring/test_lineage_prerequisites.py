@@ -33,6 +33,9 @@ def test_an_invoice_posted_for_a_payment_is_the_invoice_flows_record(demo, clien
     assert [o.pk for o in selectors.find_record(number, flow=SALES).outcomes] == [created[0].pk]
     page = client_for("viewer").get(reverse("monitoring:run-find"), {"q": number, "flow": SALES}).content.decode()
     assert "created" in page and "Not linked" not in page
+    api = client_for("viewer").get("/api/v1/records/", {"source_key": number}).json()
+    (posted_first,) = [o for o in api["outcomes"] if o["action"] == "created"]
+    assert (posted_first["flow"], posted_first["run_flow"]) == (SALES, PAYMENTS)
 
     # The invoice flow then finds it linked: not written again, and counted once in "synced today".
     invoices = run_flow(flow("sales_invoice"))
