@@ -144,7 +144,10 @@ def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
         "item": item,
         "record": business.record_context(item.source_payload),
         "lines": lines,
-        "failing_lines": [line for line in lines if line.failing],
+        # The form edits the failing lines' nominal code, so it is offered when that is what failed.
+        "failing_lines": [line for line in lines if line.failing]
+        if business.gap_of(item.message, item.suggested_fix)
+        else [],
         "plain_error": item.summary or business.plain_summary(message=item.message, payload=item.source_payload),
         "history": selectors.exception_history(item),
         "fix": fix,
@@ -258,7 +261,7 @@ def exception_edit_fields(request: HttpRequest, pk: int) -> HttpResponse:
     payload = item.source_payload if isinstance(item.source_payload, dict) else None
     key = business.lines_key(payload)
     failing = business.failing_line_numbers(item.message, item.suggested_fix, payload)
-    if payload is None or not key or not failing:
+    if payload is None or not key or not failing or not business.gap_of(item.message, item.suggested_fix):
         return _refuse(request, item, ["This record has no failing line to edit: edit the raw payload."], EditForm())
     edited = json.loads(json.dumps(payload))
     changed = False

@@ -81,3 +81,24 @@ def flow_with_run(db):
     from tests.monitoring.conftest import make_flow
 
     return SyncRun.objects.create(flow=make_flow(), status=SyncRun.Status.SUCCEEDED)
+
+
+@pytest.mark.django_db
+def test_outcomes_recorded_with_an_entity_prefix_get_their_own_key_and_flow_back():
+    import importlib
+
+    from django.apps import apps
+
+    from tests.monitoring.conftest import make_flow
+
+    migration = importlib.import_module("integrations.migrations.0006_recordoutcome_prerequisite_flow")
+    invoices, payments = make_flow("Sales invoices", "sales_invoice"), make_flow("Payments", "payment")
+    run = SyncRun.objects.create(flow=payments, status=SyncRun.Status.SUCCEEDED)
+    old = RecordOutcome.objects.create(run=run, source_key="sales_invoice:1040", action="created")
+    own = RecordOutcome.objects.create(run=run, source_key="P-77", action="created")
+    stranger = RecordOutcome.objects.create(run=run, source_key="nothing_here:1", action="failed")
+    migration.unprefix(apps, None)
+    old.refresh_from_db(), own.refresh_from_db(), stranger.refresh_from_db()
+    assert (old.source_key, old.flow_id) == ("1040", invoices.pk)
+    assert (own.source_key, own.flow_id) == ("P-77", None)
+    assert (stranger.source_key, stranger.flow_id) == ("nothing_here:1", None)
