@@ -76,6 +76,9 @@ def test_a_resolved_exception_shows_what_was_sent_and_where_it_went(client_for, 
     document = page[page.index('id="mapped-document"') :]
     assert "401500" in document[: document.index("</pre>")]
     assert f"run {resolving.pk}" in page
+    # The error reads as past: no longer the headline, its line no longer marked as failing.
+    assert "What went wrong (resolved)" in page and 'class="failing-line"' not in page
+    assert 'class="fixed-line"' in page
 
 
 @pytest.mark.django_db
@@ -83,6 +86,7 @@ def test_a_retry_that_resolves_the_item_is_recorded_once(mapped_flow, run, accou
     from integrations.sync import retry
 
     item = _open_item(mapped_flow, run)
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.PARTIAL)  # no run in progress to wait for
     actions.request_retry([item], user=accountant)
 
     def succeed(item, **kwargs):  # what the engine does when the record syncs: the item is resolved by the run
