@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from integrations import login_gate
 from integrations.connectors.base import ConfigField, ConnectionConfig, Connector
 from integrations.connectors.errors import ConnectionTestResult
 from integrations.connectors.registry import connector_class
@@ -29,6 +30,7 @@ from integrations.destinations import (
     new_destinations,
     url_settings,
 )
+from integrations.detail_cache import CacheDetailCache
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
 from integrations.ratelimit import CacheRateLimiter
@@ -257,6 +259,8 @@ def update_connection(
         connection.credentials_encrypted = encrypt_credentials({**current, **new_secrets})
     if readable or new_secrets:
         _check_required(connection.system, connection.settings, {**current, **new_secrets})
+    if new_secrets or "username" in plain:
+        login_gate.clear(connection)  # entered again: logins may be tried again
     connection.full_clean(exclude=["base_url"])
     _check_limits(connection)
     _validate_destinations(connection)
@@ -306,6 +310,13 @@ def build_connector(connection: Connection) -> Connector:
         if connection.rate_limit_per_minute
         else None
     )
+    if getattr(cls, "uses_login_gate", False):  # KashFlow: refusals stop logins; details cached by hash
+        return cls(
+            config,
+            rate_limiter=limiter,
+            login_gate=login_gate.ConnectionLoginGate(connection.pk),
+            detail_cache=CacheDetailCache(f"connection:{connection.pk}"),
+        )
     return cls(config, rate_limiter=limiter)
 
 

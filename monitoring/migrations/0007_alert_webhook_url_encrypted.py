@@ -22,7 +22,7 @@ def decrypt_urls(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("monitoring", "0005_drop_agent_silent_alert")]
+    dependencies = [("monitoring", "0006_exception_business_context")]
 
     operations = [
         migrations.AddField(
