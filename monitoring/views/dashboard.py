@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from integrations.roles import VIEWER, role_required
-from integrations.selectors import ax_drafts
+from integrations.selectors import AxDrafts
 from monitoring import charts, selectors
 from monitoring.models import Alert
 
@@ -19,13 +19,16 @@ def _context() -> dict:
     summaries = selectors.flow_summaries(now=now)
     series = selectors.hourly_series(now=now)
     rows = []
-    drafts = ax_drafts([s.flow for s in summaries])
     for summary in summaries:
         data = series.get(summary.flow.pk)
         rows.append(
             {
                 "s": summary,
-                "drafts": drafts.get(summary.flow.pk),
+                "drafts": (
+                    AxDrafts(summary.flow.ax_drafts_count, summary.flow.ax_drafts_oldest)
+                    if summary.flow.ax_drafts_count
+                    else None
+                ),
                 "throughput": charts.bar_chart(
                     data["written"] if data else [0] * 24,
                     labels=data["buckets"] if data else None,
