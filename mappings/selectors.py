@@ -165,3 +165,19 @@ def rule_rows(mapping_set: MappingSet) -> list[RuleRow]:
 def source_paths(mapping_set: MappingSet) -> list[str]:
     catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity, alias=True)
     return [f.path for f in leaf_fields(catalog)]
+
+
+def mappings_for_flow(source_system: str, target_system: str, entity: str) -> QuerySet[MappingSet]:
+    """The published version of every mapping a flow of ``entity`` in this direction may run: its source entity
+    is the flow's entity and it maps between the flow's two systems (one row per mapping key)."""
+    return MappingSet.objects.filter(
+        status=MappingSet.Status.PUBLISHED,
+        source_system=source_system,
+        target_system=target_system,
+        source_entity=entity,
+    ).order_by("name")
+
+
+def versions_for_flow(source_system: str, target_system: str, entity: str) -> QuerySet[MappingSet]:
+    """Every version (draft, published, archived) of the mappings ``mappings_for_flow`` offers."""
+    return MappingSet.objects.filter(source_system=source_system, target_system=target_system, source_entity=entity)

@@ -31,7 +31,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 class FlowSerializer(serializers.ModelSerializer):
     pair = serializers.StringRelatedField()
-    mapping_version = serializers.IntegerField(source="mapping_set.version", read_only=True, default=None)
+    # The version runs really use: the published one of the flow's mapping.
+    mapping_version = serializers.IntegerField(source="published_mapping_set.version", read_only=True, default=None)
 
     class Meta:
         model = Flow

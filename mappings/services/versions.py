@@ -199,6 +199,7 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
     mapping_set.published_at = timezone.now()
     mapping_set.published_by = actor if getattr(actor, "is_authenticated", False) else None
     mapping_set.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _follow_key(mapping_set)
     audit.record(
         actor=actor,
         action="published",
@@ -210,6 +211,16 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
         },
     )
     return mapping_set
+
+
+def _follow_key(published: MappingSet) -> None:
+    """Every flow of this mapping now points at its published version: a flow follows its mapping's key, and
+    its row (what the flow page, the API and a PROTECTed delete of an old draft see) must say what runs use.
+    Through the reverse relation, so the mapping app imports nothing of the flows'."""
+    flow_model = MappingSet._meta.get_field("flows").related_model
+    flow_model.objects.filter(mapping_set__key=published.key).exclude(mapping_set=published).update(
+        mapping_set=published
+    )
 
 
 @transaction.atomic
