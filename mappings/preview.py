@@ -9,6 +9,7 @@ from typing import Any
 from mappings import services
 from mappings.engine import MappingCompileError, RateProvider, compile_mapping
 from mappings.models import MappingSet
+from mappings.services.ax_checks import check_against_ax
 
 
 @dataclass
@@ -17,6 +18,8 @@ class Preview:
     issues: list[dict] = field(default_factory=list)
     rule_errors: dict[str, list[str]] = field(default_factory=dict)
     error: str = ""
+    # False when AX's accounts and dimension values could not be read, so the mapping's values went unchecked.
+    ax_checked: bool = True
 
 
 def preview(mapping_set: MappingSet, record: Any, rates: RateProvider | None = None) -> Preview:
@@ -47,4 +50,7 @@ def preview(mapping_set: MappingSet, record: Any, rates: RateProvider | None = N
     mapped = compiled.apply(record)
     result.document = mapped.document
     result.issues = [i.as_dict() for i in mapped.issues]
+    check = check_against_ax(mapping_set)
+    result.ax_checked = check.available
+    result.issues += [u.as_issue() for u in check.unknown]
     return result

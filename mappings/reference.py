@@ -38,7 +38,9 @@ def build_connector(connection: Connection) -> Any:  # a Connector; the layering
     return build(connection)
 
 
-def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) -> Any:
+def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any, *, fetch: bool = True) -> Any:
+    """The cached ``name`` list of ``system``, read through its connector when not cached (unless ``fetch`` is
+    false: then a cold cache answers ``default``)."""
     connection = connection_for(system)
     if connection is None:
         return default
@@ -46,6 +48,8 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     found = cache.get(cache_key)
     if found is not None:
         return found
+    if not fetch:
+        return default
     try:
         connector = build_connector(connection)
         try:
@@ -60,13 +64,14 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     return found
 
 
-def main_accounts() -> list[tuple[str, str]]:
+def main_accounts(*, fetch: bool = True) -> list[tuple[str, str]]:
     """(MainAccountId, Name) of every AX main account."""
     return _cached(
         "main_accounts",
         "dynamics_ax",
         lambda c: sorted((str(r.get("MainAccountId")), str(r.get("Name", ""))) for r in c.list_changed("main_account")),
         [],
+        fetch=fetch,
     )
 
 
@@ -80,7 +85,7 @@ def nominals() -> dict[str, str]:
     )
 
 
-def dimension_values() -> list[tuple[str, str, str]]:
+def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
     """(DimensionName, Value, Description) of every AX financial dimension value."""
     return _cached(
         "dimension_values",
@@ -90,6 +95,7 @@ def dimension_values() -> list[tuple[str, str, str]]:
             for r in c.list_changed("dimension_value")
         ),
         [],
+        fetch=fetch,
     )
 
 
@@ -104,6 +110,14 @@ def exchange_rates() -> list[dict]:
         ],
         [],
     )
+
+
+def warm(system: str = "dynamics_ax") -> None:
+    """Read (and cache) the lists the AX checks need. Call it before opening a transaction: a remote call inside
+    one would hold its locks (on SQLite the whole database, which the sandbox answering must write to)."""
+    if system == "dynamics_ax":
+        main_accounts()
+        dimension_values()
 
 
 RATE_DATE_RULE = (

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mappings import selectors
 from mappings.models import DimensionRule, FieldRule, MappingSet, ValueMap, ValueMapEntry
+from mappings.services.ax_checks import check_against_ax, warmed
 from mappings.services.compiling import rule_errors
 from mappings.services.edits import ensure_draft, save_value_map_entry
 from mappings.services.errors import MappingError, PublishRefused
@@ -175,6 +176,7 @@ def _flatten(content: dict) -> dict[str, Any]:
     return flat
 
 
+@warmed
 @transaction.atomic
 def publish(mapping_set: MappingSet, *, actor=None) -> MappingSet:
     """Publish a draft: validate with the engine, archive the previous published version, audit the diff."""
@@ -189,6 +191,12 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
         raise PublishRefused(
             f"{mapping_set.name} v{mapping_set.version} cannot be published",
             [f"{rule}: {msg}" if rule else msg for rule, msgs in errors.items() for msg in msgs],
+        )
+    unknown = check_against_ax(mapping_set).unknown
+    if unknown:
+        raise PublishRefused(
+            f"{mapping_set.name} v{mapping_set.version} cannot be published: AX does not have every value it writes",
+            [u.message for u in unknown],
         )
     previous = selectors.published_version(mapping_set.key)
     changes = rules_diff(previous, mapping_set)
@@ -223,6 +231,7 @@ def _follow_key(published: MappingSet) -> None:
     )
 
 
+@warmed
 @transaction.atomic
 def restore_version(mapping_set: MappingSet, *, actor=None, publish_now: bool = False) -> MappingSet:
     """Copy an earlier version into a new version: the draft (replacing any draft), or published at once."""
@@ -241,6 +250,7 @@ def restore_version(mapping_set: MappingSet, *, actor=None, publish_now: bool = 
     return restored
 
 
+@warmed
 @transaction.atomic
 def apply_value_map_fix(
     mapping_set: MappingSet, *, value_map_name: str, source_value: str, target_value: str, actor=None
