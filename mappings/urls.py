@@ -21,6 +21,7 @@ urlpatterns = [
         name="delete_value_map_entry",
     ),
     path("<int:pk>/value-maps/fix/", value_maps.value_fix_suggestions, name="value_fix"),
+    path("<int:pk>/reference/", value_maps.reference_search, name="reference_search"),
     path("<int:pk>/dimensions/", dimension_rules.save_dimension_rule, name="save_dimension_rule"),
     path("<int:pk>/dimensions/<int:rule_id>/move/", dimension_rules.move_dimension_rule, name="move_dimension_rule"),
     path(

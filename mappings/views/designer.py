@@ -11,14 +11,14 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from config.htmx import htmx_partial
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from mappings import selectors, services, suggestions
+from mappings import naming, selectors, services, suggestions
 from mappings.catalogs import SYSTEM_LABELS
 from mappings.engine import describe_transforms
 from mappings.forms import RuleForm, format_transforms
-from mappings.models import DimensionRule, MappingSet, ValueMap
+from mappings.models import MappingSet, ValueMap
 from mappings.selectors import RuleRow
 from mappings.views.common import MAPPING_CHANGED, current_sample, draft_or_refuse, get_mapping, is_editable
-from mappings.views.dimension_rules import dimension_context
+from mappings.views.dimension_rules import dimension_context, dimension_pickers
 from mappings.views.value_maps import value_map_context
 
 
@@ -40,14 +40,15 @@ def _rows(mapping_set: MappingSet, editable: bool, sample: dict | None) -> list[
 def _detail_context(request: HttpRequest, mapping_set: MappingSet) -> dict:
     editable = is_editable(request, mapping_set)
     errors = services.rule_errors(mapping_set)
+    names = naming.names_for(mapping_set)
     return {
         "ms": mapping_set,
         "editable": editable,
         "can_edit": has_role(request.user, ACCOUNTANT),
         "rows": _rows(mapping_set, editable, current_sample(request, mapping_set)),
         "source_paths": selectors.source_paths(mapping_set),
-        "value_maps": value_map_context(mapping_set),
-        "dimension_rules": dimension_context(mapping_set),
+        "value_maps": value_map_context(mapping_set, names),
+        "dimension_rules": dimension_context(mapping_set, names),
         "set_errors": {
             k: v for k, v in errors.items() if not k or k.split(".")[0] in ("value_maps", "dimension_rules", "options")
         },
@@ -56,7 +57,7 @@ def _detail_context(request: HttpRequest, mapping_set: MappingSet) -> dict:
         "published": selectors.published_version(mapping_set.key),
         "systems": SYSTEM_LABELS,
         "value_map_kinds": ValueMap.Kind.choices,
-        "levels": DimensionRule.Level.choices,
+        **dimension_pickers(mapping_set),
         "transform_help": _transform_help(),
     }
 
