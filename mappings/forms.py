@@ -16,6 +16,7 @@ from django import forms
 
 from mappings.models import DimensionRule, FieldRule, ValueMap
 from mappings.services.edits import DIMENSION_OPS
+from mappings.transform_fields import FieldProblem, transforms_from_post
 
 _BARE = re.compile(r"^[\w\-.:/%]+$")
 
@@ -172,6 +173,11 @@ class RuleForm(forms.Form):
         return self.cleaned_data.get("source_kind") or FieldRule.SourceKind.PATH
 
     def clean_transforms(self) -> list[dict]:
+        if "t_editor" in self.data:  # the transform editor: one block of fields per transform
+            try:
+                return transforms_from_post(self.data)
+            except FieldProblem as exc:
+                raise forms.ValidationError(f"Transforms: {exc}") from None
         try:
             return parse_transforms(self.cleaned_data.get("transforms", ""))
         except SyntaxProblem as exc:

@@ -6,12 +6,13 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.http import trigger_client_event
 
 from integrations.roles import ACCOUNTANT, role_required
 from mappings import reference
 from mappings.catalogs import SYSTEM_LABELS
 from mappings.preview import preview
-from mappings.views.common import SAMPLES_KEY, get_mapping, samples
+from mappings.views.common import SAMPLE_CHANGED, SAMPLES_KEY, get_mapping, samples
 
 MAX_SAMPLES = 20
 MAX_SAMPLE_CHARS = 200_000
@@ -59,12 +60,13 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
             index = 0
         if 0 <= index < len(stored.get("records", [])):
             stored["index"] = index
+    changed = request.method == "POST" and action in ("fetch", "paste", "choose") and not problem
     request.session[session_key] = stored
     records = stored.get("records") or []
     index = stored.get("index", 0)
     record = records[index] if 0 <= index < len(records) else None
     result = preview(mapping_set, record) if record is not None else None
-    return render(
+    response = render(
         request,
         "mappings/partials/mapping_preview.html",
         {
@@ -83,6 +85,7 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "rate_rule": reference.RATE_DATE_RULE,
         },
     )
+    return trigger_client_event(response, SAMPLE_CHANGED) if changed else response
 
 
 def _record_label(record: dict) -> str:

@@ -173,4 +173,158 @@
       button.closest(".condition-row, .dimension-row").remove();
     }
   });
+  // --- The visual designer: source fields onto target rows, by drag and drop or by keyboard -----------------
+
+  var picked = null; // the source field chosen with Enter/Space or a click, waiting for a target row
+  var lastAssigned = "";
+
+  function announce(text) {
+    var status = document.getElementById("assign-status");
+    if (status) {
+      status.textContent = text;
+    }
+  }
+
+  function pick(field) {
+    if (picked && picked !== field) {
+      picked.setAttribute("aria-pressed", "false");
+    }
+    var on = field.getAttribute("aria-pressed") !== "true";
+    field.setAttribute("aria-pressed", on ? "true" : "false");
+    picked = on ? field : null;
+    announce(
+      on
+        ? field.dataset.path + " picked: go to a target row and press Enter on its “assign” button."
+        : "Nothing picked."
+    );
+  }
+
+  function assign(row, path) {
+    var kind = row.querySelector("select[name=source_kind]");
+    var source = row.querySelector("input[name=source]");
+    if (!kind || !source) {
+      return;
+    }
+    kind.value = "path";
+    source.value = path;
+    lastAssigned = row.dataset.target;
+    source.dispatchEvent(new Event("change", { bubbles: true })); // the row saves itself on change (HTMX)
+    announce(path + " → " + row.dataset.target + ": saved.");
+    if (picked) {
+      picked.setAttribute("aria-pressed", "false");
+      picked = null;
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLElement && field.classList.contains("source-field")) {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        pick(field);
+      } else if (event.key === "Escape" && picked) {
+        pick(picked);
+      }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) {
+      return;
+    }
+    var field = target.closest(".source-field");
+    if (field) {
+      pick(field);
+      return;
+    }
+    var here = target.closest(".assign-here");
+    if (here) {
+      if (picked) {
+        assign(here.closest("form.rule-row"), picked.dataset.path);
+      } else {
+        announce("Pick a source field first: focus it and press Enter.");
+      }
+      return;
+    }
+    if (target.closest(".remove-block")) {
+      target.closest(".transform-block").remove();
+    } else if (target.closest(".close-editor")) {
+      target.closest(".transform-editor").remove();
+    }
+  });
+
+  // After a row saved, keyboard users stay on it: focus returns to its assign button.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var row = event.detail.elt;
+    if (row instanceof HTMLFormElement && row.classList.contains("rule-row") && row.dataset.target === lastAssigned) {
+      lastAssigned = "";
+      var button = row.querySelector(".assign-here");
+      if (button) {
+        button.focus();
+      }
+    }
+  });
+
+  document.addEventListener("dragstart", function (event) {
+    var field = event.target instanceof Element ? event.target.closest(".source-field") : null;
+    if (field) {
+      event.dataTransfer.setData("text/plain", field.dataset.path);
+      event.dataTransfer.effectAllowed = "copy";
+      field.classList.add("dragging");
+    }
+  });
+  document.addEventListener("dragend", function (event) {
+    if (event.target instanceof Element && event.target.classList.contains("source-field")) {
+      event.target.classList.remove("dragging");
+    }
+  });
+  function dropRow(event) {
+    return event.target instanceof Element ? event.target.closest("form.rule-row[data-target]") : null;
+  }
+  document.addEventListener("dragover", function (event) {
+    var row = dropRow(event);
+    if (row && row.querySelector("input[name=source]:not([readonly])")) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      row.classList.add("drop-over");
+    }
+  });
+  document.addEventListener("dragleave", function (event) {
+    var row = dropRow(event);
+    if (row && !row.contains(event.relatedTarget)) {
+      row.classList.remove("drop-over");
+    }
+  });
+  document.addEventListener("drop", function (event) {
+    var row = dropRow(event);
+    var path = event.dataTransfer ? event.dataTransfer.getData("text/plain") : "";
+    if (row && path) {
+      event.preventDefault();
+      row.classList.remove("drop-over");
+      assign(row, path);
+    }
+  });
+
+  // The source panel's filter.
+  document.addEventListener("input", function (event) {
+    var search = event.target;
+    if (!(search instanceof HTMLInputElement) || !search.classList.contains("source-search")) {
+      return;
+    }
+    var wanted = search.value.trim().toLowerCase();
+    document.querySelectorAll("#source-fields .source-field").forEach(function (li) {
+      li.hidden = wanted !== "" && li.textContent.toLowerCase().indexOf(wanted) === -1;
+    });
+  });
+
+  // The transform editor: a transform added from the list resets the list; a successful apply closes it.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt instanceof HTMLSelectElement && elt.classList.contains("add-transform")) {
+      elt.value = "";
+    } else if (event.detail.successful && elt instanceof HTMLFormElement && elt.classList.contains("transform-editor")) {
+      elt.remove();
+    }
+  });
 })();
