@@ -94,7 +94,8 @@ def test_a_new_user_maps_by_drag_and_drop_and_by_keyboard_and_the_published_vers
     picker = form.locator("input[name=dim_value]").first
     picker.fill("manch")
     page.wait_for_function(
-        "(() => { const o = [...document.querySelectorAll('#new-dimension-rule .picker-list:not([hidden]) [role=option]')];"
+        "(() => { const o = [...document.querySelectorAll("
+        "'#new-dimension-rule .picker-list:not([hidden]) [role=option]')];"
         " return o.length === 1 && o[0].dataset.value === 'OU_2'; })()"
     )
     picker.press("ArrowDown")
