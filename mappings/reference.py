@@ -8,6 +8,7 @@ reached: suggestions then fall back to what the mapping itself knows.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from itertools import islice
 from typing import Any
@@ -134,5 +135,18 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
     connector = build_connector(connection)
     try:
         return list(islice(connector.list_changed(entity), limit))
+    finally:
+        connector.close()
+
+
+def recent_records(system: str, entity: str, count: int, scan_limit: int = 2000) -> list[dict]:
+    """The last ``count`` records the source system lists for ``entity`` (its listing runs oldest key first, so
+    up to ``scan_limit`` records are read to reach the newest; not cached). For the draft's dry run."""
+    connection = connection_for(system)
+    if connection is None:
+        return []
+    connector = build_connector(connection)
+    try:
+        return list(deque(islice(connector.list_changed(entity), scan_limit), maxlen=count))
     finally:
         connector.close()

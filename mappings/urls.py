@@ -33,6 +33,8 @@ urlpatterns = [
         name="delete_dimension_rule",
     ),
     path("<int:pk>/preview/", preview.mapping_preview, name="preview"),
+    path("<int:pk>/preview/tables/", preview.record_compare, name="compare"),
+    path("<int:pk>/dry-run/", preview.mapping_dry_run, name="dry_run"),
     path("<int:pk>/diff/", versions.mapping_diff, name="diff"),
     path("<int:pk>/publish/", versions.mapping_publish, name="publish"),
     path("<int:pk>/restore/", versions.mapping_restore, name="restore"),
