@@ -89,3 +89,19 @@ def filter_items(items: list[tuple[str, str]], query: str, limit: int = 20) -> l
 def dimension_names() -> list[str]:
     """The financial dimensions AX has (for the dimension rule pickers)."""
     return sorted({name for name, _value, _description in reference.dimension_values()})
+
+
+def namer(names: Names):  # -> Callable[[str, str], str]
+    """The name of a code by where it stands: an AX account field, a KashFlow nominal code, a dimension list."""
+
+    def name_of(column: str, value: str) -> str:
+        if not value:
+            return ""
+        last = column.rsplit(".", 1)[-1]
+        if last in ("Account", "MainAccountId", "MainAccount"):
+            return names.account(value)
+        if last in ("NominalCode", "Code") and column.endswith("NominalCode"):
+            return names.nominal(value)
+        return ""
+
+    return name_of

@@ -69,6 +69,7 @@ class Table:
     # Per row: the columns whose value differs from the other version, as {column: value in the other version}.
     changed: list[dict[str, str]] = field(default_factory=list)
     added: list[bool] = field(default_factory=list)  # rows the other version does not have
+    namer: Any = None  # (column, value) -> the name of a code ("401500" -> "Sales - consultancy"), or ""
 
     @property
     def lines(self) -> list[dict]:
@@ -77,7 +78,13 @@ class Table:
         for i, row in enumerate(self.rows):
             changed = self.changed[i] if i < len(self.changed) else {}
             cells = [
-                {"value": row.get(c, ""), "changed": c in changed, "old": changed.get(c, "")} for c in self.columns
+                {
+                    "value": row.get(c, ""),
+                    "name": self.namer(c, row.get(c, "")) if self.namer else "",
+                    "changed": c in changed,
+                    "old": changed.get(c, ""),
+                }
+                for c in self.columns
             ]
             out.append({"number": i + 1, "added": i < len(self.added) and self.added[i], "cells": cells})
         return out
@@ -89,11 +96,25 @@ class Tables:
     header_changed: dict[str, str] = field(default_factory=dict)  # column -> value in the other version
     lists: list[Table] = field(default_factory=list)
     removed: dict[str, int] = field(default_factory=dict)  # list name -> rows only the other version has
+    namer: Any = None
+
+    def name_codes(self, namer: Any) -> Tables:
+        """Show codes with their names: ``namer(column, value)`` gives the name of a code, or ""."""
+        self.namer = namer
+        for table in self.lists:
+            table.namer = namer
+        return self
 
     @property
     def header_cells(self) -> list[dict]:
         cells = [
-            {"name": k, "value": v, "changed": k in self.header_changed, "old": self.header_changed.get(k, "")}
+            {
+                "name": k,
+                "value": v,
+                "value_name": self.namer(k, v) if self.namer else "",
+                "changed": k in self.header_changed,
+                "old": self.header_changed.get(k, ""),
+            }
             for k, v in self.header
         ]
         shown = dict(self.header)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from integrations.roles import ACCOUNTANT, role_required
-from mappings import reference, selectors
+from mappings import naming, reference, selectors
 from mappings.catalogs import SYSTEM_LABELS
 from mappings.preview import compare, dry_run, preview
 from mappings.preview import tables as preview_tables
@@ -68,6 +68,11 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
     index = stored.get("index", 0)
     record = records[index] if 0 <= index < len(records) else None
     result = preview(mapping_set, record) if record is not None else None
+    if result is not None and result.issues:
+        names = naming.names_for(mapping_set)
+        for issue in result.issues:  # "4900" -> "4900 Sundry income"
+            value = "" if issue.get("value") is None else str(issue["value"])
+            issue["value_name"] = names.nominal(value) or names.account(value)
     response = render(
         request,
         "mappings/partials/mapping_preview.html",
@@ -113,12 +118,13 @@ def record_compare(request: HttpRequest, pk: int) -> HttpResponse:
         result = preview(mapping_set, record)
         published = selectors.published_version(mapping_set.key)
         other = published if published is not None and published.pk != mapping_set.pk else None
-        mapped = preview_tables(result.document)
+        name_of = naming.namer(naming.names_for(mapping_set))
+        mapped = preview_tables(result.document).name_codes(name_of)
         if other is not None:
             compare(mapped, preview_tables(preview(other, record).document))
         context |= {
             "result": result,
-            "source": preview_tables(record),
+            "source": preview_tables(record).name_codes(name_of),
             "mapped": mapped,
             "other": other,
             "source_label": SYSTEM_LABELS.get(mapping_set.source_system, mapping_set.source_system),

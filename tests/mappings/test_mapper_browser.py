@@ -13,7 +13,7 @@ from integrations.sandbox.models import KashFlowRecord
 from mappings import services
 from mappings.models import MappingSet
 from mappings.services.starters import install_templates
-from tests.conftest import USER_PASSWORD, screenshot
+from tests.conftest import ARTIFACTS, USER_PASSWORD, screenshot
 
 KEY = "sales-invoice-kf-to-ax"
 
@@ -107,6 +107,24 @@ def test_a_new_user_maps_by_drag_and_drop_and_by_keyboard_and_the_published_vers
 
     draft = MappingSet.objects.get(key=KEY, status="draft")
     assert draft.dimension_rules.get(name="Sundry income").dimensions == {"CostCenter": "OU_2"}
+
+    # Before publishing: the record beside its document, the changed values marked against v1, named accounts.
+    page.wait_for_selector("#compare-mapped tr.changed-row code:has-text('PurchOrderFormNum')")
+    assert "KF-" in page.locator("#compare-mapped tr.changed-row:has(code:has-text('PurchOrderFormNum'))").inner_text()
+    assert page.locator("#compare-mapped .lines-table td .code-name").count() > 0
+    # The diff beside the Publish button, and a dry run over the last records.
+    panel = page.locator("#publish-panel")
+    panel.locator("#diff:has-text('PurchOrderFormNum')").wait_for()
+    panel.locator("input[name=count]").fill("4")
+    panel.locator("#dry-run").click()
+    summary = panel.locator("#dry-run-summary")
+    summary.wait_for()
+    assert "0 sales invoices would change account" in summary.inner_text()
+    assert "the last 4 sales invoices" in summary.inner_text()
+    assert "4 would change in any value" in summary.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    panel.screenshot(path=str(ARTIFACTS / "mapper-publish-panel.png"))
+    page.locator("#record-compare-section").screenshot(path=str(ARTIFACTS / "mapper-record-compare.png"))
     page.click("#publish")
     page.wait_for_selector("#version-badge:has-text('v2 published')")
 
