@@ -42,6 +42,10 @@ class UnknownValue:
     kind: str  # "main account" or the dimension's name ("CostCenter")
     value: str
     nearest: tuple[Choice, ...] = ()
+    # A value-map row (not its default): the row a chosen nearest value replaces.
+    value_map: str = ""
+    source_value: str = ""
+    source_to: str = ""
 
     @property
     def message(self) -> str:
@@ -59,6 +63,9 @@ class UnknownValue:
             "message": self.message,
             "value": self.value,
             "nearest": [{"value": c.value, "name": c.name} for c in self.nearest],
+            "value_map": self.value_map,
+            "source_value": self.source_value,
+            "source_to": self.source_to,
         }
 
 
@@ -131,6 +138,9 @@ def check_values(
                             kind="main account",
                             value=target,
                             nearest=nearest(target, account_choices),
+                            value_map=vm.name,
+                            source_value=entry.source_value,
+                            source_to=entry.source_to,
                         )
                     )
             default = vm.default_value.strip()

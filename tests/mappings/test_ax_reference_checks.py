@@ -4,8 +4,12 @@ publish, with the nearest valid values."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
@@ -87,3 +91,23 @@ def test_nearest_prefers_the_same_leading_digits_then_the_nearest_number():
     accounts = [Choice("401100", "Sales - products"), Choice("401500", "Sales - consultancy"), Choice("610000", "")]
     assert [c.value for c in nearest("401499", accounts, limit=2)] == ["401500", "401100"]
     assert nearest("OU_99", [Choice("BU_1"), Choice("OU_6"), Choice("OU_1")])[0].value in ("OU_1", "OU_6")
+
+
+def test_the_preview_offers_the_nearest_accounts_as_one_click_replacements(draft, client_for):
+    _set_target(draft, "4100", "401599")
+    client = client_for("Accountant")
+    page = client.post(
+        reverse("mappings:preview", args=[draft.pk]),
+        {"action": "paste", "sample_json": json.dumps(RECORD)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    offers = re.findall(r'class="link use-nearest"[^>]*hx-vals=\'([^\']+)\'', page)
+    assert offers
+    choice = json.loads(offers[0])
+    assert (choice["value_map"], choice["source_value"], choice["target_value"]) == (
+        "nominal_accounts",
+        "4100",
+        "401500",
+    )
+    client.post(reverse("mappings:save_value_map_entry", args=[draft.pk]), choice, HTTP_HX_REQUEST="true")
+    assert check_against_ax(draft).unknown == []
