@@ -100,3 +100,16 @@ def test_publishing_moves_every_flow_of_the_mapping_to_the_new_version(flow, acc
     v2 = publish_v2(accountant)
     flow.refresh_from_db()
     assert flow.mapping_set == v2
+
+
+def test_the_flow_page_shows_the_version_runs_really_use(flow, accountant, client_for):
+    """Even a flow row still pointing at an archived version (as before this fix) shows the published one."""
+    v2 = publish_v2(accountant)
+    v1 = MappingSet.objects.get(key="sales-invoice-kf-to-ax", version=1)
+    Flow.objects.filter(pk=flow.pk).update(mapping_set=v1)
+    for who in ("Viewer", "Integration admin"):
+        page = client_for(who).get(f"/flows/{flow.slug}/").content.decode()
+        shown = re.search(r'id="flow-mapping-version"[^>]*>(.*?)</', page, re.S).group(1)
+        assert f"v{v2.version}" in shown and "v1" not in shown, who
+    listed = client_for("Viewer").get("/flows/").content.decode()
+    assert f"{v2.name} v{v2.version}" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", listed))
