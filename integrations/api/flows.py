@@ -58,6 +58,9 @@ class FlowSerializer(serializers.ModelSerializer):
         )
         if not form.is_valid():
             raise serializers.ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        if "mapping_set" in attrs:
+            # As the form reads it: the published version of the chosen mapping, and never unlinked.
+            attrs["mapping_set"] = form.cleaned_data["mapping_set"]
         return attrs
 
     def update(self, instance: Flow, validated_data: dict) -> Flow:

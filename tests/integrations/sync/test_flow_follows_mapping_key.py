@@ -113,3 +113,18 @@ def test_the_flow_page_shows_the_version_runs_really_use(flow, accountant, clien
         assert f"v{v2.version}" in shown and "v1" not in shown, who
     listed = client_for("Viewer").get("/flows/").content.decode()
     assert f"{v2.name} v{v2.version}" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", listed))
+
+
+def test_the_api_never_unlinks_the_mapping_and_reports_the_version_runs_use(flow, accountant, client_for):
+    v2 = publish_v2(accountant)
+    admin = client_for("Integration admin")
+    response = admin.patch(
+        f"/api/v1/flows/{flow.slug}/", {"mapping_set": None, "batch_size": 10}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    flow.refresh_from_db()
+    assert flow.batch_size == 10 and flow.published_mapping_set() == v2
+    assert response.json()["mapping_version"] == v2.version
+    other = MappingSet.objects.get(key="customer-kf-to-ax", status="published")
+    refused = admin.patch(f"/api/v1/flows/{flow.slug}/", {"mapping_set": other.pk}, content_type="application/json")
+    assert refused.status_code == 400
