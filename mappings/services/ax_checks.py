@@ -12,7 +12,7 @@ import difflib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 
@@ -154,6 +154,17 @@ def check_values(
                         nearest=nearest(default, account_choices),
                     )
                 )
+        for rule, value, what in _account_constants(mapping_set):
+            if value not in valid:
+                found.append(
+                    UnknownValue(
+                        where=rule.target_path,
+                        place=f"Rule {rule.target_path}, {what}",
+                        kind="main account",
+                        value=value,
+                        nearest=nearest(value, account_choices),
+                    )
+                )
     if dimensions:
         by_name: dict[str, list[Choice]] = {}
         for name, value, description in dimensions:
@@ -173,6 +184,33 @@ def check_values(
                         nearest=nearest(value, choices),
                     )
                 )
+    return found
+
+
+ACCOUNT_FIELDS = (("OffsetLedgerDimension.Account", "OffsetAccountType"), ("LedgerDimension.Account", "AccountType"))
+
+
+def _account_constants(mapping_set: MappingSet) -> list[tuple[Any, str, str]]:
+    """(rule, value, "constant"/"default") of every fixed value a rule writes into a main-account field: a
+    ``LedgerDimension.Account`` whose account type is Ledger (a rule setting the type to a constant other than
+    Ledger makes it a customer, vendor or bank account instead; no type rule, as on invoice lines, means Ledger)."""
+    rules = list(mapping_set.rules.all())
+    by_target = {r.target_path: r for r in rules}
+    found = []
+    for rule in rules:
+        for suffix, type_field in ACCOUNT_FIELDS:
+            if not rule.target_path.endswith(suffix):
+                continue
+            type_rule = by_target.get(rule.target_path[: -len(suffix)] + type_field)
+            if type_rule is not None and not (
+                type_rule.source_kind == "constant" and str(type_rule.source).strip() == "Ledger"
+            ):
+                break
+            if rule.source_kind == "constant" and str(rule.source).strip():
+                found.append((rule, str(rule.source).strip(), "constant"))
+            if rule.default not in (None, ""):
+                found.append((rule, str(rule.default).strip(), "default"))
+            break
     return found
 
 

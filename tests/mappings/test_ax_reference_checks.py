@@ -11,12 +11,12 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from mappings import services
 from mappings.models import MappingSet
 from mappings.preview import preview
-from mappings.services.ax_checks import Choice, check_against_ax, nearest
+from mappings.services.ax_checks import Choice, check_against_ax, check_values, nearest
 from mappings.services.starters import install_templates
 
 KEY = "sales-invoice-kf-to-ax"
@@ -111,3 +111,22 @@ def test_the_preview_offers_the_nearest_accounts_as_one_click_replacements(draft
     )
     client.post(reverse("mappings:save_value_map_entry", args=[draft.pk]), choice, HTTP_HX_REQUEST="true")
     assert check_against_ax(draft).unknown == []
+
+
+def test_a_fixed_main_account_in_a_rule_is_checked_but_a_customer_account_is_not(db):
+    (payment,) = install_templates(keys=["payment-kf-to-ax"])
+    draft = services.get_or_create_draft(payment)
+    services.save_rule(
+        draft,
+        target_path="LedgerJournalTrans[0].OffsetLedgerDimension.Account",
+        source_kind="constant",
+        source="999000",
+        transforms=[],
+        default=None,
+    )
+    # The payment's LedgerDimension.Account is the customer (AccountType Cust): a code AX's chart does not hold.
+    accounts = [("110110", "Bank - current account"), ("130100", "Customers")]
+    unknown = check_values(draft, accounts, [])
+    assert [(u.place, u.value) for u in unknown] == [
+        ("Rule LedgerJournalTrans[0].OffsetLedgerDimension.Account, constant", "999000")
+    ]

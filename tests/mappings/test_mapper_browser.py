@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sandbox.models import KashFlowRecord
 from mappings import services
 from mappings.models import MappingSet

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sandbox.models import KashFlowRecord
 from mappings import services
 from mappings.preview import compare, tables
