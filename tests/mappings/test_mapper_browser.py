@@ -124,6 +124,8 @@ def test_a_new_user_maps_by_drag_and_drop_and_by_keyboard_and_the_published_vers
     assert "4 would change in any value" in summary.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     panel.screenshot(path=str(ARTIFACTS / "mapper-publish-panel.png"))
+    page.locator("#dimension-rules-section").screenshot(path=str(ARTIFACTS / "mapper-dimension-rules.png"))
+    page.locator("#value-maps-section").screenshot(path=str(ARTIFACTS / "mapper-value-maps.png"))
     page.locator("#record-compare-section").screenshot(path=str(ARTIFACTS / "mapper-record-compare.png"))
     page.click("#publish")
     page.wait_for_selector("#version-badge:has-text('v2 published')")
