@@ -13,6 +13,7 @@ from mappings import reference
 from mappings.models import MappingSet, ValueMap
 
 MAIN_ACCOUNT = "main_account"
+NOMINAL = "nominal"
 DIMENSION_PREFIX = "dimension:"
 
 
@@ -57,6 +58,13 @@ def entry_names(value_map: ValueMap, names: Names, source: str, target: str) -> 
     return names.nominal(source) or names.account(source), names.account(target) or names.nominal(target)
 
 
+def source_picker_kind(value_map: ValueMap, source_system: str) -> str:
+    """Which list a value map's source values are chosen from ("" when there is none)."""
+    if value_map.kind == ValueMap.Kind.NOMINAL_TO_MAIN_ACCOUNT and source_system == "kashflow":
+        return NOMINAL
+    return ""
+
+
 def picker_kind(value_map: ValueMap, target_system: str) -> str:
     """Which list a value map's targets are chosen from ("" when there is none to choose from)."""
     if value_map.kind == ValueMap.Kind.NOMINAL_TO_MAIN_ACCOUNT and target_system == "dynamics_ax":
@@ -65,10 +73,12 @@ def picker_kind(value_map: ValueMap, target_system: str) -> str:
 
 
 def search(kind: str, query: str, limit: int = 20) -> list[tuple[str, str]]:
-    """(code, name) of AX main accounts (``kind`` "main_account") or values of one dimension
-    ("dimension:CostCenter") matching ``query``: codes starting with it first, then names containing it."""
+    """(code, name) of AX main accounts (``kind`` "main_account"), KashFlow nominals ("nominal") or values of one
+    dimension ("dimension:CostCenter") matching ``query``: codes starting with it first, then names containing it."""
     if kind == MAIN_ACCOUNT:
         items = reference.main_accounts()
+    elif kind == NOMINAL:
+        items = sorted(reference.nominals().items())
     elif kind.startswith(DIMENSION_PREFIX):
         wanted = kind[len(DIMENSION_PREFIX) :]
         items = [(value, description) for name, value, description in reference.dimension_values() if name == wanted]

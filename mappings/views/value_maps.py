@@ -20,6 +20,7 @@ def value_map_context(mapping_set: MappingSet, names: naming.Names | None = None
     value_maps = list(mapping_set.value_maps.prefetch_related("entries"))
     for vm in value_maps:
         vm.picker = naming.picker_kind(vm, mapping_set.target_system)
+        vm.source_picker = naming.source_picker_kind(vm, mapping_set.source_system)
         vm.checked = bool(names.accounts)  # AX's accounts were read: a code without a name is not in AX
         vm.rows = []
         for entry in vm.entries.all():

@@ -50,6 +50,8 @@ def test_the_account_picker_lists_ax_accounts_matching_a_code_or_a_name(draft, c
     assert re.findall(r'data-value="(\d+)"', by_code.content.decode())[0] == "401500"
     dims = client.get(url, {"kind": "dimension:CostCenter", "field": "dim_value", "dim_value": "bristol"}, **HTMX)
     assert re.findall(r'data-value="([^"]+)"', dims.content.decode()) == ["OU_4"]
+    nominals = client.get(url, {"kind": "nominal", "field": "source_value", "source_value": "sundry"}, **HTMX)
+    assert "4900" in re.findall(r'data-value="(\d+)"', nominals.content.decode())
     nothing = client.get(url, {"kind": "main_account", "field": "target_value", "target_value": "zzz"}, **HTMX)
     assert 'aria-disabled="true"' in nothing.content.decode()
     assert_page_roles(client_for, f"{url}?kind=main_account", "Viewer")
