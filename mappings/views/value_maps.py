@@ -106,6 +106,7 @@ def reference_search(request: HttpRequest, pk: int) -> HttpResponse:
             "options": naming.search(kind, query),
             "query": query,
             "listbox": request.GET.get("listbox", ""),
+            "no_dimension": kind == naming.DIMENSION_PREFIX,
         },
     )
 
