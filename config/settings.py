@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "config.apps.ConfigConfig",
     "integrations",
     "integrations.sandbox",
+    "integrations.reconciliation",
     "mappings",
     "monitoring",
 ]

@@ -1,0 +1,59 @@
+"""The monitoring side of reconciliation: the exception queue explains records, the worker runs reconciliations.
+
+The comparison itself lives in ``integrations.reconciliation``; monitoring adds what only it knows: which
+records a person is already handling (open or retrying exceptions, with their stated reason).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from integrations.models import Flow, IntegrationPair
+from integrations.reconciliation import services
+from integrations.reconciliation.models import ReconciliationRun
+from monitoring.models import ExceptionItem
+
+TASK = "monitoring.reconciliation.reconciliation_task"
+
+
+def queue_explanations(flow: Flow) -> dict[str, str]:
+    """{source key: "in the exception queue: <message>"} for the flow's open and retrying exceptions."""
+    items = ExceptionItem.objects.filter(
+        flow=flow, status__in=(ExceptionItem.Status.OPEN, ExceptionItem.Status.RETRYING)
+    ).values_list("source_key", "error_class", "message")
+    return {key: f"in the exception queue ({error_class}): {message}"[:300] for key, error_class, message in items}
+
+
+def start_reconciliation(
+    *,
+    pair: IntegrationPair,
+    entities: list[str] | None = None,
+    since: date | None = None,
+    trigger: str = ReconciliationRun.Trigger.MANUAL,
+    user=None,
+) -> ReconciliationRun:
+    return services.start_reconciliation(
+        pair=pair,
+        entities=entities,
+        since=since,
+        trigger=trigger,
+        user=user,
+        explanations=queue_explanations,
+        task=TASK,
+    )
+
+
+def reconcile(pair: IntegrationPair, *, entities: list[str] | None = None, since: date | None = None):
+    return services.reconcile(pair, entities=entities, since=since, explanations=queue_explanations)
+
+
+def reconciliation_task(run_id: int) -> None:
+    """django-q2 task: one reconciliation run by id (idempotent: a second delivery finds it claimed)."""
+    services.perform_run(run_id, explanations=queue_explanations)
+
+
+def latest_run(pair: IntegrationPair | None = None) -> ReconciliationRun | None:
+    runs = ReconciliationRun.objects.select_related("pair", "requested_by")
+    if pair is not None:
+        runs = runs.filter(pair=pair)
+    return runs.first()
