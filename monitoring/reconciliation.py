@@ -31,8 +31,10 @@ def start_reconciliation(
     since: date | None = None,
     trigger: str = ReconciliationRun.Trigger.MANUAL,
     user=None,
+    inline: bool | None = None,
 ) -> ReconciliationRun:
     return services.start_reconciliation(
+        inline=inline,
         pair=pair,
         entities=entities,
         since=since,

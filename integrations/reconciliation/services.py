@@ -126,14 +126,18 @@ def start_reconciliation(
     user=None,
     explanations: Explanations | None = None,
     task: str = "monitoring.reconciliation.reconciliation_task",
+    inline: bool | None = None,
 ) -> ReconciliationRun:
-    """Record a run; a small company (few linked records) is reconciled at once, a large one in the worker
-    (``task`` is the dotted path the worker calls with the run's id, after the row is committed)."""
+    """Record a run and reconcile. ``inline`` None: a small company (at most RECONCILE_INLINE_MAX_LINKS linked
+    records) at once, a large one in the worker (``task`` is the dotted path the worker calls with the run's id,
+    once the row is committed), so a page never waits minutes on two remote systems."""
     run = ReconciliationRun.objects.create(
         pair=pair, entities=list(entities or []), since=since, trigger=trigger, requested_by=user
     )
-    limit = int(getattr(settings, "RECONCILE_INLINE_MAX_LINKS", 500))
-    if RecordLink.objects.filter(flow__pair=pair).count() <= limit:
+    if inline is None:
+        limit = int(getattr(settings, "RECONCILE_INLINE_MAX_LINKS", 500))
+        inline = RecordLink.objects.filter(flow__pair=pair).count() <= limit
+    if inline:
         perform_run(run.pk, explanations=explanations)
         run.refresh_from_db()
         return run
