@@ -260,8 +260,8 @@ def compare_document(kf: Document, ax: Document) -> list[Difference]:
     if kf.compare_tax and kf.lines:
         if sorted(line.tax_group for line in kf.lines) != sorted(line.tax_group for line in ax.lines):
             diff(Kind.TAX_GROUP, _multiset(x.tax_group for x in kf.lines), _multiset(x.tax_group for x in ax.lines))
-        mine_items = sorted((line.account, line.amount, line.tax_item_group) for line in kf.lines)
-        ax_items = sorted((line.account, line.amount, line.tax_item_group) for line in ax.lines)
+        mine_items = sorted((line.account, line.tax_item_group) for line in kf.lines)
+        ax_items = sorted((line.account, line.tax_item_group) for line in ax.lines)
         if mine_items != ax_items:
             diff(
                 Kind.TAX_ITEM_GROUP,
