@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import alerts, audit, dashboard, exceptions, runs
+from monitoring.views import alerts, audit, dashboard, exceptions, reconciliation, runs
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -24,4 +24,5 @@ urlpatterns = [
     path("alerts/rules/<int:pk>/", alerts.alert_rule_form, name="alert-rule-edit"),
     path("alerts/rules/<int:pk>/disable/", alerts.alert_rule_delete, name="alert-rule-disable"),
     path("audit/", audit.audit_list, name="audit-list"),
+    path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
 ]
