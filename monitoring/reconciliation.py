@@ -59,3 +59,14 @@ def latest_run(pair: IntegrationPair | None = None) -> ReconciliationRun | None:
     if pair is not None:
         runs = runs.filter(pair=pair)
     return runs.first()
+
+
+def scheduled_reconciliation() -> list[int]:
+    """django-q2 schedule: reconcile every integration pair in full, in this worker; answers the run ids.
+
+    An alert rule of the reconciliation kind then fires on the latest run's unexplained differences."""
+    ids = []
+    for pair in IntegrationPair.objects.order_by("pk"):
+        run = start_reconciliation(pair=pair, trigger=ReconciliationRun.Trigger.SCHEDULED, inline=True)
+        ids.append(run.pk)
+    return ids
