@@ -17,11 +17,21 @@ TASK = "monitoring.reconciliation.reconciliation_task"
 
 
 def queue_explanations(flow: Flow) -> dict[str, str]:
-    """{source key: "in the exception queue: <message>"} for the flow's open and retrying exceptions."""
+    """{source key: the stated reason} for the flow's records in the exception queue: open or retrying (the error
+    a person is handling), or ignored with a note (a person's decision that the record stays out of AX)."""
+    reasons: dict[str, str] = {}
     items = ExceptionItem.objects.filter(
-        flow=flow, status__in=(ExceptionItem.Status.OPEN, ExceptionItem.Status.RETRYING)
-    ).values_list("source_key", "error_class", "message")
-    return {key: f"in the exception queue ({error_class}): {message}"[:300] for key, error_class, message in items}
+        flow=flow,
+        status__in=(ExceptionItem.Status.OPEN, ExceptionItem.Status.RETRYING, ExceptionItem.Status.IGNORED),
+    ).order_by("first_seen_at", "id")
+    for item in items.only("source_key", "status", "error_class", "message", "resolution_note"):
+        if item.status == ExceptionItem.Status.IGNORED:
+            if not item.resolution_note.strip():
+                continue  # ignored without a reason explains nothing
+            reasons[item.source_key] = f"ignored in the exception queue: {item.resolution_note.strip()}"[:300]
+        else:
+            reasons[item.source_key] = f"in the exception queue ({item.error_class}): {item.message}"[:300]
+    return reasons
 
 
 def start_reconciliation(

@@ -49,6 +49,9 @@ class Reconciliation:
     def explained(self) -> list:
         return [d for r in self.results for d in r.explained]
 
+    def differences_of(self, entity: str) -> list:
+        return [d for r in self.results if r.entity == entity for d in r.differences]
+
     @property
     def totals(self) -> list[Total]:
         return [t for r in self.results for t in r.totals]
@@ -85,8 +88,9 @@ def reconcile(
     snapshot = Snapshot()
     outcome = Reconciliation()
     try:
-        ref = reference_data(pair, kashflow, ax, snapshot)
-        for flow in flows_to_reconcile(pair, entities):
+        flows = flows_to_reconcile(pair, entities)
+        ref = reference_data(pair, kashflow, ax, snapshot, [f.entity for f in flows])
+        for flow in flows:
             reader = READERS[flow.entity]
             records = read(snapshot.kashflow, kashflow, reader.KASHFLOW_ENTITY)
             if flow.entity in WITH_EXPECTED:

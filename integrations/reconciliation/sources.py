@@ -62,18 +62,30 @@ def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]
     return entries
 
 
-def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot) -> Reference:
-    chart = _value_map(pair, kind=CHART_KIND, name=CHART_MAP)
-    item_groups = _value_map(pair, kind=ITEM_TAX_KIND, name=ITEM_TAX_MAP)
-    customers = read(snapshot.kashflow, kashflow, "customer")
-    invoices = read(snapshot.kashflow, kashflow, "sales_invoice")
-    purchases = read(snapshot.kashflow, kashflow, "purchase_invoice")
-    payments = read(snapshot.kashflow, kashflow, "payment")
-    bank_accounts = read(snapshot.kashflow, kashflow, "bank_account")
-    ax_invoices = read(snapshot.ax, ax, "sales_invoice")
+# The KashFlow / AX entities each reader's reference data needs, beyond its own documents.
+NEEDS: dict[str, tuple[set[str], set[str]]] = {
+    "sales_invoice": ({"customer"}, set()),
+    "payment": ({"sales_invoice", "bank_account"}, {"sales_invoice"}),
+    "purchase_invoice": (set(), set()),
+    "journal": (set(), set()),
+    "bank_transaction": ({"payment", "purchase_invoice", "bank_account"}, set()),
+}
+
+
+def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, entities: Iterable[str]) -> Reference:
+    """The reference data for ``entities``; only what their readers need is read from the two systems."""
+    kf_needed = set().union(*(NEEDS[e][0] for e in entities)) if entities else set()
+    ax_needed = set().union(*(NEEDS[e][1] for e in entities)) if entities else set()
+
+    def kf(entity: str) -> list[dict]:
+        return read(snapshot.kashflow, kashflow, entity) if entity in kf_needed else []
+
+    customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
+    payments, bank_accounts = kf("payment"), kf("bank_account")
+    ax_invoices = read(snapshot.ax, ax, "sales_invoice") if "sales_invoice" in ax_needed else []
     return Reference(
-        chart=chart,
-        vat_item_groups={rate_text(k): v for k, v in item_groups.items()},
+        chart=_value_map(pair, kind=CHART_KIND, name=CHART_MAP),
+        vat_item_groups={rate_text(k): v for k, v in _value_map(pair, kind=ITEM_TAX_KIND, name=ITEM_TAX_MAP).items()},
         customer_countries={str(c.get("Code") or "").strip().upper(): _country(c) for c in customers},
         invoices={code(i.get("Number")): i for i in invoices},
         bank_accounts={code(b.get("Code")): b for b in bank_accounts},

@@ -168,3 +168,24 @@ def test_the_command_prints_a_clean_result_and_exits_non_zero_on_a_difference(de
     )
     call_command("reconcile", "--flow", "sales_invoice", "--since", "2999-01-01")  # nothing dated then: clean
     assert "Clean: 0 documents" in capsys.readouterr().out
+
+
+def test_an_exception_ignored_with_a_reason_explains_its_record_and_one_without_does_not(demo):
+    from monitoring.models import ExceptionItem
+
+    sync("sales_invoice")
+    item = ExceptionItem.objects.get(flow=flow("sales_invoice"))
+    ExceptionItem.objects.filter(pk=item.pk).update(
+        status=ExceptionItem.Status.IGNORED, resolution_note="Sundry income is booked in AX by hand"
+    )
+    result = reconcile(demo["pair"], entities=["sales_invoice"])
+    missing = [d for d in result.differences_of("sales_invoice") if d.kind == Kind.MISSING_IN_AX]
+    assert [(d.key, d.explained_by) for d in missing] == [
+        (item.source_key, "ignored in the exception queue: Sundry income is booked in AX by hand")
+    ]
+
+    ExceptionItem.objects.filter(pk=item.pk).update(resolution_note="")
+    result = reconcile(demo["pair"], entities=["sales_invoice"])
+    assert [(d.kind, d.key) for d in result.unexplained if d.kind == Kind.MISSING_IN_AX] == [
+        (Kind.MISSING_IN_AX, item.source_key)
+    ]
