@@ -44,6 +44,7 @@ class Kind:
     DUPLICATED_IN_AX = "duplicated_in_ax"
     NOT_LINKED = "not_linked"  # present in AX, but our link is missing or points elsewhere
     UNEXPECTED_IN_AX = "unexpected_in_ax"  # in AX with no KashFlow document that should be there (a draft, ...)
+    WRITTEN_BACK = "written_back"  # money the integration wrote into KashFlow (an AX settlement echoed back)
     PARTY = "party"
     CURRENCY = "currency"
     RATE = "exchange_rate"
@@ -60,7 +61,7 @@ class Kind:
     SETTLEMENT = "settlement"
     STATUS = "status"
 
-    PRESENCE = (MISSING_IN_AX, DUPLICATED_IN_AX, NOT_LINKED, UNEXPECTED_IN_AX)
+    PRESENCE = (MISSING_IN_AX, DUPLICATED_IN_AX, NOT_LINKED, UNEXPECTED_IN_AX, WRITTEN_BACK)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Document:
     status: str | None = None
     expected_in_ax: bool = True  # False: the KashFlow document must not be in AX (a draft, an unreconciled line)
     why_not_expected: str = ""
+    written_back: str = ""  # set when the integration itself wrote this KashFlow document: always a difference
     # The financial dimension values of each line, sorted; None = not compared. On the KashFlow side they are
     # what the published mapping's dimension rules give the record (dimensions exist only in AX).
     dimension_sets: tuple[tuple[tuple[str, str], ...], ...] | None = None
@@ -310,6 +312,10 @@ def reconcile_entity(
         in_ax = by_reference.get(kf.key, [])
         found: list[Difference] = []
         if not kf.expected_in_ax:
+            if kf.written_back:
+                found.append(
+                    Difference(entity, Kind.WRITTEN_BACK, kf.key, kf.written_back, "—", (), kf.currency, kf.gross)
+                )
             for document in in_ax:
                 found.append(
                     Difference(

@@ -9,6 +9,7 @@ KIND_LABELS = {
     "duplicated_in_ax": "duplicated in AX",
     "not_linked": "in AX but not linked",
     "unexpected_in_ax": "in AX but should not be",
+    "written_back": "written into KashFlow by the integration",
     "party": "customer/supplier",
     "currency": "currency",
     "exchange_rate": "exchange rate",

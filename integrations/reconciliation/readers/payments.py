@@ -17,6 +17,10 @@ from integrations.reconciliation.readers.common import (
     signed,
 )
 
+# The reference the AX -> KashFlow status flow gives the payments it writes (integrations/sync/flows/status.py).
+# Settlement that originated in KashFlow must never come back as a new KashFlow payment (issue 13, defect 2).
+WRITTEN_BACK_PREFIX = "AX settlement "
+
 ENTITY = "payment"
 KASHFLOW_ENTITY = "payment"
 AX_ENTITY = "payment"
@@ -27,6 +31,7 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     invoice = ref.invoices.get(invoice_number) or {}
     amount = money(record.get("Amount"))
     bank = ref.bank_account_code(record.get("AccountId") or record.get("BankAccountId"))
+    written_back = str(record.get("Reference") or "").startswith(WRITTEN_BACK_PREFIX)
     return Document(
         entity=ENTITY,
         key=code(record.get("Id")),
@@ -38,6 +43,9 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
         gross=amount,
         bank_account=ref.account(bank) if bank else "",
         settles=invoice_number,
+        expected_in_ax=not written_back,
+        why_not_expected="written into KashFlow by the AX settlement status flow" if written_back else "",
+        written_back=f"written by the status flow for an AX settlement of {amount:.2f}" if written_back else "",
         compare_lines=False,
         compare_tax=False,
     )

@@ -186,3 +186,17 @@ def test_a_bank_fee_offset_to_a_control_account_and_a_euro_line_in_sterling():
     }
     unreconciled = bank_lines.kashflow_document({**kf, "Reconciled": False}, REF)
     assert not unreconciled.expected_in_ax
+
+
+def test_a_payment_the_status_flow_wrote_into_kashflow_is_a_difference_even_though_ax_never_sees_it():
+    echo = {
+        "Id": 9,
+        "InvoiceNumber": 1001,
+        "Date": "2026-11-21",
+        "Amount": 75.0,
+        "AccountId": 1210,
+        "Reference": "AX settlement FTI-000001",
+    }
+    result = reconcile_entity("payment", [payments.kashflow_document(echo, REF)], [], links={})
+    assert [(d.kind, d.key, d.amount) for d in result.differences] == [(Kind.WRITTEN_BACK, "9", D("75.00"))]
+    assert "AX settlement" in result.differences[0].kashflow

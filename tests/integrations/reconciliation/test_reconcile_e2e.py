@@ -189,3 +189,27 @@ def test_an_exception_ignored_with_a_reason_explains_its_record_and_one_without_
     assert [(d.kind, d.key) for d in result.unexplained if d.kind == Kind.MISSING_IN_AX] == [
         (Kind.MISSING_IN_AX, item.source_key)
     ]
+
+
+def test_a_payment_posted_again_inside_a_batch_is_duplicated_and_the_invoice_is_settled_twice(demo):
+    sync("sales_invoice", "payment")
+    journal = next(
+        r
+        for r in AxRecord.objects.filter(entity="LedgerJournalTable").order_by("key")
+        if r.data["JournalName"] == "CustPay"
+    )
+    line = journal.data["LedgerJournalTrans"][0]
+    copy = {k: v for k, v in journal.data.items() if k not in ("JournalNum",)}
+    copy["LedgerJournalTrans"] = [{k: v for k, v in line.items() if k != "Voucher"}]
+    with build_connector(demo["pair"].dynamics_ax) as ax:
+        (second,) = ax.create_many("payment", [copy], message_id="a-batch-of-one-computed-over-the-batch")
+
+    result = reconcile(demo["pair"], entities=["sales_invoice", "payment"])
+    found = {(d.entity, d.kind, d.key): d for d in result.unexplained}
+    doubled = found.pop(("payment", Kind.DUPLICATED_IN_AX, str(line["DocumentNum"])))
+    assert doubled.ax_keys == (journal.key, second)
+    assert doubled.amount == Decimal(line["AmountCurCredit"])
+    settled = found.pop(("sales_invoice", Kind.SETTLEMENT, str(line["Invoice"])))
+    assert settled.amount == -Decimal(line["AmountCurCredit"])  # AX holds the payment's money twice
+    found.pop(("sales_invoice", Kind.STATUS, str(line["Invoice"])), None)  # partly paid may now read as paid
+    assert found == {}
