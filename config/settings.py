@@ -35,6 +35,23 @@ PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
 WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="dev-webhook-secret")
 
+# --- Sync engine (read through integrations.sync.config) ----------------------------------------
+# Retries of one remote call: calls in all, first backoff, longest wait, longest Retry-After honoured (s).
+SYNC_RETRY = {
+    "attempts": env.int("SYNC_RETRY_ATTEMPTS", default=5),
+    "base": env.float("SYNC_RETRY_BASE_SECONDS", default=0.5),
+    "cap": env.float("SYNC_RETRY_CAP_SECONDS", default=30.0),
+    "max_retry_after": env.float("SYNC_RETRY_MAX_RETRY_AFTER_SECONDS", default=120.0),
+}
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=5.0)
+SYNC_STALL_SECONDS = env.int("SYNC_STALL_SECONDS", default=120)
+# Circuit breaker: records (or runs) in a row that cannot reach the remote system pause the flow this long.
+# Flow health reads the same threshold: that many failed runs in a row is "failing".
+SYNC_CIRCUIT_THRESHOLD = env.int("SYNC_CIRCUIT_THRESHOLD", default=3)
+SYNC_CIRCUIT_PAUSE_SECONDS = env.int("SYNC_CIRCUIT_PAUSE_SECONDS", default=300)
+SYNC_TIMEOUTS_BEFORE_BATCHING = env.int("SYNC_TIMEOUTS_BEFORE_BATCHING", default=3)
+SYNC_WATERMARK_OVERLAP_SECONDS = env.float("SYNC_WATERMARK_OVERLAP_SECONDS", default=2.0)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

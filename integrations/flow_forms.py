@@ -6,6 +6,7 @@ from django import forms
 
 from integrations.models import Flow
 from integrations.models.flows import Trigger
+from mappings.models import MappingSet
 
 
 class FlowSettingsForm(forms.ModelForm):
@@ -21,12 +22,9 @@ class FlowSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from integrations.sync.flows import spec_for
-        from mappings.models import MappingSet
-
-        spec = spec_for(self.instance.entity, self.instance.direction)
+        flow = self.instance
         published = MappingSet.objects.filter(
-            status=MappingSet.Status.PUBLISHED, source_system=spec.source_system, target_system=spec.target_system
+            status=MappingSet.Status.PUBLISHED, source_system=flow.source_system, target_system=flow.target_system
         )
         self.fields["mapping_set"].queryset = published
         self.fields["mapping_set"].required = False

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from integrations.sync import retry as sync_retry
 from monitoring import audit
 from monitoring.editing import EditRefused, validated_edit
 from monitoring.fixes import value_map_fix_for
@@ -183,21 +184,21 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
     deadline = time.monotonic() + RETRY_WAIT_SECONDS
     while True:
         # One run per flow: wait for a running one rather than leave the record to the next scheduled run.
-        _wait_until_idle(item.flow_id, deadline)
+        sync_retry.wait_until_idle(item.flow_id, deadline)
         try:
-            from integrations.sync.retry import retry_exception_item
-
-            retry_exception_item(item, edited_document=edited_document, edited_payload=edited_payload, user=user)
+            sync_retry.retry_exception_item(
+                item, edited_document=edited_document, edited_payload=edited_payload, user=user
+            )
         except Exception as exc:  # the engine should record failures itself; never leave the row spinning
             _fail_retry(item_id, f"The retry could not run: {exc}")
         item.refresh_from_db()
-        if item.status != S.RETRYING or not _handed_to_a_run(item) or time.monotonic() > deadline:
+        if item.status != S.RETRYING or not sync_retry.handed_to_a_run(item) or time.monotonic() > deadline:
             break
         # A run started between our check and our claim and was handed the record: take it back, go again.
-        _take_back(item)
+        sync_retry.take_back(item)
         time.sleep(0.2)
     item.refresh_from_db()
-    if item.status == S.RETRYING and _handed_to_a_run(item):
+    if item.status == S.RETRYING and sync_retry.handed_to_a_run(item):
         # The flow was busy: its running run (or the next) takes the record and settles the item.
         ExceptionAction.objects.create(item=item, action="retry_queued_behind_run", user=user)
         return item.status
@@ -227,30 +228,6 @@ def release_stale_retries(*, older_than: timedelta = STALE_RETRY) -> int:
             ExceptionAction.objects.create(item_id=pk, action="retry_abandoned", note="The worker never finished it.")
             released += 1
     return released
-
-
-def _wait_until_idle(flow_id: int, deadline: float) -> None:
-    from integrations.models import SyncRun
-
-    active = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
-    while time.monotonic() < deadline and SyncRun.objects.filter(flow_id=flow_id, status__in=active).exists():
-        time.sleep(0.2)
-
-
-def _take_back(item: ExceptionItem) -> None:
-    from integrations.models import PendingRecord
-
-    PendingRecord.objects.filter(
-        flow_id=item.flow_id, source_key=item.source_key, reason="retry", detail=f"retry of exception {item.pk}"
-    ).delete()
-
-
-def _handed_to_a_run(item: ExceptionItem) -> bool:
-    try:
-        from integrations.models import PendingRecord
-    except ImportError:
-        return False
-    return PendingRecord.objects.filter(flow_id=item.flow_id, source_key=item.source_key, reason="retry").exists()
 
 
 def _fail_retry(item_id: int, message: str) -> None:

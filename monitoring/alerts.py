@@ -93,27 +93,10 @@ def _circuit_open(rule: AlertRule, now: datetime) -> list[Finding]:
     return found
 
 
-def _agent_silent(rule: AlertRule, now: datetime) -> list[Finding]:
-    found = []
-    limit = now - timedelta(minutes=rule.window_minutes)
-    for agent in selectors.agent_heartbeats():
-        seen = next(
-            (getattr(agent, f) for f in ("last_seen_at", "last_heartbeat_at", "heartbeat_at") if hasattr(agent, f)),
-            None,
-        )
-        if getattr(agent, "enabled", True) is False or getattr(agent, "is_active", True) is False:
-            continue
-        if seen is None or seen < limit:
-            when = f"since {timezone.localtime(seen):%Y-%m-%d %H:%M}" if seen else "ever"
-            found.append(Finding(f"agent:{agent.pk}", f"Agent {agent} has not been heard from {when}."))
-    return found
-
-
 CONDITIONS = {
     AlertRule.Kind.EXCEPTIONS_OVER: _exceptions_over,
     AlertRule.Kind.FLOW_FAILING: _flow_failing,
     AlertRule.Kind.CIRCUIT_OPEN: _circuit_open,
-    AlertRule.Kind.AGENT_SILENT: _agent_silent,
 }
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations.models import Flow
+from integrations.sync.errors import SyncError
 
 
 class EditRefused(Exception):
@@ -39,7 +40,7 @@ def parse_json_object(text: str, *, what: str = "document") -> dict:
 
 def systems_of(flow: Flow) -> tuple[str, str]:
     """(source system, target system) of a flow."""
-    return ("kashflow", "dynamics_ax") if flow.direction == "kf_to_ax" else ("dynamics_ax", "kashflow")
+    return flow.source_system, flow.target_system
 
 
 def _catalog(system: str, entity: str):
@@ -142,12 +143,7 @@ def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
 
 def engine_problems(flow: Flow, document: dict) -> list[str]:
     """The sync engine's own pre-send checks for this flow (a journal balances, an invoice has lines)."""
-    try:
-        from integrations.sync.errors import SyncError
-        from integrations.sync.validate import CHECKS
-    except ImportError:
-        return []
-    check = CHECKS.get((flow.entity, flow.direction))
+    check = flow.spec.check
     if check is None:
         return []
     try:
@@ -166,13 +162,12 @@ def check_document(flow: Flow, document: dict) -> list[str]:
 
 def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     """Map an edited source payload with the flow's published mapping: (document, problems)."""
-    mapping_set = flow.mapping_set
-    if mapping_set is None:
+    current = flow.published_mapping_set()
+    if current is None:
         return None, []
     try:
         from mappings import services as mapping_services
 
-        current = mapping_services.published_version(mapping_set.key) or mapping_set
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised
         return None, [f"The mapping could not be applied: {exc}"]

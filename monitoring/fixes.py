@@ -49,20 +49,11 @@ def value_map_gap(item: ExceptionItem) -> tuple[str, str] | None:
     return None
 
 
-def current_mapping_set(flow):
-    """The flow's mapping as it is published now (a fix publishes a new version)."""
-    if flow.mapping_set_id is None:
-        return None
-    from mappings import services as mapping_services
-
-    return mapping_services.published_version(flow.mapping_set.key) or flow.mapping_set
-
-
 def value_map_fix_for(item: ExceptionItem, *, limit: int = 5) -> ValueMapFix | None:
     gap = value_map_gap(item)
     if gap is None:
         return None
-    mapping_set = current_mapping_set(item.flow)
+    mapping_set = item.flow.published_mapping_set()
     if mapping_set is None:
         return None
     name, value = gap

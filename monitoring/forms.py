@@ -66,7 +66,7 @@ class AlertRuleForm(forms.ModelForm):
         widgets = {"emails": forms.TextInput(attrs={"placeholder": "ops@example.com, finance@example.com"})}
         help_texts = {
             "threshold": "Exceptions over N: the N.",
-            "window_minutes": "Exceptions in M minutes; an agent is silent after M minutes.",
+            "window_minutes": "Exceptions in M minutes.",
             "throttle_minutes": "A new incident within this many minutes of the last notice waits.",
         }
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
+from django_q.models import Schedule
 
 from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
+from integrations.sync.config import circuit_threshold
 from monitoring.models import AuditEvent, ExceptionItem
 
 S = ExceptionItem.Status
@@ -326,7 +327,7 @@ def health_of(flow: Flow, last_run: SyncRun | None, open_exceptions: int, *, now
     now = now or timezone.now()
     if not flow.enabled or (flow.paused_until and flow.paused_until > now):
         return Flow.Health.PAUSED
-    if (last_run and last_run.status == SyncRun.Status.FAILED) or flow.consecutive_failures >= 3:
+    if (last_run and last_run.status == SyncRun.Status.FAILED) or flow.consecutive_failures >= circuit_threshold():
         return Flow.Health.FAILING
     if (last_run and last_run.status == SyncRun.Status.PARTIAL) or open_exceptions or flow.consecutive_failures:
         return Flow.Health.DEGRADED
@@ -383,8 +384,6 @@ def _next_runs(flows: list[Flow], runs: dict, now: datetime) -> dict[int, dateti
     """The django-q2 schedule's next run when there is one for the flow, else last run + interval."""
     out: dict[int, datetime | None] = {}
     try:
-        from django_q.models import Schedule
-
         schedules = list(Schedule.objects.filter(func__startswith="integrations.").only("name", "args", "next_run"))
     except Exception:  # the scheduler's table may be missing in a stripped-down deployment
         schedules = []
@@ -435,17 +434,6 @@ def hourly_series(*, hours: int = 24, now: datetime | None = None) -> dict[int, 
             for w, f in zip(data["written"], data["failed"], strict=True)
         ]
     return series
-
-
-def agent_heartbeats() -> list[Any]:
-    """The on-premise agents and when each was last heard from (empty until agents exist)."""
-    # The agent app may live under its own label; find its model by name.
-    agent_model = next((m for m in apps.get_models() if m.__name__ == "Agent"), None)
-    if agent_model is None:
-        return []
-    fields = {f.name for f in agent_model._meta.get_fields()}
-    order = next((f for f in ("last_seen_at", "last_heartbeat_at", "heartbeat_at") if f in fields), "pk")
-    return list(agent_model.objects.order_by(f"-{order}" if order != "pk" else "pk")[:50])
 
 
 # --- Audit ------------------------------------------------------------------------------------------

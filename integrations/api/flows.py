@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.api.permissions import HasRole
+from integrations.flow_forms import FlowSettingsForm
 from integrations.models import Flow, SyncRun
 from integrations.roles import INTEGRATION_ADMIN, VIEWER
 from integrations.sync import schedules
@@ -45,8 +46,6 @@ class FlowSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def validate(self, attrs: dict) -> dict:
-        from integrations.flow_forms import FlowSettingsForm
-
         instance = self.instance
         data = {name: getattr(instance, name) for name in schedules.EDITABLE}
         data.update(attrs)

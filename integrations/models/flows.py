@@ -6,20 +6,32 @@ from integrations.models.connections import IntegrationPair
 
 
 class Entity(models.TextChoices):
-    CUSTOMER = "customer"
-    SUPPLIER = "supplier"
-    PRODUCT = "product"
-    SALES_INVOICE = "sales_invoice"
-    PAYMENT = "payment"
-    PURCHASE_INVOICE = "purchase_invoice"
-    JOURNAL = "journal"
-    BANK_TRANSACTION = "bank_transaction"
-    INVOICE_STATUS = "invoice_status"
+    CUSTOMER = "customer", "Customers"
+    SUPPLIER = "supplier", "Suppliers"
+    PRODUCT = "product", "Products"
+    SALES_INVOICE = "sales_invoice", "Sales invoices"
+    PAYMENT = "payment", "Payments"
+    PURCHASE_INVOICE = "purchase_invoice", "Purchase invoices"
+    JOURNAL = "journal", "Journals"
+    BANK_TRANSACTION = "bank_transaction", "Bank reconciliation"
+    INVOICE_STATUS = "invoice_status", "Invoice status"
 
 
 class Direction(models.TextChoices):
     KF_TO_AX = "kf_to_ax", "KashFlow → AX"
     AX_TO_KF = "ax_to_kf", "AX → KashFlow"
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+    @property
+    def source_system(self) -> str:
+        return "kashflow" if self == Direction.KF_TO_AX else "dynamics_ax"
+
+    @property
+    def target_system(self) -> str:
+        return "dynamics_ax" if self == Direction.KF_TO_AX else "kashflow"
 
 
 class Trigger(models.TextChoices):
@@ -63,6 +75,45 @@ class Flow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # --- what the flow answers (one place each) ---
+
+    @property
+    def spec(self):
+        """The flow's plug-in: everything special about its entity and direction (integrations.sync.flows)."""
+        # The flow registry imports the sync stages, which import these models: a real cycle.
+        from integrations.sync.flows import spec_for
+
+        return spec_for(self.entity, self.direction)
+
+    @property
+    def source_system(self) -> str:
+        return Direction(self.direction).source_system
+
+    @property
+    def target_system(self) -> str:
+        return Direction(self.direction).target_system
+
+    def connections(self) -> tuple:
+        """(source connection, target connection) of the flow's pair, in the flow's direction."""
+        pair = self.pair
+        if self.direction == Direction.KF_TO_AX:
+            return pair.kashflow, pair.dynamics_ax
+        return pair.dynamics_ax, pair.kashflow
+
+    def published_mapping_set(self):
+        """The mapping version runs, previews, edits and fixes of this flow map with.
+
+        The one rule: the published version of the flow's mapping (a flow may point at any version
+        of it, draft or archived); None when the flow has no mapping or none of it is published.
+        """
+        chosen = self.mapping_set
+        if chosen is None:
+            return None
+        published = type(chosen).Status.PUBLISHED
+        if chosen.status == published:
+            return chosen
+        return type(chosen).objects.filter(key=chosen.key, status=published).first()
 
 
 class SyncRun(models.Model):
@@ -213,6 +264,10 @@ class PendingRecord(models.Model):
     detail = models.TextField(blank=True, default="")
     # A record delivered with its push or edited in the exception queue; else it is read from the source.
     payload = models.JSONField(null=True, blank=True)
+    # A record sent again from the exception queue: the item it retries (settled by the run that takes it).
+    retry_of = models.ForeignKey(
+        "monitoring.ExceptionItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="pending_retries"
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from django.conf import settings
+from integrations.sync.config import retry_settings
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,4 @@ class RetryPolicy:
 
 
 def default_policy() -> RetryPolicy:
-    conf = getattr(settings, "SYNC_RETRY", {}) or {}
-    return RetryPolicy(**conf)
+    return RetryPolicy(**retry_settings())

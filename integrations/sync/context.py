@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
+from integrations.connections import build_connector
 from integrations.models import Flow, SyncRun
 from integrations.sync.backoff import RetryPolicy, default_policy
+from integrations.sync.config import timeouts_before_batching
 from integrations.sync.errors import SyncError
-from integrations.sync.flows import FlowSpec, spec_for
-from integrations.sync.flows.specs import KF_TO_AX
+from integrations.sync.flows.specs import AX_TO_KF, KF_TO_AX, FlowSpec
 from integrations.sync.heartbeat import Heartbeat
+from mappings.services import compiled_mapping
 
 log = logging.getLogger(__name__)
 
@@ -33,26 +35,7 @@ class NullHeartbeat:
         return None
 
     def sleep(self, seconds: float) -> None:
-        import time
-
         time.sleep(max(0.0, seconds))
-
-
-def published_mapping_set(flow: Flow):
-    """The published version of the flow's mapping (a flow may point at any version of it)."""
-    from mappings.models import MappingSet
-
-    chosen = flow.mapping_set
-    if chosen is None:
-        return None
-    if chosen.status == MappingSet.Status.PUBLISHED:
-        return chosen
-    return MappingSet.objects.filter(key=chosen.key, status=MappingSet.Status.PUBLISHED).first()
-
-
-def connections_for(flow: Flow, spec: FlowSpec):
-    pair = flow.pair
-    return (pair.kashflow, pair.dynamics_ax) if spec.direction == KF_TO_AX else (pair.dynamics_ax, pair.kashflow)
 
 
 @dataclass
@@ -74,27 +57,35 @@ class RunContext:
     timeouts: int = 0
     owns_connectors: bool = True
     parent: RunContext | None = None
+    # Syncs one record in a context: the pipeline's process_record, bound by the runner so that
+    # "sync this reference first" (references.sync_dependency) never imports the pipeline.
+    process: Callable[[RunContext, dict], Any] | None = None
 
     @property
     def dry_run(self) -> bool:
         return self.run.dry_run
 
     @classmethod
-    def open(cls, run: SyncRun, heartbeat, *, connectors: tuple | None = None, parent: RunContext | None = None):
-        from integrations.connections import build_connector
-        from mappings.services import compiled_mapping
-
-        return cls._build(run, run.flow, heartbeat, connectors, parent, build_connector, compiled_mapping)
+    def open(
+        cls,
+        run: SyncRun,
+        heartbeat,
+        *,
+        process: Callable | None = None,
+        connectors: tuple | None = None,
+        parent: RunContext | None = None,
+    ) -> RunContext:
+        return cls._build(run, run.flow, heartbeat, connectors, parent, process)
 
     @classmethod
-    def _build(cls, run, flow, heartbeat, connectors, parent, build_connector, compiled_mapping):
-        spec = spec_for(flow.entity, flow.direction)
-        mapping_set = published_mapping_set(flow)
+    def _build(cls, run, flow, heartbeat, connectors, parent, process):
+        spec = flow.spec
+        mapping_set = flow.published_mapping_set()
         if mapping_set is None:
             raise NoMapping(f"Flow {flow.name} has no published mapping set: publish one, then run again.")
         mapping = compiled_mapping(mapping_set)
         if connectors is None:
-            source_conn, target_conn = connections_for(flow, spec)
+            source_conn, target_conn = flow.connections()
             source, target = build_connector(source_conn), build_connector(target_conn)
             owns = True
         else:
@@ -111,6 +102,7 @@ class RunContext:
             heartbeat=heartbeat,
             owns_connectors=owns,
             parent=parent,
+            process=parent.process if parent else process,
             known_targets=parent.known_targets if parent else {},
             cache=parent.cache if parent else {},
         )
@@ -127,11 +119,7 @@ class RunContext:
         ctx = None
         if dep_flow is not None:
             try:
-                from mappings.services import compiled_mapping
-
-                ctx = RunContext._build(
-                    self.run, dep_flow, self.heartbeat, (self.source, self.target), self, None, compiled_mapping
-                )
+                ctx = RunContext._build(self.run, dep_flow, self.heartbeat, (self.source, self.target), self, None)
             except Exception:
                 log.warning("dependency flow %s cannot run", dep_flow, exc_info=True)
                 ctx = None
@@ -141,12 +129,12 @@ class RunContext:
     def reverse_flow(self) -> Flow | None:
         if not self.spec.master_data:
             return None
-        other = "ax_to_kf" if self.spec.direction == KF_TO_AX else "kf_to_ax"
+        other = AX_TO_KF if self.spec.direction == KF_TO_AX else KF_TO_AX
         return Flow.objects.filter(pair=self.flow.pair, entity=self.flow.entity, direction=other).first()
 
     def note_timeout(self) -> None:
         self.timeouts += 1
-        limit = int(getattr(settings, "SYNC_TIMEOUTS_BEFORE_BATCHING", 3))
+        limit = timeouts_before_batching()
         if self.timeouts >= limit and not self.flow.batched_writes and self.spec.target_system == "dynamics_ax":
             Flow.objects.filter(pk=self.flow.pk).update(batched_writes=True)
             self.flow.batched_writes = True

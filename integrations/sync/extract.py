@@ -9,14 +9,14 @@ announced by a webhook, sent again from the exception queue). Records are proces
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from integrations.connectors.errors import NotFoundError
 from integrations.models import PendingRecord
+from integrations.sync.config import watermark_overlap
 from integrations.sync.load import call
 
 RETRY_MARKER = "_ledgerbridge_retry"  # as integrations.sync.retry writes it
@@ -57,7 +57,7 @@ def extract(ctx) -> tuple[list[dict], datetime | None]:
     spec = ctx.spec
     flow = ctx.flow
     since = None if ctx.run.full else flow.watermark
-    overlap = timedelta(seconds=float(getattr(settings, "SYNC_WATERMARK_OVERLAP_SECONDS", 2)))
+    overlap = watermark_overlap()
     started = timezone.now()
 
     def changed() -> list[dict]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from integrations.models import SyncRun
 from integrations.sync import locks
+from integrations.sync.config import heartbeat_seconds, stall_seconds
 
 
 class Heartbeat:
@@ -22,7 +22,7 @@ class Heartbeat:
     def __init__(self, run_id: int, worker: str, *, interval: float | None = None) -> None:
         self.run_id = run_id
         self.worker = worker
-        self.interval = interval if interval is not None else float(getattr(settings, "SYNC_HEARTBEAT_SECONDS", 5))
+        self.interval = interval if interval is not None else heartbeat_seconds()
         self._last = 0.0
 
     def tick(self, *, force: bool = False) -> None:
@@ -44,7 +44,7 @@ class Heartbeat:
 
 def stalled_runs(*, stale_after: float | None = None) -> list[SyncRun]:
     """Active runs whose heartbeat is older than ``stale_after`` seconds (queued runs whose task was lost too)."""
-    seconds = stale_after if stale_after is not None else locks.stall_seconds()
+    seconds = stale_after if stale_after is not None else stall_seconds()
     threshold = timezone.now() - timedelta(seconds=seconds)
     return list(SyncRun.objects.filter(status__in=locks.ACTIVE, heartbeat_at__lt=threshold).select_related("flow"))
 

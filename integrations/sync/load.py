@@ -1,5 +1,8 @@
 """Load: every remote call goes through here, with retries, and every write is exactly-once.
 
+- ``load_keyed`` (we choose the target key: master data, products) and ``load_document`` (AX numbers the
+  document) decide between create, update and skip, and write.
+
 - Transient failures are retried with exponential backoff and jitter, honouring Retry-After.
 - After an ambiguous failure (time-out after commit, dropped connection) the record is looked up in the
   target by its external reference before it is written again; AX's duplicate-message answer is the same
@@ -11,13 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from integrations.connectors import errors as connector_errors
-from integrations.sync.errors import AMBIGUOUS, classify, describe
+from integrations.connectors.errors import NotFoundError
+from integrations.sync.compare import overwritten_values, subset_equal
+from integrations.sync.decisions import Action, Decision
+from integrations.sync.errors import AMBIGUOUS, MappingFailed, SyncError, classify, describe
+from integrations.sync.link import mark_intent, target_changed
+from integrations.sync.messageid import message_id, record_hash
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+KEY_FIELDS = ("InvoiceId", "JournalNum", "AccountNum", "ItemId", "Code", "Number", "Id")
 
 
 class RetriesExhausted(Exception):
@@ -89,3 +100,137 @@ def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_firs
             log.info("retrying write after %s (attempt %s)", exc.kind, attempt)
             ctx.heartbeat.sleep(policy.delay(attempt, c.retry_after))
     raise AssertionError("unreachable")
+
+
+# --- the writes of one record -----------------------------------------------------------------
+
+
+def read_or_none(ctx, entity: str, key: str) -> dict | None:
+    try:
+        return call(ctx, lambda: ctx.target.read(entity, key), what=f"read {entity} {key}")
+    except NotFoundError:
+        return None
+
+
+def key_of(ctx, found: dict | None) -> str | None:
+    if not found:
+        return None
+    try:
+        field_name = ctx.target.catalog(ctx.spec.target_entity).key_field
+    except Exception:
+        field_name = ""
+    for name in (field_name, *KEY_FIELDS):
+        if name and found.get(name) not in (None, ""):
+            return str(found[name])
+    return None
+
+
+def wire_document(ctx, document: dict) -> dict:
+    """The document as the target's connector takes it: KashFlow's JSON wants numbers, not Decimals."""
+    if ctx.spec.target_system != "kashflow":
+        return document
+    return _numbers(document)
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) -> Decision:
+    """Master data and products: we choose the target key; create it or bring it up to date."""
+    spec = ctx.spec
+    target_key = (link.target_key if link and link.target_key else "") or spec.target_key(document)
+    if not target_key:
+        raise MappingFailed(f"The mapped document has no {spec.target_key_field}.")
+    entity = spec.target_entity
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+    current = read_or_none(ctx, entity, target_key)
+    if current is None:
+        mark_intent(ctx, key, mid, link)
+        result = write(
+            ctx,
+            lambda: ctx.target.create(entity, wire_document(ctx, document), message_id=mid) or target_key,
+            lookup=lambda: target_key if read_or_none(ctx, entity, target_key) is not None else None,
+            recheck_first=bool(link and link.pending_message_id),
+        )
+        after = read_or_none(ctx, entity, result.key or target_key) if spec.master_data else None
+        note = "found in the target after an ambiguous failure" if result.recovered else ""
+        return Decision(
+            Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after, digest=digest
+        )
+    if subset_equal(document, current):
+        note = "the target already holds these values"
+        return Decision(Action.SKIPPED, target_key, note=note, target_after=current, digest=digest)
+    changed = target_changed(ctx, target_key, link, current) if spec.master_data else False
+    conflict = bool(changed)
+    if spec.master_data and spec.direction == "kf_to_ax" and changed is not False:
+        # AX is the master: its own change wins; the other direction brings it to KashFlow.
+        note = (
+            "conflict: changed in AX too since the last sync; AX wins"
+            if conflict
+            else "already in AX and never synced: AX is the master, the AX → KashFlow flow brings it over"
+        )
+        return Decision(Action.SKIPPED, target_key, note=note, link=False)
+    # One MessageId per transition (this content over that state): a record changed back to an earlier
+    # content is a new message, while a retry of this very update is recognised.
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest, operation=f"update:{record_hash(current)}")
+    result = write(
+        ctx,
+        lambda: ctx.target.update(entity, target_key, wire_document(ctx, document), message_id=mid) or target_key,
+        lookup=lambda: target_key if subset_equal(document, read_or_none(ctx, entity, target_key)) else None,
+    )
+    after = read_or_none(ctx, entity, target_key) if spec.master_data else None
+    extra = {}
+    if spec.direction == "ax_to_kf" and spec.master_data:
+        extra["overwritten"] = overwritten_values(document, current)
+        extra["conflict"] = conflict
+    notes = {True: "conflict: changed in KashFlow too; AX wins", None: "first sync: AX is the master"}
+    note = notes.get(changed, "") if spec.master_data else ""
+    return Decision(
+        Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra, digest=digest
+    )
+
+
+def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: str = "") -> Decision:
+    """Documents AX numbers itself (invoices, journals): created once, found by their external reference."""
+    spec = ctx.spec
+    entity = spec.target_entity
+    reference = spec.external_reference(document, key)
+    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+
+    def lookup() -> str | None:
+        return key_of(ctx, ctx.target.find_by_reference(entity, reference))
+
+    if link and link.target_key:
+        if not spec.updatable and src_hash and link.source_hash == src_hash:
+            return Decision(Action.SKIPPED, link.target_key, note="already posted; only the mapping changed since")
+        if not spec.updatable:
+            raise SyncError(
+                f"Changed in KashFlow after it was posted to AX as {link.target_key}: post a correction in AX.",
+                code="changed_after_posting",
+                suggested_fix={"kind": "manual", "message": "Reverse or correct the AX document by hand."},
+            )
+        mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest, operation=f"update:{link.content_hash}")
+        result = write(
+            ctx,
+            lambda: ctx.target.update(entity, link.target_key, document, message_id=mid) or link.target_key,
+            lookup=lambda: (
+                link.target_key if subset_equal(document, read_or_none(ctx, entity, link.target_key)) else None
+            ),
+        )
+        return Decision(Action.UPDATED, link.target_key, mid, result.attempts, digest=digest)
+    recheck = bool(link and link.pending_message_id)
+    mark_intent(ctx, key, mid, link)
+    result = write(
+        ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup, recheck_first=recheck
+    )
+    note = "found in AX after an ambiguous failure; not written again" if result.recovered else ""
+    return Decision(Action.CREATED, result.key, mid, result.attempts, note, digest=digest)

@@ -14,12 +14,12 @@ import socket
 import uuid
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from integrations.models import Flow, SyncRun
+from integrations.sync.config import stall_seconds
 
 ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
 
@@ -34,10 +34,6 @@ class FlowBusy(Exception):
 
 class RunLost(Exception):
     """Another worker took this run over (our heartbeat had stopped): stop without touching it."""
-
-
-def stall_seconds() -> int:
-    return int(getattr(settings, "SYNC_STALL_SECONDS", 120))
 
 
 def worker_identity() -> str:

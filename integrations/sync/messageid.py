@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 NAMESPACE = uuid.UUID("6f1f4b8e-3c55-4c8e-9a57-1c2b7c0e5d10")
 
 # Fields the remote system changes by itself: they never make a record "changed" for us.
@@ -79,6 +81,4 @@ def jsonable(value: Any) -> Any:
     """``value`` with amounts as strings and dates as ISO text, ready for a JSON column."""
     if value is None:
         return None
-    from django.core.serializers.json import DjangoJSONEncoder
-
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

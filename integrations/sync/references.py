@@ -1,6 +1,7 @@
-"""Resolve references: an invoice needs its customer in AX, a purchase invoice its vendor, a payment its
-invoice. A missing one is synced first through its own flow; when that cannot happen the record waits
-(MissingReference) and a later run takes it up again. Nothing is dropped."""
+"""Resolve references (the helpers of the flows' ``resolve`` hooks): an invoice needs its customer in AX,
+a purchase invoice its vendor, a payment its invoice. A missing one is synced first through its own flow
+(``ctx.process``, bound by the runner, so nothing here imports the pipeline); when that cannot happen the
+record waits (MissingReference) and a later run takes it up again. Nothing is dropped."""
 
 from __future__ import annotations
 
@@ -53,16 +54,14 @@ def ensure_in_target(ctx, entity: str, target_key: str, source_key: str) -> None
 
 def sync_dependency(ctx, entity: str, source_key: str):
     """Sync one record of another flow now (same run, same connectors); None when that is not possible."""
-    from integrations.sync.pipeline import process_record
-
     dep = ctx.dependency(entity)
-    if dep is None or not source_key:
+    if dep is None or not source_key or ctx.process is None:
         return None
     try:
         record = call(ctx, lambda: ctx.source.read(dep.spec.source_entity, source_key), what=f"read {entity}")
     except NotFoundError:
         return None
-    outcome = process_record(dep, record)
+    outcome = ctx.process(dep, record)
     return outcome if outcome.action in ("created", "updated", "skipped") else None
 
 
@@ -90,69 +89,3 @@ def invoice_key_in_ax(ctx, number: str, *, sync_first: bool = True) -> str:
         key=number,
         suggested_fix={"kind": "sync_reference", "entity": "sales_invoice", "key": number},
     )
-
-
-# --- per flow ----------------------------------------------------------------------------------
-
-
-def _sales_invoice(ctx, record: dict, document: dict) -> dict:
-    account = str(document.get("OrderAccount") or document.get("InvoiceAccount") or record.get("CustomerCode") or "")
-    ensure_in_target(ctx, "customer", account, str(record.get("CustomerCode") or account))
-    return document
-
-
-def _purchase_invoice(ctx, record: dict, document: dict) -> dict:
-    account = ""
-    for line in document.get("LedgerJournalTrans") or []:
-        if line.get("AccountType") == "Vend":
-            account = str((line.get("LedgerDimension") or {}).get("Account") or "")
-            break
-    account = account or str(record.get("SupplierCode") or "")
-    ensure_in_target(ctx, "supplier", account, str(record.get("SupplierCode") or account))
-    return document
-
-
-def _payment(ctx, record: dict, document: dict) -> dict:
-    number = str(record.get("InvoiceNumber") or "").strip()
-    if not number:
-        raise MissingReference("The payment names no invoice.", entity="sales_invoice", key="")
-    invoice_id = invoice_key_in_ax(ctx, number)
-    for line in document.get("LedgerJournalTrans") or []:
-        if line.get("AccountType", "Cust") == "Cust" and not line.get("MarkedInvoice"):
-            line["MarkedInvoice"] = invoice_id
-    return document
-
-
-def _bank_transaction(ctx, record: dict, document: dict) -> dict:
-    from integrations.sync.flows.bank import tag_bank_document
-
-    return tag_bank_document(ctx.spec.source_key(record), document)
-
-
-RESOLVERS = {
-    ("bank_transaction", "kf_to_ax"): _bank_transaction,
-    ("sales_invoice", "kf_to_ax"): _sales_invoice,
-    ("purchase_invoice", "kf_to_ax"): _purchase_invoice,
-    ("payment", "kf_to_ax"): _payment,
-}
-
-
-def resolve(ctx, record: dict, document: dict) -> dict:
-    resolver = RESOLVERS.get((ctx.spec.entity, ctx.spec.direction))
-    return resolver(ctx, record, document) if resolver else document
-
-
-def enrich(ctx, record: dict) -> dict:
-    """Add what the mapping needs but the source record does not carry (a payment's customer)."""
-    if ctx.spec.entity == "payment" and ctx.spec.direction == "kf_to_ax" and not record.get("CustomerCode"):
-        number = str(record.get("InvoiceNumber") or "")
-        cache = ctx.cache.setdefault("kf_invoice_customer", {})
-        if number and number not in cache:
-            try:
-                invoice = call(ctx, lambda: ctx.source.read("sales_invoice", number), what="read invoice")
-                cache[number] = invoice.get("CustomerCode") or ""
-            except NotFoundError:
-                cache[number] = ""
-        if cache.get(number):
-            return {**record, "CustomerCode": cache[number]}
-    return record

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from integrations.connections import build_connector
 from integrations.connectors.errors import ConnectorError
-from integrations.models import PendingRecord
+from integrations.models import PendingRecord, SyncRun
 from integrations.models.flows import Trigger
 from integrations.sync import locks
 from integrations.sync.extract import RETRY_MARKER
 from integrations.sync.load import RetriesExhausted
+from integrations.sync.runner import execute_single
+from integrations.webhooks import process_event
+from monitoring import audit
+from monitoring.services import record_exception
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +24,9 @@ def _source_record(item, edited_payload: dict | None) -> dict | None:
     """The record to send: the edited payload, else the source's current record, else the stored payload."""
     if edited_payload is not None:
         return edited_payload
-    from integrations.connections import build_connector
-    from integrations.sync.context import connections_for
-    from integrations.sync.flows import spec_for
-
     flow = item.flow
-    spec = spec_for(flow.entity, flow.direction)
-    source_conn, _ = connections_for(flow, spec)
+    spec = flow.spec
+    source_conn, _ = flow.connections()
     try:
         with build_connector(source_conn) as source:
             return source.read(spec.source_entity, item.source_key)
@@ -40,19 +42,13 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
     in progress, the record is handed to it (and to the runs after it) as a pending record instead.
     Returns the SyncRun used, or None when the record was handed over.
     """
-    from integrations.sync.runner import execute_single
-
     flow = item.flow
     if item.source_key.startswith("webhook/"):
-        from integrations.webhooks import process_event
-
         event_id = int(item.source_key.split("/", 1)[1])
         process_event(event_id, payload_override=edited_payload if edited_payload is not None else item.source_payload)
         return None
     record = _source_record(item, edited_payload)
     if record is None:
-        from monitoring.services import record_exception
-
         record_exception(
             flow=flow,
             run=None,
@@ -77,12 +73,31 @@ def retry_exception_item(item, *, edited_document: dict | None = None, edited_pa
                 # The record as it will be sent, and the person's edited document when there is one.
                 "payload": {RETRY_MARKER: True, "record": record, "document": edited_document},
                 "next_attempt_at": None,
+                "retry_of": item,
                 "detail": f"retry of exception {item.pk}",
             },
         )
         return None
     if user is not None:
-        from monitoring import audit
-
         audit.record(actor=user, action="exception_retried", obj=item, changes={"run": run.pk})
     return execute_single(run.pk, record, document_override=edited_document)
+
+
+# --- the retry worker's hand-over (monitoring's run_retry keeps the item's state) ------------------------
+
+
+def wait_until_idle(flow_id: int, deadline: float) -> None:
+    """One run per flow: wait (until ``deadline``, a monotonic time) for the flow's active run to finish."""
+    active = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+    while time.monotonic() < deadline and SyncRun.objects.filter(flow_id=flow_id, status__in=active).exists():
+        time.sleep(0.2)
+
+
+def handed_to_a_run(item) -> bool:
+    """The item's record waits, as a pending retry, for the flow's running (or next) run."""
+    return PendingRecord.objects.filter(retry_of=item).exists()
+
+
+def take_back(item) -> None:
+    """Withdraw the item's pending retry (the worker runs it itself after all)."""
+    PendingRecord.objects.filter(retry_of=item).delete()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Flow, RecordOutcome, SyncRun
 from integrations.sync import locks
+from integrations.sync.alerts import circuit_opened
+from integrations.sync.config import circuit_pause, circuit_threshold
 from integrations.sync.context import CircuitOpen, RunContext
 from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
@@ -28,14 +28,6 @@ log = logging.getLogger(__name__)
 FINAL_ACTIONS = ("created", "updated", "skipped", "failed", "validated")
 
 
-def circuit_threshold() -> int:
-    return int(getattr(settings, "SYNC_CIRCUIT_THRESHOLD", 3))
-
-
-def circuit_pause() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "SYNC_CIRCUIT_PAUSE_SECONDS", 300)))
-
-
 def batched_writes(ctx) -> bool:
     """New AX documents go in batches once the flow switched to batched writes (after repeated time-outs)."""
     spec = ctx.spec
@@ -44,7 +36,7 @@ def batched_writes(ctx) -> bool:
         and not ctx.dry_run
         and spec.target_system == "dynamics_ax"
         and not spec.target_key_field
-        and spec.entity != "invoice_status"
+        and spec.batchable
         and callable(getattr(ctx.target, "create_many", None))
     )
 
@@ -61,7 +53,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
     ctx = None
     status, error = SyncRun.Status.FAILED, ""
     try:
-        ctx = RunContext.open(run, heartbeat)
+        ctx = RunContext.open(run, heartbeat, process=process_record)
         SyncRun.objects.filter(pk=run.pk).update(
             mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, watermark_from=run.flow.watermark
         )
@@ -117,7 +109,6 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
     run.refresh_from_db()
     if on_progress:
         on_progress(run)
-    _follow_up(run)
     return run
 
 
@@ -130,25 +121,10 @@ def _note_failed_run(flow: Flow, error: str) -> None:
 
 def _open_circuit(flow: Flow, reason: str) -> None:
     """Pause the flow and raise an alert; scheduled runs skip it until the pause ends or an admin resumes it."""
-    from integrations.sync.alerts import circuit_opened
-
     until = timezone.now() + circuit_pause()
     Flow.objects.filter(pk=flow.pk).update(paused_until=until, pause_reason=reason[:2000])
     flow.paused_until, flow.pause_reason = until, reason
     circuit_opened(flow, reason)
-
-
-def _follow_up(run: SyncRun) -> None:
-    """Pushes that arrived while this run was busy get a run of their own."""
-    from integrations.models import PendingRecord
-    from integrations.sync.runs import start_run_if_idle
-
-    if run.dry_run or run.status not in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
-        return
-    if PendingRecord.objects.filter(
-        flow_id=run.flow_id, reason=PendingRecord.Reason.WEBHOOK, created_at__gte=run.started_at or run.queued_at
-    ).exists():
-        start_run_if_idle(run.flow, trigger="webhook")
 
 
 def execute_single(run_id: int, record: dict, *, document_override: dict | None = None) -> SyncRun | None:
@@ -162,7 +138,7 @@ def execute_single(run_id: int, record: dict, *, document_override: dict | None 
     ctx = None
     status, error = SyncRun.Status.FAILED, ""
     try:
-        ctx = RunContext.open(run, Heartbeat(run.pk, worker))
+        ctx = RunContext.open(run, Heartbeat(run.pk, worker), process=process_record)
         SyncRun.objects.filter(pk=run.pk).update(
             mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, total=1, read_count=1
         )

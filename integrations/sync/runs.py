@@ -7,15 +7,18 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from integrations.models import Flow, SyncRun
+from integrations.models import Flow, PendingRecord, SyncRun
 from integrations.models.flows import Trigger
 from integrations.sync import heartbeat, locks
 from integrations.sync.locks import FlowBusy
+from integrations.sync.runner import execute_run
+from monitoring import audit
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FlowBusy", "FlowPaused", "resume_stalled_runs", "run_flow", "start_run", "start_run_if_idle"]
+__all__ = ["FlowBusy", "FlowPaused", "follow_up", "resume_stalled_runs", "run_flow", "start_run", "start_run_if_idle"]
 
 
 class FlowPaused(Exception):
@@ -31,8 +34,6 @@ class FlowDisabled(Exception):
 
 
 def _enqueue(run_id: int) -> None:
-    from django_q.tasks import async_task
-
     async_task("integrations.tasks.run_flow_task", run_id, task_name=f"sync-run-{run_id}")
 
 
@@ -57,8 +58,6 @@ def start_run(
         resume_flow(flow, user=user)
     run = locks.claim_run(flow, trigger=trigger, full=full, dry_run=dry_run)
     if user is not None:
-        from monitoring import audit
-
         audit.record(
             actor=user, action="run_started", obj=flow, changes={"run": run.pk, "full": full, "dry_run": dry_run}
         )
@@ -84,16 +83,12 @@ def run_flow(
     on_progress: Callable[[SyncRun], None] | None = None,
 ) -> SyncRun:
     """Run ``flow`` now, in this process (the command line). Raises FlowBusy when a run is active."""
-    from integrations.sync.runner import execute_run
-
     run = start_run(flow, trigger=trigger, full=full, dry_run=dry_run, enqueue=False)
     finished = execute_run(run.pk, on_progress=on_progress)
     return finished or SyncRun.objects.get(pk=run.pk)
 
 
 def resume_flow(flow: Flow, *, user=None) -> None:
-    from monitoring import audit
-
     Flow.objects.filter(pk=flow.pk).update(paused_until=None, pause_reason="", consecutive_failures=0)
     audit.record(actor=user, action="flow_resumed", obj=flow, changes={"pause_reason": flow.pause_reason})
     flow.paused_until, flow.pause_reason, flow.consecutive_failures = None, "", 0
@@ -116,3 +111,14 @@ def scheduled_run(flow_id: int) -> SyncRun | None:
         return None
     trigger = flow.trigger if flow.trigger in (Trigger.SCHEDULE, Trigger.POLLING) else Trigger.SCHEDULE
     return start_run_if_idle(flow, trigger=trigger)
+
+
+def follow_up(run: SyncRun) -> SyncRun | None:
+    """After a run: pushes that arrived while it was busy get a run of their own (called by the task)."""
+    if run.dry_run or run.status not in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL):
+        return None
+    if PendingRecord.objects.filter(
+        flow_id=run.flow_id, reason=PendingRecord.Reason.WEBHOOK, created_at__gte=run.started_at or run.queued_at
+    ).exists():
+        return start_run_if_idle(run.flow, trigger=Trigger.WEBHOOK)
+    return None

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.models import Schedule
 
 from integrations.models import Flow
 from integrations.models.flows import Trigger
+from monitoring import audit
 
 RESUME_STALLED = "ledgerbridge: resume stalled runs"
 EDITABLE = ("trigger", "schedule_minutes", "mapping_set", "batch_size", "batched_writes", "enabled")
@@ -21,8 +23,6 @@ def schedule_name(flow: Flow) -> str:
 
 def sync_flow_schedule(flow: Flow):
     """Create, change or remove the flow's Schedule to match its trigger; returns it or None."""
-    from django_q.models import Schedule
-
     wanted = flow.enabled and flow.trigger in (Trigger.SCHEDULE, Trigger.POLLING) and bool(flow.schedule_minutes)
     if not wanted:
         Schedule.objects.filter(name=schedule_name(flow)).delete()
@@ -49,8 +49,6 @@ def sync_flow_schedule(flow: Flow):
 
 def ensure_system_schedules() -> None:
     """The stalled-run check, every minute: it needs no broker state to find stuck work."""
-    from django_q.models import Schedule
-
     Schedule.objects.get_or_create(
         name=RESUME_STALLED,
         defaults={
@@ -75,8 +73,6 @@ def ensure_schedules() -> int:
 @transaction.atomic
 def update_flow(flow: Flow, *, actor=None, **changes) -> Flow:
     """Change a flow's settings (audited) and bring its Schedule in line."""
-    from monitoring import audit
-
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"Not a flow setting: {', '.join(sorted(unknown))}")

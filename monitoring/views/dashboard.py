@@ -39,7 +39,6 @@ def _context() -> dict:
         )
     return {
         "rows": rows,
-        "agents": selectors.agent_heartbeats(),
         "firing": Alert.objects.filter(state=Alert.State.FIRING).select_related("rule")[:10],
         "totals": {
             "open": sum(s.open_exceptions for s in summaries),

@@ -125,7 +125,6 @@ def expected_outcomes(pair) -> dict[str, dict[str, str | None]]:
     """{flow: {source key: external reference, "" when the record cannot be posted, SKIP when it is not for AX}},
     from the KashFlow records and the published mappings alone."""
     from integrations.sandbox.models import KashFlowRecord
-    from integrations.sync.context import published_mapping_set
     from integrations.sync.flows import spec_for
     from mappings.services import compiled_mapping
 
@@ -139,7 +138,7 @@ def expected_outcomes(pair) -> dict[str, dict[str, str | None]]:
     for entity in FLOWS:
         flow = _flow(pair, entity)
         spec = spec_for(entity, "kf_to_ax")
-        mapping = compiled_mapping(published_mapping_set(flow))
+        mapping = compiled_mapping(flow.published_mapping_set())
         outcome: dict[str, str] = {}
         for row in KashFlowRecord.objects.filter(entity=KF_ENTITY[entity]).order_by("pk"):
             record = dict(row.data)

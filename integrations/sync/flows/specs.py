@@ -1,11 +1,21 @@
+"""``FlowSpec``: what one flow is (keys, external references, updatable, master data) and its optional hooks.
+
+A leaf module: the per-flow modules next to it build their specs from this, the registry
+(``flows/__init__.py``) collects them, and the pipeline calls the hooks without knowing the flow.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from integrations.models.flows import Direction, Entity
 
 KF = "kashflow"
 AX = "dynamics_ax"
-KF_TO_AX = "kf_to_ax"
-AX_TO_KF = "ax_to_kf"
+KF_TO_AX = Direction.KF_TO_AX.value
+AX_TO_KF = Direction.AX_TO_KF.value
 
 
 def _first_line_value(document: dict, table: str, field: str) -> str:
@@ -13,6 +23,18 @@ def _first_line_value(document: dict, table: str, field: str) -> str:
         if isinstance(line, dict) and line.get(field) not in (None, ""):
             return str(line[field])
     return ""
+
+
+# Hook signatures (all optional; ``ctx`` is the run's RunContext):
+#   decide(ctx, record, key, link) -> Decision | None   a decision made before mapping (skip, or the flow's
+#                                                        own way of syncing); None: the usual pipeline
+#   enrich(ctx, record) -> dict                          what the mapping needs but the record lacks
+#   check(document) -> None                              raise ValidationFailed before the target sees it
+#   resolve(ctx, record, document) -> dict               references the document needs in the target
+Decide = Callable[[Any, dict, str, Any], Any]
+Enrich = Callable[[Any, dict], dict]
+Check = Callable[[dict], None]
+Resolve = Callable[[Any, dict, dict], dict]
 
 
 @dataclass(frozen=True)
@@ -27,15 +49,30 @@ class FlowSpec:
     reference_table: str = ""  # ... inside this child table (journals: LedgerJournalTrans[].DocumentNum)
     updatable: bool = False  # a changed source record updates its target record
     master_data: bool = False  # both directions exist; AX wins a conflict
+    batchable: bool = True  # new AX documents may go several to one AIF message once the flow batches writes
+    schedule_minutes: int = 15  # the default polling interval of a new flow
     description: str = ""
+    decide: Decide | None = None
+    enrich: Enrich | None = None
+    check: Check | None = None
+    resolve: Resolve | None = None
 
     @property
     def source_system(self) -> str:
-        return KF if self.direction == KF_TO_AX else AX
+        return Direction(self.direction).source_system
 
     @property
     def target_system(self) -> str:
-        return AX if self.direction == KF_TO_AX else KF
+        return Direction(self.direction).target_system
+
+    @property
+    def label(self) -> str:
+        return f"{Entity(self.entity).label}: {Direction(self.direction).label}"
+
+    @property
+    def slug(self) -> str:
+        """The flow's default slug, and the key of its starter mapping."""
+        return f"{self.entity.replace('_', '-')}-{Direction(self.direction).slug}"
 
     def source_key(self, record: dict) -> str:
         value = record.get(self.source_key_field)
@@ -51,143 +88,3 @@ class FlowSpec:
 
     def target_key(self, document: dict) -> str:
         return str(document.get(self.target_key_field) or "").strip() if self.target_key_field else ""
-
-
-SPECS: dict[tuple[str, str], FlowSpec] = {
-    (s.entity, s.direction): s
-    for s in (
-        FlowSpec(
-            "customer",
-            KF_TO_AX,
-            "customer",
-            "customer",
-            "Code",
-            "AccountNum",
-            "AccountNum",
-            updatable=True,
-            master_data=True,
-            description="Customers first created in KashFlow, and their edits",
-        ),
-        FlowSpec(
-            "customer",
-            AX_TO_KF,
-            "customer",
-            "customer",
-            "AccountNum",
-            "Code",
-            "Code",
-            updatable=True,
-            master_data=True,
-            description="AX is the master of customers",
-        ),
-        FlowSpec(
-            "supplier",
-            KF_TO_AX,
-            "supplier",
-            "supplier",
-            "Code",
-            "AccountNum",
-            "AccountNum",
-            updatable=True,
-            master_data=True,
-            description="Suppliers first created in KashFlow, and their edits",
-        ),
-        FlowSpec(
-            "supplier",
-            AX_TO_KF,
-            "supplier",
-            "supplier",
-            "AccountNum",
-            "Code",
-            "Code",
-            updatable=True,
-            master_data=True,
-            description="AX is the master of vendors",
-        ),
-        FlowSpec(
-            "product",
-            AX_TO_KF,
-            "product",
-            "product",
-            "ItemId",
-            "Code",
-            "Code",
-            updatable=True,
-            description="Items from AX become KashFlow products",
-        ),
-        FlowSpec(
-            "sales_invoice",
-            KF_TO_AX,
-            "sales_invoice",
-            "sales_invoice",
-            "Number",
-            reference_field="CustomerRef",
-            description="KashFlow invoices become AX free text invoices",
-        ),
-        FlowSpec(
-            "payment",
-            KF_TO_AX,
-            "payment",
-            "payment",
-            "Id",
-            reference_field="DocumentNum",
-            reference_table="LedgerJournalTrans",
-            description="Payments settle the AX invoice they pay",
-        ),
-        FlowSpec(
-            "purchase_invoice",
-            KF_TO_AX,
-            "purchase_invoice",
-            "purchase_invoice",
-            "Number",
-            reference_field="DocumentNum",
-            reference_table="LedgerJournalTrans",
-            description="Purchase invoices become AX vendor invoice journals",
-        ),
-        FlowSpec(
-            "journal",
-            KF_TO_AX,
-            "journal",
-            "journal",
-            "Number",
-            reference_field="DocumentNum",
-            reference_table="LedgerJournalTrans",
-            description="Journals become AX general journals",
-        ),
-        FlowSpec(
-            "bank_transaction",
-            KF_TO_AX,
-            "bank_transaction",
-            "journal",
-            "Id",
-            reference_field="DocumentNum",
-            reference_table="LedgerJournalTrans",
-            description="Reconciled bank lines not matched to a synced payment become AX bank journal lines",
-        ),
-        FlowSpec(
-            "invoice_status",
-            AX_TO_KF,
-            "sales_invoice",
-            "sales_invoice",
-            "InvoiceId",
-            updatable=True,
-            description="AX settlement marks KashFlow invoices paid or outstanding",
-        ),
-        FlowSpec(
-            "invoice_status",
-            KF_TO_AX,
-            "sales_invoice",
-            "sales_invoice",
-            "Number",
-            updatable=True,
-            description="KashFlow invoice status brings AX's payment status up to date",
-        ),
-    )
-}
-
-
-def spec_for(entity: str, direction: str) -> FlowSpec:
-    try:
-        return SPECS[(entity, direction)]
-    except KeyError:
-        raise LookupError(f"No sync flow for {entity} {direction}") from None

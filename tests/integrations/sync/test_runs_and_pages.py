@@ -196,11 +196,11 @@ def test_the_flow_list_costs_the_same_queries_for_many_flows(flow, client_for, d
 
 
 def test_a_worker_that_lost_its_run_stops_without_touching_the_record(flow):
-    from integrations.sync import pipeline
+    from integrations.sync import report
 
     run = start_run(flow, enqueue=False)
     with pytest.raises(locks.RunLost):
-        pipeline._failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
+        report.failed(None, "1", {}, None, locks.RunLost("taken over"), 0.0)
     assert not run.outcomes.exists()
 
 

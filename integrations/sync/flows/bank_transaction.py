@@ -8,10 +8,10 @@ bank charges, interest) becomes one AX bank journal line, offset by its transact
 
 from __future__ import annotations
 
-from integrations.models import RecordOutcome
+from integrations.sync.decisions import Action, Decision
+from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.load import call
 
-Action = RecordOutcome.Action
 REFERENCE_PREFIX = "BANK-"
 
 
@@ -27,10 +27,8 @@ def _payments_by_reference(ctx) -> dict[tuple[str, str], str]:
     return ctx.cache[name]
 
 
-def bank_line_decision(ctx, record: dict, key: str):
+def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | None:
     """A Decision when the line is not for AX (not reconciled, or a receipt the payments flow posts); else None."""
-    from integrations.sync.pipeline import Decision
-
     if not record.get("Reconciled"):
         return Decision(Action.SKIPPED, "", note="not reconciled in KashFlow yet", link=False)
     reference = str(record.get("Reference") or "").strip()
@@ -47,3 +45,24 @@ def tag_bank_document(key: str, document: dict) -> dict:
     for line in document.get("LedgerJournalTrans") or []:
         line["DocumentNum"] = f"{REFERENCE_PREFIX}{key}"
     return document
+
+
+def tag(ctx, record: dict, document: dict) -> dict:
+    return tag_bank_document(ctx.spec.source_key(record), document)
+
+
+SPECS = (
+    FlowSpec(
+        "bank_transaction",
+        KF_TO_AX,
+        "bank_transaction",
+        "journal",
+        "Id",
+        reference_field="DocumentNum",
+        reference_table="LedgerJournalTrans",
+        schedule_minutes=60,
+        description="Reconciled bank lines not matched to a synced payment become AX bank journal lines",
+        decide=bank_line_decision,
+        resolve=tag,
+    ),
+)

@@ -16,12 +16,15 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from integrations.connectors.errors import NotFoundError
-from integrations.models import RecordLink, RecordOutcome
+from integrations.models import RecordLink
 from integrations.sync import load
+from integrations.sync.decisions import Action, Decision
 from integrations.sync.errors import MissingReference, SyncError
+from integrations.sync.flows.specs import AX_TO_KF, KF_TO_AX, FlowSpec
+from integrations.sync.mapping import map_record
 from integrations.sync.messageid import content_hash
+from integrations.sync.references import invoice_key_in_ax, sync_dependency
 
-Action = RecordOutcome.Action
 AX_SETTLEMENT_PREFIX = "AX settlement "
 
 
@@ -43,19 +46,21 @@ def _amount(value) -> Decimal:
         return Decimal(0)
 
 
-def decide_status(ctx, record: dict, key: str, link):
-    from integrations.sync.pipeline import Decision, map_record
-
+def decide_status(ctx, record: dict, key: str, link) -> Decision:
+    """The status flows' own way through the pipeline: map, compare with the other side, settle the difference."""
     document = map_record(ctx, record)
     digest = content_hash(document)
     if link and link.target_key and link.content_hash == digest:
-        return Decision(Action.SKIPPED, link.target_key, note="status unchanged"), document
-    if ctx.spec.direction == "ax_to_kf":
-        return _ax_to_kashflow(ctx, record, key, document, Decision), document
-    return _kashflow_to_ax(ctx, record, key, document, Decision), document
+        decision = Decision(Action.SKIPPED, link.target_key, note="status unchanged")
+    elif ctx.spec.direction == AX_TO_KF:
+        decision = _ax_to_kashflow(ctx, record, key, document)
+    else:
+        decision = _kashflow_to_ax(ctx, record, key, document)
+    decision.document = document
+    return decision
 
 
-def _ax_to_kashflow(ctx, record: dict, invoice_id: str, document: dict, Decision):
+def _ax_to_kashflow(ctx, record: dict, invoice_id: str, document: dict) -> Decision:
     number = str(document.get("Number") or record.get("CustomerRef") or "").strip()
     if not number:
         return Decision(Action.SKIPPED, "", note="not a KashFlow invoice (no CustomerRef)", link=False)
@@ -95,9 +100,7 @@ def _has_payment(ctx, number: str, reference: str) -> bool:
     return any(p.get("Reference") == reference for p in ctx.target.invoice_payments(number))
 
 
-def _kashflow_to_ax(ctx, record: dict, number: str, document: dict, Decision):
-    from integrations.sync.references import invoice_key_in_ax, sync_dependency
-
+def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:
     try:
         invoice_id = invoice_key_in_ax(ctx, number, sync_first=False)
     except MissingReference:
@@ -131,3 +134,31 @@ def _kashflow_to_ax(ctx, record: dict, number: str, document: dict, Decision):
             },
         )
     return Decision(Action.UPDATED, invoice_id, note=f"settled in AX by syncing {synced} payment(s)")
+
+
+SPECS = (
+    FlowSpec(
+        "invoice_status",
+        AX_TO_KF,
+        "sales_invoice",
+        "sales_invoice",
+        "InvoiceId",
+        updatable=True,
+        batchable=False,
+        schedule_minutes=10,
+        description="AX settlement marks KashFlow invoices paid or outstanding",
+        decide=decide_status,
+    ),
+    FlowSpec(
+        "invoice_status",
+        KF_TO_AX,
+        "sales_invoice",
+        "sales_invoice",
+        "Number",
+        updatable=True,
+        batchable=False,
+        schedule_minutes=10,
+        description="KashFlow invoice status brings AX's payment status up to date",
+        decide=decide_status,
+    ),
+)
