@@ -41,16 +41,10 @@ def flows_to_reconcile(pair: IntegrationPair, entities: Iterable[str] | None = N
     return [flows[e] for e in READERS if e in flows]
 
 
-def _published(flow: Flow):
-    from integrations.sync.context import published_mapping_set
-
-    return published_mapping_set(flow)
-
-
 def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]:
     from mappings.models import MappingSet, ValueMap
 
-    published = [_published(f) for f in Flow.objects.filter(pair=pair)]
+    published = [f.published_mapping_set() for f in Flow.objects.filter(pair=pair)]
     ids = [m.pk for m in published if m is not None and m.status == MappingSet.Status.PUBLISHED]
     entries: dict[str, str] = {}
     for value_map in ValueMap.objects.filter(mapping_set_id__in=ids).prefetch_related("entries"):
@@ -115,7 +109,7 @@ def expected_documents(flow: Flow, records: list[dict], key) -> dict[str, dict]:
     """What the flow's published mapping makes of each KashFlow record (no database per record)."""
     from mappings.services import compiled_mapping
 
-    mapping_set = _published(flow)
+    mapping_set = flow.published_mapping_set()
     if mapping_set is None:
         return {}
     try:
