@@ -1,0 +1,331 @@
+"""Connections and integration pairs: every write goes through here.
+
+Secret config fields (passwords, memorable words) are encrypted into
+``Connection.credentials_encrypted`` and never returned by anything a page, the API or a log
+sees; non-secret config fields (user names) live in ``Connection.settings``. The audit trail
+records which secret fields changed, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from integrations.connectors.base import ConfigField, ConnectionConfig, Connector
+from integrations.connectors.errors import ConnectionTestResult
+from integrations.connectors.registry import connector_class
+from integrations.credentials import CredentialsError, decrypt_credentials, encrypt_credentials, rotate_token
+from integrations.models import Connection, IntegrationPair
+from integrations.models.connections import System
+from integrations.ratelimit import CacheRateLimiter
+from monitoring import audit
+
+_UNSET: Any = object()
+
+
+# --- Config fields -----------------------------------------------------------------------------
+
+
+def config_fields(system: str) -> tuple[ConfigField, ...]:
+    """The config fields a connection of ``system`` needs, as its connector class declares them."""
+    try:
+        return tuple(connector_class(system).config_fields)
+    except LookupError:
+        raise ValidationError({"system": f"Unknown system {system!r}."}) from None
+
+
+def secrets_set(connection: Connection) -> set[str]:
+    """Names of the secret fields that hold a value (an empty set when they cannot be decrypted)."""
+    try:
+        return {k for k, v in decrypt_credentials(connection.credentials_encrypted).items() if v}
+    except CredentialsError:
+        return set()
+
+
+def credentials_readable(connection: Connection) -> bool:
+    try:
+        decrypt_credentials(connection.credentials_encrypted)
+    except CredentialsError:
+        return False
+    return True
+
+
+def _split_config(system: str, settings: Mapping[str, Any] | None, credentials: Mapping[str, Any] | None):
+    """(non-secret settings, secret values) keeping only the fields the connector declares."""
+    fields = config_fields(system)
+    secret_names = {f.name for f in fields if f.secret}
+    plain_names = {f.name for f in fields if not f.secret}
+    plain: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    for source in (settings or {}, credentials or {}):
+        for name, value in source.items():
+            if value is None:
+                continue
+            if name in secret_names:
+                secrets[name] = str(value)
+            elif name in plain_names:
+                plain[name] = str(value).strip()
+            else:
+                raise ValidationError({"settings": f"{name!r} is not a setting of a {system} connection."})
+    return plain, secrets
+
+
+def _check_required(system: str, plain: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+    missing = [f.label for f in config_fields(system) if f.required and not (plain.get(f.name) or secrets.get(f.name))]
+    if missing:
+        raise ValidationError({"credentials": f"Required: {', '.join(missing)}."})
+
+
+def validate_base_url(url: str) -> str:
+    """``url`` stripped, if it is an http(s) URL. Intranet host names (``http://axserver:8101/``) are fine."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ValidationError({"base_url": f"{url!r} is not an http:// or https:// URL."})
+    if len(url) > 300:
+        raise ValidationError({"base_url": "A base URL has at most 300 characters."})
+    try:
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range
+    except ValueError:
+        raise ValidationError({"base_url": f"{url!r} has an invalid port."}) from None
+    return url
+
+
+def _check_limits(connection: Connection) -> None:
+    if connection.rate_limit_per_minute is not None and connection.rate_limit_per_minute < 1:
+        raise ValidationError({"rate_limit_per_minute": "A rate limit is at least 1 request a minute (blank: none)."})
+    if not connection.timeout_seconds or not 0 < connection.timeout_seconds <= 600:
+        raise ValidationError({"timeout_seconds": "The time-out is between 0 and 600 seconds."})
+
+
+def _public_fields(connection: Connection) -> dict[str, Any]:
+    return {
+        "name": connection.name,
+        "system": connection.system,
+        "base_url": connection.base_url,
+        "company": connection.company,
+        "rate_limit_per_minute": connection.rate_limit_per_minute,
+        "timeout_seconds": connection.timeout_seconds,
+        **{f"settings.{k}": v for k, v in (connection.settings or {}).items()},
+    }
+
+
+# --- Connections -------------------------------------------------------------------------------
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
+@transaction.atomic
+def create_connection(
+    *,
+    actor=None,
+    name: str,
+    system: str,
+    base_url: str,
+    company: str = "",
+    settings: Mapping[str, Any] | None = None,
+    credentials: Mapping[str, Any] | None = None,
+    rate_limit_per_minute: int | None = None,
+    timeout_seconds: float = 30.0,
+) -> Connection:
+    """Create a connection. ``settings`` and ``credentials`` may each hold any config field;
+    secret ones are encrypted, the others stored in ``Connection.settings``."""
+    if system not in System.values:
+        raise ValidationError({"system": f"Unknown system {system!r}; choose one of {', '.join(System.values)}."})
+    plain, secrets = _split_config(system, settings, credentials)
+    secrets = {k: v for k, v in secrets.items() if v}
+    _check_required(system, plain, secrets)
+    connection = Connection(
+        name=name.strip(),
+        system=system,
+        base_url=validate_base_url(base_url),
+        company=(company or "").strip(),
+        settings=plain,
+        rate_limit_per_minute=rate_limit_per_minute,
+        timeout_seconds=timeout_seconds,
+    )
+    connection.full_clean(exclude=["base_url"])
+    _check_limits(connection)
+    connection.credentials_encrypted = encrypt_credentials(secrets)
+    connection.save()
+    audit.record(
+        actor=actor,
+        action="connection.created",
+        obj=connection,
+        changes={**_public_fields(connection), "secret_fields_set": sorted(secrets)},
+    )
+    return connection
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
+@transaction.atomic
+def update_connection(
+    *,
+    connection: Connection,
+    actor=None,
+    name: str = _UNSET,
+    base_url: str = _UNSET,
+    company: str = _UNSET,
+    settings: Mapping[str, Any] | None = None,
+    credentials: Mapping[str, Any] | None = None,
+    rate_limit_per_minute: int | None = _UNSET,
+    timeout_seconds: float = _UNSET,
+) -> Connection:
+    """Change a connection. Only the arguments given change; in ``credentials`` a blank value
+    keeps the secret stored now (forms never show secrets, so blank means "unchanged")."""
+    # Lock the row, then work on the caller's instance so it reflects the change.
+    Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").get()
+    connection.refresh_from_db()
+    before = _public_fields(connection)
+    if name is not _UNSET:
+        connection.name = name.strip()
+    if base_url is not _UNSET:
+        connection.base_url = validate_base_url(base_url)
+    if company is not _UNSET:
+        connection.company = (company or "").strip()
+    if rate_limit_per_minute is not _UNSET:
+        connection.rate_limit_per_minute = rate_limit_per_minute
+    if timeout_seconds is not _UNSET:
+        connection.timeout_seconds = timeout_seconds
+
+    plain, new_secrets = _split_config(connection.system, settings, credentials)
+    new_secrets = {k: v for k, v in new_secrets.items() if v}
+    if plain:
+        connection.settings = {**(connection.settings or {}), **plain}
+    try:
+        current = decrypt_credentials(connection.credentials_encrypted)
+        readable = True
+    except CredentialsError:
+        current, readable = {}, False  # unreadable with today's keys: what is entered now replaces it
+    changed_secrets = sorted(k for k, v in new_secrets.items() if current.get(k) != v)
+    if changed_secrets:
+        connection.credentials_encrypted = encrypt_credentials({**current, **new_secrets})
+    if readable or new_secrets:
+        _check_required(connection.system, connection.settings, {**current, **new_secrets})
+    connection.full_clean(exclude=["base_url"])
+    _check_limits(connection)
+    connection.save()
+    changes = audit.diff(before, _public_fields(connection))
+    if changed_secrets:
+        changes["secret_fields_changed"] = changed_secrets
+    if changes:
+        audit.record(actor=actor, action="connection.updated", obj=connection, changes=changes)
+    return connection
+
+
+@transaction.atomic
+def delete_connection(*, connection: Connection, actor=None) -> None:
+    """Delete a connection no integration pair uses; otherwise a ValidationError naming the pairs."""
+    pairs = list(IntegrationPair.objects.filter(Q(kashflow=connection) | Q(dynamics_ax=connection)))
+    if pairs:
+        names = ", ".join(sorted(p.name for p in pairs))
+        raise ValidationError(
+            f"{connection.name} cannot be deleted while the integration pair {names} uses it. "
+            "Delete the pair or point it at another connection first."
+        )
+    audit.record(actor=actor, action="connection.deleted", obj=connection, changes={"name": connection.name})
+    connection.delete()
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
+def build_connector(connection: Connection) -> Connector:
+    """A ready connector for ``connection``: decrypted credentials, its time-out, the shared rate limiter.
+
+    ``ConnectionConfig.credentials`` holds every config field, the non-secret ones (user names)
+    and the decrypted secrets. Raises CredentialsError or LookupError/ImportError."""
+    cls = connector_class(connection.system)
+    credentials = {**(connection.settings or {}), **decrypt_credentials(connection.credentials_encrypted)}
+    config = ConnectionConfig(
+        base_url=connection.base_url,
+        credentials=credentials,
+        company=connection.company,
+        timeout=connection.timeout_seconds,
+        rate_limit_per_minute=connection.rate_limit_per_minute,
+    )
+    limiter = (
+        CacheRateLimiter(f"connection:{connection.pk}", connection.rate_limit_per_minute)
+        if connection.rate_limit_per_minute
+        else None
+    )
+    return cls(config, rate_limiter=limiter)
+
+
+def _scrub(message: str, secrets: Mapping[str, str]) -> str:
+    for value in secrets.values():
+        if value and len(value) >= 3:
+            message = message.replace(value, "***")
+    return message
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
+def test_connection(connection: Connection) -> ConnectionTestResult:
+    """Log in to the remote system and make one cheap read; store and return the outcome. Never raises."""
+    secrets: dict[str, str] = {}
+    try:
+        secrets = decrypt_credentials(connection.credentials_encrypted)
+        connector = build_connector(connection)
+    except CredentialsError as exc:
+        result = ConnectionTestResult(ok=False, message=str(exc))
+    except (ImportError, LookupError, AttributeError):
+        result = ConnectionTestResult(
+            ok=False, message=f"No connector is available for {connection.get_system_display()} in this installation."
+        )
+    else:
+        try:
+            with connector:
+                result = connector.test_connection()
+        except Exception as exc:  # a connector must not raise here; report rather than fail the page
+            result = ConnectionTestResult(ok=False, message=f"The connection test failed: {exc}")
+    # A secret equal to a shown setting (the demo's user name is its password) is no secret worth hiding.
+    shown = set((connection.settings or {}).values())
+    hidden = {k: v for k, v in secrets.items() if v not in shown}
+    result.message = _scrub(result.message or ("Connected." if result.ok else "The connection test failed."), hidden)
+    result.details = {}
+    Connection.objects.filter(pk=connection.pk).update(
+        last_test_ok=result.ok, last_test_message=result.message[:2000], last_tested_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["last_test_ok", "last_test_message", "last_tested_at"])
+    return result
+
+
+# Not a test for pytest to collect.
+test_connection.__test__ = False  # type: ignore[attr-defined]
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
+def rotate_all_credentials() -> int:
+    """Re-encrypt every connection's credentials with the newest key; returns how many changed."""
+    count = 0
+    for connection in Connection.objects.exclude(credentials_encrypted="").only("pk", "credentials_encrypted"):
+        Connection.objects.filter(pk=connection.pk).update(
+            credentials_encrypted=rotate_token(connection.credentials_encrypted)
+        )
+        count += 1
+    return count
+
+
+# --- Integration pairs -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_pair(*, actor=None, name: str, kashflow: Connection, dynamics_ax: Connection) -> IntegrationPair:
+    if kashflow.system != System.KASHFLOW:
+        raise ValidationError({"kashflow": f"{kashflow.name} is not a KashFlow connection."})
+    if dynamics_ax.system != System.DYNAMICS_AX:
+        raise ValidationError({"dynamics_ax": f"{dynamics_ax.name} is not a Dynamics AX connection."})
+    pair = IntegrationPair(name=name.strip(), kashflow=kashflow, dynamics_ax=dynamics_ax)
+    pair.full_clean()
+    pair.save()
+    audit.record(
+        actor=actor,
+        action="pair.created",
+        obj=pair,
+        changes={"name": pair.name, "kashflow": kashflow.name, "dynamics_ax": dynamics_ax.name},
+    )
+    return pair
