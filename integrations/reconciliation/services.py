@@ -82,7 +82,7 @@ def reconcile(
 ) -> Reconciliation:
     """Compare every KashFlow -> AX flow of ``pair`` with a reader (or those of ``entities``); ``since``: only
     documents dated on or after it, on both sides."""
-    from integrations.connections import build_connector
+    from integrations.services.connections import build_connector
 
     kashflow, ax = connectors or (build_connector(pair.kashflow), build_connector(pair.dynamics_ax))
     snapshot = Snapshot()
@@ -129,7 +129,7 @@ def start_reconciliation(
     trigger: str = ReconciliationRun.Trigger.MANUAL,
     user=None,
     explanations: Explanations | None = None,
-    task: str = "monitoring.reconciliation.reconciliation_task",
+    task: str = "monitoring.tasks.reconciliation_task",
     inline: bool | None = None,
 ) -> ReconciliationRun:
     """Record a run and reconcile. ``inline`` None: a small company (at most RECONCILE_INLINE_MAX_LINKS linked

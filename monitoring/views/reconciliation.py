@@ -20,10 +20,11 @@ from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.report import ENTITY_LABELS, KIND_LABELS
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from monitoring.reconciliation import latest_run, start_reconciliation
+from monitoring.selectors import latest_reconciliation
+from monitoring.services.reconciliation import start_reconciliation
 
-PAGE_URL = "reconciliation"
-LINEAGE_URL = "run-find"
+PAGE_URL = "monitoring:reconciliation"
+LINEAGE_URL = "monitoring:run-find"
 
 
 class ReconcileForm(forms.Form):
@@ -54,7 +55,7 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
     else:
         form = ReconcileForm()
     chosen = request.GET.get("run", "")
-    run = get_object_or_404(ReconciliationRun, pk=int(chosen)) if chosen.isdigit() else latest_run()
+    run = get_object_or_404(ReconciliationRun, pk=int(chosen)) if chosen.isdigit() else latest_reconciliation()
     context = {
         "form": form,
         "run": run,
@@ -63,8 +64,8 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
         **result_context(run),
     }
     if htmx_partial(request):
-        return render(request, "monitoring/reconciliation_result.html", context)
-    return render(request, "monitoring/reconciliation_page.html", context)
+        return render(request, "monitoring/partials/reconciliation_result.html", context)
+    return render(request, "monitoring/reconciliation_list.html", context)
 
 
 def result_context(run: ReconciliationRun | None) -> dict:

@@ -10,7 +10,7 @@ def create_schedule(apps, schema_editor):
     Schedule.objects.get_or_create(
         name=NAME,
         defaults={
-            "func": "monitoring.reconciliation.scheduled_reconciliation",
+            "func": "monitoring.tasks.scheduled_reconciliation",
             "schedule_type": "D",
             "repeats": -1,
         },

@@ -10,7 +10,7 @@ from django.db.models import Q
 from integrations.models import Flow, IntegrationPair
 from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.report import text_report
-from monitoring.reconciliation import start_reconciliation
+from monitoring.services.reconciliation import start_reconciliation
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ import pytest
 from integrations.reconciliation.core import Kind
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sync.runs import run_flow
-from monitoring.reconciliation import reconcile
+from monitoring.services.reconciliation import reconcile
 from tests.integrations.sync.conftest import flow
 
 

@@ -70,7 +70,7 @@ def stored_run(pair: IntegrationPair, **fields) -> ReconciliationRun:
 
 @pytest.fixture
 def pair(db):
-    from integrations.connections import ensure_demo_connections
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     made = ensure_demo_connections("http://127.0.0.1:9")

@@ -11,12 +11,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from integrations.connections import build_connector
 from integrations.models import RecordLink
 from integrations.reconciliation.core import Kind
 from integrations.sandbox.models import AxRecord, KashFlowRecord
+from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
-from monitoring.reconciliation import reconcile
+from monitoring.services.reconciliation import reconcile
 from tests.integrations.sync.conftest import edit_kashflow, flow
 
 # The flows the demo company syncs without a known defect (issue 13 lists those of the others).

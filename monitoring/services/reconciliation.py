@@ -13,7 +13,7 @@ from integrations.reconciliation import services
 from integrations.reconciliation.models import ReconciliationRun
 from monitoring.models import ExceptionItem
 
-TASK = "monitoring.reconciliation.reconciliation_task"
+TASK = "monitoring.tasks.reconciliation_task"
 
 
 def queue_explanations(flow: Flow) -> dict[str, str]:
@@ -59,20 +59,13 @@ def reconcile(pair: IntegrationPair, *, entities: list[str] | None = None, since
     return services.reconcile(pair, entities=entities, since=since, explanations=queue_explanations)
 
 
-def reconciliation_task(run_id: int) -> None:
-    """django-q2 task: one reconciliation run by id (idempotent: a second delivery finds it claimed)."""
-    services.perform_run(run_id, explanations=queue_explanations)
+def perform_run(run_id: int) -> ReconciliationRun | None:
+    """What the worker does with a queued run (idempotent: a second delivery finds it claimed)."""
+    return services.perform_run(run_id, explanations=queue_explanations)
 
 
-def latest_run(pair: IntegrationPair | None = None) -> ReconciliationRun | None:
-    runs = ReconciliationRun.objects.select_related("pair", "requested_by")
-    if pair is not None:
-        runs = runs.filter(pair=pair)
-    return runs.first()
-
-
-def scheduled_reconciliation() -> list[int]:
-    """django-q2 schedule: reconcile every integration pair in full, in this worker; answers the run ids.
+def reconcile_every_pair() -> list[int]:
+    """Reconcile every integration pair in full, here and now (the daily schedule); answers the run ids.
 
     An alert rule of the reconciliation kind then fires on the latest run's unexplained differences."""
     ids = []
