@@ -130,6 +130,7 @@ class AlertRule(models.Model):
         EXCEPTIONS_OVER = "exceptions_over", "Exceptions over N in M minutes"
         FLOW_FAILING = "flow_failing", "Flow failing or paused"
         CIRCUIT_OPEN = "circuit_open", "Connection circuit open"
+        RECONCILIATION = "reconciliation", "Reconciliation finds unexplained differences"
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -68,44 +68,12 @@ def reconcile_every_pair() -> list[int]:
     """Reconcile every integration pair in full, here and now (the daily schedule); answers the run ids.
 
     An alert rule of the reconciliation kind then fires on the latest run's unexplained differences."""
+    from monitoring.alerts import check_alerts
+    from monitoring.models import AlertRule
+
     ids = []
     for pair in IntegrationPair.objects.order_by("pk"):
         run = start_reconciliation(pair=pair, trigger=ReconciliationRun.Trigger.SCHEDULED, inline=True)
         ids.append(run.pk)
+    check_alerts(kinds=(AlertRule.Kind.RECONCILIATION,))  # at once, not at the next minute's check
     return ids
-
-
-def reconciliation_findings(rule, now) -> list:
-    """The alert condition of a reconciliation rule: per pair, the latest finished reconciliation found at least
-    ``threshold`` (at least 1) unexplained differences, or could not read both systems. A rule with a flow looks
-    only at that flow's documents. The incident resolves when a later reconciliation is clean."""
-    from monitoring.alerts import Finding
-
-    pairs = [rule.flow.pair] if rule.flow_id else list(IntegrationPair.objects.order_by("pk"))
-    found = []
-    for pair in pairs:
-        latest = ReconciliationRun.objects.filter(pair=pair, status__in=ReconciliationRun.FINISHED).first()
-        if latest is None:
-            continue
-        subject = f"reconciliation:{pair.pk}" + (f":{rule.flow.entity}" if rule.flow_id else "")
-        if latest.status == ReconciliationRun.Status.FAILED:
-            found.append(Finding(subject, f"Reconciliation of {pair.name} could not finish: {latest.error}"))
-            continue
-        unexplained = [d for d in latest.differences if not d.get("explained_by")]
-        if rule.flow_id:
-            unexplained = [d for d in unexplained if d["entity"] == rule.flow.entity]
-        count = latest.unexplained_count if latest.differences_truncated and not rule.flow_id else len(unexplained)
-        if count >= max(rule.threshold, 1):
-            at_stake = {}
-            for d in unexplained:
-                at_stake[d["currency"] or "?"] = at_stake.get(d["currency"] or "?", 0) + abs(float(d["amount"]))
-            money = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(at_stake.items()))
-            where = f" ({rule.flow.name})" if rule.flow_id else ""
-            found.append(
-                Finding(
-                    subject,
-                    f"Reconciliation {latest.pk} of {pair.name}{where} found {count} unexplained differences"
-                    f"{f' ({money} at stake)' if money else ''}.",
-                )
-            )
-    return found
