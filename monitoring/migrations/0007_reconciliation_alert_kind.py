@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0005_drop_agent_silent_alert'),
+        ('monitoring', '0006_exception_business_context'),
     ]
 
     operations = [
