@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0006_exception_business_context'),
+        ('monitoring', '0007_alert_webhook_url_encrypted'),
     ]
 
     operations = [
