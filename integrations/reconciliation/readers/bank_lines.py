@@ -21,9 +21,12 @@ PREFIX = "BANK-"
 
 def kashflow_document(record: dict, ref: Reference) -> Document:
     key = code(record.get("Id"))
-    bank_code = ref.bank_account_code(record.get("BankAccountCode") or record.get("BankAccountId"))
+    bank_code = ref.bank_account_code(record.get("BankAccountCode") or record.get("AccountId"))
     account = ref.bank_accounts.get(bank_code) or {}
-    amount = money(record.get("Amount"))
+    if "PaidIn" in record or "PaidOut" in record:  # KashFlow's wire: PaidIn / PaidOut, never negative
+        amount = money(record.get("PaidIn")) - money(record.get("PaidOut"))
+    else:
+        amount = money(record.get("Amount"))
     if str(record.get("TransactionType") or "") in ("Payment", "PaidOut") and amount > 0:
         amount = -amount  # bodies that carry the direction in the type and a positive amount
     reference = str(record.get("Reference") or "").strip()

@@ -37,11 +37,15 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
                 account=ref.account(item.get("NominalCode")),
                 amount=money(Decimal(str(item.get("Quantity") or 0)) * Decimal(str(item.get("Rate") or 0))),
                 tax_group=tax_group,
-                tax_item_group=ref.tax_item_group(item.get("VATRate")),
+                tax_item_group=ref.tax_item_group(item.get("VATLevel", item.get("VATRate"))),
             )
         )
     status = str(record.get("Status") or "")
-    paid = record.get("AmountPaid", record.get("TotalPaidAmount"))
+    paid = money(record.get("TotalPaidAmount", record.get("AmountPaid")))
+    gross = money(record.get("GrossAmount"))
+    # KashFlow's statuses have no "partly paid" (an invoice part-paid reads Unpaid or Overdue): the AX payment
+    # status follows from the amounts, as AX derives its own.
+    ax_status = "Paid" if paid > 0 and paid >= gross else ("PartlyPaid" if paid > 0 else "None")
     return Document(
         entity=ENTITY,
         key=key,
@@ -53,8 +57,8 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
         vat=money(record.get("VATAmount")),
         gross=money(record.get("GrossAmount")),
         lines=tuple(lines),
-        settled=money(paid),
-        status=STATUS.get(status, "None"),
+        settled=paid,
+        status=ax_status,
         expected_in_ax=status not in UNISSUED,
         why_not_expected=f"{status} in KashFlow, not issued" if status in UNISSUED else "",
         dimension_sets=_dimension_sets(expected_lines) if expected_lines else None,
