@@ -6,6 +6,7 @@ the accountant meant."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sandbox.loading import ensure_demo_connections
@@ -93,11 +94,9 @@ def test_a_new_user_maps_by_drag_and_drop_and_by_keyboard_and_the_published_vers
     form.locator("select[name=dim_name]").first.select_option("CostCenter")
     picker = form.locator("input[name=dim_value]").first
     picker.fill("manch")
-    page.wait_for_function(
-        "(() => { const o = [...document.querySelectorAll("
-        "'#new-dimension-rule .picker-list:not([hidden]) [role=option]')];"
-        " return o.length === 1 && o[0].dataset.value === 'OU_2'; })()"
-    )
+    matches = page.locator("#new-dimension-rule .picker-list:not([hidden]) [role=option]")
+    expect(matches).to_have_count(1)
+    expect(matches.first).to_have_attribute("data-value", "OU_2")
     picker.press("ArrowDown")
     picker.press("Enter")
     assert picker.input_value() == "OU_2"
