@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.destinations import UnsafeDestination, check_destination
-from integrations.models import Flow, IntegrationPair
+from integrations.models import Connection, Flow, IntegrationPair
 from integrations.reconciliation.models import ReconciliationRun
 from monitoring import selectors
 from monitoring.models import Alert, AlertRule, ExceptionItem
@@ -129,11 +129,34 @@ def _reconciliation_differences(rule: AlertRule, now: datetime) -> list[Finding]
     return found
 
 
+def _login_stopped(rule: AlertRule, now: datetime) -> list[Finding]:
+    """A remote system refused a login, so every further login of that connection is stopped (a wrong memorable
+    word retried by every run would lock the customer's own KashFlow user) until a person enters the credentials
+    again. The incident resolves when they do."""
+    connections = Connection.objects.exclude(login_stopped_reason="")
+    if rule.flow_id:
+        connections = connections.filter(pk__in=[c.pk for c in rule.flow.connections()])
+    return [
+        Finding(
+            f"login:{connection.pk}",
+            f"Logins to {connection} are stopped{_since(connection.login_stopped_at)}: "
+            f"{connection.login_stopped_reason} "
+            "Enter the credentials again on the connection page to resume.",
+        )
+        for connection in connections.order_by("pk")
+    ]
+
+
+def _since(when: datetime | None) -> str:
+    return f" since {timezone.localtime(when):%Y-%m-%d %H:%M}" if when else ""
+
+
 CONDITIONS = {
     AlertRule.Kind.EXCEPTIONS_OVER: _exceptions_over,
     AlertRule.Kind.FLOW_FAILING: _flow_failing,
     AlertRule.Kind.CIRCUIT_OPEN: _circuit_open,
     AlertRule.Kind.RECONCILIATION: _reconciliation_differences,
+    AlertRule.Kind.LOGIN_STOPPED: _login_stopped,
 }
 
 
