@@ -1,0 +1,39 @@
+"""Exactly once across flows: a record written by its own flow and, at the same time, by another flow that
+syncs it as a dependency (the invoice status flow syncs an invoice's payments) reaches AX once."""
+
+from __future__ import annotations
+
+import time
+
+from integrations.models import Flow, SyncRun
+from integrations.sandbox.models import FaultRule
+from integrations.sync.runs import run_flow, start_run
+from tests.integrations.sync.conftest import Worker, flow, journal_refs, wait_for_run
+
+
+def test_batched_payments_on_a_worker_and_the_status_flow_at_once_post_each_payment_once(demo):
+    """Issue 13, defect 1, without any fault: the payments flow (batched writes on) runs on a real worker while
+    the KashFlow -> AX invoice status flow, in this process, syncs the same payments as its dependencies."""
+    run_flow(flow("customer"), full=True)
+    run_flow(flow("sales_invoice"))
+    Flow.objects.filter(pk=flow("payment").pk).update(batched_writes=True, batch_size=100)
+    # A little latency on every AX journal write widens the window in which both flows hold the same payment.
+    FaultRule.objects.create(
+        system="dynamics_ax", operation="LedgerJournalService.create", kind="latency", latency_ms=300
+    )
+    with_worker = Worker(demo["url"]).start()
+    try:
+        payments = start_run(flow("payment"))
+        deadline = time.monotonic() + 60
+        while SyncRun.objects.get(pk=payments.pk).status == "queued" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status = run_flow(flow("invoice_status", "kf_to_ax"), full=True)
+        done = wait_for_run(payments.pk, timeout=120)
+    finally:
+        with_worker.stop()
+    assert done.status in ("succeeded", "partial"), done.error
+    assert status.status in ("succeeded", "partial"), status.error
+    refs = journal_refs("CustPay")
+    assert refs, "no payment reached AX"
+    twice = {ref: n for ref, n in refs.items() if n > 1}
+    assert not twice, f"payments posted more than once: {twice}"
