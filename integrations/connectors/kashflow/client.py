@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
 import httpx
@@ -129,11 +129,21 @@ class KashFlowClient:
     def delete(self, path: str) -> object:
         return self.request("DELETE", path)
 
+    # Set by a caller that reads long lists under a retry policy (the sync engine's extract stage): called with
+    # the fetch of one page, it retries that page alone, so a failed page costs that page, not the pages read.
+    page_retry: Callable[[Callable[[], object]], object] | None = None
+
+    def get_page(self, path: str, params: dict) -> object:
+        def fetch() -> object:
+            return self.get(path, params)
+
+        return self.page_retry(fetch) if self.page_retry is not None else fetch()
+
     def iterate(self, path: str, params: dict | None = None, *, perpage: int = PAGE_SIZE) -> Iterator[dict]:
         """Every object of a list, page after page, until ``MetaData.NextPageUrl`` is empty."""
         page = 1
         while True:
-            answer = self.get(path, {**(params or {}), "page": page, "perpage": perpage})
+            answer = self.get_page(path, {**(params or {}), "page": page, "perpage": perpage})
             if not isinstance(answer, dict) or not isinstance(answer.get("Data"), list):
                 raise ProtocolError(
                     f"The list at {self.base_url}{path} did not answer KashFlow's {{Data, MetaData}} envelope.",
