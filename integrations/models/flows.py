@@ -144,6 +144,8 @@ class SyncRun(models.Model):
     skipped_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # What the run found worth saying besides its counters (a full run's check of its links against the target).
+    notes = models.TextField(blank=True, default="")
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

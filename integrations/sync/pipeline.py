@@ -18,10 +18,18 @@ from integrations.sync import claims
 from integrations.sync.decisions import Action, Decision, Prepared
 from integrations.sync.errors import BadSourceRecord, classify, describe
 from integrations.sync.link import mark_intent, unchanged_since_last_sync
-from integrations.sync.load import RetriesExhausted, key_of, load_document, load_keyed, write
+from integrations.sync.load import (
+    RetriesExhausted,
+    create_message_id,
+    gone_target,
+    key_of,
+    load_document,
+    load_keyed,
+    write,
+)
 from integrations.sync.locks import RunLost
 from integrations.sync.mapping import map_record
-from integrations.sync.messageid import batch_message_id, content_hash, message_id, record_hash
+from integrations.sync.messageid import batch_message_id, content_hash, record_hash
 from integrations.sync.report import failed, finish, wait
 from integrations.sync.validate import validate
 
@@ -88,6 +96,9 @@ def _load_claimed(ctx, key: str, record: dict, document: dict, digest: str, src_
         decision = load_keyed(ctx, key, document, digest, link, src_hash)
     else:
         decision = load_document(ctx, key, document, digest, link, src_hash)
+    gone = gone_target(link)
+    if gone and decision.action == Action.CREATED:
+        decision.note = "; ".join(filter(None, [f"posted again: AX no longer had {gone}", decision.note]))
     return finish(ctx, key, record, document, decision, src_hash, started)
 
 
@@ -107,6 +118,7 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     members: list[Prepared] = []
     others: list[Prepared] = []
     held = ctx.cache.setdefault("claims_held", set())
+    own: dict[str, str] = {}
     try:
         for p in batch:
             if not claims.try_claim(ctx, p.key):
@@ -119,8 +131,9 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
                 claims.release(ctx, p.key)
                 others.append(p)
             else:
+                own[p.key] = create_message_id(ctx, p.key, p.digest, link)
                 members.append(p)
-        outcomes = _send_batch(ctx, members) if members else []
+        outcomes = _send_batch(ctx, members, own) if members else []
     finally:
         for p in members:
             held.discard((ctx.flow.pk, p.key))
@@ -128,12 +141,11 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     return outcomes + [_single_after_batch(ctx, p) for p in others]
 
 
-def _send_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
+def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordOutcome]:
     spec = ctx.spec
     entity = spec.target_entity
     documents = [p.document for p in batch]
     references = [spec.external_reference(p.document, p.key) for p in batch]
-    own = {p.key: message_id(flow_id=ctx.flow.pk, source_key=p.key, digest=p.digest) for p in batch}
     mid = batch_message_id(ctx.flow.pk, [own[p.key] for p in batch])
     for p in batch:
         mark_intent(ctx, p.key, own[p.key])

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Flow, RecordOutcome, SyncRun
-from integrations.sync import locks
+from integrations.sync import locks, verify
 from integrations.sync.alerts import circuit_opened
 from integrations.sync.config import circuit_pause, circuit_threshold
 from integrations.sync.context import CircuitOpen, RunContext
@@ -58,6 +58,9 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, watermark_from=run.flow.watermark
         )
         records, watermark = extract(ctx)
+        if verify.applies(ctx):
+            check = verify.verify_links(ctx)
+            SyncRun.objects.filter(pk=run.pk).update(notes=check.note(ctx.spec.target_entity))
         done = set(run.outcomes.filter(action__in=FINAL_ACTIONS).values_list("source_key", flat=True))
         SyncRun.objects.filter(pk=run.pk).update(
             total=len(records) if not done else max(len(records), run.processed),

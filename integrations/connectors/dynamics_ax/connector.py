@@ -144,6 +144,23 @@ class DynamicsAXConnector(Connector):
                 return
             bookmark = page.bookmark
 
+    def list_keys(self, entity: str) -> list[str] | None:
+        """Every key AX holds for ``entity``, page by page (getKeys: keys only, no documents read), so that a
+        caller can check cheaply that documents it linked still exist; None when the service offers no
+        getKeys (a create-only service gives no way to list what it holds)."""
+        spec = self._entity(entity)
+        if "getKeys" not in spec.definition.operations:
+            return None
+        keys: list[str] = []
+        bookmark = ""
+        while True:
+            self._acquire()
+            page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
+            keys.extend(page.keys)
+            if not page.bookmark or not page.keys:
+                return keys
+            bookmark = page.bookmark
+
     def read(self, entity: str, key: str) -> dict:
         spec = self._entity(entity)
         self._acquire()

@@ -207,6 +207,7 @@ SPECS = (
         "InvoiceId",
         updatable=True,
         batchable=False,
+        verify_links=False,  # links name the invoices whose status was brought over, not documents written
         schedule_minutes=10,
         description="AX settlement marks KashFlow invoices paid or outstanding",
         decide=decide_status,
@@ -219,6 +220,7 @@ SPECS = (
         "Number",
         updatable=True,
         batchable=False,
+        verify_links=False,  # links name the invoices whose status was brought over, not documents written
         schedule_minutes=10,
         description="KashFlow invoice status brings AX's payment status up to date",
         decide=decide_status,
