@@ -28,6 +28,16 @@ log = logging.getLogger(__name__)
 FINAL_ACTIONS = ("created", "updated", "skipped", "failed", "validated")
 
 
+SWITCH_CHECK_EVERY = 20  # records between two looks at the flow's batched-writes setting
+
+
+def _take_up_batching_switch(ctx) -> None:
+    """An admin may switch a flow to batched writes (or back) while it runs: the run takes it up as it goes."""
+    current = Flow.objects.filter(pk=ctx.flow.pk).values_list("batched_writes", flat=True).first()
+    if current is not None:
+        ctx.flow.batched_writes = current
+
+
 def batched_writes(ctx) -> bool:
     """New AX documents go in batches once the flow switched to batched writes (after repeated time-outs)."""
     spec = ctx.spec
@@ -68,8 +78,10 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             watermark_to=watermark,
         )
         batch: list[Prepared] = []
-        for record in records:
+        for number, record in enumerate(records):
             heartbeat.tick()
+            if number % SWITCH_CHECK_EVERY == 0:
+                _take_up_batching_switch(ctx)
             key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
             if key and key in done:
                 continue
