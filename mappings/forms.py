@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 
 from mappings.models import DimensionRule, FieldRule, ValueMap
-from mappings.services import DIMENSION_OPS
+from mappings.services.edits import DIMENSION_OPS
 
 _BARE = re.compile(r"^[\w\-.:/%]+$")
 

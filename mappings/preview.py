@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mappings import services
+from mappings.engine import MappingCompileError, RateProvider, compile_mapping
 from mappings.models import MappingSet
 
 
@@ -18,10 +19,8 @@ class Preview:
     error: str = ""
 
 
-def preview(mapping_set: MappingSet, record: Any, rates=None) -> Preview:
+def preview(mapping_set: MappingSet, record: Any, rates: RateProvider | None = None) -> Preview:
     """Map ``record``; rules that cannot apply are left out (and reported) so the rest still shows."""
-    from mappings.engine import MappingCompileError, compile_mapping
-
     result = Preview(rule_errors=services.rule_errors(mapping_set))
     if not isinstance(record, dict):
         result.error = "The sample record must be a JSON object"

@@ -7,10 +7,9 @@ before the document date; the inverse of the reverse pair when only that exists.
 from __future__ import annotations
 
 from mappings import reference
+from mappings.engine.currency import ExchangeRateTable
 
 
-def rate_provider():
+def rate_provider() -> ExchangeRateTable:
     """An engine ``RateProvider`` over AX's exchange rates (empty when AX cannot be reached)."""
-    from mappings.engine.currency import ExchangeRateTable
-
     return ExchangeRateTable(reference.exchange_rates())

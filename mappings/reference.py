@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from django.core.cache import cache
+
+from integrations.connections import build_connector as build
+from integrations.models import Connection, IntegrationPair
 
 logger = logging.getLogger(__name__)
 
@@ -19,22 +23,18 @@ CACHE_SECONDS = 600
 FAILURE_CACHE_SECONDS = 60
 
 
-def first_pair():
-    from integrations.models import IntegrationPair
-
+def first_pair() -> IntegrationPair | None:
     return IntegrationPair.objects.select_related("kashflow", "dynamics_ax").first()
 
 
-def connection_for(system: str):
+def connection_for(system: str) -> Connection | None:
     pair = first_pair()
     if pair is None:
         return None
     return pair.kashflow if system == "kashflow" else pair.dynamics_ax
 
 
-def build_connector(connection):
-    from integrations.connections import build_connector as build
-
+def build_connector(connection: Connection) -> Any:  # a Connector; the layering keeps its base class out
     return build(connection)
 
 
@@ -117,8 +117,6 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
     connection = connection_for(system)
     if connection is None:
         return []
-    from itertools import islice
-
     connector = build_connector(connection)
     try:
         return list(islice(connector.list_changed(entity), limit))

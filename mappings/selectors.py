@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from mappings.catalogs import catalog_for, leaf_fields
 from mappings.models import FieldRule, MappingSet
@@ -65,16 +65,16 @@ def versions_of(key: str) -> QuerySet[MappingSet]:
     return MappingSet.objects.filter(key=key).select_related("published_by", "created_by").order_by("-version")
 
 
-def published_mapping(key: str) -> MappingSet | None:
+def published_version(key: str) -> MappingSet | None:
     return MappingSet.objects.filter(key=key, status=MappingSet.Status.PUBLISHED).first()
 
 
-def mapping_for_flow(flow) -> MappingSet | None:
-    """The published version a run of ``flow`` maps with: the flow's mapping (by key), else the flow's template."""
-    if flow.mapping_set_id:
-        return published_mapping(flow.mapping_set.key)
-    key = TEMPLATE_KEYS.get((flow.entity, flow.direction))
-    return published_mapping(key) if key else None
+def current_draft(key: str) -> MappingSet | None:
+    return MappingSet.objects.filter(key=key, status=MappingSet.Status.DRAFT).first()
+
+
+def next_version_number(key: str) -> int:
+    return (MappingSet.objects.filter(key=key).aggregate(m=Max("version"))["m"] or 0) + 1
 
 
 @dataclass

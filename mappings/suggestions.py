@@ -21,6 +21,7 @@ from integrations.connectors.catalog import EntityCatalog, FieldSpec
 from mappings import reference, services
 from mappings.catalogs import catalog_for, leaf_fields
 from mappings.models import MappingSet, ValueMap
+from mappings.selectors import rule_rows
 
 CONCEPT_SCORE = 60
 RELATED_CONCEPT_SCORE = 20
@@ -176,8 +177,6 @@ def _address_suggestions(target: FieldSpec, source_catalog: EntityCatalog | None
 
 def unmapped_fields(mapping_set: MappingSet) -> list[tuple[str, FieldSpec]]:
     """(target path as a rule would target it, catalog field) of every target field without a rule."""
-    from mappings.selectors import rule_rows
-
     return [
         (row.target_path, row.spec)
         for row in rule_rows(mapping_set)
@@ -343,15 +342,6 @@ def suggest_value_map_fix(
     return ranked[:limit]
 
 
-def value_map_for_rule(mapping_set: MappingSet, rule: str) -> str | None:
-    """The value map a rule looks values up in (``rule`` as an Issue names it: the rule's target path)."""
-    found = mapping_set.rules.filter(target_path=rule).first()
-    for t in (found.transforms if found else None) or []:
-        if isinstance(t, dict) and t.get("name") == "lookup" and (t.get("params") or {}).get("map"):
-            return t["params"]["map"]
-    return None
-
-
 def apply_value_map_fix(
     mapping_set: MappingSet, value_map_name: str, source_value: str, target_value: str, *, actor=None
 ) -> MappingSet:
@@ -362,59 +352,3 @@ def apply_value_map_fix(
     return services.apply_value_map_fix(
         mapping_set, value_map_name=value_map_name, source_value=source_value, target_value=target_value, actor=actor
     )
-
-
-# --- Fixes for faults the target system raised ------------------------------------------------------
-
-_NOT_FOUND = re.compile(
-    r"The value '(?P<value>[^']*)' in field '(?P<field>[^']*)' is not found in the relating table '(?P<table>[^']*)'"
-)
-_NO_DIMENSION = re.compile(r"Dimension value (?P<value>\S+) does not exist for financial dimension (?P<name>\w+)")
-
-
-def suggest_fix(*, mapping_set: MappingSet, error: str, document: dict | None = None, target=None) -> dict | None:
-    """A suggested fix for a fault AX raised on a mapped document, when the mapping can cause it:
-
-    - an unknown main account that a nominal value map produced: the value-map row to change, with the
-      nearest valid accounts;
-    - an unknown dimension value: the dimension rules that set it.
-    Returns None when the mapping offers nothing.
-    """
-    match = _NOT_FOUND.search(error or "")
-    if match and match["table"] == "Main accounts":
-        wrong = match["value"]
-        for value_map in mapping_set.value_maps.filter(kind=ValueMap.Kind.NOMINAL_TO_MAIN_ACCOUNT):
-            entry = value_map.entries.filter(target_value=wrong).first()
-            if entry is None:
-                continue
-            candidates = [
-                s
-                for s in suggest_value_map_fix(mapping_set, value_map.name, entry.source_value, limit=4)
-                if s.value != wrong
-            ][:3]
-            return {
-                "kind": "change_value_map_entry",
-                "mapping_set": mapping_set.pk,
-                "value_map": value_map.name,
-                "value": entry.source_value,
-                "current": wrong,
-                "message": f"Value map {value_map.name!r} sends {entry.source_value} to {wrong}, which AX does not "
-                "know; point it at an existing main account.",
-                "candidates": [{"value": s.value, "score": s.score, "reason": s.reason} for s in candidates],
-            }
-    match = _NO_DIMENSION.search(error or "")
-    if match:
-        rules = [
-            r.name
-            for r in mapping_set.dimension_rules.all()
-            if str((r.dimensions or {}).get(match["name"])) == match["value"]
-        ]
-        if rules:
-            return {
-                "kind": "edit_dimension_rule",
-                "mapping_set": mapping_set.pk,
-                "rules": rules,
-                "message": f"Dimension rule {', '.join(rules)} sets {match['name']} {match['value']}, which AX does "
-                "not know; change the rule or create the value in AX.",
-            }
-    return None

@@ -65,7 +65,7 @@ def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: b
 
     steps = (
         ("demo connections", "integrations.connections", "ensure_demo_connections", (portal_url,)),
-        ("mapping templates", "mappings.templates", "install_templates", ()),
+        ("mapping templates", "mappings.services.starters", "install_templates", ()),
         ("default flows", "integrations.sync.setup", "ensure_default_flows", ()),
     )
     for label, module, function, args in steps:

@@ -9,7 +9,7 @@ from integrations.models.flows import Trigger
 from integrations.sync.flows import SPECS, FlowSpec
 from integrations.sync.schedules import ensure_system_schedules, sync_flow_schedule
 from mappings.models import MappingSet
-from mappings.templates import install_templates as install
+from mappings.services.starters import install_templates as install
 
 
 def template_mapping_set(spec: FlowSpec):

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.roles import ACCOUNTANT, VIEWER, has_role
-from mappings import io, services
+from mappings import services
 from mappings.api.serializers import (
     MappingSetDetailSerializer,
     MappingSetSerializer,
@@ -23,6 +23,7 @@ from mappings.api.serializers import (
     ValueMapEntryInputSerializer,
 )
 from mappings.models import MappingSet
+from mappings.services import transfer
 
 
 class MappingRoles(BasePermission):
@@ -116,7 +117,7 @@ class MappingSetViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=dict)
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk=None) -> Response:
-        return Response(io.export_mapping(self.get_object()))
+        return Response(transfer.export_mapping(self.get_object()))
 
     @extend_schema(request=dict, responses=MappingSetDetailSerializer)
     @action(detail=False, methods=["post"], url_path="import")
@@ -124,7 +125,7 @@ class MappingSetViewSet(viewsets.ReadOnlyModelViewSet):
         """Import an export document as the new draft; ``?publish=true`` publishes it at once."""
         publish = request.query_params.get("publish", "").lower() in ("1", "true", "yes")
         try:
-            mapping_set = io.import_mapping(request.data, actor=request.user, publish=publish)
+            mapping_set = transfer.import_mapping(request.data, actor=request.user, publish=publish)
         except services.MappingError as exc:
             raise _refused(exc) from None
         return self._respond(mapping_set, status.HTTP_201_CREATED)

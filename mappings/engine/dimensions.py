@@ -210,17 +210,6 @@ def default_dimension(values: Mapping[str, Any], order: tuple[str, ...] = DIMENS
     return {"Values": [{"Name": n, "Value": v} for n, v in ordered(values, order)]}
 
 
-def ledger_dimension(account: Any, values: Mapping[str, Any], order: tuple[str, ...] = DIMENSION_ORDER) -> dict:
-    """AX LedgerDimension: main account + dimension values, ``DisplayValue`` ``401100-022-OU_4``."""
-    pairs = ordered(values, order)
-    account_text = "" if account is None else str(account)
-    return {
-        "Account": account_text,
-        "DisplayValue": "-".join([account_text, *(str(v) for _, v in pairs)]),
-        "Values": [{"Name": n, "Value": v} for n, v in pairs],
-    }
-
-
 def dimension_values(existing: Any) -> dict[str, Any]:
     """The values of a DefaultDimension already in a document (set by a field rule), as a dict."""
     out: dict[str, Any] = {}

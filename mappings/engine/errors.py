@@ -59,3 +59,21 @@ class MappingCompileError(Exception):
 
 class SpecError(ValueError):
     """Raised inside the compiler for one broken piece; the caller turns it into a RuleError."""
+
+
+def short(exc: BaseException) -> str:
+    """The exception's text, cut to 200 characters for an issue or an error message."""
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def reason(exc: Exception) -> str:
+    """The message of a SpecError (written for people); for anything else, its type too."""
+    if isinstance(exc, SpecError | ValueError):
+        return short(exc)
+    return f"{type(exc).__name__}: {short(exc)}"
+
+
+def kind_of(value: Any) -> str:
+    """How a message names the type of a value it did not expect."""
+    return "nothing" if value is None else type(value).__name__

@@ -15,9 +15,9 @@ TEMPLATE_KEY = "sales-invoice-kf-to-ax"
 
 
 def template_spec() -> MappingSpec:
-    """The template's spec exactly as ``mappings.services.to_spec`` builds it from the installed rows."""
+    """The template's spec exactly as ``mappings.services.compiling.to_spec`` builds it from the installed rows."""
     from mappings.catalogs import catalog_for
-    from mappings.templates import template_documents
+    from mappings.services.starters import template_documents
 
     doc = template_documents()[TEMPLATE_KEY]
     return MappingSpec(

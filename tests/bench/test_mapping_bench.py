@@ -9,6 +9,9 @@ import time
 import pytest
 
 from mappings.engine import compile_mapping
+from mappings.models import MappingSet
+from mappings.services import compiled_mapping
+from mappings.services.starters import install_templates
 from tests.bench.template import TEMPLATE_KEY, benchmark_invoices, hand_written_map
 from tests.mappings.engine.reference import generate_invoices, reference_map, sales_invoice_spec
 
@@ -51,10 +54,6 @@ def _report(bench_results, section: str, rates: dict[str, float]) -> None:
 
 @pytest.mark.django_db
 def test_compiled_sales_invoice_template_against_hand_written_code(bench_results):
-    from mappings.models import MappingSet
-    from mappings.services import compiled_mapping
-    from mappings.templates import install_templates
-
     install_templates(keys=[TEMPLATE_KEY])
     compiled = compiled_mapping(MappingSet.objects.get(key=TEMPLATE_KEY, status=MappingSet.Status.PUBLISHED))
     records = benchmark_invoices(RECORDS, lines=10)

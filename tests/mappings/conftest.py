@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mappings import io, services
+from mappings import services
 from mappings.models import MappingSet
+from mappings.services.transfer import import_mapping
 
 CUSTOMER_DOC = {
     "format": "ledgerbridge.mapping",
@@ -58,7 +59,7 @@ CUSTOMER_RECORD = {
 
 @pytest.fixture
 def published(db) -> MappingSet:
-    return io.import_mapping(CUSTOMER_DOC, publish=True)
+    return import_mapping(CUSTOMER_DOC, publish=True)
 
 
 @pytest.fixture

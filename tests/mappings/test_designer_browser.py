@@ -12,7 +12,7 @@ from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sandbox.models import KashFlowRecord
 from mappings.models import MappingSet
-from mappings.templates import install_templates
+from mappings.services.starters import install_templates
 from monitoring.models import AuditEvent
 from tests.conftest import USER_PASSWORD, screenshot
 
@@ -122,3 +122,40 @@ def test_an_accountant_maps_previews_publishes_and_rolls_back(live_server, brows
     assert not current.value_maps.get(name="nominal_accounts").entries.filter(source_value="4900").exists()
     assert re.search(r"\bv2\b", page.locator("tr[data-version='2']").inner_text())
     screenshot(page, "mapping-designer-rolled-back")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_designer_styles_and_behaviour_come_from_its_own_static_files(live_server, browser_page, accountant):
+    (published,) = install_templates(keys=["customer-kf-to-ax"])
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", accountant.username)
+    page.fill("input[name=password]", USER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/mappings/{published.pk}/")
+    page.click("#edit")
+    page.wait_for_selector("#version-badge:has-text('v2 draft')")
+
+    # mappings.css lays the designer out (no style block or attribute in the page does).
+    assert page.eval_on_selector(".designer", "el => getComputedStyle(el).display") == "grid"
+    assert page.locator("main [style]").count() == 0 and page.locator("main style").count() == 0
+
+    # mappings.js: a new rule that saved empties its form.
+    form = page.locator("#new-rule")
+    form.locator("input[name=target_path]").fill("NameAlias")
+    form.locator("input[name=source]").fill("Name")
+    form.locator("button:has-text('Add rule')").click()
+    page.wait_for_selector("form.rule-row[data-target='NameAlias'] input[name=source][value='Name']")
+    page.wait_for_function("document.querySelector('#new-rule input[name=target_path]').value === ''")
+
+    # mappings.js: discarding asks first; dismissed, the draft stays; accepted, it goes.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("button:has-text('Discard draft')")
+    page.wait_for_timeout(300)
+    assert MappingSet.objects.filter(key="customer-kf-to-ax", status="draft").exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Discard draft')")
+    page.wait_for_selector("#version-badge:has-text('v1 published')")
+    assert not MappingSet.objects.filter(key="customer-kf-to-ax", status="draft").exists()

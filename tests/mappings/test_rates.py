@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from mappings import io, reference, services
+from mappings import reference, services
+from mappings.services.transfer import import_mapping
 from tests.mappings.conftest import CUSTOMER_DOC
 
 RATES = [
@@ -24,7 +25,7 @@ def _converting_mapping():
             "transforms": [{"name": "currency_convert", "params": {"to": "GBP", "date_path": "Since"}}],
         }
     )
-    return io.import_mapping(doc, publish=True)
+    return import_mapping(doc, publish=True)
 
 
 def test_the_rate_valid_on_the_document_date_is_used(db, monkeypatch):
@@ -50,5 +51,5 @@ def test_a_mapping_without_conversion_never_asks_ax_for_rates(db, monkeypatch):
         raise AssertionError("rates were fetched")
 
     monkeypatch.setattr(reference, "exchange_rates", refuse)
-    mapping = io.import_mapping(CUSTOMER_DOC, publish=True)
+    mapping = import_mapping(CUSTOMER_DOC, publish=True)
     assert services.compiled_mapping(mapping).apply({"Code": "x"}).document["AccountNum"] == "X"

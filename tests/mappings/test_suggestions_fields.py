@@ -7,6 +7,7 @@ import pytest
 from mappings import services, suggestions
 from mappings.catalogs import catalog_for
 from mappings.models import MappingSet
+from mappings.services.starters import install_templates
 
 
 @pytest.fixture
@@ -84,8 +85,6 @@ def test_map_all_fills_only_unmapped_fields_and_keeps_what_a_person_set(empty_cu
 
 
 def test_map_all_is_refused_on_a_published_version(db):
-    from mappings.templates import install_templates
-
     (published,) = install_templates(keys=["customer-kf-to-ax"])
     with pytest.raises(services.VersionLocked):
         suggestions.map_all_suggested(published)

@@ -6,7 +6,7 @@ import pytest
 
 from integrations.sandbox.demo_data import MAIN_ACCOUNTS
 from mappings import suggestions
-from mappings.templates import install_templates
+from mappings.services.starters import install_templates
 
 ACCOUNTS = [(account, name) for account, name, _type in MAIN_ACCOUNTS]
 
@@ -48,34 +48,3 @@ def test_applying_a_fix_publishes_a_version_that_maps_the_value(sales_mapping, a
     assert entry.target_value == "401500"
     sales_mapping.refresh_from_db()
     assert sales_mapping.status == "archived"
-
-
-def test_the_value_map_of_a_rule_is_found_from_the_issue(sales_mapping):
-    assert suggestions.value_map_for_rule(sales_mapping, "CustInvoiceLine[].LedgerDimension.Account") == (
-        "nominal_accounts"
-    )
-    assert suggestions.value_map_for_rule(sales_mapping, "OrderAccount") is None
-
-
-def test_an_unknown_main_account_fault_points_at_the_value_map_row(sales_mapping):
-    from mappings import services
-
-    draft = services.get_or_create_draft(sales_mapping)
-    services.save_value_map_entry(draft, value_map="nominal_accounts", source_value="4100", target_value="409999")
-    services.publish(draft)
-    error = "The value '409999' in field 'Main account' is not found in the relating table 'Main accounts'."
-    fix = suggestions.suggest_fix(mapping_set=draft, error=error)
-    assert (fix["kind"], fix["value_map"], fix["value"], fix["current"]) == (
-        "change_value_map_entry",
-        "nominal_accounts",
-        "4100",
-        "409999",
-    )
-
-
-def test_an_unknown_dimension_value_fault_names_the_rule_that_set_it(sales_mapping):
-    error = "Dimension value OU_4 does not exist for financial dimension CostCenter."
-    fix = suggestions.suggest_fix(mapping_set=sales_mapping, error=error)
-    assert fix["kind"] == "edit_dimension_rule"
-    assert fix["rules"] == ["Consultancy"]
-    assert suggestions.suggest_fix(mapping_set=sales_mapping, error="Something else went wrong") is None

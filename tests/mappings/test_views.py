@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from mappings import services
 from mappings.models import MappingSet
+from mappings.services.starters import install_templates
 from monitoring.models import AuditEvent
 from tests.access import assert_page_roles
 from tests.mappings.conftest import CUSTOMER_DOC, CUSTOMER_RECORD
@@ -167,8 +168,6 @@ def test_an_unknown_mapping_is_a_404(client_for, db, url_name):
 
 
 def test_every_template_opens_in_the_designer_and_as_a_draft(client_for, db):
-    from mappings.templates import install_templates
-
     client = client_for("Accountant")
     for mapping in install_templates():
         assert client.get(reverse("mappings:detail", args=[mapping.pk])).status_code == 200
@@ -211,8 +210,6 @@ def test_odd_input_gets_a_clear_answer_not_a_500(client_for, draft):
 
 
 def test_the_list_page_reads_all_mappings_in_a_fixed_number_of_queries(client_for, db, django_assert_num_queries):
-    from mappings.templates import install_templates
-
     client = client_for("Viewer")
     client.get(reverse("mappings:list"))  # session and roles warmed up
     install_templates(keys=["customer-kf-to-ax"])

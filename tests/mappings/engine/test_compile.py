@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -18,6 +21,7 @@ from mappings.engine import (
     RuleSpec,
     TransformSpec,
     compile_mapping,
+    jsonable,
     spec_from_dict,
     spec_to_dict,
     validate_spec,
@@ -183,11 +187,6 @@ def test_constant_objects_are_fresh_for_every_record():
 
 
 def test_jsonable_turns_decimals_and_dates_into_text():
-    import json
-    from datetime import date
-    from decimal import Decimal
-
-    from mappings.engine import jsonable
 
     document = {"A": Decimal("12.50"), "B": [date(2026, 1, 2), {"C": 1}], "D": None}
     assert json.loads(json.dumps(jsonable(document))) == {"A": "12.50", "B": ["2026-01-02", {"C": 1}], "D": None}

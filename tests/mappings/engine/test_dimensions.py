@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mappings.engine import DimensionRuleSpec, RuleSpec, TransformSpec, compile_mapping, validate_spec
-from mappings.engine.dimensions import default_dimension, ledger_dimension
+from mappings.engine.dimensions import default_dimension
 
 from .helpers import spec, value_map
 
@@ -184,7 +184,6 @@ def test_formats_of_ax_dimensions():
     assert default_dimension({"CostCenter": "OU_4", "Department": "022"}) == {
         "Values": [{"Name": "Department", "Value": "022"}, {"Name": "CostCenter", "Value": "OU_4"}]
     }
-    assert ledger_dimension("401100", {"CostCenter": "OU_4", "Department": "022"})["DisplayValue"] == "401100-022-OU_4"
 
 
 def test_a_rule_whose_value_is_none_writes_nothing_and_lookups_feed_other_fields():

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from mappings.engine import RuleSpec, compile_mapping, validate_spec
+from mappings.engine import RuleSpec, compile_mapping, expression_functions, validate_spec
 
 from .helpers import spec, value_map
 
@@ -186,8 +186,6 @@ def test_an_expression_that_is_not_text_is_a_compile_error():
 
 
 def test_the_designer_can_list_the_callable_functions():
-    from mappings.engine import expression_functions
-
     names = expression_functions()
     assert {"round", "concat", "field", "lookup", "date"} <= set(names)
     assert "eval" not in names and names == sorted(names)

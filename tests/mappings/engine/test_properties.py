@@ -11,13 +11,17 @@ from mappings.engine import (
     DimensionRuleSpec,
     ExchangeRateTable,
     Issue,
+    MappingCompileError,
     MappingResult,
+    RuleError,
     RuleSpec,
     TransformSpec,
     compile_mapping,
+    spec_from_dict,
+    validate_spec,
 )
 
-from .helpers import invoice_catalog
+from .helpers import invoice_catalog, spec
 from .reference import sales_invoice_spec
 
 T = TransformSpec
@@ -139,9 +143,6 @@ def test_mapping_with_a_catalog_never_raises(record):
 @settings(max_examples=80, deadline=None)
 @given(st.text(max_size=60))
 def test_any_expression_text_compiles_or_is_refused_never_crashes(source):
-    from mappings.engine import validate_spec
-
-    from .helpers import spec
 
     errors = validate_spec(spec(RuleSpec("Out", "expression", source)))
     if not errors:
@@ -215,8 +216,6 @@ SPEC_DICTS = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SPEC_DICTS, RECORDS)
 def test_any_spec_is_either_refused_with_rule_errors_or_maps_any_record(data, record):
-    from mappings.engine import MappingCompileError, RuleError, spec_from_dict, validate_spec
-
     try:
         spec = spec_from_dict(data, target_catalog=invoice_catalog())
     except ValueError:
@@ -236,8 +235,6 @@ def test_any_spec_is_either_refused_with_rule_errors_or_maps_any_record(data, re
 
 def test_a_null_dimensions_option_compiles_like_an_absent_one():
     # Found by hypothesis: {"dimensions": None} crashed the compile-time validation proofs.
-    from mappings.engine import spec_from_dict
-
     data = {"rules": [], "value_maps": {}, "dimension_rules": [], "options": {"dimensions": None}}
     spec = spec_from_dict(data, target_catalog=invoice_catalog())
     check(compile_mapping(spec).apply({}))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mappings.engine import RuleSpec, TransformSpec, compile_mapping, validate_spec
+from mappings.engine import DimensionRuleSpec, RuleSpec, TransformSpec, compile_mapping, validate_spec
 
-from .helpers import spec
+from .helpers import spec, value_map
 
 
 def issues_of(catalog, record, *rules, options=None):
@@ -66,8 +66,6 @@ def test_line_fields_are_checked_on_every_line_with_its_index(ax_invoice_catalog
 
 
 def test_dimension_names_and_values_are_checked_against_the_catalog_when_compiling(ax_invoice_catalog):
-    from mappings.engine import DimensionRuleSpec
-
     rules = (
         DimensionRuleSpec("colour", "header", (), {"Colour": "Blue"}),
         DimensionRuleSpec("fine", "header", (), {"Department": "022"}),
@@ -134,8 +132,6 @@ def test_a_rule_writing_a_field_the_catalog_does_not_know_is_a_compile_error(ax_
 
 
 def test_issues_from_rules_and_validation_come_together(ax_invoice_catalog):
-    from .helpers import value_map
-
     maps = {"acc": value_map("acc", ("4000", "401100"))}
     rules = (
         RuleSpec("OrderAccount", "path", "Code"),

@@ -1,4 +1,5 @@
-"""The pre-built mapping of every flow, kept as export documents in ``template_data/*.json``.
+"""The starter mapping of every flow (the mapping list's "templates"), kept as export documents in
+``mappings/template_data/*.json``.
 
 ``install_templates`` is idempotent: a mapping that already has any version is left alone (a
 person may have changed it); the others are imported and published as version 1.
@@ -11,10 +12,10 @@ from pathlib import Path
 
 from django.db import transaction
 
-from mappings import io
 from mappings.models import MappingSet
+from mappings.services.transfer import import_mapping
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "template_data"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "template_data"
 
 
 def template_documents() -> dict[str, dict]:
@@ -34,7 +35,7 @@ def install_templates(*, actor=None, keys: list[str] | None = None) -> list[Mapp
             continue
         with transaction.atomic():
             if not MappingSet.objects.filter(key=key).exists():
-                io.import_mapping(document, actor=actor, publish=True)
+                import_mapping(document, actor=actor, publish=True)
         published = MappingSet.objects.filter(key=key, status=MappingSet.Status.PUBLISHED).first()
         if published:
             installed.append(published)

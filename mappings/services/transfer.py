@@ -1,6 +1,6 @@
 """Export and import of one mapping version as JSON, so a mapping moves between environments.
 
-The document carries ``format`` and ``format_version``; the body is ``services.snapshot``. Import
+The document carries ``format`` and ``format_version``; the body is ``versions.snapshot``. Import
 validates everything first and reports every problem at once; the write is one transaction,
 so a refused document leaves nothing behind.
 """
@@ -12,8 +12,13 @@ from typing import Any
 
 from django.db import transaction
 
-from mappings import services
+from mappings import selectors
 from mappings.models import DimensionRule, FieldRule, MappingSet, ValueMap
+from mappings.services import versions
+from mappings.services.compiling import rule_errors
+from mappings.services.edits import check_dimension_rule, is_number
+from mappings.services.errors import MappingError
+from mappings.services.versions import fill_from_snapshot, snapshot
 from monitoring import audit
 
 FORMAT = "ledgerbridge.mapping"
@@ -21,7 +26,7 @@ FORMAT_VERSION = 1
 SYSTEMS = ("kashflow", "dynamics_ax")
 
 
-class ImportRefused(services.MappingError):
+class ImportRefused(MappingError):
     """The JSON is not a mapping this portal can import; ``errors`` lists every problem."""
 
 
@@ -36,7 +41,7 @@ def export_mapping(mapping_set: MappingSet) -> dict[str, Any]:
         "source_entity": mapping_set.source_entity,
         "target_system": mapping_set.target_system,
         "target_entity": mapping_set.target_entity,
-        **services.snapshot(mapping_set),
+        **snapshot(mapping_set),
     }
 
 
@@ -150,7 +155,7 @@ def _check_value_maps(value_maps: Any) -> list[str]:
             if pair in keys:
                 errors.append(f"{where} row {j}: source value {pair[0]} appears twice")
             keys.add(pair)
-            if pair[1] and not (services._is_number(pair[0]) and services._is_number(pair[1])):
+            if pair[1] and not (is_number(pair[0]) and is_number(pair[1])):
                 errors.append(f"{where} row {j}: a range needs numbers at both ends")
     return errors
 
@@ -165,7 +170,7 @@ def _check_dimension_rules(rules: Any) -> list[str]:
             continue
         if len(str(d.get("name") or "")) > 100:
             errors.append(f"dimension rule {i}: the name is longer than 100 characters")
-        problems = services.check_dimension_rule(
+        problems = check_dimension_rule(
             str(d.get("name") or ""),
             d.get("level", DimensionRule.Level.LINE),
             d.get("conditions", []),
@@ -205,7 +210,7 @@ def import_mapping(data: str | bytes | dict, *, actor=None, publish: bool = Fals
                     f"{existing.target_system} {existing.target_entity}"
                 ],
             )
-        draft = services.current_draft(doc["key"])
+        draft = selectors.current_draft(doc["key"])
         if draft:
             draft.delete()
         mapping_set = MappingSet.objects.create(
@@ -215,13 +220,13 @@ def import_mapping(data: str | bytes | dict, *, actor=None, publish: bool = Fals
             source_entity=doc["source_entity"],
             target_system=doc["target_system"],
             target_entity=doc["target_entity"],
-            version=services.next_version_number(doc["key"]),
+            version=selectors.next_version_number(doc["key"]),
             status=MappingSet.Status.DRAFT,
-            based_on=services.published_version(doc["key"]),
+            based_on=selectors.published_version(doc["key"]),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        services.fill_from_snapshot(mapping_set, doc)
-        problems = services.rule_errors(mapping_set)
+        fill_from_snapshot(mapping_set, doc)
+        problems = rule_errors(mapping_set)
         if problems:
             raise ImportRefused(
                 "The mapping cannot be imported",
@@ -229,5 +234,5 @@ def import_mapping(data: str | bytes | dict, *, actor=None, publish: bool = Fals
             )
         audit.record(actor=actor, action="imported", obj=mapping_set, changes={"version": [None, mapping_set.version]})
         if publish:
-            mapping_set = services.publish(mapping_set, actor=actor)
+            mapping_set = versions.publish(mapping_set, actor=actor)
     return mapping_set

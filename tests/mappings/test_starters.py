@@ -7,10 +7,11 @@ import pytest
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sandbox.demo_data import UNMAPPED_NOMINALS
 from integrations.sandbox.models import AxRecord, KashFlowRecord
-from mappings import io, services
+from mappings import services
 from mappings.models import MappingSet
 from mappings.selectors import TEMPLATE_KEYS
-from mappings.templates import install_templates, template_documents
+from mappings.services.starters import install_templates, template_documents
+from mappings.services.transfer import export_mapping
 
 KASHFLOW_ENTITIES = {
     "customer": "customers",
@@ -43,7 +44,7 @@ def test_install_publishes_version_one_once_and_leaves_edited_mappings_alone(db,
 def test_an_installed_template_exports_as_its_data_file(db):
     documents = template_documents()
     for mapping in install_templates():
-        assert io.export_mapping(mapping) == documents[mapping.key]
+        assert export_mapping(mapping) == documents[mapping.key]
 
 
 @pytest.fixture(scope="module")
