@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 
-from integrations.models import Flow, SyncRun
+from integrations.models import Flow, RecordLink, SyncRun
 from integrations.sandbox.models import FaultRule
 from integrations.sync.runs import run_flow, start_run
+from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import Worker, flow, journal_refs, wait_for_run
 
 
@@ -37,3 +38,10 @@ def test_batched_payments_on_a_worker_and_the_status_flow_at_once_post_each_paym
     assert refs, "no payment reached AX"
     twice = {ref: n for ref, n in refs.items() if n > 1}
     assert not twice, f"payments posted more than once: {twice}"
+    # The loser of each race recognised the payment as posted: no exception, and every posted payment linked once.
+    errors = list(ExceptionItem.objects.filter(flow=flow("payment")).values_list("source_key", "message"))
+    assert not errors, errors
+    linked = set(
+        RecordLink.objects.filter(flow=flow("payment")).exclude(target_key="").values_list("source_key", flat=True)
+    )
+    assert set(refs) <= linked, (refs, linked)
