@@ -27,7 +27,7 @@ from integrations.sync.errors import MissingReference, SyncError
 from integrations.sync.flows.specs import AX_TO_KF, KF_TO_AX, FlowSpec
 from integrations.sync.mapping import map_record
 from integrations.sync.messageid import content_hash
-from integrations.sync.references import invoice_key_in_ax, sync_dependency
+from integrations.sync.references import dependency_outcome, invoice_key_in_ax
 
 AX_SETTLEMENT_PREFIX = "AX settlement "
 
@@ -175,6 +175,7 @@ def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:
     if ctx.dry_run:
         return Decision(Action.VALIDATED, invoice_id, link=False)
     synced = 0
+    waiting: list[str] = []
     payments = record.get("PaymentLines") or load.call(ctx, lambda: ctx.source.invoice_payments(number))
     for payment in payments:
         if is_ax_settlement(payment) or not payment.get("Id"):
@@ -183,10 +184,20 @@ def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:
             flow__pair=ctx.flow.pair, flow__entity="payment", source_key=str(payment["Id"])
         ).exclude(target_key="")
         if not linked.exists():
-            outcome = sync_dependency(ctx, "payment", f"{number}/{payment['Id']}")
-            synced += 1 if outcome is not None else 0
+            outcome = dependency_outcome(ctx, "payment", f"{number}/{payment['Id']}")
+            if outcome is not None and outcome.action in ("created", "updated", "skipped"):
+                synced += 1
+            elif outcome is not None and outcome.action == "waiting":
+                waiting.append(str(payment["Id"]))
     ax_invoice = load.call(ctx, lambda: ctx.target.read("sales_invoice", invoice_id), what="read AX invoice")
     settled = _amount(ax_invoice.get("SettledAmount"))
+    if settled < kf_paid and waiting:
+        # A payment is being written by another run (the payments flow) or waits for AX: not a mismatch yet.
+        raise MissingReference(
+            f"Payments {', '.join(waiting)} of invoice {number} are not in AX yet; its status waits for them.",
+            entity="payment",
+            key=waiting[0],
+        )
     if settled < kf_paid:
         raise StatusMismatch(
             f"KashFlow shows {kf_paid} paid on invoice {number}, AX has settled {settled} on {invoice_id}.",

@@ -45,3 +45,32 @@ def test_batched_payments_on_a_worker_and_the_status_flow_at_once_post_each_paym
         RecordLink.objects.filter(flow=flow("payment")).exclude(target_key="").values_list("source_key", flat=True)
     )
     assert set(refs) <= linked, (refs, linked)
+
+
+def test_a_payment_another_run_is_writing_makes_the_status_wait_not_an_exception(demo, monkeypatch):
+    """While the payments flow holds a payment's claim, the status flow does not post it too, nor call the
+    invoice a mismatch: the payment and the invoice's status wait for a later run."""
+    from django.utils import timezone
+
+    from integrations.models import RecordClaim, RecordOutcome
+    from integrations.sandbox.models import KashFlowRecord
+    from integrations.sync import claims
+
+    monkeypatch.setattr(claims, "WAIT_SECONDS", 0.5)
+    run_flow(flow("customer"), full=True)
+    run_flow(flow("sales_invoice"))
+    payment = KashFlowRecord.objects.filter(entity="payments").order_by("pk").first()
+    number = str(payment.parent_key)
+    other = SyncRun.objects.create(
+        flow=flow("payment"), status="running", worker="other-worker", heartbeat_at=timezone.now()
+    )
+    RecordClaim.objects.create(
+        flow=flow("payment"), source_key=str(payment.data["Id"]), holder="other-worker", run_id=other.pk,
+        claimed_at=timezone.now(), expires_at=timezone.now() + timezone.timedelta(minutes=5),
+    )  # fmt: skip
+
+    status = run_flow(flow("invoice_status", "kf_to_ax"), full=True)
+    outcome = RecordOutcome.objects.get(run=status, source_key=number)
+    assert outcome.action == "waiting", (outcome.action, outcome.error)
+    assert str(payment.data["Id"]) not in journal_refs("CustPay")
+    assert not ExceptionItem.objects.filter(flow=flow("invoice_status", "kf_to_ax"), source_key=number).exists()
