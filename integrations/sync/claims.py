@@ -112,6 +112,11 @@ def holding(ctx, key: str, *, wait: float | None = None) -> Iterator[None]:
         release(ctx, key)
 
 
+def release_all(worker: str) -> None:
+    """Drop whatever claims ``worker`` still holds (its run is over; each record's claim is normally gone)."""
+    RecordClaim.objects.filter(holder=worker).delete()
+
+
 def renew(worker: str) -> None:
     """Extend the lease of every claim ``worker`` holds (called with its heartbeat)."""
     RecordClaim.objects.filter(holder=worker).update(expires_at=_lease())

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Flow, RecordOutcome, SyncRun
-from integrations.sync import locks, verify
+from integrations.sync import claims, locks, verify
 from integrations.sync.alerts import circuit_opened
 from integrations.sync.config import circuit_pause, circuit_threshold
 from integrations.sync.context import CircuitOpen, RunContext
@@ -120,6 +120,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
     finally:
         if ctx is not None:
             ctx.close()
+        claims.release_all(worker)
     locks.release(run.pk, worker, status=status, error=error)
     run.refresh_from_db()
     if on_progress:
@@ -167,6 +168,7 @@ def execute_single(run_id: int, record: dict, *, document_override: dict | None 
     finally:
         if ctx is not None:
             ctx.close()
+        claims.release_all(worker)
     locks.release(run.pk, worker, status=status, error=error)
     run.refresh_from_db()
     return run

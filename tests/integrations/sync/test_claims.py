@@ -81,3 +81,10 @@ def test_a_batch_message_id_is_derived_from_its_members():
     assert batch_message_id(1, [a, b]) == batch_message_id(1, [b, a])
     assert batch_message_id(1, [a, b]) != batch_message_id(1, [a])
     assert batch_message_id(1, [a, b]) != batch_message_id(2, [a, b])
+
+
+def test_a_finished_run_leaves_no_claim_behind(two_runs):
+    own, other = two_runs
+    assert claims.try_claim(own, "11") and claims.try_claim(other, "12")
+    claims.release_all("w-a")
+    assert list(RecordClaim.objects.values_list("source_key", flat=True)) == ["12"]
