@@ -13,6 +13,8 @@ import copy
 import logging
 import time
 
+from django.db import DatabaseError
+
 from integrations.models import RecordLink, RecordOutcome
 from integrations.sync import claims
 from integrations.sync.decisions import Action, Decision, Prepared
@@ -121,7 +123,11 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     own: dict[str, str] = {}
     try:
         for p in batch:
-            if not claims.try_claim(ctx, p.key):
+            try:
+                claimed = claims.try_claim(ctx, p.key)
+            except DatabaseError:  # our database busy for a moment: the member goes the single way
+                claimed = False
+            if not claimed:
                 others.append(p)
                 continue
             held.add((ctx.flow.pk, p.key))
