@@ -151,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "monitoring:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- I18N, static ----------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from integrations.connections import config_fields, secrets_set, validate_base_url
 from integrations.models import Connection
 from integrations.models.connections import System
+from integrations.services.connections import config_fields, secrets_set, validate_base_url
 
 CONFIG_PREFIX = "config_"
 

@@ -3,10 +3,10 @@ the second delivery finds the run claimed (or the event processed) and does noth
 
 from __future__ import annotations
 
+from integrations.services.webhooks import process_event
 from integrations.sync.runner import execute_run
 from integrations.sync.runs import follow_up, scheduled_run
 from integrations.sync.runs import resume_stalled_runs as resume
-from integrations.webhooks import process_event
 
 
 def run_flow_task(run_id: int) -> str:

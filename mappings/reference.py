@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.cache import cache
 
-from integrations.connections import build_connector as build
 from integrations.models import Connection, IntegrationPair
+from integrations.services.connections import build_connector as build
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from monitoring import actions, alerts
+from monitoring import alerts
+from monitoring.services import actions
 
 
 def retry_exception(

@@ -2,6 +2,8 @@ from django.urls import path
 
 from monitoring.views import alerts, audit, dashboard, exceptions, runs
 
+app_name = "monitoring"
+
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("exceptions/", exceptions.exception_list, name="exception-list"),

@@ -23,7 +23,7 @@ PIDS+=($!)
 cat <<MSG
 
   LedgerBridge is starting on ${PORTAL_URL}/
-  Log in as  demo / demo-password  (Integration admin)
+  Log in with the demo login shown above (Integration admin)
   Sandbox control API: ${PORTAL_URL}/sandbox/control/
 
 MSG

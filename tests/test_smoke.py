@@ -4,7 +4,7 @@ from django.urls import reverse
 
 @pytest.mark.django_db
 def test_dashboard_needs_login(client):
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("monitoring:dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 

@@ -11,11 +11,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrations import connections as services
 from integrations.api.permissions import HasRole
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
 from integrations.roles import INTEGRATION_ADMIN
+from integrations.services import connections as services
 
 
 def _drf_error(exc: DjangoValidationError) -> ValidationError:

@@ -15,7 +15,8 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.sandbox import demo
+from integrations.connectors.dynamics_ax.documents import SERVICES
+from integrations.sandbox import demo, demo_credentials
 from integrations.sandbox.models import FaultRule, KashFlowRecord, KashFlowSession
 from integrations.sandbox.state import entity_counts, system_name
 
@@ -38,11 +39,7 @@ class ControlError(Exception):
 
 
 def ax_services() -> list[dict]:
-    """The AX document services the simulator serves (empty until their definitions exist)."""
-    try:
-        from integrations.connectors.dynamics_ax.documents import SERVICES
-    except ImportError:
-        return []
+    """The AX document services the simulator serves."""
     return [
         {"name": s.name, "entity": s.entity, "operations": list(s.operations)}
         for s in sorted(SERVICES.values(), key=lambda s: s.name)
@@ -62,15 +59,15 @@ def index(sandbox_url: str, control_url: str) -> dict:
         "write_token_required": bool(control_token()),
         "kashflow": {
             "base_url": f"{sandbox_url}kashflow/v2/",
-            "username": demo.KASHFLOW_USERNAME,
-            "password": demo.KASHFLOW_PASSWORD,
-            "memorable_word": demo.KASHFLOW_MEMORABLE_WORD,
+            "username": demo_credentials.KASHFLOW_USERNAME,
+            "password": demo_credentials.KASHFLOW_PASSWORD,
+            "memorable_word": demo_credentials.KASHFLOW_MEMORABLE_WORD,
         },
         "dynamics_ax": {
             "base_url": ax_base,
-            "company": demo.AX_COMPANY,
-            "service_user": demo.AX_SERVICE_USER,
-            "service_password": demo.AX_SERVICE_PASSWORD,
+            "company": demo_credentials.AX_COMPANY,
+            "service_user": demo_credentials.AX_SERVICE_USER,
+            "service_password": demo_credentials.AX_SERVICE_PASSWORD,
             "services": services,
         },
         "links": {

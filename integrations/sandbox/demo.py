@@ -23,15 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.sandbox import demo_data as data
+from integrations.sandbox.demo_credentials import (
+    AX_COMPANY,
+    AX_SERVICE_PASSWORD,
+    AX_SERVICE_USER,
+    KASHFLOW_MEMORABLE_WORD,
+    KASHFLOW_PASSWORD,
+    KASHFLOW_USERNAME,
+)
 from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, FaultRule, KashFlowAccount, KashFlowRecord
 
-KASHFLOW_USERNAME = "demo"
-KASHFLOW_PASSWORD = "demo-password"
-KASHFLOW_MEMORABLE_WORD = "ledgerbridge"
-AX_COMPANY = "DEMO"
 AX_COMPANY_NAME = "LedgerBridge Demo Ltd"
-AX_SERVICE_USER = "ledgerbridge"
-AX_SERVICE_PASSWORD = "ledgerbridge"
 
 FIRST_INVOICE_NUMBER = 1001
 FIRST_PURCHASE_NUMBER = 5001

@@ -1,22 +1,40 @@
-"""``load_demo``: the sandbox's demo company, the demo login and, when those parts exist, the demo connections,
-the mapping templates and the default flows. Safe to run again: what exists is left as it is.
+"""``load_demo``: the sandbox's demo company, the demo login, the demo connections and pair that point the portal
+at the sandbox, and the default flows (with the starter mappings) on that pair. Safe to run again: what exists
+is left as it is, and the demo connections follow a new portal URL.
+
+All the demo's wiring lives here, not in the production services it calls: the production code knows no demo.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
+from integrations.credentials import CredentialsError, decrypt_credentials
+from integrations.models import Connection, IntegrationPair
+from integrations.models.connections import System
 from integrations.roles import INTEGRATION_ADMIN
 from integrations.sandbox import demo
+from integrations.sandbox.demo_credentials import (
+    AX_COMPANY,
+    AX_SERVICE_PASSWORD,
+    AX_SERVICE_USER,
+    KASHFLOW_MEMORABLE_WORD,
+    KASHFLOW_PASSWORD,
+    KASHFLOW_USERNAME,
+    PORTAL_PASSWORD,
+    PORTAL_USERNAME,
+)
+from integrations.services.connections import create_connection, create_pair, update_connection
+from integrations.sync.setup import ensure_default_flows
 
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-password"
+DEMO_KASHFLOW = "Demo KashFlow"
+DEMO_AX = "Demo Dynamics AX"
+DEMO_PAIR = "Demo company"
 
 
 @dataclass
@@ -28,22 +46,69 @@ class LoadReport:
 def ensure_demo_user() -> tuple[object, bool]:
     """The demo login in the Integration admin group; an existing user keeps its password."""
     user_model = get_user_model()
-    user = user_model.objects.filter(username=DEMO_USERNAME).first()
+    user = user_model.objects.filter(username=PORTAL_USERNAME).first()
     created = user is None
     if created:
-        user = user_model.objects.create_user(DEMO_USERNAME, password=DEMO_PASSWORD, email="demo@example.com")
+        user = user_model.objects.create_user(PORTAL_USERNAME, password=PORTAL_PASSWORD, email="demo@example.com")
     group = Group.objects.filter(name=INTEGRATION_ADMIN).first()
     if group is not None and not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
     return user, created
 
 
-def _optional_step(module: str, function: str) -> Callable | None:
-    """The function if its module is there yet; None when the part is not built (or not importable)."""
+@sensitive_variables()  # error reports must not show the decrypted secrets
+def _ensure_connection(
+    *, name: str, system: str, base_url: str, company: str, settings: dict, credentials: dict
+) -> Connection:
+    connection = Connection.objects.filter(name=name).first()
+    if connection is None:
+        return create_connection(
+            name=name, system=system, base_url=base_url, company=company, settings=settings, credentials=credentials
+        )
     try:
-        return getattr(import_module(module), function)
-    except (ImportError, AttributeError):
-        return None
+        current = decrypt_credentials(connection.credentials_encrypted)
+    except CredentialsError:
+        current = {}
+    stale = (
+        connection.base_url != base_url
+        or connection.company != company
+        or any((connection.settings or {}).get(k) != v for k, v in settings.items())
+        or any(current.get(k) != v for k, v in credentials.items())
+    )
+    if stale:
+        connection = update_connection(
+            connection=connection, base_url=base_url, company=company, settings=settings, credentials=credentials
+        )
+    return connection
+
+
+@transaction.atomic
+def ensure_demo_connections(portal_url: str) -> IntegrationPair:
+    """The demo pair against the sandbox at ``portal_url``; safe to call again (it updates the URLs)."""
+    root = portal_url.rstrip("/")
+    kashflow = _ensure_connection(
+        name=DEMO_KASHFLOW,
+        system=System.KASHFLOW,
+        base_url=f"{root}/sandbox/kashflow/v2/",
+        company="",
+        settings={"username": KASHFLOW_USERNAME},
+        credentials={"password": KASHFLOW_PASSWORD, "memorable_word": KASHFLOW_MEMORABLE_WORD},
+    )
+    ax = _ensure_connection(
+        name=DEMO_AX,
+        system=System.DYNAMICS_AX,
+        base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
+        company=AX_COMPANY,
+        settings={"service_user": AX_SERVICE_USER},
+        credentials={"service_password": AX_SERVICE_PASSWORD},
+    )
+    pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()
+    if pair is None:
+        return create_pair(name=DEMO_PAIR, kashflow=kashflow, dynamics_ax=ax)
+    if pair.kashflow_id != kashflow.pk or pair.dynamics_ax_id != ax.pk:
+        pair.kashflow, pair.dynamics_ax = kashflow, ax
+        pair.save(update_fields=["kashflow", "dynamics_ax"])
+    return pair
 
 
 def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: bool = False) -> LoadReport:
@@ -61,18 +126,13 @@ def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: b
         else:
             report.skipped.append("sandbox already holds the demo company (use --reseed to start again)")
         _, created = ensure_demo_user()
-        report.done.append(f"demo login {DEMO_USERNAME!r} {'created' if created else 'already there'}")
+        if created:
+            report.done.append(f"demo login {PORTAL_USERNAME} / {PORTAL_PASSWORD} (Integration admin) created")
+        else:
+            report.done.append(f"demo login {PORTAL_USERNAME} already there (its password unchanged)")
 
-    steps = (
-        ("demo connections", "integrations.connections", "ensure_demo_connections", (portal_url,)),
-        ("mapping templates", "mappings.services.starters", "install_templates", ()),
-        ("default flows", "integrations.sync.setup", "ensure_default_flows", ()),
-    )
-    for label, module, function, args in steps:
-        step = _optional_step(module, function)
-        if step is None:
-            report.skipped.append(f"{label}: {module}.{function} is not available yet")
-            continue
-        step(*args)
-        report.done.append(label)
+    pair = ensure_demo_connections(portal_url)
+    report.done.append(f"demo connections and pair {pair.name!r} against {portal_url.rstrip('/')}/sandbox/")
+    flows = ensure_default_flows(pair)
+    report.done.append(f"{len(flows)} default flows with the starter mappings")
     return report

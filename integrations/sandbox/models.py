@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from integrations.sandbox import demo_credentials
+
 
 class KashFlowAccount(models.Model):
     """A simulated KashFlow login: username, password and memorable word."""
@@ -62,8 +64,8 @@ class AxCompany(models.Model):
 
     data_area_id = models.CharField(max_length=4, unique=True)
     name = models.CharField(max_length=100)
-    service_user = models.CharField(max_length=100, default="ledgerbridge")
-    service_password = models.CharField(max_length=100, default="ledgerbridge")
+    service_user = models.CharField(max_length=100, default=demo_credentials.AX_SERVICE_USER)
+    service_password = models.CharField(max_length=100, default=demo_credentials.AX_SERVICE_PASSWORD)
 
     class Meta:
         verbose_name_plural = "AX companies"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.connections import build_connector
 from integrations.models import Flow, SyncRun
+from integrations.services.connections import build_connector
 from integrations.sync.backoff import RetryPolicy, default_policy
 from integrations.sync.config import timeouts_before_batching
 from integrations.sync.errors import SyncError

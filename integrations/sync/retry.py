@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import time
 
-from integrations.connections import build_connector
 from integrations.connectors.errors import ConnectorError
 from integrations.models import PendingRecord, SyncRun
 from integrations.models.flows import Trigger
+from integrations.services.connections import build_connector
+from integrations.services.webhooks import process_event
 from integrations.sync import locks
 from integrations.sync.extract import RETRY_MARKER
 from integrations.sync.load import RetriesExhausted
 from integrations.sync.runner import execute_single
-from integrations.webhooks import process_event
 from monitoring import audit
 from monitoring.services import record_exception
 

@@ -1,4 +1,4 @@
-"""The demo pair's flows, one per row of the design's flow table, each with its published template mapping."""
+"""A pair's default flows, one per row of the design's flow table, each with its published template mapping."""
 
 from __future__ import annotations
 
@@ -33,16 +33,12 @@ def template_mapping_set(spec: FlowSpec):
 
 @transaction.atomic
 def ensure_default_flows(
-    pair: IntegrationPair | None = None, *, install_templates: bool = True, schedules: bool = True
+    pair: IntegrationPair, *, install_templates: bool = True, schedules: bool = True
 ) -> list[Flow]:
-    """A flow per row of the flow table for ``pair`` (the demo pair by default), polling on a schedule.
+    """A flow per row of the flow table for ``pair``, polling on a schedule.
 
     Idempotent: an existing flow keeps its settings; only a missing mapping set is filled in.
     ``schedules=False`` leaves the django-q2 Schedules out (tests that drive runs themselves)."""
-    if pair is None:
-        from integrations.connections import DEMO_PAIR
-
-        pair = IntegrationPair.objects.get(name=DEMO_PAIR)
     if install_templates:
         install()
     prefix = "" if Flow.objects.filter(pair__isnull=False).exclude(pair=pair).count() == 0 else f"{pair.pk}-"

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integrations import connections as services
+from config.htmx import htmx_partial
+from integrations import selectors
 from integrations.forms import ConnectionForm, PairForm, SystemChoiceForm
-from integrations.models import Connection, IntegrationPair
+from integrations.models import Connection
 from integrations.models.connections import System
 from integrations.roles import INTEGRATION_ADMIN, role_required
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
+from integrations.services import connections as services
 
 
 @role_required(INTEGRATION_ADMIN)
 def connection_list(request: HttpRequest) -> HttpResponse:
-    connections = Connection.objects.annotate(
-        pair_count=Count("kashflow_pairs", distinct=True) + Count("ax_pairs", distinct=True)
+    return render(
+        request, "integrations/connection_list.html", {"connections": selectors.connection_list(), "systems": System}
     )
-    return render(request, "integrations/connection_list.html", {"connections": connections, "systems": System})
 
 
 @sensitive_post_parameters()
@@ -45,7 +41,7 @@ def connection_add(request: HttpRequest) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Connection {connection.name} added. Test it to check the credentials.")
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
     context = {
         "form": form,
         "system": system,
@@ -72,7 +68,7 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Connection {connection.name} saved.")
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
     context = {
         "form": form,
         "connection": connection,
@@ -87,15 +83,15 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk)
-    pairs = IntegrationPair.objects.filter(kashflow=connection) | IntegrationPair.objects.filter(dynamics_ax=connection)
+    pairs = selectors.pairs_using(connection)
     if request.method == "POST":
         try:
             services.delete_connection(connection=connection, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("connection-list")
+            return redirect("integrations:connection-list")
         messages.success(request, f"Connection {connection.name} deleted.")
-        return redirect("connection-list")
+        return redirect("integrations:connection-list")
     return render(request, "integrations/connection_delete.html", {"connection": connection, "pairs": pairs})
 
 
@@ -109,7 +105,7 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
             request, "integrations/partials/connection_test_result.html", {"connection": connection, "result": result}
         )
     (messages.success if result.ok else messages.error)(request, f"{connection.name}: {result.message}")
-    return redirect("connection-list")
+    return redirect("integrations:connection-list")
 
 
 # --- Integration pairs -------------------------------------------------------------------------
@@ -117,8 +113,7 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(INTEGRATION_ADMIN)
 def pair_list(request: HttpRequest) -> HttpResponse:
-    pairs = IntegrationPair.objects.select_related("kashflow", "dynamics_ax")
-    return render(request, "integrations/pair_list.html", {"pairs": pairs})
+    return render(request, "integrations/pair_list.html", {"pairs": selectors.pair_list()})
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -132,5 +127,5 @@ def pair_add(request: HttpRequest) -> HttpResponse:
             form.add_service_error(exc)
         else:
             messages.success(request, f"Integration pair {pair.name} added.")
-            return redirect("pair-list")
+            return redirect("integrations:pair-list")
     return render(request, "integrations/pair_form.html", {"form": form})

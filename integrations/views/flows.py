@@ -6,60 +6,44 @@ Viewers see everything; only Integration admins change settings or start runs.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
+from config.htmx import htmx_partial
+from integrations import selectors
 from integrations.flow_forms import FlowSettingsForm, RunForm
-from integrations.models import Flow, PendingRecord, SyncRun
+from integrations.models import Flow, SyncRun
 from integrations.roles import INTEGRATION_ADMIN, VIEWER, has_role, role_required
 from integrations.sync import locks, schedules
 from integrations.sync.runs import FlowBusy, resume_flow, start_run
 
-RECENT_RUNS = 10
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
 
 def _get_flow(slug: str) -> Flow:
-    return get_object_or_404(Flow.objects.select_related("pair", "mapping_set"), slug=slug)
+    return get_object_or_404(selectors.flow_with_related(), slug=slug)
 
 
 @role_required(VIEWER)
 @require_GET
 def flow_list(request: HttpRequest) -> HttpResponse:
-    last_run = SyncRun.objects.filter(flow=OuterRef("pk")).order_by("-queued_at")
-    flows = (
-        Flow.objects.select_related("pair", "mapping_set")
-        .annotate(
-            last_status=Subquery(last_run.values("status")[:1]),
-            last_finished=Subquery(last_run.values("finished_at")[:1]),
-            last_run_id=Subquery(last_run.values("pk")[:1]),
-            pending_count=Count("pending", distinct=True),
-            open_exceptions=Count("exceptions", filter=Q(exceptions__status__in=["open", "retrying"]), distinct=True),
-        )
-        .order_by("pair__name", "name")
-    )
     return render(
         request,
-        "integrations/flows/list.html",
-        {"flows": flows, "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
+        "integrations/flow_list.html",
+        {"flows": selectors.flow_list(), "can_admin": has_role(request.user, INTEGRATION_ADMIN)},
     )
 
 
 def _detail_context(request: HttpRequest, flow: Flow, *, form=None, run_form=None) -> dict:
+    pending, pending_count = selectors.pending_records(flow)
     return {
         "flow": flow,
         "form": form or FlowSettingsForm(instance=flow),
         "run_form": run_form or RunForm(),
         "active_run": locks.active_run(flow),
-        "runs": flow.runs.select_related("mapping_set")[:RECENT_RUNS],
-        "pending": PendingRecord.objects.filter(flow=flow)[:20],
-        "pending_count": PendingRecord.objects.filter(flow=flow).count(),
+        "runs": selectors.recent_runs(flow),
+        "pending": pending,
+        "pending_count": pending_count,
         "can_admin": has_role(request.user, INTEGRATION_ADMIN),
         "schedule_name": schedules.schedule_name(flow),
     }
@@ -71,8 +55,8 @@ def flow_detail(request: HttpRequest, slug: str) -> HttpResponse:
     flow = _get_flow(slug)
     if htmx_partial(request) and request.GET.get("part") == "runs":
         # The recent runs, refreshed when the progress bar reports the end of a run.
-        return render(request, "integrations/flows/partials/runs.html", _detail_context(request, flow))
-    return render(request, "integrations/flows/detail.html", _detail_context(request, flow))
+        return render(request, "integrations/partials/flow_runs.html", _detail_context(request, flow))
+    return render(request, "integrations/flow_detail.html", _detail_context(request, flow))
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -87,16 +71,15 @@ def flow_settings(request: HttpRequest, slug: str) -> HttpResponse:
         form = FlowSettingsForm(instance=flow)
         saved = True
     if htmx_partial(request):
-        response = render(
+        return render(
             request,
-            "integrations/flows/partials/settings.html",
+            "integrations/partials/flow_settings.html",
             {"flow": flow, "form": form, "saved": saved, "can_admin": True},
         )
-        return trigger_client_event(response, "flowChanged") if saved else response
     if saved:
         messages.success(request, f"{flow.name} saved.")
-        return redirect("flow-detail", slug=flow.slug)
-    return render(request, "integrations/flows/detail.html", _detail_context(request, flow, form=form), status=400)
+        return redirect("integrations:flow-detail", slug=flow.slug)
+    return render(request, "integrations/flow_detail.html", _detail_context(request, flow, form=form), status=400)
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -117,12 +100,12 @@ def flow_run(request: HttpRequest, slug: str) -> HttpResponse:
         except Exception as exc:  # paused, disabled: say why
             error = str(exc)
     if htmx_partial(request):
-        return render(request, "integrations/flows/partials/progress.html", {"run": run, "flow": flow, "error": error})
+        return render(request, "integrations/partials/flow_progress.html", {"run": run, "flow": flow, "error": error})
     if error:
         messages.error(request, error)
     else:
         messages.success(request, f"Run {run.pk} of {flow.name} queued.")
-    return redirect("flow-detail", slug=flow.slug)
+    return redirect("integrations:flow-detail", slug=flow.slug)
 
 
 @role_required(INTEGRATION_ADMIN)
@@ -131,7 +114,7 @@ def flow_resume(request: HttpRequest, slug: str) -> HttpResponse:
     flow = _get_flow(slug)
     resume_flow(flow, user=request.user)
     messages.success(request, f"{flow.name} resumed.")
-    return redirect("flow-detail", slug=flow.slug)
+    return redirect("integrations:flow-detail", slug=flow.slug)
 
 
 @role_required(VIEWER)
@@ -140,8 +123,8 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(SyncRun.objects.select_related("flow"), pk=pk)
     context = {"run": run, "flow": run.flow, "error": ""}
     if run.status in locks.ACTIVE or not request.htmx:
-        return render(request, "integrations/flows/partials/progress.html", context)
-    response = render(request, "integrations/flows/partials/progress.html", context)
+        return render(request, "integrations/partials/flow_progress.html", context)
+    response = render(request, "integrations/partials/flow_progress.html", context)
     # 286: htmx swaps in the final state and stops polling.
     stop = HttpResponseStopPolling(response.content)
     return trigger_client_event(stop, "runFinished", {"run": run.pk, "status": run.status})

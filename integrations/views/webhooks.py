@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations import webhooks
+from integrations.services import webhooks
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000

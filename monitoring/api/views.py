@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 
 from integrations.api.permissions import HasRole
 from integrations.roles import ACCOUNTANT, INTEGRATION_ADMIN, VIEWER
-from monitoring import actions, audit, selectors
+from monitoring import audit, selectors
 from monitoring.api import serializers as s
-from monitoring.editing import EditRefused
 from monitoring.models import Alert, AlertRule, ExceptionItem
+from monitoring.services import actions
+from monitoring.services.editing import EditRefused
 
 
 class ExceptionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -63,7 +63,7 @@ def alert_rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
             changes=audit.diff(before, _snapshot(saved)),
         )
         messages.success(request, f"Alert rule {saved.name} saved.")
-        return redirect("alert-list")
+        return redirect("monitoring:alert-list")
     return render(request, "monitoring/alert_rule_form.html", {"form": form, "rule": rule})
 
 
@@ -77,4 +77,4 @@ def alert_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
         rule.save(update_fields=["enabled"])
         audit.record(actor=request.user, action="disabled", obj=rule, changes={"enabled": [True, False]})
     messages.success(request, f"Alert rule {rule.name} switched off.")
-    return redirect("alert-list")
+    return redirect("monitoring:alert-list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,18 +15,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.htmx import htmx_partial
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from monitoring import actions, fixes, selectors
-from monitoring.editing import EditRefused, map_payload
+from monitoring import selectors
 from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
+from monitoring.services import actions, fixes
+from monitoring.services.editing import EditRefused, map_payload
 
 PAGE_SIZE = 50
-
-
-def htmx_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _can_act(request: HttpRequest) -> bool:
@@ -56,8 +55,6 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 def _qs(params: dict) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(params)
 
 
@@ -187,7 +184,7 @@ def exception_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str, *, level=messages.SUCCESS):
-    """Re-render the row (htmx) or go back where the user came from, and tell the lists to refresh."""
+    """Re-render the row (htmx) or go back where the user came from."""
     if htmx_partial(request) and item is not None and request.POST.get("from") == "row":
         item.refresh_from_db()
         # Only this row changes (and polls until the worker is done); the rest of the list stays put.
@@ -195,7 +192,10 @@ def _after_action(request: HttpRequest, item: ExceptionItem | None, message: str
             request, "monitoring/partials/exception_row.html", {"item": item, "can_act": True, "now": timezone.now()}
         )
     messages.add_message(request, level, message)
-    target = _safe_next(request, reverse("exception-detail", args=[item.pk]) if item else reverse("exception-list"))
+    target = _safe_next(
+        request,
+        reverse("monitoring:exception-detail", args=[item.pk]) if item else reverse("monitoring:exception-list"),
+    )
     return redirect(target)
 
 
@@ -235,7 +235,7 @@ def exception_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionRefused as exc:
         return _refuse(request, item, [str(exc)], form)
     messages.success(request, f"Edited {item.source_key} and queued a retry.")
-    return redirect("exception-detail", pk=item.pk)
+    return redirect("monitoring:exception-detail", pk=item.pk)
 
 
 def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form: EditForm) -> HttpResponse:
@@ -275,7 +275,7 @@ def exception_ignore(request: HttpRequest, pk: int) -> HttpResponse:
 def exception_bulk(request: HttpRequest) -> HttpResponse:
     """Retry or ignore a selection (ids) or a whole group (cause)."""
     form = BulkForm(request.POST)
-    back = _safe_next(request, reverse("exception-list"))
+    back = _safe_next(request, reverse("monitoring:exception-list"))
     if not form.is_valid():
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -46,8 +48,6 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(VIEWER)
 def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One record's lineage in one run: source payload -> mapped document -> target key / MessageId."""
-    import json
-
     outcome = get_object_or_404(RecordOutcome.objects.select_related("run__flow"), pk=pk)
     return render(
         request,
@@ -67,6 +67,6 @@ def find_record(request: HttpRequest) -> HttpResponse:
     lineage = selectors.find_record(q, flow=flow) if q else None
     return render(
         request,
-        "monitoring/find_record.html",
+        "monitoring/record_find.html",
         {"q": q, "flow": flow, "lineage": lineage, "flows": Flow.objects.only("name", "slug")},
     )

@@ -22,9 +22,9 @@ def bench_results(django_db_setup, django_db_blocker):  # the test database outl
 @pytest.fixture
 def sandbox(live_server, transactional_db, settings):
     """``sandbox(invoices)``: the demo company seeded at that size, the demo pair on the live server, its flows."""
-    from integrations.connections import ensure_demo_connections
     from integrations.models import Connection
     from integrations.sandbox.demo import seed_sandbox
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 1_000_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from integrations.connections import build_connector
+from integrations.services.connections import build_connector
 
 BLOCKING = {"missing_required", "value_not_mapped", "too_long", "wrong_type", "not_allowed", "rule_error"}
 

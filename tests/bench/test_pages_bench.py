@@ -15,13 +15,13 @@ from tests.monitoring.test_scale import ROWS, big  # noqa: F401 -- the 100k-row 
 
 REQUESTS = 40
 PAGES = {
-    "exception queue, first page": ("exception-list", {}),
-    "exception queue, page 1,000": ("exception-list", {"page": "1000"}),
-    "exception queue, filtered": ("exception-list", {"tab": "resolved", "flow": "journals", "stage": "map"}),
-    "exception queue, grouped by cause": ("exception-list", {"view": "groups"}),
-    "run list, first page": ("run-list", {}),
-    "run list, page 1,500": ("run-list", {"page": "1500"}),
-    "run list, filtered": ("run-list", {"flow": "journals", "status": "partial", "page": "10"}),
+    "exception queue, first page": ("monitoring:exception-list", {}),
+    "exception queue, page 1,000": ("monitoring:exception-list", {"page": "1000"}),
+    "exception queue, filtered": ("monitoring:exception-list", {"tab": "resolved", "flow": "journals", "stage": "map"}),
+    "exception queue, grouped by cause": ("monitoring:exception-list", {"view": "groups"}),
+    "run list, first page": ("monitoring:run-list", {}),
+    "run list, page 1,500": ("monitoring:run-list", {"page": "1500"}),
+    "run list, filtered": ("monitoring:run-list", {"flow": "journals", "status": "partial", "page": "10"}),
 }
 
 

@@ -11,9 +11,9 @@ from django.core.cache import cache
 @pytest.fixture
 def company(live_server, transactional_db, settings):
     """``company(invoices)``: the demo company at that size and the demo pair on the live server."""
-    from integrations.connections import ensure_demo_connections
     from integrations.models import Connection
     from integrations.sandbox.demo import seed_sandbox
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 1_000_000

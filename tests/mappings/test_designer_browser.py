@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from integrations.connections import ensure_demo_connections
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sandbox.models import KashFlowRecord
 from mappings.models import MappingSet
 from mappings.services.starters import install_templates

@@ -42,8 +42,8 @@ def demo(live_server, transactional_db, settings):
     The portal's own URLs (config.urls) are served, so the same live server has the queue pages too."""
     from django.core.cache import cache
 
-    from integrations.connections import ensure_demo_connections
     from integrations.sandbox.demo import seed_sandbox
+    from integrations.sandbox.loading import ensure_demo_connections
     from integrations.sync.setup import ensure_default_flows
 
     settings.SANDBOX_KASHFLOW_RATE_LIMIT = 100_000

@@ -69,7 +69,7 @@ def test_retry_fails_again_then_succeeds_and_bulk_retry_resolves_a_selection(dem
     client = client_for("accountant")
 
     # A retry of an unchanged record fails again: still open, one more attempt, the new error, nothing deleted.
-    response = client.post(reverse("exception-retry", args=[first.pk]))
+    response = client.post(reverse("monitoring:exception-retry", args=[first.pk]))
     assert response.status_code == 302
     assert ExceptionItem.objects.get(pk=first.pk).status == "retrying"  # the row shows it at once
     (again,) = wait_settled(first)
@@ -82,7 +82,7 @@ def test_retry_fails_again_then_succeeds_and_bulk_retry_resolves_a_selection(dem
 
     # Fixed at the source: the next retry syncs it and resolves the item, noting the run.
     _set_nominal(first.source_key, 4000)
-    client.post(reverse("exception-retry", args=[first.pk]))
+    client.post(reverse("monitoring:exception-retry", args=[first.pk]))
     (done,) = wait_settled(first)
     assert done.status == "resolved"
     assert done.resolved_by_run_id is not None
@@ -93,7 +93,7 @@ def test_retry_fails_again_then_succeeds_and_bulk_retry_resolves_a_selection(dem
     # Bulk retry of a selection.
     for item in (second, third):
         _set_nominal(item.source_key, 4000)
-    response = client.post(reverse("exception-bulk"), {"action": "retry", "ids": [second.pk, third.pk]})
+    response = client.post(reverse("monitoring:exception-bulk"), {"action": "retry", "ids": [second.pk, third.pk]})
     assert response.status_code == 302
     settled = wait_settled(second, third)
     assert [i.status for i in settled] == ["resolved", "resolved"]
@@ -109,7 +109,7 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     # Edit the source payload and retry: the edited record maps and reaches AX.
     payload = dict(edited.source_payload)
     payload["LineItems"] = [{**line, "NominalCode": 4010} for line in payload["LineItems"]]
-    response = client.post(reverse("exception-edit", args=[edited.pk]), {"payload": json.dumps(payload)})
+    response = client.post(reverse("monitoring:exception-edit", args=[edited.pk]), {"payload": json.dumps(payload)})
     assert response.status_code == 302, response.content.decode()[:500]
     (done,) = wait_settled(edited)
     assert done.status == "resolved"
@@ -119,7 +119,7 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     # Edit the mapped document instead (as the detail page offers it: what the mapping makes of the record),
     # giving every line the account AX should book it to.
     from integrations.models import RecordOutcome
-    from monitoring.editing import map_payload
+    from monitoring.services.editing import map_payload
 
     document, _ = map_payload(document_edited.flow, document_edited.source_payload)
     good = RecordOutcome.objects.filter(action="created", run__flow=document_edited.flow).first().mapped_document
@@ -127,7 +127,7 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     for line in document["CustInvoiceLine"]:
         line["LedgerDimension"] = ledger
     response = client.post(
-        reverse("exception-edit", args=[document_edited.pk]), {"document": json.dumps(document, default=str)}
+        reverse("monitoring:exception-edit", args=[document_edited.pk]), {"document": json.dumps(document, default=str)}
     )
     assert response.status_code == 302, response.content.decode()[:500]
     (done,) = wait_settled(document_edited)
@@ -137,7 +137,7 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     # The other two share one cause: add the value-map row once and both go through.
     assert len({i.fingerprint for i in group}) == 1
     versions_before = MappingSet.objects.filter(key=flow("sales_invoice").mapping_set.key).count()
-    response = client.post(reverse("exception-fix", args=[group[0].pk]), {"target_value": "401100"})
+    response = client.post(reverse("monitoring:exception-fix", args=[group[0].pk]), {"target_value": "401100"})
     assert response.status_code == 302
     settled = wait_settled(*group)
     assert [i.status for i in settled] == ["resolved", "resolved"]
@@ -154,16 +154,22 @@ def test_a_refused_edit_and_an_ignore_leave_the_right_trace(demo, client_for):
     client = client_for("accountant")
     before = ExceptionItem.objects.values().get(pk=item.pk)
 
-    response = client.post(reverse("exception-edit", args=[item.pk]), {"document": '{"InvoiceDate": "not a date"'})
+    response = client.post(
+        reverse("monitoring:exception-edit", args=[item.pk]), {"document": '{"InvoiceDate": "not a date"'}
+    )
     assert response.status_code == 400
     assert "not valid JSON" in response.content.decode()
-    response = client.post(reverse("exception-edit", args=[item.pk]), {"document": json.dumps({"CustInvoiceLine": []})})
+    response = client.post(
+        reverse("monitoring:exception-edit", args=[item.pk]), {"document": json.dumps({"CustInvoiceLine": []})}
+    )
     assert response.status_code == 400
     assert ExceptionItem.objects.values().get(pk=item.pk) == before  # open and unchanged
 
-    response = client.post(reverse("exception-ignore", args=[item.pk]), {"reason": ""})
+    response = client.post(reverse("monitoring:exception-ignore", args=[item.pk]), {"reason": ""})
     assert ExceptionItem.objects.get(pk=item.pk).status == "open"
-    response = client.post(reverse("exception-ignore", args=[item.pk]), {"reason": "Test invoice, never to be posted"})
+    response = client.post(
+        reverse("monitoring:exception-ignore", args=[item.pk]), {"reason": "Test invoice, never to be posted"}
+    )
     item.refresh_from_db()
     assert item.status == "ignored"
     assert item.resolution_note == "Test invoice, never to be posted"
@@ -182,5 +188,5 @@ def test_a_later_successful_run_resolves_the_item_noting_the_run(demo, client_fo
     assert item.status == "resolved"
     assert item.resolved_by_run_id == run.pk
     assert [a.action for a in item.actions.all()] == ["opened", "auto_resolved"]
-    body = client_for("viewer").get(reverse("exception-detail", args=[item.pk])).content.decode()
+    body = client_for("viewer").get(reverse("monitoring:exception-detail", args=[item.pk])).content.decode()
     assert f"run {run.pk}" in body

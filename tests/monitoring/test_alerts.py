@@ -199,7 +199,7 @@ def test_check_alerts_command_runs_the_rules(flow, failing_rule):
 def test_alert_rules_need_an_integration_admin_and_changes_are_audited(client_for, flow):
     from tests.access import assert_page_roles
 
-    assert_page_roles(client_for, reverse("alert-rule-create"), "Integration admin")
+    assert_page_roles(client_for, reverse("monitoring:alert-rule-create"), "Integration admin")
     client = client_for("integration_admin")
     data = {
         "name": "Down",
@@ -212,15 +212,17 @@ def test_alert_rules_need_an_integration_admin_and_changes_are_audited(client_fo
         "throttle_minutes": 60,
         "enabled": "on",
     }
-    assert client.post(reverse("alert-rule-create"), data).status_code == 302
+    assert client.post(reverse("monitoring:alert-rule-create"), data).status_code == 302
     rule = AlertRule.objects.get(name="Down")
-    assert client.post(reverse("alert-rule-edit", args=[rule.pk]), {**data, "threshold": 5}).status_code == 302
+    assert (
+        client.post(reverse("monitoring:alert-rule-edit", args=[rule.pk]), {**data, "threshold": 5}).status_code == 302
+    )
     events = AuditEvent.objects.filter(object_type="monitoring.alertrule", object_id=str(rule.pk))
     assert [e.action for e in events.order_by("id")] == ["created", "updated"]
     assert events.get(action="updated").changes["threshold"] == [10, 5]
 
-    bad = client.post(reverse("alert-rule-create"), {**data, "emails": "not-an-address", "name": "Bad"})
+    bad = client.post(reverse("monitoring:alert-rule-create"), {**data, "emails": "not-an-address", "name": "Bad"})
     assert bad.status_code == 200 and b"not an email address" in bad.content
-    silent = client.post(reverse("alert-rule-create"), {**data, "emails": "", "name": "Silent"})
+    silent = client.post(reverse("monitoring:alert-rule-create"), {**data, "emails": "", "name": "Silent"})
     assert b"nobody will hear of it" in silent.content
     assert not AlertRule.objects.filter(name__in=["Bad", "Silent"]).exists()

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from monitoring import actions
 from monitoring.models import AuditEvent
-from monitoring.services import record_exception
+from monitoring.services import actions, record_exception
 
 
 @pytest.mark.django_db
@@ -41,7 +40,7 @@ def test_mapping_value_map_and_dimension_rule_changes_are_in_the_trail(accountan
 
 @pytest.mark.django_db
 def test_connection_changes_are_recorded_without_the_secret(integration_admin):
-    from integrations.connections import create_connection, update_connection
+    from integrations.services.connections import create_connection, update_connection
 
     connection = create_connection(
         actor=integration_admin,
@@ -104,9 +103,9 @@ def test_the_audit_page_filters_and_offers_no_way_to_change_anything(client_for,
     audit.record(actor=integration_admin, action="updated", obj=flow, changes={"batch_size": [100, 250]})
     audit.record(action="published", object_type="mappings.mappingset", object_id="3", object_repr="Sales v2")
     client = client_for("viewer")
-    body = client.get(reverse("audit-list"), {"object_type": "integrations.flow"}).content.decode()
+    body = client.get(reverse("monitoring:audit-list"), {"object_type": "integrations.flow"}).content.decode()
     assert "batch_size" in body and "250" in body
     assert "Sales v2" not in body
     assert 'method="post"' not in body.split('id="audit"')[1]
-    assert client.post(reverse("audit-list")).status_code in (403, 405)
+    assert client.post(reverse("monitoring:audit-list")).status_code in (403, 405)
     assert AuditEvent.objects.count() == 2

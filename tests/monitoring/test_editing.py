@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring.editing import EditRefused, catalog_problems, parse_json_object, validated_edit
+from monitoring.services.editing import EditRefused, catalog_problems, parse_json_object, validated_edit
 
 
 @pytest.mark.parametrize(

@@ -40,15 +40,15 @@ def history(flow, run, item):
 
 
 READ_PAGES = [
-    ("dashboard", {}),
-    ("exception-list", {}),
-    ("exception-list", {"view": "groups"}),
-    ("exception-list", {"tab": "resolved", "stage": "map", "error_class": "value_not_mapped", "age": "24h"}),
-    ("exception-export", {}),
-    ("run-list", {}),
-    ("run-find", {"q": "1042"}),
-    ("alert-list", {}),
-    ("audit-list", {"object_type": "mappings.valuemap"}),
+    ("monitoring:dashboard", {}),
+    ("monitoring:exception-list", {}),
+    ("monitoring:exception-list", {"view": "groups"}),
+    ("monitoring:exception-list", {"tab": "resolved", "stage": "map", "error_class": "value_not_mapped", "age": "24h"}),
+    ("monitoring:exception-export", {}),
+    ("monitoring:run-list", {}),
+    ("monitoring:run-find", {"q": "1042"}),
+    ("monitoring:alert-list", {}),
+    ("monitoring:audit-list", {"object_type": "mappings.valuemap"}),
 ]
 
 
@@ -65,18 +65,18 @@ def test_viewers_and_up_may_read_the_monitoring_pages(client_for, history, name,
 def test_detail_pages_render_for_viewers(client_for, history, item):
     outcome = RecordOutcome.objects.filter(source_key="1042").first()
     for url in (
-        reverse("exception-detail", args=[item.pk]),
-        reverse("exception-row", args=[item.pk]),
-        reverse("exception-status", args=[item.pk]),
-        reverse("run-detail", args=[history.pk]),
-        reverse("outcome-detail", args=[outcome.pk]),
+        reverse("monitoring:exception-detail", args=[item.pk]),
+        reverse("monitoring:exception-row", args=[item.pk]),
+        reverse("monitoring:exception-status", args=[item.pk]),
+        reverse("monitoring:run-detail", args=[history.pk]),
+        reverse("monitoring:outcome-detail", args=[outcome.pk]),
     ):
         assert_page_roles(client_for, url, "Viewer")
 
 
 @pytest.mark.django_db
 def test_the_queue_shows_the_item_with_its_error_and_age(client_for, item):
-    response = client_for("viewer").get(reverse("exception-list"))
+    response = client_for("viewer").get(reverse("monitoring:exception-list"))
     body = response.content.decode()
     assert "1042" in body
     assert "value_not_mapped" in body
@@ -87,14 +87,14 @@ def test_the_queue_shows_the_item_with_its_error_and_age(client_for, item):
 
 @pytest.mark.django_db
 def test_an_accountant_sees_the_actions(client_for, item):
-    body = client_for("accountant").get(reverse("exception-list")).content.decode()
+    body = client_for("accountant").get(reverse("monitoring:exception-list")).content.decode()
     assert "Retry</button>" in body
     assert "Ignore selected" in body
 
 
 @pytest.mark.django_db
 def test_the_detail_shows_payload_document_error_and_history(client_for, item):
-    body = client_for("accountant").get(reverse("exception-detail", args=[item.pk])).content.decode()
+    body = client_for("accountant").get(reverse("monitoring:exception-detail", args=[item.pk])).content.decode()
     assert "NominalCode" in body and "CustInvoiceLine" in body
     assert "value &#x27;4900&#x27; not in value map" in body
     assert "opened" in body
@@ -103,7 +103,7 @@ def test_the_detail_shows_payload_document_error_and_history(client_for, item):
 
 @pytest.mark.django_db
 def test_the_htmx_queue_request_renders_only_the_table(client_for, item):
-    response = client_for("viewer").get(reverse("exception-list"), HTTP_HX_REQUEST="true")
+    response = client_for("viewer").get(reverse("monitoring:exception-list"), HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "exception-table" in body
     assert "<html" not in body
@@ -134,7 +134,7 @@ def test_groups_show_one_row_per_cause_with_counts(client_for, flow, run):
         source_payload={},
         mapped_document={},
     )
-    body = client_for("viewer").get(reverse("exception-list"), {"view": "groups"}).content.decode()
+    body = client_for("viewer").get(reverse("monitoring:exception-list"), {"view": "groups"}).content.decode()
     assert body.count("data-cause=") == 2
     assert "<strong>3</strong>" in body
 
@@ -152,7 +152,7 @@ def test_csv_export_lists_the_filtered_items(client_for, item, flow, run):
         source_payload={},
         mapped_document={},
     )
-    response = client_for("viewer").get(reverse("exception-export"), {"stage": "load"})
+    response = client_for("viewer").get(reverse("monitoring:exception-export"), {"stage": "load"})
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
     lines = body.strip().splitlines()
@@ -163,21 +163,21 @@ def test_csv_export_lists_the_filtered_items(client_for, item, flow, run):
 
 @pytest.mark.django_db
 def test_find_record_answers_where_is_invoice_1042(client_for, history):
-    body = client_for("viewer").get(reverse("run-find"), {"q": "1042"}).content.decode()
+    body = client_for("viewer").get(reverse("monitoring:run-find"), {"q": "1042"}).content.decode()
     assert f"#{history.pk}" in body
     assert "failed" in body
 
 
 @pytest.mark.django_db
 def test_run_detail_lists_lineage(client_for, history):
-    body = client_for("viewer").get(reverse("run-detail", args=[history.pk])).content.decode()
+    body = client_for("viewer").get(reverse("monitoring:run-detail", args=[history.pk])).content.decode()
     assert "FTI-000001" in body and "m1" in body
 
 
 @pytest.mark.django_db
 def test_dashboard_shows_health_and_svg_charts(client_for, flow, run, item):
     SyncRun.objects.filter(pk=run.pk).update(status="partial", created_count=5, failed_count=1)
-    body = client_for("viewer").get(reverse("dashboard")).content.decode()
+    body = client_for("viewer").get(reverse("monitoring:dashboard")).content.decode()
     assert 'data-health="degraded"' in body
     assert body.count("<svg") >= 2
     assert 'hx-trigger="every' in body
@@ -186,7 +186,8 @@ def test_dashboard_shows_health_and_svg_charts(client_for, flow, run, item):
 @pytest.mark.django_db
 def test_bad_query_parameters_are_ignored_not_500(client_for, item):
     response = client_for("viewer").get(
-        reverse("exception-list"), {"tab": "bogus", "stage": "x", "age": "??", "page": "abc", "error_class": "<b>"}
+        reverse("monitoring:exception-list"),
+        {"tab": "bogus", "stage": "x", "age": "??", "page": "abc", "error_class": "<b>"},
     )
     assert response.status_code == 200
     assert ExceptionItem.objects.count() == 1
@@ -242,7 +243,7 @@ def test_charts_are_svg_and_escape_their_titles():
 @pytest.mark.django_db
 def test_actions_never_redirect_off_site(client_for, item):
     response = client_for("accountant").post(
-        reverse("exception-ignore", args=[item.pk]), {"reason": "test data", "next": "https://evil.example/"}
+        reverse("monitoring:exception-ignore", args=[item.pk]), {"reason": "test data", "next": "https://evil.example/"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("exception-detail", args=[item.pk])
+    assert response["Location"] == reverse("monitoring:exception-detail", args=[item.pk])

@@ -107,18 +107,18 @@ def _timed_get(client, url, params=None):
 
 
 PAGES = [
-    ("exception-list", {}),
-    ("exception-list", {"page": "1000"}),
-    ("exception-list", {"tab": "resolved", "flow": "journals", "stage": "map", "age": "24h"}),
-    ("exception-list", {"view": "groups"}),
-    ("exception-list", {"view": "groups", "page": "2"}),
-    ("exception-list", {"error_class": "ax_validation", "page": "50"}),
-    ("run-list", {}),
-    ("run-list", {"page": "1500"}),
-    ("run-list", {"flow": "journals", "status": "partial", "page": "10"}),
-    ("audit-list", {}),
-    ("audit-list", {"page": "300", "object_type": "mappings.valuemap"}),
-    ("dashboard", {}),
+    ("monitoring:exception-list", {}),
+    ("monitoring:exception-list", {"page": "1000"}),
+    ("monitoring:exception-list", {"tab": "resolved", "flow": "journals", "stage": "map", "age": "24h"}),
+    ("monitoring:exception-list", {"view": "groups"}),
+    ("monitoring:exception-list", {"view": "groups", "page": "2"}),
+    ("monitoring:exception-list", {"error_class": "ax_validation", "page": "50"}),
+    ("monitoring:run-list", {}),
+    ("monitoring:run-list", {"page": "1500"}),
+    ("monitoring:run-list", {"flow": "journals", "status": "partial", "page": "10"}),
+    ("monitoring:audit-list", {}),
+    ("monitoring:audit-list", {"page": "300", "object_type": "mappings.valuemap"}),
+    ("monitoring:dashboard", {}),
 ]
 
 
@@ -132,24 +132,24 @@ def test_pages_over_100k_rows_cost_a_constant_number_of_queries(
         response, elapsed = _timed_get(client, reverse(name), params)
     assert elapsed < 5.0, f"{name} {params} took {elapsed:.2f}s"
     body = response.content.decode()
-    if name == "exception-list" and params.get("page") == "1000":
+    if name == "monitoring:exception-list" and params.get("page") == "1000":
         assert "Page 1000 of" in body
 
 
 @pytest.mark.django_db
 def test_the_queue_counts_every_tab_and_pages_50_at_a_time(big, client):
     client.force_login(cast_member("viewer"))
-    response, _ = _timed_get(client, reverse("exception-list"))
+    response, _ = _timed_get(client, reverse("monitoring:exception-list"))
     context = response.context
     assert context["counts"] == {"open": 60_000, "retrying": 0, "resolved": 40_000}
     assert len(context["page"].object_list) == 50
-    groups, _ = _timed_get(client, reverse("exception-list"), {"view": "groups"})
+    groups, _ = _timed_get(client, reverse("monitoring:exception-list"), {"view": "groups"})
     assert groups.context["page"].paginator.count == CAUSES
 
 
 @pytest.mark.django_db
 def test_csv_export_streams_100k_rows(big, client):
     client.force_login(cast_member("viewer"))
-    response = client.get(reverse("exception-export"), {"tab": "open"})
+    response = client.get(reverse("monitoring:exception-export"), {"tab": "open"})
     lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
     assert lines == 60_000 + 1

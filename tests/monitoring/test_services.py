@@ -231,7 +231,7 @@ def retrying(flow, run):
 @pytest.mark.django_db
 def test_a_retry_the_engine_cannot_run_leaves_the_item_open_with_one_more_attempt(retrying, monkeypatch):
     from integrations.sync import retry
-    from monitoring.actions import run_retry
+    from monitoring.services.actions import run_retry
 
     def broken(item, **kwargs):
         raise RuntimeError("connector exploded")
@@ -247,7 +247,7 @@ def test_a_retry_the_engine_cannot_run_leaves_the_item_open_with_one_more_attemp
 @pytest.mark.django_db
 def test_a_retry_delivered_twice_runs_once(retrying, monkeypatch):
     from integrations.sync import retry
-    from monitoring.actions import run_retry
+    from monitoring.services.actions import run_retry
 
     calls = []
 
@@ -267,7 +267,7 @@ def test_a_retry_whose_worker_died_goes_back_to_open(retrying):
 
     from django.utils import timezone
 
-    from monitoring.actions import release_stale_retries
+    from monitoring.services.actions import release_stale_retries
 
     assert release_stale_retries() == 0
     ExceptionItem.objects.filter(pk=retrying.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
@@ -279,7 +279,7 @@ def test_a_retry_whose_worker_died_goes_back_to_open(retrying):
 
 @pytest.mark.django_db
 def test_an_ignored_item_can_be_reopened_and_keeps_its_history(flow, run, accountant):
-    from monitoring.actions import ignore, reopen
+    from monitoring.services.actions import ignore, reopen
 
     item = _fail(flow, run)
     ignore([item], user=accountant, reason="later")

@@ -7,22 +7,17 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from integrations.sandbox import faults
 from integrations.sandbox.kashflow.errors import ApiError
 
 DEFAULT_TIMEOUT_MS = 3000
 
 
 def pick(operation: str) -> object | None:
-    try:
-        from integrations.sandbox import faults
-    except ImportError:  # the fault module is optional: without it the simulator never misbehaves
-        return None
     return faults.pick_fault("kashflow", operation)
 
 
 def drop(request: HttpRequest) -> None:
-    from integrations.sandbox import faults
-
     faults.drop_connection(request)
 
 

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from integrations import connections as services
+from integrations.services import connections as services
 
 KF_PASSWORD = "kf-Pass-Zq81xw"
 KF_WORD = "otterMemWord77"

@@ -6,11 +6,11 @@ from tests.conftest import USER_PASSWORD
 def test_logging_in_and_out(client, accountant):
     response = client.post(reverse("login"), {"username": "accountant", "password": USER_PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("connection-list")).status_code == 403  # logged in, without the role
+    assert client.get(reverse("integrations:connection-list")).status_code == 403  # logged in, without the role
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
-    assert client.get(reverse("connection-list")).status_code == 302
+    assert client.get(reverse("integrations:connection-list")).status_code == 302
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, accountant):

@@ -4,6 +4,7 @@ import pytest
 from django.urls import NoReverseMatch, Resolver404, resolve
 
 from integrations.models import Connection
+from integrations.sandbox import demo_credentials as creds
 from integrations.sandbox.demo import ensure_demo_account, ensure_demo_company
 from tests.conftest import USER_PASSWORD, screenshot
 
@@ -37,13 +38,13 @@ def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browse
     page.fill("input[name=name]", "Browser KashFlow")
     page.fill("input[name=base_url]", base_url)
     page.fill("input[name=timeout_seconds]", "3")
-    page.fill("input[name=config_username]", "demo")
-    page.fill("input[name=config_password]", "demo-password")
-    page.fill("input[name=config_memorable_word]", "ledgerbridge")
+    page.fill("input[name=config_username]", creds.KASHFLOW_USERNAME)
+    page.fill("input[name=config_password]", creds.KASHFLOW_PASSWORD)
+    page.fill("input[name=config_memorable_word]", creds.KASHFLOW_MEMORABLE_WORD)
     screenshot(page, "connection-add")
     page.click("button:has-text('Add connection')")
     page.wait_for_selector("#connections")
-    assert "demo-password" not in page.content()
+    assert creds.KASHFLOW_PASSWORD not in page.content()
 
     connection = Connection.objects.get(name="Browser KashFlow")
     page.click(f"#connection-{connection.pk} button.test-connection")
@@ -55,7 +56,7 @@ def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browse
     else:
         assert result.get_attribute("data-ok") == "false"
         assert "failed" in text
-    assert "demo-password" not in page.content()
+    assert creds.KASHFLOW_PASSWORD not in page.content()
 
     page.goto(f"{live_server.url}/connections/{connection.pk}/edit/")
     assert page.locator("text=•••• set").count() == 2
@@ -69,10 +70,10 @@ def test_an_integration_admin_adds_a_connection_and_tests_it(live_server, browse
     ax_url = f"{live_server.url}/sandbox/ax/MicrosoftDynamicsAXAif60/" if against_sandbox else refused_url()
     page.fill("input[name=name]", "Browser AX")
     page.fill("input[name=base_url]", ax_url)
-    page.fill("input[name=company]", "DEMO")
+    page.fill("input[name=company]", creds.AX_COMPANY)
     page.fill("input[name=timeout_seconds]", "3")
-    page.fill("input[name=config_service_user]", "ledgerbridge")
-    page.fill("input[name=config_service_password]", "ledgerbridge")
+    page.fill("input[name=config_service_user]", creds.AX_SERVICE_USER)
+    page.fill("input[name=config_service_password]", creds.AX_SERVICE_PASSWORD)
     page.click("button:has-text('Add connection')")
     page.wait_for_selector("#connections")
     ax = Connection.objects.get(name="Browser AX")

@@ -4,15 +4,17 @@ import logging
 
 import pytest
 
-from integrations import connections as services
 from integrations.sandbox.demo import ensure_demo_account, ensure_demo_company
+from integrations.sandbox.demo_credentials import KASHFLOW_PASSWORD
+from integrations.sandbox.loading import ensure_demo_connections
+from integrations.services import connections as services
 
 
 @pytest.fixture
 def demo_pair(live_server, transactional_db):
     ensure_demo_account()
     ensure_demo_company()
-    pair = services.ensure_demo_connections(live_server.url)
+    pair = ensure_demo_connections(live_server.url)
     for connection in (pair.kashflow, pair.dynamics_ax):
         services.update_connection(connection=connection, timeout_seconds=5)
     return pair
@@ -25,7 +27,7 @@ def test_both_demo_connections_pass_their_test(demo_pair, caplog):
         assert result.ok, result.message
         connection.refresh_from_db()
         assert connection.last_test_ok is True
-    assert "demo-password" not in caplog.text
+    assert KASHFLOW_PASSWORD not in caplog.text
 
 
 def test_a_rate_limited_connection_still_passes_its_test(demo_pair):

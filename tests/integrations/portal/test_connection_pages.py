@@ -3,9 +3,9 @@ import logging
 import pytest
 from django.urls import reverse
 
-from integrations import connections as services
 from integrations.credentials import decrypt_credentials
 from integrations.models import Connection, IntegrationPair
+from integrations.services import connections as services
 from tests.access import assert_page_roles
 
 from .conftest import KF_PASSWORD, KF_WORD, SECRETS, refused_url
@@ -14,55 +14,55 @@ ADMIN = "Integration admin"
 
 
 def test_connection_list_needs_the_integration_admin(client_for, kashflow_connection):
-    assert_page_roles(client_for, reverse("connection-list"), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:connection-list"), ADMIN)
 
 
 def test_connection_add_needs_the_integration_admin(client_for):
-    assert_page_roles(client_for, reverse("connection-add") + "?system=kashflow", ADMIN)
-    assert_page_roles(client_for, reverse("connection-add"), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:connection-add") + "?system=kashflow", ADMIN)
+    assert_page_roles(client_for, reverse("integrations:connection-add"), ADMIN)
 
 
 def test_connection_add_post_needs_the_integration_admin(client_for):
     # an empty form comes back with its errors for the admins and creates nothing
-    assert_page_roles(client_for, reverse("connection-add") + "?system=kashflow", ADMIN, method="post")
+    assert_page_roles(client_for, reverse("integrations:connection-add") + "?system=kashflow", ADMIN, method="post")
     assert not Connection.objects.exists()
 
 
 def test_connection_edit_needs_the_integration_admin(client_for, kashflow_connection):
-    assert_page_roles(client_for, reverse("connection-edit", args=[kashflow_connection.pk]), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:connection-edit", args=[kashflow_connection.pk]), ADMIN)
 
 
 def test_connection_delete_needs_the_integration_admin(client_for, kashflow_connection):
-    assert_page_roles(client_for, reverse("connection-delete", args=[kashflow_connection.pk]), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:connection-delete", args=[kashflow_connection.pk]), ADMIN)
 
 
 def test_connection_delete_post_is_refused_below_the_integration_admin(client_for, kashflow_connection):
-    url = reverse("connection-delete", args=[kashflow_connection.pk])
+    url = reverse("integrations:connection-delete", args=[kashflow_connection.pk])
     for who in ("outsider", "Viewer", "Accountant"):
         assert client_for(who).post(url).status_code == 403
     assert Connection.objects.filter(pk=kashflow_connection.pk).exists()
 
 
 def test_connection_test_needs_the_integration_admin(client_for, kashflow_connection):
-    url = reverse("connection-test", args=[kashflow_connection.pk])
+    url = reverse("integrations:connection-test", args=[kashflow_connection.pk])
     assert_page_roles(client_for, url, ADMIN, method="post", HTTP_HX_REQUEST="true")
 
 
 def test_pair_pages_need_the_integration_admin(client_for, kashflow_connection, ax_connection):
     services.create_pair(name="Acme", kashflow=kashflow_connection, dynamics_ax=ax_connection)
-    assert_page_roles(client_for, reverse("pair-list"), ADMIN)
-    assert_page_roles(client_for, reverse("pair-add"), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:pair-list"), ADMIN)
+    assert_page_roles(client_for, reverse("integrations:pair-add"), ADMIN)
 
 
 def test_the_nav_shows_connections_only_to_integration_admins(client_for):
-    url = reverse("connection-list")
-    assert url.encode() in client_for(ADMIN).get(reverse("dashboard")).content
-    assert url.encode() not in client_for("Accountant").get(reverse("dashboard")).content
+    url = reverse("integrations:connection-list")
+    assert url.encode() in client_for(ADMIN).get(reverse("monitoring:dashboard")).content
+    assert url.encode() not in client_for("Accountant").get(reverse("monitoring:dashboard")).content
 
 
 def test_adding_a_connection_through_the_page_encrypts_its_secrets(client_for):
     response = client_for(ADMIN).post(
-        reverse("connection-add") + "?system=kashflow",
+        reverse("integrations:connection-add") + "?system=kashflow",
         {
             "system": "kashflow",
             "name": "Shop",
@@ -81,7 +81,7 @@ def test_adding_a_connection_through_the_page_encrypts_its_secrets(client_for):
 
 def test_adding_a_connection_without_its_secrets_shows_the_errors(client_for):
     response = client_for(ADMIN).post(
-        reverse("connection-add") + "?system=dynamics_ax",
+        reverse("integrations:connection-add") + "?system=dynamics_ax",
         {
             "system": "dynamics_ax",
             "name": "AX",
@@ -96,7 +96,9 @@ def test_adding_a_connection_without_its_secrets_shows_the_errors(client_for):
 
 
 def test_choosing_the_system_with_htmx_swaps_in_that_systems_form(client_for):
-    response = client_for(ADMIN).get(reverse("connection-add"), {"system": "dynamics_ax"}, HTTP_HX_REQUEST="true")
+    response = client_for(ADMIN).get(
+        reverse("integrations:connection-add"), {"system": "dynamics_ax"}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert body.lstrip().startswith('<div id="connection-form">')
@@ -107,12 +109,12 @@ def test_choosing_the_system_with_htmx_swaps_in_that_systems_form(client_for):
 def test_no_page_renders_a_secret_back(client_for, kashflow_connection, ax_connection):
     client = client_for(ADMIN)
     urls = [
-        reverse("connection-list"),
-        reverse("connection-edit", args=[kashflow_connection.pk]),
-        reverse("connection-edit", args=[ax_connection.pk]),
-        reverse("connection-delete", args=[kashflow_connection.pk]),
-        reverse("pair-list"),
-        reverse("pair-add"),
+        reverse("integrations:connection-list"),
+        reverse("integrations:connection-edit", args=[kashflow_connection.pk]),
+        reverse("integrations:connection-edit", args=[ax_connection.pk]),
+        reverse("integrations:connection-delete", args=[kashflow_connection.pk]),
+        reverse("integrations:pair-list"),
+        reverse("integrations:pair-add"),
         reverse("admin:integrations_connection_change", args=[kashflow_connection.pk]),
         reverse("admin:integrations_connection_changelist"),
     ]
@@ -127,7 +129,9 @@ def test_no_page_renders_a_secret_back(client_for, kashflow_connection, ax_conne
 
 
 def test_the_edit_page_shows_that_a_secret_is_set_with_a_blank_input(client_for, kashflow_connection):
-    body = client_for(ADMIN).get(reverse("connection-edit", args=[kashflow_connection.pk])).content.decode()
+    body = (
+        client_for(ADMIN).get(reverse("integrations:connection-edit", args=[kashflow_connection.pk])).content.decode()
+    )
     assert body.count("•••• set") >= 2
     assert 'name="config_password"' in body
     assert 'name="config_password" value' not in body
@@ -136,7 +140,7 @@ def test_the_edit_page_shows_that_a_secret_is_set_with_a_blank_input(client_for,
 
 def test_saving_the_edit_form_with_blank_secrets_keeps_them(client_for, kashflow_connection):
     response = client_for(ADMIN).post(
-        reverse("connection-edit", args=[kashflow_connection.pk]),
+        reverse("integrations:connection-edit", args=[kashflow_connection.pk]),
         {
             "name": "Acme KashFlow",
             "base_url": "https://api.kashflow.com/v2/",
@@ -162,22 +166,24 @@ def test_deleting_a_connection_used_by_a_pair_is_refused_with_a_clear_message(
 ):
     services.create_pair(name="Acme", kashflow=kashflow_connection, dynamics_ax=ax_connection)
     client = client_for(ADMIN)
-    page = client.get(reverse("connection-delete", args=[kashflow_connection.pk])).content.decode()
+    page = client.get(reverse("integrations:connection-delete", args=[kashflow_connection.pk])).content.decode()
     assert "is used by the integration pair" in page
-    response = client.post(reverse("connection-delete", args=[kashflow_connection.pk]), follow=True)
+    response = client.post(reverse("integrations:connection-delete", args=[kashflow_connection.pk]), follow=True)
     assert "cannot be deleted while the integration pair Acme uses it" in response.content.decode()
     assert Connection.objects.filter(pk=kashflow_connection.pk).exists()
 
 
 def test_deleting_an_unused_connection(client_for, kashflow_connection):
-    response = client_for(ADMIN).post(reverse("connection-delete", args=[kashflow_connection.pk]))
+    response = client_for(ADMIN).post(reverse("integrations:connection-delete", args=[kashflow_connection.pk]))
     assert response.status_code == 302
     assert not Connection.objects.exists()
 
 
 def test_the_test_button_swaps_in_the_result_fragment_without_secrets(client_for, kashflow_connection, caplog):
     caplog.set_level(logging.DEBUG)
-    response = client_for(ADMIN).post(reverse("connection-test", args=[kashflow_connection.pk]), HTTP_HX_REQUEST="true")
+    response = client_for(ADMIN).post(
+        reverse("integrations:connection-test", args=[kashflow_connection.pk]), HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
@@ -191,14 +197,17 @@ def test_the_test_button_swaps_in_the_result_fragment_without_secrets(client_for
 
 
 def test_the_test_button_without_htmx_redirects_with_a_message(client_for, kashflow_connection):
-    response = client_for(ADMIN).post(reverse("connection-test", args=[kashflow_connection.pk]), follow=True)
+    response = client_for(ADMIN).post(
+        reverse("integrations:connection-test", args=[kashflow_connection.pk]), follow=True
+    )
     assert response.status_code == 200
     assert "Acme KashFlow:" in response.content.decode()
 
 
 def test_adding_a_pair_through_the_page(client_for, kashflow_connection, ax_connection):
     response = client_for(ADMIN).post(
-        reverse("pair-add"), {"name": "Acme", "kashflow": kashflow_connection.pk, "dynamics_ax": ax_connection.pk}
+        reverse("integrations:pair-add"),
+        {"name": "Acme", "kashflow": kashflow_connection.pk, "dynamics_ax": ax_connection.pk},
     )
     assert response.status_code == 302
     assert IntegrationPair.objects.get().name == "Acme"
@@ -206,20 +215,21 @@ def test_adding_a_pair_through_the_page(client_for, kashflow_connection, ax_conn
 
 def test_a_pair_form_rejects_a_connection_of_the_wrong_system(client_for, kashflow_connection, ax_connection):
     response = client_for(ADMIN).post(
-        reverse("pair-add"), {"name": "Acme", "kashflow": ax_connection.pk, "dynamics_ax": kashflow_connection.pk}
+        reverse("integrations:pair-add"),
+        {"name": "Acme", "kashflow": ax_connection.pk, "dynamics_ax": kashflow_connection.pk},
     )
     assert response.status_code == 200
     assert not IntegrationPair.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["connection-edit", "connection-delete"])
+@pytest.mark.parametrize("name", ["integrations:connection-edit", "integrations:connection-delete"])
 def test_an_unknown_connection_is_a_404(client_for, name):
     assert client_for(ADMIN).get(reverse(name, args=[999999])).status_code == 404
 
 
 def test_a_bad_base_url_on_the_form_is_an_error_not_a_crash(client_for):
     response = client_for(ADMIN).post(
-        reverse("connection-add") + "?system=kashflow",
+        reverse("integrations:connection-add") + "?system=kashflow",
         {
             "system": "kashflow",
             "name": "Shop",
@@ -247,7 +257,7 @@ def test_the_list_pages_query_count_does_not_grow_with_rows(client_for, kashflow
             assert client.get(url).status_code == 200
         return len(captured)
 
-    before = {url: queries(url) for url in (reverse("connection-list"), reverse("pair-list"))}
+    before = {url: queries(url) for url in (reverse("integrations:connection-list"), reverse("integrations:pair-list"))}
     for i in range(1, 5):
         kf = services.create_connection(
             name=f"KF {i}",
@@ -262,7 +272,7 @@ def test_the_list_pages_query_count_does_not_grow_with_rows(client_for, kashflow
 
 
 def test_the_add_page_without_a_system_asks_for_one(client_for):
-    body = client_for(ADMIN).get(reverse("connection-add")).content.decode()
+    body = client_for(ADMIN).get(reverse("integrations:connection-add")).content.decode()
     assert "Choose a system" in body
     assert '<div id="connection-form"></div>' in body
     assert "config_password" not in body

@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection as db
 
-from integrations import connections as services
 from integrations.connectors.base import ConnectionConfig
+from integrations.connectors.kashflow.connector import KashFlowConnector
 from integrations.credentials import decrypt_credentials
-from integrations.models import Connection, IntegrationPair
+from integrations.models import Connection
+from integrations.services import connections as services
 from monitoring.models import AuditEvent
 
 from .conftest import AX_PASSWORD, KF_PASSWORD, KF_WORD, SECRETS
@@ -144,6 +145,8 @@ def test_build_connector_passes_the_rows_settings_and_decrypted_credentials(kash
     built = {}
 
     class FakeConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             built.update(config=config, rate_limiter=rate_limiter)
 
@@ -176,6 +179,8 @@ def test_a_secret_echoed_by_a_connector_is_scrubbed_from_the_test_message(kashfl
     from integrations.connectors.errors import ConnectionTestResult
 
     class LeakyConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             self.config = config
 
@@ -192,30 +197,6 @@ def test_a_secret_echoed_by_a_connector_is_scrubbed_from_the_test_message(kashfl
     result = services.test_connection(kashflow_connection)
     assert KF_PASSWORD not in result.message
     assert "***" in result.message
-
-
-def test_ensure_demo_connections_is_idempotent_and_follows_the_portal_url(db):
-    pair = services.ensure_demo_connections("http://127.0.0.1:8000")
-    again = services.ensure_demo_connections("http://127.0.0.1:8000/")
-    assert pair.pk == again.pk
-    assert Connection.objects.count() == 2
-    assert IntegrationPair.objects.count() == 1
-    assert pair.kashflow.base_url == "http://127.0.0.1:8000/sandbox/kashflow/v2/"
-    assert pair.dynamics_ax.base_url == "http://127.0.0.1:8000/sandbox/ax/MicrosoftDynamicsAXAif60/"
-    assert pair.dynamics_ax.company == "DEMO"
-    assert {**pair.kashflow.settings, **decrypt_credentials(pair.kashflow.credentials_encrypted)} == {
-        "username": "demo",
-        "password": "demo-password",
-        "memorable_word": "ledgerbridge",
-    }
-    assert {**pair.dynamics_ax.settings, **decrypt_credentials(pair.dynamics_ax.credentials_encrypted)} == {
-        "service_user": "ledgerbridge",
-        "service_password": "ledgerbridge",
-    }
-    moved = services.ensure_demo_connections("http://127.0.0.1:9100")
-    moved.kashflow.refresh_from_db()
-    assert moved.pk == pair.pk
-    assert moved.kashflow.base_url == "http://127.0.0.1:9100/sandbox/kashflow/v2/"
 
 
 def test_rotate_all_credentials_re_encrypts_with_the_newest_key(kashflow_connection, settings):
@@ -242,6 +223,8 @@ def test_an_error_report_from_inside_build_connector_hides_the_secrets(kashflow_
     from django.views.debug import ExceptionReporter
 
     class BrokenConnector:
+        config_fields = KashFlowConnector.config_fields
+
         def __init__(self, config, *, rate_limiter=None):
             credentials = config.credentials  # a local an error report would show
             raise RuntimeError(f"broken with {len(credentials)} fields")

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from integrations.roles import INTEGRATION_ADMIN
+from integrations.sandbox import demo_credentials as creds
 from integrations.sandbox.models import AxRecord, FaultRule, KashFlowAccount, KashFlowRecord
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +34,10 @@ def test_load_demo_seeds_the_sandbox_and_creates_the_demo_admin():
     assert "sandbox seeded" in output
     assert KashFlowRecord.objects.filter(entity="invoices").count() == 30
     assert AxRecord.objects.filter(entity="CustTable").count() == 40
-    user = get_user_model().objects.get(username="demo")
-    assert user.check_password("demo-password")
+    user = get_user_model().objects.get(username=creds.PORTAL_USERNAME)
+    assert user.check_password(creds.PORTAL_PASSWORD)
     assert user.groups.filter(name=INTEGRATION_ADMIN).exists()
-    assert KashFlowAccount.objects.filter(username="demo").exists()
+    assert KashFlowAccount.objects.filter(username=creds.KASHFLOW_USERNAME).exists()
 
 
 def test_load_demo_twice_changes_nothing():
@@ -48,9 +49,9 @@ def test_load_demo_twice_changes_nothing():
 
 
 def test_load_demo_keeps_an_existing_demo_users_password():
-    get_user_model().objects.create_user("demo", password="changed-by-the-admin")
+    get_user_model().objects.create_user(creds.PORTAL_USERNAME, password="changed-by-the-admin")
     load_demo("--invoices", "0")
-    user = get_user_model().objects.get(username="demo")
+    user = get_user_model().objects.get(username=creds.PORTAL_USERNAME)
     assert user.check_password("changed-by-the-admin")
     assert user.groups.filter(name=INTEGRATION_ADMIN).exists()
 

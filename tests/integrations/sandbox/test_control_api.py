@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from integrations.sandbox import demo_credentials as creds
 from integrations.sandbox.demo import ensure_demo_account, ensure_demo_company, seed_sandbox
 from integrations.sandbox.models import AxMessage, FaultRule, KashFlowRecord, KashFlowSession
 
@@ -31,10 +32,17 @@ def post(api: Client, url: str, body: object = None, **headers):
 def test_index_lists_the_simulators_and_the_endpoints(api):
     body = api.get(CONTROL).json()
     assert body["kashflow"]["base_url"] == "http://testserver/sandbox/kashflow/v2/"
-    assert (body["kashflow"]["username"], body["kashflow"]["password"]) == ("demo", "demo-password")
-    assert body["kashflow"]["memorable_word"] == "ledgerbridge"
+    assert (body["kashflow"]["username"], body["kashflow"]["password"]) == (
+        creds.KASHFLOW_USERNAME,
+        creds.KASHFLOW_PASSWORD,
+    )
+    assert body["kashflow"]["memorable_word"] == creds.KASHFLOW_MEMORABLE_WORD
     ax = body["dynamics_ax"]
-    assert (ax["company"], ax["service_user"], ax["service_password"]) == ("DEMO", "ledgerbridge", "ledgerbridge")
+    assert (ax["company"], ax["service_user"], ax["service_password"]) == (
+        creds.AX_COMPANY,
+        creds.AX_SERVICE_USER,
+        creds.AX_SERVICE_PASSWORD,
+    )
     assert ax["base_url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/"
     services = {s["name"]: s for s in ax["services"]}
     assert services["CustomerService"]["wsdl"] == (

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from integrations.sandbox import demo_credentials as creds
 from integrations.sandbox import demo_data
 from integrations.sandbox.demo import reset_sandbox, seed_sandbox
 from integrations.sandbox.models import AxCompany, AxRecord, FaultRule, KashFlowAccount, KashFlowRecord
@@ -32,17 +33,17 @@ def seeded() -> dict[str, int]:
 
 
 def test_it_creates_the_demo_login_and_company(seeded):
-    account = KashFlowAccount.objects.get(username="demo")
+    account = KashFlowAccount.objects.get(username=creds.KASHFLOW_USERNAME)
     assert (account.password, account.memorable_word, account.rate_limit_per_minute) == (
-        "demo-password",
-        "ledgerbridge",
+        creds.KASHFLOW_PASSWORD,
+        creds.KASHFLOW_MEMORABLE_WORD,
         600,
     )
-    company = AxCompany.objects.get(data_area_id="DEMO")
+    company = AxCompany.objects.get(data_area_id=creds.AX_COMPANY)
     assert (company.name, company.service_user, company.service_password) == (
         "LedgerBridge Demo Ltd",
-        "ledgerbridge",
-        "ledgerbridge",
+        creds.AX_SERVICE_USER,
+        creds.AX_SERVICE_PASSWORD,
     )
 
 
@@ -196,7 +197,7 @@ def test_reset_empties_both_systems_but_keeps_the_logins(seeded):
     assert not KashFlowRecord.objects.exists()
     assert not AxRecord.objects.exists()
     assert not FaultRule.objects.exists()
-    assert KashFlowAccount.objects.filter(username="demo").exists()
+    assert KashFlowAccount.objects.filter(username=creds.KASHFLOW_USERNAME).exists()
 
 
 def test_seed_without_reset_only_adds_what_is_missing(seeded):

@@ -3,12 +3,16 @@
 import httpx
 import pytest
 
+from integrations.sandbox import demo_credentials as creds
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def kashflow_login(client: httpx.Client, base: str) -> dict:
-    started = client.post(f"{base}sessiontoken", json={"UserName": "demo", "Password": "demo-password"}).json()
-    word = "ledgerbridge"
+    started = client.post(
+        f"{base}sessiontoken", json={"UserName": creds.KASHFLOW_USERNAME, "Password": creds.KASHFLOW_PASSWORD}
+    ).json()
+    word = creds.KASHFLOW_MEMORABLE_WORD
     answers = [{"Position": p["Position"], "Value": word[p["Position"] - 1]} for p in started["MemorableWordList"]]
     done = client.put(
         f"{base}sessiontoken", json={"TemporaryToken": started["TemporaryToken"], "MemorableWordList": answers}

@@ -13,9 +13,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from integrations.connections import ensure_demo_connections
 from integrations.models import Connection, Flow, SyncRun
 from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync.setup import ensure_default_flows
 
 ROOT = Path(__file__).resolve().parents[3]

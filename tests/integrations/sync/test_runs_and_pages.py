@@ -206,7 +206,7 @@ def test_a_worker_that_lost_its_run_stops_without_touching_the_record(flow):
 
 def test_a_signed_body_that_is_not_json_is_kept_and_filed_as_an_exception(flow, client, enqueued):
     from integrations.models import WebhookEvent
-    from integrations.webhooks import SIGNATURE_HEADER, process_event, sign
+    from integrations.services.webhooks import SIGNATURE_HEADER, process_event, sign
     from monitoring.models import ExceptionItem
 
     assert client.get("/webhooks/kashflow/").status_code == 405

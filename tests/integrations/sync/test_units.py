@@ -8,11 +8,11 @@ import pytest
 from django.db import IntegrityError
 
 from integrations.connectors import errors as ce
+from integrations.services.webhooks import BadWebhook, parse, sign, verify
 from integrations.sync.backoff import RetryPolicy
 from integrations.sync.compare import overwritten_values, subset_equal
 from integrations.sync.errors import AMBIGUOUS, PERMANENT, TRANSIENT, MappingFailed, MissingReference, classify
 from integrations.sync.messageid import content_hash, message_id, record_hash
-from integrations.webhooks import BadWebhook, parse, sign, verify
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from datetime import date
 
 import httpx
 
-from integrations.connections import build_connector
 from integrations.models import SyncRun, WebhookEvent
 from integrations.sandbox.models import AxRecord, FaultRule
+from integrations.services.connections import build_connector
+from integrations.services.webhooks import SIGNATURE_HEADER, sign
 from integrations.sync.runs import resume_stalled_runs, start_run
-from integrations.webhooks import SIGNATURE_HEADER, sign
 from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import Worker, flow, invoice_refs, journal_refs, wait_for_run
 

@@ -7,8 +7,9 @@ from integrations.sandbox.loading import load_demo
 
 class Command(BaseCommand):
     help = (
-        "Loads the demo: the demo company in the sandbox, the demo login (demo / demo-password), the demo "
-        "connections, mapping templates and default flows. Running it again changes nothing."
+        "Loads the demo: the demo company in the sandbox, the demo login (an Integration admin; the output "
+        "shows its user name and password), the demo connections and pair, and the default flows with their "
+        "starter mappings. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

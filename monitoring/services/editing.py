@@ -17,6 +17,8 @@ from typing import Any
 
 from integrations.models import Flow
 from integrations.sync.errors import SyncError
+from mappings import services as mapping_services
+from mappings.catalogs import catalog_for
 
 
 class EditRefused(Exception):
@@ -41,14 +43,6 @@ def parse_json_object(text: str, *, what: str = "document") -> dict:
 def systems_of(flow: Flow) -> tuple[str, str]:
     """(source system, target system) of a flow."""
     return flow.source_system, flow.target_system
-
-
-def _catalog(system: str, entity: str):
-    try:
-        from mappings.catalogs import catalog_for
-    except ImportError:  # pragma: no cover - the catalogs module ships with the mapping app
-        return None
-    return catalog_for(system, entity)
 
 
 def _values_at(document: Any, path: str, prefix: str = "") -> list[tuple[str, Any, bool]]:
@@ -118,7 +112,7 @@ def _type_problem(value: Any, kind: str) -> str:
 
 def catalog_problems(document: dict, system: str, entity: str) -> list[str]:
     """What the target system would refuse, judged by its field catalog."""
-    catalog = _catalog(system, entity)
+    catalog = catalog_for(system, entity)
     if catalog is None:
         return []
     problems: list[str] = []
@@ -166,8 +160,6 @@ def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
     if current is None:
         return None, []
     try:
-        from mappings import services as mapping_services
-
         result = mapping_services.compiled_mapping(current).apply(payload)
     except Exception as exc:  # a mapping that cannot compile is reported, not raised
         return None, [f"The mapping could not be applied: {exc}"]
@@ -176,7 +168,7 @@ def map_payload(flow: Flow, payload: dict) -> tuple[dict | None, list[str]]:
 
 def check_payload(flow: Flow, payload: dict, *, source_key: str) -> list[str]:
     source, _ = systems_of(flow)
-    catalog = _catalog(source, flow.entity)
+    catalog = catalog_for(source, flow.entity)
     problems: list[str] = []
     if catalog is not None and catalog.key_field:
         key = payload.get(catalog.key_field)

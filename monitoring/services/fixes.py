@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mappings.suggestions import suggest_value_map_fix
 from monitoring.models import ExceptionItem
 
 _VALUE_MAP_MESSAGE = re.compile(
@@ -58,8 +59,6 @@ def value_map_fix_for(item: ExceptionItem, *, limit: int = 5) -> ValueMapFix | N
         return None
     name, value = gap
     try:
-        from mappings.suggestions import suggest_value_map_fix
-
         candidates = suggest_value_map_fix(mapping_set, name, value, limit=limit)
     except Exception:  # suggestions are a help; a failure must not hide the item
         candidates = []

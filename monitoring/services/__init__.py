@@ -2,7 +2,7 @@
 
 ``record_exception`` and ``resolve_exceptions_for_record`` are the contract with the sync engine.
 The accountants' actions (retry, edit and retry, fix a value map, ignore) are in
-``monitoring.actions``.
+``monitoring.services.actions``.
 """
 
 from __future__ import annotations

@@ -27,23 +27,6 @@ from integrations.models.connections import System
 from integrations.ratelimit import CacheRateLimiter
 from monitoring import audit
 
-# Used while a connector class cannot be imported; each connector class declares its own.
-DEFAULT_CONFIG_FIELDS: dict[str, tuple[ConfigField, ...]] = {
-    System.KASHFLOW: (
-        ConfigField("username", "Username"),
-        ConfigField("password", "Password", secret=True),
-        ConfigField("memorable_word", "Memorable word", secret=True),
-    ),
-    System.DYNAMICS_AX: (
-        ConfigField("service_user", "Service user", help_text="The AIF service account, e.g. DOMAIN\\user"),
-        ConfigField("service_password", "Service password", secret=True),
-    ),
-}
-
-DEMO_KASHFLOW = "Demo KashFlow"
-DEMO_AX = "Demo Dynamics AX"
-DEMO_PAIR = "Demo company"
-
 _UNSET: Any = object()
 
 
@@ -53,18 +36,9 @@ _UNSET: Any = object()
 def config_fields(system: str) -> tuple[ConfigField, ...]:
     """The config fields a connection of ``system`` needs, as its connector class declares them."""
     try:
-        fields = connector_class(system).config_fields
-    except (ImportError, AttributeError, LookupError):
-        fields = None
-    if fields:
-        return tuple(fields)
-    if system not in DEFAULT_CONFIG_FIELDS:
-        raise ValidationError({"system": f"Unknown system {system!r}."})
-    return DEFAULT_CONFIG_FIELDS[system]
-
-
-def secret_field_names(system: str) -> list[str]:
-    return [f.name for f in config_fields(system) if f.secret]
+        return tuple(connector_class(system).config_fields)
+    except LookupError:
+        raise ValidationError({"system": f"Unknown system {system!r}."}) from None
 
 
 def secrets_set(connection: Connection) -> set[str]:
@@ -354,60 +328,4 @@ def create_pair(*, actor=None, name: str, kashflow: Connection, dynamics_ax: Con
         obj=pair,
         changes={"name": pair.name, "kashflow": kashflow.name, "dynamics_ax": dynamics_ax.name},
     )
-    return pair
-
-
-# --- Demo --------------------------------------------------------------------------------------
-
-
-@sensitive_variables()  # error reports must not show the decrypted secrets
-def _ensure_connection(*, name: str, system: str, base_url: str, company: str, settings: dict, credentials: dict):
-    connection = Connection.objects.filter(name=name).first()
-    if connection is None:
-        return create_connection(
-            name=name, system=system, base_url=base_url, company=company, settings=settings, credentials=credentials
-        )
-    try:
-        current = decrypt_credentials(connection.credentials_encrypted)
-    except CredentialsError:
-        current = {}
-    stale = (
-        connection.base_url != base_url
-        or connection.company != company
-        or any((connection.settings or {}).get(k) != v for k, v in settings.items())
-        or any(current.get(k) != v for k, v in credentials.items())
-    )
-    if stale:
-        connection = update_connection(
-            connection=connection, base_url=base_url, company=company, settings=settings, credentials=credentials
-        )
-    return connection
-
-
-@transaction.atomic
-def ensure_demo_connections(portal_url: str) -> IntegrationPair:
-    """The demo pair against the sandbox at ``portal_url``; safe to call again (it updates the URLs)."""
-    root = portal_url.rstrip("/")
-    kashflow = _ensure_connection(
-        name=DEMO_KASHFLOW,
-        system=System.KASHFLOW,
-        base_url=f"{root}/sandbox/kashflow/v2/",
-        company="",
-        settings={"username": "demo"},
-        credentials={"password": "demo-password", "memorable_word": "ledgerbridge"},
-    )
-    ax = _ensure_connection(
-        name=DEMO_AX,
-        system=System.DYNAMICS_AX,
-        base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
-        company="DEMO",
-        settings={"service_user": "ledgerbridge"},
-        credentials={"service_password": "ledgerbridge"},
-    )
-    pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()
-    if pair is None:
-        return create_pair(name=DEMO_PAIR, kashflow=kashflow, dynamics_ax=ax)
-    if pair.kashflow_id != kashflow.pk or pair.dynamics_ax_id != ax.pk:
-        pair.kashflow, pair.dynamics_ax = kashflow, ax
-        pair.save(update_fields=["kashflow", "dynamics_ax"])
     return pair

@@ -13,15 +13,18 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_q import tasks as q_tasks
 
 from integrations.sync import retry as sync_retry
+from mappings.suggestions import apply_value_map_fix as add_value_map_row
 from monitoring import audit
-from monitoring.editing import EditRefused, validated_edit
-from monitoring.fixes import value_map_fix_for
 from monitoring.models import ExceptionAction, ExceptionItem
+from monitoring.services.editing import EditRefused, validated_edit
+from monitoring.services.fixes import value_map_fix_for
 
 S = ExceptionItem.Status
 RETRY_TASK = "monitoring.tasks.retry_exception"
@@ -45,11 +48,11 @@ def _user(user):
 
 
 def _enqueue_retry(item_id: int, user, edit: dict | None = None) -> None:
-    from django_q.tasks import async_task
-
     user_id = getattr(_user(user), "pk", None)
     kwargs: dict[str, Any] = {"user_id": user_id, **(edit or {})}
-    transaction.on_commit(lambda: async_task(RETRY_TASK, item_id, task_name=f"retry-exception-{item_id}", **kwargs))
+    transaction.on_commit(
+        lambda: q_tasks.async_task(RETRY_TASK, item_id, task_name=f"retry-exception-{item_id}", **kwargs)
+    )
 
 
 def request_retry(items: Iterable[ExceptionItem] | QuerySet, *, user, note: str = "", action: str = "retry") -> int:
@@ -110,11 +113,9 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
     fix = value_map_fix_for(item, limit=0)
     if fix is None:
         raise ActionRefused("This exception is not a missing value-map row, so there is no mapping-level fix.")
-    from mappings.suggestions import apply_value_map_fix as add_row
-
     with transaction.atomic():
         try:
-            published = add_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))
+            published = add_value_map_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))
         except Exception as exc:  # the mapping app explains what is wrong (unknown map, locked version)
             raise ActionRefused(f"The fix could not be applied: {exc}")
         details = {
@@ -174,8 +175,6 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
 
     Idempotent: an item that is no longer RETRYING (already done, or delivered twice) is left alone.
     """
-    from django.contrib.auth import get_user_model
-
     item = ExceptionItem.objects.select_related("flow").filter(pk=item_id).first()
     if item is None or item.status != S.RETRYING:
         return item.status if item else "missing"

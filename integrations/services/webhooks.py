@@ -22,8 +22,11 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from integrations.models import Flow, PendingRecord, WebhookEvent
+from integrations.sync.runs import start_run_if_idle
+from monitoring.services import record_exception, resolve_exceptions_for_record
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +134,6 @@ def receive(body: bytes, *, signature: str, source: str = "kashflow") -> Webhook
 
 
 def _enqueue(event_id: int) -> None:
-    from django_q.tasks import async_task
-
     async_task("integrations.tasks.process_webhook_event", event_id, task_name=f"webhook-{event_id}")
 
 
@@ -146,8 +147,6 @@ def _flows_for(entity: str) -> list[Flow]:
 
 def process_event(event_id: int, *, payload_override: dict | None = None) -> str:
     """Turn a stored push into pending records and runs; a malformed one into an exception. Idempotent."""
-    from integrations.sync.runs import start_run_if_idle
-
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None:
         return "no such event"
@@ -196,8 +195,6 @@ def exception_key(event: WebhookEvent) -> str:
 
 
 def _fail(event: WebhookEvent, message: str, payload) -> None:
-    from monitoring.services import record_exception
-
     with transaction.atomic():
         WebhookEvent.objects.filter(pk=event.pk).update(
             status=WebhookEvent.Status.FAILED, processed_at=timezone.now(), error=message[:2000]
@@ -224,7 +221,5 @@ def _fail(event: WebhookEvent, message: str, payload) -> None:
 
 
 def _resolve(event: WebhookEvent) -> None:
-    from monitoring.services import resolve_exceptions_for_record
-
     for flow in Flow.objects.filter(exceptions__source_key=exception_key(event)).distinct():
         resolve_exceptions_for_record(flow=flow, source_key=exception_key(event), run=None)

@@ -1,0 +1,58 @@
+"""Reads the integrations pages and API need: connections, pairs and flows with what their lists show.
+
+Writes live in ``integrations.services`` (connections, pairs, the webhook inbox) and the sync engine.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from integrations.models import Connection, Flow, IntegrationPair, PendingRecord, SyncRun
+
+RECENT_RUNS = 10
+PENDING_SHOWN = 20
+
+
+def connection_list() -> QuerySet[Connection]:
+    """Every connection with how many pairs use it."""
+    return Connection.objects.annotate(
+        pair_count=Count("kashflow_pairs", distinct=True) + Count("ax_pairs", distinct=True)
+    )
+
+
+def pairs_using(connection: Connection) -> QuerySet[IntegrationPair]:
+    return IntegrationPair.objects.filter(Q(kashflow=connection) | Q(dynamics_ax=connection))
+
+
+def pair_list() -> QuerySet[IntegrationPair]:
+    return IntegrationPair.objects.select_related("kashflow", "dynamics_ax")
+
+
+def flow_list() -> QuerySet[Flow]:
+    """Every flow with its last run, its waiting records and its open exceptions, in one query."""
+    last_run = SyncRun.objects.filter(flow=OuterRef("pk")).order_by("-queued_at")
+    return (
+        Flow.objects.select_related("pair", "mapping_set")
+        .annotate(
+            last_status=Subquery(last_run.values("status")[:1]),
+            last_finished=Subquery(last_run.values("finished_at")[:1]),
+            last_run_id=Subquery(last_run.values("pk")[:1]),
+            pending_count=Count("pending", distinct=True),
+            open_exceptions=Count("exceptions", filter=Q(exceptions__status__in=["open", "retrying"]), distinct=True),
+        )
+        .order_by("pair__name", "name")
+    )
+
+
+def flow_with_related() -> QuerySet[Flow]:
+    return Flow.objects.select_related("pair", "mapping_set")
+
+
+def recent_runs(flow: Flow) -> QuerySet[SyncRun]:
+    return flow.runs.select_related("mapping_set")[:RECENT_RUNS]
+
+
+def pending_records(flow: Flow) -> tuple[QuerySet[PendingRecord], int]:
+    """The first records waiting for the flow's next run, and how many wait in all."""
+    waiting = PendingRecord.objects.filter(flow=flow)
+    return waiting[:PENDING_SHOWN], waiting.count()
