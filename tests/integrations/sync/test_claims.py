@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from integrations.connections import ensure_demo_connections
 from integrations.models import RecordClaim, SyncRun
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync import claims
 from integrations.sync.messageid import batch_message_id, message_id
 from integrations.sync.setup import ensure_default_flows

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from integrations.connections import ensure_demo_connections
 from integrations.connectors.kashflow.client import KashFlowClient
 from integrations.models import Flow
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync.backoff import RetryPolicy
 from integrations.sync.context import NullHeartbeat
 from integrations.sync.extract import extract

@@ -6,9 +6,9 @@ import copy
 from datetime import date
 from decimal import Decimal
 
-from integrations.connections import build_connector
 from integrations.models import RecordOutcome
 from integrations.sandbox.models import AxRecord, KashFlowRecord
+from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
 from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import flow

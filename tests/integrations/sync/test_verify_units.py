@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from integrations.connections import ensure_demo_connections
 from integrations.connectors.errors import NotFoundError
 from integrations.models import Flow, RecordLink
+from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync import verify
 from integrations.sync.backoff import RetryPolicy
 from integrations.sync.context import NullHeartbeat
