@@ -69,3 +69,24 @@ def test_a_payment_another_run_is_writing_makes_the_status_wait_not_an_exception
     assert outcome.action == "waiting", (outcome.action, outcome.error)
     assert str(payment.data["Id"]) not in journal_refs("CustPay")
     assert not ExceptionItem.objects.filter(flow=flow("invoice_status", "kf_to_ax"), source_key=number).exists()
+
+
+def test_a_switch_to_batched_writes_made_while_a_run_goes_is_taken_up_by_that_run(demo, monkeypatch):
+    from integrations.models import RecordOutcome
+    from integrations.sync import runner
+    from tests.integrations.sync.conftest import invoice_refs
+
+    monkeypatch.setattr(runner, "SWITCH_CHECK_EVERY", 1)
+    run_flow(flow("customer"), full=True)
+    invoices = flow("sales_invoice")
+    assert not invoices.batched_writes
+
+    def switch(run: SyncRun) -> None:
+        if run.status == "running" and run.processed >= 1:
+            Flow.objects.filter(pk=invoices.pk).update(batched_writes=True)
+
+    run = run_flow(invoices, on_progress=switch)
+    notes = list(RecordOutcome.objects.filter(run=run, action="created").values_list("error", flat=True))
+    assert any(not n.startswith("written in a batch") for n in notes), notes  # the first, before the switch
+    assert any(n.startswith("written in a batch") for n in notes), notes  # the rest, in the same run
+    assert set(invoice_refs().values()) == {1}
