@@ -71,6 +71,8 @@ class CampaignReport:
     workers: int = 0
     sessions_expired: int = 0  # times every KashFlow session was expired during the fault rounds
     batching_switched_mid_run: bool = False
+    concurrent_kill: bool = False  # the whole cluster SIGKILLed while several flows were writing
+    resumed_after_concurrent_kill: int = 0
     lookup_faults: int = 0  # faults on AX find (the look-up by reference after an ambiguous failure)
     echo_payments: int = 0  # KashFlow payments the AX -> KashFlow status flow wrote (must be none)
 
@@ -93,6 +95,11 @@ class CampaignReport:
         lines.append("  faults by system: " + ", ".join(f"{k} {v}" for k, v in sorted(self.faults_by_system.items())))
         if self.worker_killed:
             lines.append(f"  worker killed with SIGKILL mid-run: yes; stalled runs resumed: {self.resumed_runs}")
+        if self.concurrent_kill:
+            lines.append(
+                "  cluster SIGKILLed while the flows ran concurrently: yes; runs resumed: "
+                f"{self.resumed_after_concurrent_kill}"
+            )
         if self.queued_by_schedule:
             lines.append(f"  runs queued by the flows' schedules and taken over: {self.queued_by_schedule}")
         lines.append(
@@ -387,15 +394,16 @@ def _campaign_flows(pair) -> list:
     return flows
 
 
-def _round(pair, report: CampaignReport, *, switch_batching: bool = False) -> int:
+def _round(pair, report: CampaignReport, *, switch_batching: bool = False, kill=None) -> int:
     """Every flow at once, on the cluster's workers; returns how many records were written.
 
     ``switch_batching``: once the runs are under way, an admin switches the document flows to batched writes
-    (the runs take the switch up as they go)."""
+    (the runs take the switch up as they go). ``kill``: the cluster, SIGKILLed while several flows are writing
+    (records claimed, batches in flight) and started again; its stalled runs are resumed."""
     from django_q.tasks import async_task
 
     from integrations.models import Flow, SyncRun
-    from integrations.sync.runs import FlowBusy, start_run
+    from integrations.sync.runs import FlowBusy, resume_stalled_runs, start_run
     from tests.bench.workers import wait_for_runs
 
     ids = []
@@ -416,6 +424,16 @@ def _round(pair, report: CampaignReport, *, switch_batching: bool = False) -> in
             time.sleep(0.05)
         Flow.objects.filter(pair=pair, entity__in=BATCH_SWITCHED, direction="kf_to_ax").update(batched_writes=True)
         report.batching_switched_mid_run = True
+    if kill is not None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if SyncRun.objects.filter(pk__in=ids, status="running", processed__gt=2).count() >= 2:
+                break
+            time.sleep(0.05)
+        kill.kill()
+        report.concurrent_kill = True
+        kill.start()
+        report.resumed_after_concurrent_kill = len(resume_stalled_runs(stale_after=0))
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
         running = SyncRun.objects.filter(pk__in=ids, status="running").count()
@@ -464,10 +482,11 @@ def run_campaign(portal_url: str, pair, plan: Plan) -> CampaignReport:
         else:
             for rule in plan.faults:
                 control.add_fault(**rule)
-        with Cluster(portal_url, workers=plan.workers, env=env):
+        with Cluster(portal_url, workers=plan.workers, env=env) as cluster:
             with SessionExpiry(control, report, plan.session_seconds):
                 for number in range(plan.fault_rounds):
-                    _round(pair, report, switch_batching=number == 0)
+                    first = number == 0
+                    _round(pair, report, switch_batching=first, kill=cluster if first and plan.kill_worker else None)
                     if sum(r["hits"] for r in control.faults()) >= wanted:
                         break
             _record_hits(control, report)

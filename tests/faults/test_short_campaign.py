@@ -25,6 +25,7 @@ def test_short_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
     assert all(report.faults_by_kind.values()), report.table()
     assert report.worker_killed and report.resumed_runs == 1
     assert report.concurrent_runs >= 2 and report.workers >= 2, report.table()
+    assert report.concurrent_kill and report.resumed_after_concurrent_kill >= 1, report.table()
     assert report.batching_switched_mid_run and report.sessions_expired >= 1, report.table()
     assert report.lookup_faults >= 1, report.table()
     assert report.echo_payments == 0, report.table()
