@@ -71,6 +71,10 @@ class ConnectionForm(forms.Form):
                 )
                 self.fields[name].is_set = is_set
                 self.secret_fields.append(name)
+            elif spec.choices:
+                self.fields[name] = forms.ChoiceField(
+                    label=spec.label, required=spec.required, choices=spec.choices, help_text=spec.help_text
+                )
             else:
                 self.fields[name] = forms.CharField(label=spec.label, required=spec.required, help_text=spec.help_text)
 

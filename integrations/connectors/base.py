@@ -25,6 +25,7 @@ class ConfigField:
     secret: bool = False
     required: bool = True
     help_text: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label); the first is the default when blank
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from integrations.connectors.dynamics_ax.documents import SERVICES
 from integrations.sandbox import demo, demo_credentials
+from integrations.sandbox.ax import ports
 from integrations.sandbox.models import FaultRule, KashFlowRecord, KashFlowSession
 from integrations.sandbox.state import entity_counts, system_name
 
@@ -46,13 +47,19 @@ def ax_services() -> list[dict]:
     ]
 
 
+def ax_ports() -> list[dict]:
+    """The AX inbound ports the simulator serves: name, authentication and the services each exposes."""
+    return [
+        {"name": p.name, "auth": p.auth, "services": {n: list(ops) for n, ops in sorted(p.services.items())}}
+        for p in ports.all_ports()
+    ]
+
+
 def index(sandbox_url: str, control_url: str) -> dict:
     """Where everything is: ``sandbox_url`` and ``control_url`` are absolute and end with a slash."""
-    ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF inbound port: a connection's base URL
-    services = [
-        {**s, "url": f"{ax_base}{s['name']}/xppservice.svc", "wsdl": f"{ax_base}{s['name']}/xppservice.svc?wsdl"}
-        for s in ax_services()
-    ]
+    ax_base = f"{sandbox_url}ax/MicrosoftDynamicsAXAif60/"  # the AIF root: a connection's base URL
+    port_url = f"{ax_base}{ports.DEFAULT_PORT}/xppservice.svc"  # the demo port exposes every service
+    services = [{**s, "port": ports.DEFAULT_PORT, "url": port_url, "wsdl": f"{port_url}?wsdl"} for s in ax_services()]
     return {
         "sandbox_enabled": True,
         "seeded": demo.is_seeded(),
@@ -68,7 +75,10 @@ def index(sandbox_url: str, control_url: str) -> dict:
             "company": demo_credentials.AX_COMPANY,
             "service_user": demo_credentials.AX_SERVICE_USER,
             "service_password": demo_credentials.AX_SERVICE_PASSWORD,
+            "inbound_port": ports.DEFAULT_PORT,
+            "auth_mode": "ntlm",
             "services": services,
+            "ports": [{**p, "url": f"{ax_base}{p['name']}/xppservice.svc"} for p in ax_ports()],
         },
         "links": {
             "reset": f"{control_url}reset",

@@ -393,13 +393,14 @@ class DemoBuilder:
             "Currency": party.currency,
             "PaymTermId": party.terms,
             "VATNum": vat,
-            "PartyNumber": f"{party.record_id + (0 if entity == 'customers' else 500):09d}",
             "CreditMax": _ax_decimal(self.rng.choice((2500, 5000, 10000, 25000))),
             "DirParty": [
                 {
                     "Name": party.name,
                     "NameAlias": re.sub(r"[^A-Za-z0-9 ]", "", party.name)[:20].strip(),
                     "LanguageId": "en-gb" if party.market != "EU" else "en-us",
+                    # the global address book's party id lives on DirParty (example-read-action.md)
+                    "PartyNumber": f"{party.record_id + (0 if entity == 'customers' else 500):09d}",
                     "DirPartyPostalAddressView": [self._ax_address(party.address, "Invoice;Business")],
                     "DirPartyContactInfoView": contacts,
                 }

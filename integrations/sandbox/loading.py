@@ -99,7 +99,8 @@ def ensure_demo_connections(portal_url: str) -> IntegrationPair:
         system=System.DYNAMICS_AX,
         base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
         company=AX_COMPANY,
-        settings={"service_user": AX_SERVICE_USER},
+        # the sandbox's AX port asks for Windows authentication, as a default AX HTTP port does
+        settings={"service_user": AX_SERVICE_USER, "auth_mode": "ntlm", "inbound_port": "LedgerBridge"},
         credentials={"service_password": AX_SERVICE_PASSWORD},
     )
     pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()

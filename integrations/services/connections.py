@@ -299,6 +299,31 @@ test_connection.__test__ = False  # type: ignore[attr-defined]
 
 
 @sensitive_variables()  # error reports must not show the decrypted secrets
+def discover_connection(connection: Connection) -> tuple[Any, str]:
+    """Read the remote system's service description again (an AX port's WSDL, refreshing the cached one) and list
+    what it exposes: ``(discovery, "")``, or ``(None, a message)`` when that is impossible. Never raises."""
+    secrets: dict[str, str] = {}
+    try:
+        secrets = decrypt_credentials(connection.credentials_encrypted)
+        connector = build_connector(connection)
+    except CredentialsError as exc:
+        return None, str(exc)
+    except (ImportError, LookupError, AttributeError):
+        return None, f"No connector is available for {connection.get_system_display()} in this installation."
+    discover = getattr(connector, "discover", None)
+    if discover is None:
+        connector.close()
+        return None, f"{connection.get_system_display()} connections have nothing to discover."
+    try:
+        with connector:
+            return discover(), ""
+    except Exception as exc:  # report on the page rather than fail it
+        return None, _scrub(
+            str(exc), {k: v for k, v in secrets.items() if v not in set((connection.settings or {}).values())}
+        )
+
+
+@sensitive_variables()  # error reports must not show the decrypted secrets
 def rotate_all_credentials() -> int:
     """Re-encrypt every connection's credentials with the newest key; returns how many changed."""
     count = 0

@@ -45,6 +45,17 @@ class WriteResult:
     key: Any  # the target key (a list of keys for a batch)
     attempts: int
     recovered: bool = False  # found in the target after an ambiguous failure: not written again
+    warnings: str = ""  # warnings the target returned with a successful write (AX's Infolog SOAP header)
+
+
+def target_warnings(ctx) -> str:
+    """The warnings of the target's last answer (AX's Infolog header), as one line for the record's outcome."""
+    found = getattr(ctx.target, "last_warnings", None) or []
+    return "; ".join(f"AX {getattr(w, 'type', 'Warning').lower()}: {getattr(w, 'message', w)}" for w in found)
+
+
+def with_warnings(note: str, result: WriteResult) -> str:
+    return "; ".join(part for part in (note, result.warnings) if part)
 
 
 def call(ctx, fn: Callable[[], T], *, what: str = "") -> T:
@@ -81,7 +92,8 @@ def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_firs
             if found:
                 return WriteResult(found, attempt, recovered=True)
         try:
-            return WriteResult(fn() or "", attempt)
+            key = fn() or ""
+            return WriteResult(key, attempt, warnings=target_warnings(ctx))
         except connector_errors.ConnectorError as exc:
             c = classify(exc, target_system=ctx.spec.target_system)
             if c.permanent:
@@ -179,7 +191,7 @@ def load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) 
             recheck_first=bool(link and link.pending_message_id),
         )
         after = read_or_none(ctx, entity, result.key or target_key) if spec.master_data else None
-        note = "found in the target after an ambiguous failure" if result.recovered else ""
+        note = with_warnings("found in the target after an ambiguous failure" if result.recovered else "", result)
         return Decision(
             Action.CREATED, result.key or target_key, mid, result.attempts, note, target_after=after, digest=digest
         )
@@ -210,7 +222,7 @@ def load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) 
         extra["overwritten"] = overwritten_values(document, current)
         extra["conflict"] = conflict
     notes = {True: "conflict: changed in KashFlow too; AX wins", None: "first sync: AX is the master"}
-    note = notes.get(changed, "") if spec.master_data else ""
+    note = with_warnings(notes.get(changed, "") if spec.master_data else "", result)
     return Decision(
         Action.UPDATED, target_key, mid, result.attempts, note, target_after=after, extra=extra, digest=digest
     )
@@ -243,11 +255,13 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
                 link.target_key if subset_equal(document, read_or_none(ctx, entity, link.target_key)) else None
             ),
         )
-        return Decision(Action.UPDATED, link.target_key, mid, result.attempts, digest=digest)
+        return Decision(Action.UPDATED, link.target_key, mid, result.attempts, with_warnings("", result), digest=digest)
     recheck = bool(link and link.pending_message_id)
     mark_intent(ctx, key, mid, link)
     result = write(
         ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup, recheck_first=recheck
     )
-    note = "found in AX after an ambiguous failure; not written again" if result.recovered else ""
+    note = with_warnings(
+        "found in AX after an ambiguous failure; not written again" if result.recovered else "", result
+    )
     return Decision(Action.CREATED, result.key, mid, result.attempts, note, digest=digest)

@@ -108,6 +108,23 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integrations:connection-list")
 
 
+@role_required(INTEGRATION_ADMIN)
+@require_POST
+def connection_discover(request: HttpRequest, pk: int) -> HttpResponse:
+    """What an AX connection's inbound port(s) really expose, read from their WSDL again."""
+    connection = get_object_or_404(Connection, pk=pk)
+    discovery, error = services.discover_connection(connection)
+    context = {"connection": connection, "discovery": discovery, "error": error}
+    if htmx_partial(request):
+        return render(request, "integrations/partials/connection_discover_result.html", context)
+    if error:
+        messages.error(request, f"{connection.name}: {error}")
+    else:
+        names = ", ".join(s.name for s in discovery.services) or "no service"
+        messages.success(request, f"{connection.name}: the port exposes {names}.")
+    return redirect("integrations:connection-edit", pk=connection.pk)
+
+
 # --- Integration pairs -------------------------------------------------------------------------
 
 

@@ -16,9 +16,25 @@ from typing import ClassVar
 from integrations.connectors.base import ConfigField, ConnectionConfig, Connector, RateLimiter
 from integrations.connectors.catalog import EntityCatalog
 from integrations.connectors.dynamics_ax.catalog import CATALOGS
-from integrations.connectors.dynamics_ax.client import AxClient, Criterion
+from integrations.connectors.dynamics_ax.client import (
+    AUTH_BASIC,
+    AUTH_NTLM,
+    SETUP_PAGE_STATUS,
+    AxClient,
+    Criterion,
+    DiscoveredService,
+    InfologEntry,
+    KeyPage,
+)
 from integrations.connectors.dynamics_ax.documents import SERVICES
-from integrations.connectors.errors import ConnectionTestResult, ConnectorError, NotFoundError, ValidationError
+from integrations.connectors.errors import (
+    AmbiguousError,
+    ConnectionTestResult,
+    ConnectorError,
+    NotFoundError,
+    TransientError,
+    ValidationError,
+)
 
 PAGE_SIZE = 200
 READ_BATCH = 50
@@ -50,24 +66,108 @@ ENTITIES: dict[str, EntityService] = {
     "exchange_rate": EntityService("ExchangeRateService"),
 }
 DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
+# The port name used when a connection names none (the demo company's port). A customer's AX administrator names
+# the port; the connection form's "discover" step shows what a port exposes.
+DEFAULT_PORT = "LedgerBridge"
+PROBE_KEY = "LEDGERBRIDGE-CONNECTION-TEST"
+_YES = {"1", "true", "yes", "on", "y"}
+
+
+def parse_service_ports(text: str) -> dict[str, str]:
+    """``CustomerService=CustPort`` lines (or ``;``/``,`` separated) -> {service: port name or URL}."""
+    out: dict[str, str] = {}
+    for part in (text or "").replace(";", "\n").replace(",", "\n").splitlines():
+        name, sep, port = part.partition("=")
+        if sep and name.strip() and port.strip():
+            out[name.strip()] = port.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class PortDiscovery:
+    """What the configured port(s) expose, against what LedgerBridge's entities need."""
+
+    services: list[DiscoveredService]
+    missing: dict[str, list[str]]  # entity -> problems ("FreeTextInvoiceService is not exposed", "… lacks find")
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+
+# The operations each entity's flow uses (discover reports what a port lacks).
+NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "customer": ("create", "read", "update", "find", "getKeys", "getChangedKeys"),
+    "supplier": ("create", "read", "update", "find", "getKeys", "getChangedKeys"),
+    "product": ("create", "read", "update", "find", "getKeys"),
+    "sales_invoice": ("create", "read", "find"),
+    "payment": ("create", "read", "find"),
+    "purchase_invoice": ("create", "read", "find"),
+    "journal": ("create", "read", "find"),
+    "main_account": ("find",),
+    "dimension_value": ("find",),
+    "exchange_rate": ("find",),
+}
 
 
 class DynamicsAXConnector(Connector):
     system: ClassVar[str] = "dynamics_ax"
     label: ClassVar[str] = "Microsoft Dynamics AX 2012 (AIF)"
     config_fields: ClassVar[tuple[ConfigField, ...]] = (
-        ConfigField("service_user", "Service user", help_text="The Windows/AX account the AIF inbound port accepts"),
+        ConfigField(
+            "service_user",
+            "Service user",
+            help_text="The Windows account the AIF inbound port accepts, as DOMAIN\\user",
+        ),
         ConfigField("service_password", "Service password", secret=True),
+        ConfigField(
+            "auth_mode",
+            "Authentication",
+            required=False,
+            help_text="Windows (NTLM) is what an AX HTTP port uses by default; Basic only if IIS and the port were "
+            "reconfigured for it",
+            choices=((AUTH_NTLM, "Windows (NTLM)"), (AUTH_BASIC, "Basic")),
+        ),
+        ConfigField(
+            "inbound_port",
+            "Inbound port",
+            required=False,
+            help_text="The name of the AX enhanced HTTP inbound port (the segment after /MicrosoftDynamicsAXAif60/), "
+            f"or its full URL; {DEFAULT_PORT} when empty",
+        ),
+        ConfigField(
+            "service_ports",
+            "Port per service",
+            required=False,
+            help_text="Only when services are on different ports: lines like FreeTextInvoiceService=InvoicePort",
+        ),
+        ConfigField(
+            "allow_basic_over_http",
+            "Allow Basic over http",
+            required=False,
+            help_text="Send a Basic password over plain http:// (clear text on the network; not recommended)",
+            choices=(("", "No"), ("yes", "Yes")),
+        ),
     )
 
     def __init__(self, config: ConnectionConfig, *, rate_limiter: RateLimiter | None = None) -> None:
         super().__init__(config, rate_limiter=rate_limiter)
+        settings = config.credentials
+        auth = (settings.get("auth_mode") or AUTH_NTLM).strip().lower()
+        base = config.base_url.split("?", 1)[0].rstrip("/")
+        port = (settings.get("inbound_port") or "").strip()
+        if not port and not base.lower().endswith(".svc"):
+            port = DEFAULT_PORT
         self.client = AxClient(
             config.base_url,
-            user=config.credentials.get("service_user", ""),
-            password=config.credentials.get("service_password", ""),
+            user=settings.get("service_user", ""),
+            password=settings.get("service_password", ""),
             company=config.company,
             timeout=config.timeout,
+            auth=AUTH_BASIC if auth == AUTH_BASIC else AUTH_NTLM,
+            port=port,
+            service_ports=parse_service_ports(settings.get("service_ports", "")),
+            allow_basic_over_http=(settings.get("allow_basic_over_http") or "").strip().lower() in _YES,
         )
 
     def close(self) -> None:
@@ -108,29 +208,65 @@ class DynamicsAXConnector(Connector):
                 if self._wanted(spec, record):
                     yield self._clean(record)
 
+    @property
+    def last_warnings(self) -> list[InfologEntry]:
+        """Warnings of the Infolog SOAP header of this thread's last AX answer (kept on the record's outcome)."""
+        return self.client.last_warnings
+
+    def discover(self) -> PortDiscovery:
+        """Read the configured port(s)' WSDL again (refreshing the cached one) and list the services and operations
+        they really expose, with what each of our entities would miss."""
+        services = self.client.discover(refresh=True)
+        exposed = {s.name: set(s.operations) for s in services}
+        missing: dict[str, list[str]] = {}
+        for entity, spec in ENTITIES.items():
+            needed = NEEDED_OPERATIONS.get(entity, ("read",))
+            if spec.service not in exposed:
+                missing[entity] = [f"{spec.service} is not exposed"]
+                continue
+            lacking = [op for op in needed if op not in exposed[spec.service]]
+            if lacking:
+                missing[entity] = [f"{spec.service} lacks {', '.join(lacking)}"]
+        return PortDiscovery(services, missing)
+
     # --- Connector interface -----------------------------------------------------------------------------------
     def test_connection(self) -> ConnectionTestResult:
+        """Load the port's WSDL, then read a customer that does not exist: AX answering "No valid document
+        identified" proves the account, the company and the port, and shows that faults carry AX's messages."""
+        company = self.config.company or "the default company"
         try:
             self.client.load("CustomerService")
             self._acquire()
-            page = self.client.get_keys("MainAccountService", page_size=1)
+            self.client.read("CustomerService", [PROBE_KEY])
+        except NotFoundError:
+            return ConnectionTestResult(
+                True,
+                f"Connected to Dynamics AX company {company} as {self.client.user} through "
+                f"{self.client.service_url('CustomerService')}.",
+                {"port": self.client.service_url("CustomerService")},
+            )
+        except (AmbiguousError, TransientError) as exc:
+            if exc.code == "AifFault":
+                return ConnectionTestResult(
+                    True,
+                    f"Connected to Dynamics AX company {company} as {self.client.user}, but the port does not "
+                    f"include exceptions in faults. {exc}",
+                    {"kind": "warning", "include_exceptions_in_fault": False},
+                )
+            return ConnectionTestResult(False, str(exc), {"kind": exc.kind})
         except ConnectorError as exc:
             return ConnectionTestResult(False, str(exc), {"kind": exc.kind})
         except Exception as exc:  # the contract: never raises
             return ConnectionTestResult(False, f"Unexpected error: {exc}", {"kind": "error"})
-        company = self.config.company or "the default company"
-        return ConnectionTestResult(
-            True,
-            f"Connected to Dynamics AX company {company} as {self.client.user}.",
-            {"main_accounts_seen": len(page.keys)},
-        )
+        return ConnectionTestResult(True, f"Connected to Dynamics AX company {company} as {self.client.user}.", {})
 
     def list_changed(self, entity: str, since: datetime | None = None) -> Iterator[dict]:
         """Every record changed at or after ``since`` (getChangedKeys), or all (getKeys), read in batches."""
         spec = self._entity(entity)
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        supports_changes = "getChangedKeys" in spec.definition.operations
+        # what the port exposes, not what the service could offer: an administrator selects operations per port
+        supports_changes = since is not None and "getChangedKeys" in self.client.operations(spec.service)
         bookmark = ""
         while True:
             self._acquire()
@@ -138,24 +274,35 @@ class DynamicsAXConnector(Connector):
                 page = self.client.get_changed_keys(spec.service, since, page_size=PAGE_SIZE, bookmark=bookmark)
             else:
                 page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
+            self._check_page(spec.service, page)
             if page.keys:
                 yield from self._read_many(spec, page.keys)
             if not page.bookmark or not page.keys:
                 return
             bookmark = page.bookmark
 
+    @staticmethod
+    def _check_page(service: str, page: KeyPage) -> None:
+        """A Failure page is a setup problem in AX (change tracking off, filters changed), never "nothing changed"."""
+        if page.status == "Failure" or page.details in SETUP_PAGE_STATUS:
+            text = SETUP_PAGE_STATUS.get(page.details, "AX could not list the keys of {service} ({details}).")
+            raise ValidationError(
+                text.format(service=service, details=page.details), system="dynamics_ax", code=page.details
+            )
+
     def list_keys(self, entity: str) -> list[str] | None:
         """Every key AX holds for ``entity``, page by page (getKeys: keys only, no documents read), so that a
-        caller can check cheaply that documents it linked still exist; None when the service offers no
-        getKeys (a create-only service gives no way to list what it holds)."""
+        caller can check cheaply that documents it linked still exist; None when the port does not expose
+        getKeys (a create-only port gives no way to list what it holds)."""
         spec = self._entity(entity)
-        if "getKeys" not in spec.definition.operations:
+        if "getKeys" not in self.client.operations(spec.service):
             return None
         keys: list[str] = []
         bookmark = ""
         while True:
             self._acquire()
             page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
+            self._check_page(spec.service, page)
             keys.extend(page.keys)
             if not page.bookmark or not page.keys:
                 return keys
@@ -213,7 +360,9 @@ class DynamicsAXConnector(Connector):
         return keys
 
     def update(self, entity: str, key: str, document: dict, *, message_id: str | None = None) -> None:
-        """Read the current document for its ``_DocumentHash`` (AX's optimistic concurrency), then update it."""
+        """A partial update: read the current document for its ``_DocumentHash`` (D5, AX's optimistic concurrency),
+        then send only the fields of ``document`` with ``action="update"`` (and explicit actions on child rows), so
+        AX never clears a field the mapping does not send (D6 vs D7)."""
         spec = self._entity(entity)
         self._acquire()
         current = self.client.read(spec.service, [key])
@@ -223,7 +372,7 @@ class DynamicsAXConnector(Connector):
         for name, value in spec.definition.key_values(key).items():
             document[name] = value
         self._acquire()
-        self.client.update(spec.service, [key], [document], message_id=message_id)
+        self.client.update(spec.service, [key], [document], message_id=message_id, current=current)
 
     def delete(self, entity: str, key: str, *, message_id: str | None = None) -> None:
         spec = self._entity(entity)

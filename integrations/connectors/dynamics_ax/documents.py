@@ -24,8 +24,16 @@ NS_FAULT = "http://schemas.microsoft.com/dynamics/2008/01/documents/Fault"
 NS_ENTITY_KEY = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKey"
 NS_ENTITY_KEY_LIST = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKeyList"
 NS_QUERY_CRITERIA = "http://schemas.microsoft.com/dynamics/2006/02/documents/QueryCriteria"
-NS_ENTITY_KEY_PAGE = "http://schemas.microsoft.com/dynamics/2006/02/documents/EntityKeyPage"
-NS_DOCUMENT_PAGING = "http://schemas.microsoft.com/dynamics/2006/02/documents/DocumentPaging"
+# Paging arrived with AX 2012 and lives in the 2011/02 namespaces (real HTTP-port WSDL set, xsd=xsd1 / xsd=xsd5).
+NS_ENTITY_KEY_PAGE = "http://schemas.microsoft.com/dynamics/2011/02/documents/EntityKeyPage"
+NS_DOCUMENT_PAGING = "http://schemas.microsoft.com/dynamics/2011/02/documents/DocumentPaging"
+# AifFault.InfologMessageList is a WCF data contract array in this namespace (real set, xsd=xsd15).
+NS_INFOLOG = "http://schemas.datacontract.org/2004/07/Microsoft.Dynamics.AX.Framework.Services"
+NS_ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
+NS_SERIALIZATION = "http://schemas.microsoft.com/2003/10/Serialization/"
+# The root WSDL of every AX 2012 port: service RoutingService, bindings BasicHttpBinding_<ExternalName>.
+NS_TEMPURI = "http://tempuri.org/"
+NS_ROUTING = "http://schemas.microsoft.com/netfx/2009/05/routing"
 
 DOCUMENT_OPERATIONS = ("create", "read", "update", "delete", "find", "findKeys", "getKeys", "getChangedKeys")
 READ_OPERATIONS = ("read", "find", "findKeys", "getKeys")
@@ -70,6 +78,10 @@ class AxTable:
     children: tuple[AxTable, ...] = ()
     label: str = ""
     polymorphic: str = ""  # e.g. DirParty entities are AxdEntity_DirParty_DirPartyTable
+    # Concrete subtypes a polymorphic entity is sent as (xsi:type), e.g. DirOrganization / DirPerson; the first is
+    # the default. AX refuses the abstract base type (example-read-action.md shows
+    # ``<DirParty xsi:type="AxdEntity_DirParty_DirOrganization" class="entity">``).
+    subtypes: tuple[str, ...] = ()
 
     def field(self, name: str) -> AxField | None:
         return self._fields().get(name)
@@ -189,11 +201,21 @@ DIR_PARTY = AxTable(
         _text("Name", 100, "Name", required=True),
         _text("NameAlias", 20, "Search name"),
         _text("LanguageId", 7, "Language"),
+        # on DirParty, not CustTable/VendTable: D8 example-read-action.md, and the JAXB classes of W3
+        _text("PartyNumber", 40, "Party ID"),
     ),
     children=(POSTAL_ADDRESS, CONTACT_INFO),
     label="Party",
     polymorphic="AxdEntity_DirParty_DirPartyTable",
+    subtypes=("DirOrganization", "DirPerson"),
 )
+# The reserved key of a DirParty row choosing its subtype; absent means DirOrganization.
+PARTY_TYPE_KEY = "_type"
+
+
+def subtype_name(table: AxTable, subtype: str) -> str:
+    """``AxdEntity_DirParty_DirOrganization`` for DirParty / DirOrganization."""
+    return f"AxdEntity_{table.name}_{subtype}"
 
 
 def _party_table(name: str, account_label: str, group_field: str, group_label: str) -> AxTable:
@@ -205,7 +227,6 @@ def _party_table(name: str, account_label: str, group_field: str, group_label: s
             _text("Currency", 3, "Currency", required=True),
             _text("PaymTermId", 10, "Terms of payment"),
             _text("VATNum", 20, "Tax exempt number"),
-            _text("PartyNumber", 40, "Party ID"),
             _amount("CreditMax", "Credit limit"),
         ),
         children=(DIR_PARTY,),
@@ -355,11 +376,13 @@ SERVICES: dict[str, AxDocumentService] = {
         AxDocumentService(
             "VendVendTableService",
             "VendVendTableService",
-            "VendTable",
-            "AxdVendTable",
+            # D1 standard-document-services.md: VendVendTableService's document is AxdVendor (element Vendor, by
+            # the AxdCustomer -> Customer pattern); the external name is not documented (inferred)
+            "Vendor",
+            "AxdVendor",
             VEND_TABLE,
             ("AccountNum",),
-            confirmed="class name",
+            confirmed="class name and Axd document",
         ),
         AxDocumentService(
             "ItemService",

@@ -19,8 +19,10 @@ from lxml import etree
 
 from integrations.connectors.dynamics_ax.documents import NS_SERVICES, AxDocumentService, AxTable
 from integrations.sandbox.ax import rules
+from integrations.sandbox.ax.ports import InboundPort
 from integrations.sandbox.ax.soap import AifError, FaultEntry, local
 from integrations.sandbox.ax.xmldoc import (
+    ACTION_KEY,
     parse_document,
     parse_entity_keys,
     parse_paging,
@@ -42,6 +44,7 @@ class Call:
     operation: str
     wrapper: etree._Element
     message_id: str = ""
+    port: InboundPort | None = None
 
 
 @dataclass
@@ -126,6 +129,7 @@ def create(call: Call) -> Outcome:
     all_errors: list[FaultEntry] = []
     for i, record in enumerate(entities, start=1):
         record.pop("_DocumentHash", None)
+        _strip_actions(svc.root, record)
         _drop_read_only(svc.root, record)
         if svc.number_sequence:
             number = rules.next_number(call.company, svc.number_sequence, svc.entity)
@@ -145,6 +149,13 @@ def create(call: Call) -> Outcome:
     if all_errors:
         raise AifError(all_errors)
     return Outcome([render_entity_key_list(svc, keys)], keys)
+
+
+def _strip_actions(table: AxTable, record: dict) -> None:
+    record.pop(ACTION_KEY, None)
+    for child in table.children:
+        for row in record.get(child.name) or []:
+            _strip_actions(child, row)
 
 
 def _drop_read_only(table: AxTable, record: dict) -> None:
@@ -187,10 +198,10 @@ def update(call: Call) -> Outcome:
                 code="DocumentHashMismatch",
             )
         _drop_read_only(svc.root, incoming)
-        merged = dict(row.data)
-        for name, value in incoming.items():
-            if name not in svc.key_fields:
-                merged[name] = value
+        if incoming.get(ACTION_KEY) in ("update", "replace"):
+            merged = partial_update(svc.root, row.data, incoming, key_fields=svc.key_fields)
+        else:
+            merged = full_update(svc.root, row.data, incoming, key_fields=svc.key_fields)
         refusals = rules.prepare(
             svc, call.company, merged, xpath=f"/{svc.document}/{svc.root.name}[{i}]", is_create=False
         )
@@ -201,6 +212,62 @@ def update(call: Call) -> Outcome:
         row.modified_at = now
         row.save(update_fields=["data", "rec_version", "modified_at"])
     return Outcome([], keys)
+
+
+def full_update(table: AxTable, current: dict, incoming: dict, *, key_fields: tuple[str, ...] = ()) -> dict:
+    """An update whose entities carry no action is a **full update** (D6 full-update-with-aif.md): the record
+    becomes what was sent. Fields not sent are cleared and child records not sent are deleted; key fields and
+    the fields AX computes stay."""
+    merged = {k: v for k, v in current.items() if k in key_fields or (table.field(k) and table.field(k).read_only)}
+    for name, value in incoming.items():
+        if name == ACTION_KEY or name in key_fields:
+            continue
+        child = table.child(name)
+        if child is not None:
+            merged[name] = [_clean_row(child, r) for r in value or []]
+        else:
+            merged[name] = value
+    return merged
+
+
+def _clean_row(table: AxTable, row: dict) -> dict:
+    row = dict(row)
+    _strip_actions(table, row)
+    return row
+
+
+def partial_update(table: AxTable, current: dict, incoming: dict, *, key_fields: tuple[str, ...] = ()) -> dict:
+    """A **partial update** (D7 partial-update-with-aif.md): ``action="update"`` on an entity changes only the fields
+    in the message; child rows carry their own action: update (the row at the same position: child RecIds are not
+    modelled, inferred), create (appended), delete (the row at that position). Rows not sent stay as they are."""
+    merged = dict(current)
+    for name, value in incoming.items():
+        if name == ACTION_KEY or name in key_fields:
+            continue
+        child = table.child(name)
+        if child is None:
+            merged[name] = value
+            continue
+        rows = [dict(r) for r in current.get(name) or []]
+        deleted: set[int] = set()
+        for i, sent in enumerate(value or []):
+            action = sent.get(ACTION_KEY)
+            if action == "create" or (action is None and i >= len(rows)):
+                rows.append(_clean_row(child, sent))
+            elif action == "delete":
+                if i < len(rows):
+                    deleted.add(i)
+            elif i < len(rows):
+                if action in ("update", "replace"):
+                    rows[i] = partial_update(child, rows[i], sent)
+                else:  # a child without an action inside a partial update replaces that row (inferred)
+                    rows[i] = full_update(child, rows[i], sent)
+            else:
+                raise AifError(
+                    f"The {child.name} record to update was not found.", code="InvalidDocumentKey", field=child.name
+                )
+        merged[name] = [r for i, r in enumerate(rows) if i not in deleted]
+    return merged
 
 
 def delete(call: Call) -> Outcome:
@@ -332,8 +399,18 @@ def find_keys(call: Call) -> Outcome:
     return Outcome([render_entity_key_list(call.svc, keys)], keys)
 
 
-def _page(call: Call, qs) -> Outcome:
+def _page(call: Call, qs, *, changes: bool = False) -> Outcome:
     size, bookmark = parse_paging(call.wrapper)
+    port = call.port
+    if changes and port is not None and not port.change_tracking:
+        # Without change tracking AX returns no keys and says why in PageStatusDetails (real EntityKeyPage; D11)
+        return Outcome(
+            [render_entity_key_page(call.svc, [], None, status="Failure", details="ChangeTrackingDisabled")], []
+        )
+    if changes and port is not None and port.document_filters_changed and bookmark:
+        return Outcome(
+            [render_entity_key_page(call.svc, [], None, status="Failure", details="DocumentFiltersChanged")], []
+        )
     if bookmark:
         stamp, _, last_id = bookmark.rpartition("|")
         try:
@@ -349,7 +426,7 @@ def _page(call: Call, qs) -> Outcome:
         rows = rows[:size]
         next_bookmark = f"{rows[-1][2].isoformat()}|{rows[-1][0]}"
     keys = [r[1] for r in rows]
-    return Outcome([render_entity_key_page(call.svc, keys, next_bookmark)], keys)
+    return Outcome([render_entity_key_page(call.svc, keys, next_bookmark, page_size=size)], keys)
 
 
 def get_keys(call: Call) -> Outcome:
@@ -357,19 +434,24 @@ def get_keys(call: Call) -> Outcome:
 
 
 def get_changed_keys(call: Call) -> Outcome:
-    elem = call.wrapper.find(f"{{{NS_SERVICES}}}changedDateTime")
-    if elem is None:
-        elem = next((c for c in call.wrapper if local(c.tag) == "changedDateTime"), None)
+    # the parameter is _changedDateTime in the services namespace (real wrapper, xsd=xsd11)
+    elem = call.wrapper.find(f"{{{NS_SERVICES}}}_changedDateTime")
+    if elem is None and any(local(c.tag) == "changedDateTime" for c in call.wrapper):
+        raise AifError(
+            f"The element '{local(call.wrapper.tag)}' in namespace '{NS_SERVICES}' has invalid child element "
+            f"'changedDateTime'. List of possible elements expected: '_changedDateTime'.",
+            code="SchemaValidation",
+        )
     text = (elem.text or "").strip() if elem is not None else ""
     try:
         since = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise AifError(
-            f"The changedDateTime value '{text}' is not a valid UTC date and time.", code="SchemaValidation"
+            f"The _changedDateTime value '{text}' is not a valid UTC date and time.", code="SchemaValidation"
         ) from None
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    return _page(call, records(call).filter(modified_at__gte=since))
+    return _page(call, records(call).filter(modified_at__gte=since), changes=True)
 
 
 _HANDLERS = {

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from integrations.connectors.dynamics_ax.documents import NS_CONTEXT, NS_FAULT, NS_SERVICES
+from integrations.connectors.dynamics_ax.documents import NS_CONTEXT, NS_FAULT, NS_INFOLOG, NS_SERVICES
+
+# The Infolog SOAP header AX can add to an answer (audit W7: an Oracle AX client parses it). No public schema shows
+# its element names: namespace and shape are inferred.
+NS_INFOLOG_HEADER = "http://schemas.microsoft.com/dynamics/2008/01/documents/Infolog"
 
 NS_SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -87,22 +91,29 @@ def parse_envelope(raw: bytes) -> Envelope:
     return Envelope(body=children[0], context=context)
 
 
-def _envelope(body_child: etree._Element) -> bytes:
+def _envelope(body_child: etree._Element, warnings: list[str] | None = None) -> bytes:
     env = etree.Element(f"{{{NS_SOAP}}}Envelope", nsmap={"s": NS_SOAP})
+    if warnings:
+        header = etree.SubElement(env, f"{{{NS_SOAP}}}Header")
+        infolog = etree.SubElement(header, f"{{{NS_INFOLOG_HEADER}}}Infolog", nsmap={None: NS_INFOLOG_HEADER})
+        for text in warnings:
+            entry = etree.SubElement(infolog, f"{{{NS_INFOLOG_HEADER}}}Entry")
+            entry.set("type", "Warning")
+            entry.text = text
     body = etree.SubElement(env, f"{{{NS_SOAP}}}Body")
     body.append(body_child)
     return etree.tostring(env, xml_declaration=False, encoding="utf-8")
 
 
-def response(wrapper: str, children: list[etree._Element]) -> bytes:
+def response(wrapper: str, children: list[etree._Element], *, warnings: list[str] | None = None) -> bytes:
     elem = etree.Element(f"{{{NS_SERVICES}}}{wrapper}", nsmap={None: NS_SERVICES})
     for child in children:
         elem.append(child)
-    return _envelope(elem)
+    return _envelope(elem, warnings)
 
 
-def _text(parent: etree._Element, name: str, value: str | None) -> etree._Element:
-    elem = etree.SubElement(parent, f"{{{NS_FAULT}}}{name}")
+def _text(parent: etree._Element, name: str, value: str | None, ns: str = NS_FAULT) -> etree._Element:
+    elem = etree.SubElement(parent, f"{{{ns}}}{name}")
     if value is None:
         elem.set(f"{{{NS_XSI}}}nil", "true")
     else:
@@ -110,7 +121,17 @@ def _text(parent: etree._Element, name: str, value: str | None) -> etree._Elemen
     return elem
 
 
-def aif_fault(error: AifError, *, service: str, operation: str, document: str) -> bytes:
+def aif_fault(
+    error: AifError, *, service: str, operation: str, document: str, include_exceptions: bool = True
+) -> bytes:
+    """A SOAP fault with an ``AifFault`` detail shaped as the real schema (xsd=xsd14/15).
+
+    With "Include exceptions in fault" on, the exception log's messages come in ``InfologMessageList`` (items
+    ``InfologMessage`` in the data contract namespace), which is where practitioner clients read them (audit W5);
+    entries that point at a document field (schema validation, mandatory fields) also come in
+    ``FaultMessageListArray`` (inferred: which list AX fills for which error is not documented). With the option
+    off the fault only says "Request Failed. See the Exception Log for details." (D10).
+    """
     fault = etree.Element(f"{{{NS_SOAP}}}Fault")
     code = etree.SubElement(fault, "faultcode")
     code.text = "s:Client"
@@ -120,27 +141,34 @@ def aif_fault(error: AifError, *, service: str, operation: str, document: str) -
     detail = etree.SubElement(fault, "detail")
     aif = etree.SubElement(detail, f"{{{NS_FAULT}}}AifFault", nsmap={None: NS_FAULT, "i": NS_XSI})
     _text(aif, "CustomDetailXml", None)
-    lists = etree.SubElement(aif, f"{{{NS_FAULT}}}FaultMessageListArray")
-    for entry in error.entries:
-        fml = etree.SubElement(lists, f"{{{NS_FAULT}}}FaultMessageList")
-        _text(fml, "Document", document)
-        _text(fml, "DocumentOperation", operation)
-        array = etree.SubElement(fml, f"{{{NS_FAULT}}}FaultMessageArray")
-        msg = etree.SubElement(array, f"{{{NS_FAULT}}}FaultMessage")
-        _text(msg, "Code", entry.code)
-        _text(msg, "Message", entry.message)
-        _text(fml, "Field", entry.field or None)
-        _text(fml, "Service", service)
-        _text(fml, "ServiceOperation", operation)
-        _text(fml, "ServiceOperationParameter", None)
-        _text(fml, "XPath", entry.xpath or None)
-        _text(fml, "XmlLine", None)
-        _text(fml, "XmlPosition", None)
-    infolog = etree.SubElement(aif, f"{{{NS_FAULT}}}InfologMessageList")
-    for entry in error.entries:
-        item = etree.SubElement(infolog, f"{{{NS_FAULT}}}InfologMessage")
-        _text(item, "InfologMessageType", "Error")
-        _text(item, "Message", entry.message)
+    located = [e for e in error.entries if e.xpath or e.field] if include_exceptions else []
+    if located:
+        lists = etree.SubElement(aif, f"{{{NS_FAULT}}}FaultMessageListArray")
+        for entry in located:
+            fml = etree.SubElement(lists, f"{{{NS_FAULT}}}FaultMessageList")
+            _text(fml, "Document", document)
+            _text(fml, "DocumentOperation", operation)
+            array = etree.SubElement(fml, f"{{{NS_FAULT}}}FaultMessageArray")
+            msg = etree.SubElement(array, f"{{{NS_FAULT}}}FaultMessage")
+            _text(msg, "Code", entry.code)
+            _text(msg, "Message", entry.message)
+            _text(fml, "Field", entry.field or None)
+            _text(fml, "Service", service)
+            _text(fml, "ServiceOperation", operation)
+            _text(fml, "ServiceOperationParameter", None)
+            _text(fml, "XPath", entry.xpath or None)
+            _text(fml, "XmlLine", None)
+            _text(fml, "XmlPosition", None)
+    else:
+        _text(aif, "FaultMessageListArray", None)
+    if include_exceptions:
+        infolog = etree.SubElement(aif, f"{{{NS_FAULT}}}InfologMessageList", nsmap={"b": NS_INFOLOG})
+        for entry in error.entries:
+            item = etree.SubElement(infolog, f"{{{NS_INFOLOG}}}InfologMessage")
+            _text(item, "InfologMessageType", "Error", NS_INFOLOG)
+            _text(item, "Message", entry.message, NS_INFOLOG)
+    else:
+        _text(aif, "InfologMessageList", None)
     _text(aif, "StackTrace", None)
     _text(aif, "XppExceptionType", "3")
     return _envelope(fault)

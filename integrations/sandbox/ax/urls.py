@@ -1,9 +1,9 @@
-"""The AIF inbound port of the simulated AX: one service per URL, as AX's HTTP adapter publishes them."""
+"""The AIF HTTP endpoint of the simulated AX: one URL per inbound port, named by the AX administrator."""
 
 from django.urls import path
 
 from integrations.sandbox.ax import views
 
 urlpatterns = [
-    path("MicrosoftDynamicsAXAif60/<str:service>/xppservice.svc", views.service_endpoint, name="ax-service"),
+    path("MicrosoftDynamicsAXAif60/<str:port>/xppservice.svc", views.service_endpoint, name="ax-service"),
 ]

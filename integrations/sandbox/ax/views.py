@@ -1,10 +1,12 @@
-"""The HTTP edge of the AIF simulator: basic auth, ?wsdl, fault injection, SOAP dispatch. Thin on purpose."""
+"""The HTTP edge of the AIF simulator: an inbound port per URL, Windows (NTLM) or Basic authentication, the
+port's WSDL and schemas, fault injection, SOAP dispatch. Thin on purpose."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
+import re
 import time
 import uuid
 
@@ -14,16 +16,18 @@ from django.views.decorators.csrf import csrf_exempt
 
 from integrations.connectors.dynamics_ax.documents import NS_SERVICES, SERVICES, AxDocumentService
 from integrations.sandbox import faults
-from integrations.sandbox.ax import operations, soap
-from integrations.sandbox.ax.wsdl import service_wsdl, wrapper_name
+from integrations.sandbox.ax import ntlm, operations, ports, soap
+from integrations.sandbox.ax.wsdl import layout, port_file, wrapper_name
 from integrations.sandbox.models import AxCompany
 
 log = logging.getLogger(__name__)
 XML = "text/xml; charset=utf-8"
 REALM = 'Basic realm="MicrosoftDynamicsAXAif60"'
+_METADATA = re.compile(r"^(wsdl|xsd)(\d+)$")
 
+# wrapper element local name -> (service, operation), over every service we define
 _REQUESTS = {
-    svc.name: {wrapper_name(svc.name, op, "Request"): op for op in svc.operations} for svc in SERVICES.values()
+    wrapper_name(svc.name, op, "Request"): (svc.name, op) for svc in SERVICES.values() for op in svc.operations
 }
 
 
@@ -42,7 +46,7 @@ def _drop(request: HttpRequest) -> None:
         log.exception("could not drop the connection")
 
 
-def _credentials(request: HttpRequest) -> tuple[str, str] | None:
+def _basic(request: HttpRequest) -> tuple[str, str] | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
@@ -54,12 +58,54 @@ def _credentials(request: HttpRequest) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _unauthorized() -> HttpResponse:
+def _unauthorized(port: ports.InboundPort, *, challenge: bytes | None = None) -> HttpResponse:
     response = HttpResponse(
         "401 - Unauthorized: Access is denied due to invalid credentials.", status=401, content_type="text/plain"
     )
-    response["WWW-Authenticate"] = REALM
+    if port.auth == ports.AUTH_NTLM:
+        if challenge:
+            response["WWW-Authenticate"] = "NTLM " + base64.b64encode(challenge).decode()
+        else:  # what IIS offers with Windows authentication on
+            response["WWW-Authenticate"] = "Negotiate, NTLM"
+    else:
+        response["WWW-Authenticate"] = REALM
     return response
+
+
+def _companies_for(user: str) -> list[AxCompany]:
+    plain = user.rpartition("\\")[2]
+    return list(AxCompany.objects.filter(service_user__in={user, plain}))
+
+
+def _authenticate(request: HttpRequest, port: ports.InboundPort) -> list[AxCompany] | HttpResponse:
+    """The companies the caller's service account may use, or the 401 answer to send."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if port.auth == ports.AUTH_BASIC:
+        if not request.is_secure() and not port.allow_basic_over_http:
+            return HttpResponse(
+                "403.4 - Forbidden: SSL is required to use Basic authentication on this port.",
+                status=403,
+                content_type="text/plain",
+            )
+        creds = _basic(request)
+        companies = list(AxCompany.objects.filter(service_user=creds[0], service_password=creds[1])) if creds else []
+        return companies or _unauthorized(port)
+    raw = ntlm.token(header)
+    peer = (request.META.get("REMOTE_ADDR", ""), request.META.get("REMOTE_PORT", ""))
+    if raw is None:
+        known = ntlm.connection_user(*peer) if not header else None
+        return (_companies_for(known) or _unauthorized(port)) if known else _unauthorized(port)
+    accounts = list(AxCompany.objects.values_list("service_user", "service_password").distinct())
+    if raw[8:12] == b"\x01\x00\x00\x00":  # NEGOTIATE_MESSAGE (MS-NLMP 2.2.1.1)
+        answer = ntlm.challenge(raw, accounts)
+        return _unauthorized(port, challenge=answer) if answer else _unauthorized(port)
+    user = ntlm.authenticate(raw, accounts)
+    if not user:
+        return _unauthorized(port)
+    companies = _companies_for(user)
+    if companies:
+        ntlm.remember_connection(*peer, user)
+    return companies or _unauthorized(port)
 
 
 def _xml(body: bytes, status: int = 200) -> HttpResponse:
@@ -67,47 +113,65 @@ def _xml(body: bytes, status: int = 200) -> HttpResponse:
 
 
 @csrf_exempt
-def service_endpoint(request: HttpRequest, service: str) -> HttpResponse:
+def service_endpoint(request: HttpRequest, port: str) -> HttpResponse:
     if not getattr(settings, "SANDBOX_ENABLED", False):
         raise Http404("The sandbox is switched off.")
-    svc = SERVICES.get(service)
-    if svc is None:
+    inbound = ports.get(port)
+    if inbound is None:
         return HttpResponse(
-            f"404 - The service '{service}' does not exist on this AIF inbound port.",
+            f"404 - The inbound port '{port}' does not exist or is not activated.",
             status=404,
             content_type="text/plain",
         )
-    creds = _credentials(request)
-    companies = list(AxCompany.objects.filter(service_user=creds[0], service_password=creds[1])) if creds else []
-    if not companies:
-        return _unauthorized()
+    companies = _authenticate(request, inbound)
+    if isinstance(companies, HttpResponse):
+        return companies
+    address = request.build_absolute_uri(request.path)
     if request.method == "GET":
-        if {"wsdl", "singleWsdl", "WSDL"} & set(request.GET):
-            return _xml(service_wsdl(svc.name, request.build_absolute_uri(request.path)))
-        return HttpResponse(
-            f"<html><body><h1>{svc.name} Service</h1><p>You have created a service. To test this service, you will "
-            "need to create a client and use it to call the service. Its WSDL is at "
-            f"<a href='?wsdl'>?wsdl</a>.</p></body></html>",
-            content_type="text/html",
-        )
+        return _metadata(request, inbound, address)
     if request.method != "POST":
         return HttpResponse("405 - Method not allowed.", status=405, content_type="text/plain")
     faults.send_without_delay(request)
     try:
-        return _handle_post(request, svc, companies)
+        return _handle_post(request, inbound, companies)
     except Exception:
-        log.exception("AIF simulator failed on %s", svc.name)
+        log.exception("AIF simulator failed on port %s", inbound.name)
         return _xml(soap.plain_fault("An internal error occurred in the AIF service.", code="s:Server"), 500)
 
 
-def _handle_post(request: HttpRequest, svc: AxDocumentService, companies: list[AxCompany]) -> HttpResponse:
+def _metadata(request: HttpRequest, inbound: ports.InboundPort, address: str) -> HttpResponse:
+    port_layout = layout(inbound.services)
+    windows = inbound.auth == ports.AUTH_NTLM
+    if {"wsdl", "WSDL", "singleWsdl"} & set(request.GET) and not (request.GET.get("wsdl") or "").strip():
+        return _xml(port_file("wsdl", -1, address, port_layout, windows))
+    for kind in ("wsdl", "xsd"):
+        value = (request.GET.get(kind) or "").strip()
+        match = _METADATA.match(value)
+        if match and match.group(1) == kind:
+            body = port_file(kind, int(match.group(2)), address, port_layout, windows)
+            if body is not None:
+                return _xml(body)
+            return HttpResponse("400 - Bad Request.", status=400, content_type="text/plain")
+    return HttpResponse(
+        "<html><body><h1>RoutingService Service</h1><p>You have created a service. To test this service, you will "
+        "need to create a client and use it to call the service. Its WSDL is at "
+        "<a href='?wsdl'>?wsdl</a>.</p></body></html>",
+        content_type="text/html",
+    )
+
+
+def _handle_post(request: HttpRequest, inbound: ports.InboundPort, companies: list[AxCompany]) -> HttpResponse:
     try:
         envelope = soap.parse_envelope(request.body)
     except soap.SoapClientError as exc:
         return _xml(soap.plain_fault(str(exc), code=exc.code), 500)
     body = envelope.body
-    operation = _REQUESTS[svc.name].get(soap.local(body.tag)) if body.tag.startswith(f"{{{NS_SERVICES}}}") else None
-    if operation is None:
+    found = _REQUESTS.get(soap.local(body.tag)) if body.tag.startswith(f"{{{NS_SERVICES}}}") else None
+    service, operation = found or ("", None)
+    if operation is not None and operation not in inbound.services.get(service, ()):
+        operation = None  # the port does not expose this service operation: WCF answers a contract mismatch
+    svc = SERVICES.get(service)
+    if operation is None or svc is None:
         action = request.META.get("HTTP_SOAPACTION", "").strip('"') or soap.local(body.tag)
         return _xml(
             soap.plain_fault(
@@ -139,7 +203,7 @@ def _handle_post(request: HttpRequest, svc: AxDocumentService, companies: list[A
         _drop(request)
         return HttpResponse(b"", status=200)
 
-    payload, status = _run(svc, operation, envelope, companies)
+    payload, status = _run(svc, operation, envelope, companies, inbound)
     if kind == "timeout_after_commit":
         time.sleep((fault.latency_ms or 3000) / 1000)
     elif kind == "drop_connection":
@@ -147,7 +211,13 @@ def _handle_post(request: HttpRequest, svc: AxDocumentService, companies: list[A
     return _xml(payload, status)
 
 
-def _run(svc: AxDocumentService, operation: str, envelope: soap.Envelope, companies: list[AxCompany]):
+def _run(
+    svc: AxDocumentService,
+    operation: str,
+    envelope: soap.Envelope,
+    companies: list[AxCompany],
+    inbound: ports.InboundPort,
+):
     context = envelope.context
     company = None
     call = None
@@ -159,13 +229,23 @@ def _run(svc: AxDocumentService, operation: str, envelope: soap.Envelope, compan
             operation=operation,
             wrapper=envelope.body,
             message_id=_message_id(context.get("MessageId", "")),
+            port=inbound,
         )
         outcome = operations.execute(call)
-        return soap.response(wrapper_name(svc.name, operation, "Response"), outcome.children), 200
+        warnings = list(inbound.infolog_warnings) if operation in ("create", "update", "delete") else []
+        body = soap.response(wrapper_name(svc.name, operation, "Response"), outcome.children, warnings=warnings)
+        return body, 200
     except soap.AifError as exc:
         if call is not None:
             operations.record_message(call, [], fault=str(exc)[:2000] or "fault")
-        return soap.aif_fault(exc, service=svc.name, operation=operation, document=svc.axd), 500
+        fault = soap.aif_fault(
+            exc,
+            service=svc.name,
+            operation=operation,
+            document=svc.axd,
+            include_exceptions=inbound.include_exceptions,
+        )
+        return fault, 500
 
 
 def _company(requested: str, companies: list[AxCompany]) -> AxCompany:

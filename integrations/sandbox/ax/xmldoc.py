@@ -18,14 +18,18 @@ from integrations.connectors.dynamics_ax.documents import (
     NS_ENTITY_KEY_PAGE,
     NS_QUERY_CRITERIA,
     NS_SHARED,
+    PARTY_TYPE_KEY,
     QUERY_OPERATORS,
     AxDocumentService,
     AxField,
     AxTable,
+    subtype_name,
 )
 from integrations.sandbox.ax.soap import NS_XSI, FaultEntry, local
 
 _NIL = f"{{{NS_XSI}}}nil"
+_XSI_TYPE = f"{{{NS_XSI}}}type"
+ACTION_KEY = "@action"  # the entity's action attribute, kept on the parsed dict for update (D6/D7)
 
 
 # --- Inbound documents ---------------------------------------------------------------------------------------
@@ -35,7 +39,7 @@ def parse_document(elem: etree._Element, svc: AxDocumentService) -> tuple[list[d
     records: list[dict] = []
     for child in elem:
         name = local(child.tag)
-        if not name or name in ("DocPurpose", "SenderId"):
+        if not name or name in ("ClearNilFieldsOnUpdate", "DocPurpose", "SenderId", "ValidAsOfDateTime"):
             continue
         if name != svc.root.name:
             errors.append(_invalid_child(svc.document, name, etree.QName(child).namespace))
@@ -57,6 +61,47 @@ def _invalid_child(parent: str, name: str, namespace: str | None) -> FaultEntry:
 def _parse_entity(elem: etree._Element, table: AxTable, xpath: str, errors: list[FaultEntry], *, root: bool) -> dict:
     record: dict = {}
     counts: dict[str, int] = {}
+    # every Axd entity type declares <xs:attribute fixed="entity" name="class" use="required"/> (real set xsd=xsd9)
+    if elem.get("class") != "entity":
+        what = "is missing" if elem.get("class") is None else f"has the value '{elem.get('class')}', not 'entity'"
+        errors.append(
+            FaultEntry(
+                f"The required attribute 'class' of element '{table.name}' {what}.",
+                code="SchemaValidation",
+                field=table.name,
+                xpath=xpath,
+            )
+        )
+    action = elem.get("action")
+    if action and action not in ("create", "update", "replace", "delete"):  # AxdEnum_AxdEntityAction
+        errors.append(
+            FaultEntry(
+                f"The 'action' attribute is invalid - The value '{action}' is invalid according to its datatype "
+                "'AxdEnum_AxdEntityAction' - The Enumeration constraint failed.",
+                code="SchemaValidation",
+                field=table.name,
+                xpath=xpath,
+            )
+        )
+    elif action:
+        record[ACTION_KEY] = action
+    if table.subtypes:
+        declared = (elem.get(_XSI_TYPE) or "").rpartition(":")[2]
+        concrete = {subtype_name(table, sub): sub for sub in table.subtypes}
+        if declared in concrete:
+            record[PARTY_TYPE_KEY] = concrete[declared]
+        else:
+            # DirParty's declared type is the base AxdEntity_DirParty_DirPartyTable; AX needs to know which party it
+            # creates (D8 shows xsi:type on DirParty; W3 patches requests to add it "to comply with the AX service")
+            errors.append(
+                FaultEntry(
+                    f"The {table.name} entity must state its type (xsi:type "
+                    f"{' or '.join(concrete)}); '{declared or table.entity_type}' cannot be created.",
+                    code="SchemaValidation",
+                    field=table.name,
+                    xpath=xpath,
+                )
+            )
     for child in elem:
         name = local(child.tag)
         if not name:
@@ -104,15 +149,29 @@ def _dimension_values(elem: etree._Element | None) -> list[dict]:
     return values
 
 
+def _complex_error(fld: AxField, message: str, xpath: str) -> FaultEntry:
+    return FaultEntry(f"The element '{fld.name}' {message}", code="SchemaValidation", field=fld.name, xpath=xpath)
+
+
 def _parse_value(elem: etree._Element, fld: AxField, xpath: str, errors: list[FaultEntry]):
     if fld.type in ("account", "dimensions"):
+        # AxdType_MultiTypeAccount = DisplayValue (1), Account (1), Values (0..1); DimensionAttributeValueSet =
+        # Values (1); Values = Value (1..n) (real sharedtypes, xsd=xsd10)
         parts = {local(c.tag): c for c in elem}
         out: dict = {}
         if fld.type == "account":
+            for required in ("DisplayValue", "Account"):
+                if required not in parts:
+                    errors.append(_complex_error(fld, f"has incomplete content. '{required}' is expected.", xpath))
             out["Account"] = (parts["Account"].text or "").strip() if "Account" in parts else ""
             if "DisplayValue" in parts:
                 out["DisplayValue"] = (parts["DisplayValue"].text or "").strip()
-        out["Values"] = _dimension_values(parts.get("Values"))
+        elif "Values" not in parts:
+            errors.append(_complex_error(fld, "has incomplete content. 'Values' is expected.", xpath))
+        values = parts.get("Values")
+        if values is not None and not any(local(c.tag) == "Value" for c in values):
+            errors.append(_complex_error(fld, "has incomplete content: 'Values' needs at least one 'Value'.", xpath))
+        out["Values"] = _dimension_values(values)
         return out
     text = (elem.text or "").strip()
     if fld.type == "string":
@@ -174,6 +233,9 @@ def render_document(svc: AxDocumentService, records: list[dict]) -> etree._Eleme
 
 def _render_entity(parent: etree._Element, table: AxTable, record: dict, ns: str, *, root: bool) -> None:
     elem = etree.SubElement(parent, f"{{{ns}}}{table.name}")
+    if table.subtypes:
+        sub = record.get(PARTY_TYPE_KEY) if record.get(PARTY_TYPE_KEY) in table.subtypes else table.subtypes[0]
+        elem.set(_XSI_TYPE, subtype_name(table, sub))
     elem.set("class", "entity")
     if root and record.get("_DocumentHash"):
         etree.SubElement(elem, f"{{{ns}}}_DocumentHash").text = record["_DocumentHash"]
@@ -183,12 +245,18 @@ def _render_entity(parent: etree._Element, table: AxTable, record: dict, ns: str
             continue
         sub = etree.SubElement(elem, f"{{{ns}}}{fld.name}")
         if fld.type in ("account", "dimensions") and isinstance(value, dict):
+            account = str(value.get("Account") or "")
             if fld.type == "account":
-                etree.SubElement(sub, f"{{{NS_SHARED}}}Account").text = str(value.get("Account") or "")
-                if value.get("DisplayValue"):
-                    etree.SubElement(sub, f"{{{NS_SHARED}}}DisplayValue").text = str(value["DisplayValue"])
+                display = str(value.get("DisplayValue") or account)
+                etree.SubElement(sub, f"{{{NS_SHARED}}}DisplayValue").text = display
+                etree.SubElement(sub, f"{{{NS_SHARED}}}Account").text = account
+            pairs = value.get("Values") or []
+            if not pairs:
+                if fld.type == "dimensions":
+                    elem.remove(sub)
+                continue
             values = etree.SubElement(sub, f"{{{NS_SHARED}}}Values")
-            for pair in value.get("Values") or []:
+            for pair in pairs:
                 item = etree.SubElement(values, f"{{{NS_SHARED}}}Value")
                 etree.SubElement(item, f"{{{NS_SHARED}}}Name").text = str(pair.get("Name", ""))
                 etree.SubElement(item, f"{{{NS_SHARED}}}Value").text = str(pair.get("Value", ""))
@@ -229,12 +297,25 @@ def render_entity_key_list(svc: AxDocumentService, keys: list[str]) -> etree._El
     return key_list
 
 
-def render_entity_key_page(svc: AxDocumentService, keys: list[str], bookmark: str | None) -> etree._Element:
+def render_entity_key_page(
+    svc: AxDocumentService,
+    keys: list[str],
+    bookmark: str | None,
+    *,
+    page_size: int | None = None,
+    status: str = "Success",
+    details: str = "None",
+) -> etree._Element:
+    """EntityKeyPage (ns …/2011/02): EntityKeyList?, DocumentPaging? (Bookmark of the next page, PageSize),
+    PageStatus, PageStatusDetails (real set, xsd=xsd5 and xsd1)."""
     page = etree.Element(f"{{{NS_ENTITY_KEY_PAGE}}}EntityKeyPage", nsmap={None: NS_ENTITY_KEY_PAGE})
     page.append(render_entity_key_list(svc, keys))
-    etree.SubElement(page, f"{{{NS_ENTITY_KEY_PAGE}}}PageStatus").text = "Success"
     if bookmark:
-        etree.SubElement(page, f"{{{NS_ENTITY_KEY_PAGE}}}NextPageBookmark").text = bookmark
+        paging = etree.SubElement(page, f"{{{NS_DOCUMENT_PAGING}}}DocumentPaging", nsmap={None: NS_DOCUMENT_PAGING})
+        etree.SubElement(paging, f"{{{NS_DOCUMENT_PAGING}}}Bookmark").text = bookmark
+        etree.SubElement(paging, f"{{{NS_DOCUMENT_PAGING}}}PageSize").text = str(page_size or len(keys))
+    etree.SubElement(page, f"{{{NS_ENTITY_KEY_PAGE}}}PageStatus").text = status
+    etree.SubElement(page, f"{{{NS_ENTITY_KEY_PAGE}}}PageStatusDetails").text = details
     return page
 
 

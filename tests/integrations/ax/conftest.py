@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.base import ConnectionConfig
-from integrations.connectors.dynamics_ax.client import AxClient
-from integrations.connectors.dynamics_ax.connector import DynamicsAXConnector
+from integrations.connectors.dynamics_ax.client import AxClient, forget_wsdl_cache
+from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT, DynamicsAXConnector
+from integrations.sandbox.ax import ports
 from integrations.sandbox.models import AxCompany, AxRecord
 
 USER, PASSWORD, COMPANY = "svc-ledgerbridge", "s3cret", "TST"
@@ -86,9 +87,20 @@ def ax_url(live_server) -> str:
     return f"{live_server.url}/sandbox/ax/MicrosoftDynamicsAXAif60"
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_ports():
+    """Every test starts with the sandbox's default port only (tests register their own ports) and no cached
+    WSDL (a port a test reshaped must not leak into the next test through the per-connection cache)."""
+    ports.reset()
+    yield
+    if [p.name for p in ports.all_ports()] != [ports.DEFAULT_PORT]:
+        forget_wsdl_cache()
+    ports.reset()
+
+
 @pytest.fixture
 def ax_client(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password=PASSWORD, company=COMPANY, timeout=10)
+    client = AxClient(ax_url, user=USER, password=PASSWORD, company=COMPANY, timeout=10, port=DEFAULT_PORT)
     yield client
     client.close()
 

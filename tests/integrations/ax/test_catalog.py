@@ -95,7 +95,8 @@ def test_documents_convert_to_zeep_values_leniently_but_refuse_unknown_fields():
     )
     to_zeep(CUST_TABLE, {"Colour": "red", "DirParty": [{"Shoe": 1}]}, problems, path="CustTable")
 
-    assert party == {"AccountNum": "C1", "CreditMax": "1000.50", "DirParty": [{"Name": "A"}]}
+    organisation = {"class": "entity", "__xsi_type__": "AxdEntity_DirParty_DirOrganization", "Name": "A"}
+    assert party == {"class": "entity", "AccountNum": "C1", "CreditMax": "1000.50", "DirParty": [organisation]}
     assert line["CustInvoiceLine"][0]["Quantity"] == "1.5"
     assert line["CustInvoiceLine"][0]["LedgerDimension"]["Values"] == {
         "Value": [{"Name": "Department", "Value": "020"}]

@@ -40,7 +40,11 @@ def test_connection_test_reports_company_and_user(connector):
     result = connector.test_connection()
 
     assert result.ok
-    assert result.message == f"Connected to Dynamics AX company {COMPANY} as {USER}."
+    assert result.message == (
+        f"Connected to Dynamics AX company {COMPANY} as {USER} through "
+        f"{connector.client.base_url}/LedgerBridge/xppservice.svc."
+    )
+    assert "include_exceptions_in_fault" not in result.details
 
 
 def test_connection_test_with_a_wrong_password_explains_without_raising(ax_company, ax_url):

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from integrations.connectors.dynamics_ax.client import AxClient
+from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT
 from integrations.connectors.errors import (
     AmbiguousError,
     DuplicateMessageError,
@@ -25,7 +26,7 @@ pytestmark = [
 
 @pytest.fixture
 def quick_client(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password=PASSWORD, company=COMPANY, timeout=1)
+    client = AxClient(ax_url, user=USER, password=PASSWORD, company=COMPANY, timeout=1, port=DEFAULT_PORT)
     client.load("FreeTextInvoiceService")  # the WSDL is fetched before any rule exists
     yield client
     client.close()

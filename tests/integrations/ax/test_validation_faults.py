@@ -9,8 +9,10 @@ import requests
 from lxml import etree
 
 from integrations.connectors.dynamics_ax.client import AxClient
+from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT
 from integrations.connectors.dynamics_ax.documents import NS_FAULT
 from integrations.connectors.errors import AuthError, DuplicateMessageError, ValidationError
+from integrations.sandbox.ax import ports
 from integrations.sandbox.models import AxMessage, AxRecord
 from tests.integrations.ax.conftest import COMPANY, PASSWORD, USER, invoice, journal
 
@@ -194,23 +196,26 @@ def test_update_without_the_document_hash_is_refused(ax_client):
 
 
 def test_wrong_company_is_refused(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password=PASSWORD, company="XYZ", timeout=5)
+    client = AxClient(ax_url, user=USER, password=PASSWORD, company="XYZ", timeout=5, port=DEFAULT_PORT)
 
     with pytest.raises(ValidationError, match=r"Company XYZ does not exist\."):
         client.get_keys("CustomerService")
 
 
 def test_bad_credentials_are_an_auth_error(ax_company, ax_url):
-    client = AxClient(ax_url, user=USER, password="wrong", company=COMPANY, timeout=5)
+    client = AxClient(ax_url, user=USER, password="wrong", company=COMPANY, timeout=5, port=DEFAULT_PORT)
 
     with pytest.raises(AuthError, match=f"refused the service account '{USER}' \\(HTTP 401\\)"):
         client.get_keys("CustomerService")
 
 
 def _post(ax_url: str, body: bytes, action: str = "") -> requests.Response:
+    """A hand-written SOAP message to a port set up for Basic authentication over http (raw messages need no
+    NTLM handshake; the port has to allow it explicitly)."""
+    ports.register(ports.InboundPort("RawBasic", auth=ports.AUTH_BASIC, allow_basic_over_http=True))
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     return requests.post(
-        f"{ax_url}/CustomerService/xppservice.svc",
+        f"{ax_url}/RawBasic/xppservice.svc",
         data=body,
         headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action, "Authorization": f"Basic {token}"},
         timeout=5,

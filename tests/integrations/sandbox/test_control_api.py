@@ -46,8 +46,12 @@ def test_index_lists_the_simulators_and_the_endpoints(api):
     assert ax["base_url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/"
     services = {s["name"]: s for s in ax["services"]}
     assert services["CustomerService"]["wsdl"] == (
-        "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/CustomerService/xppservice.svc?wsdl"
+        "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc?wsdl"
     )
+    assert (ax["inbound_port"], ax["auth_mode"]) == ("LedgerBridge", "ntlm")
+    [port] = ax["ports"]
+    assert port["url"] == "http://testserver/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc"
+    assert "getChangedKeys" in port["services"]["CustomerService"]
     assert {"FreeTextInvoiceService", "LedgerGeneralJournalService"} <= set(services)
     assert body["links"]["faults"] == "http://testserver/sandbox/control/faults"
     assert body["links"]["reseed"] == "http://testserver/sandbox/control/reseed"
@@ -282,7 +286,7 @@ def test_the_whole_sandbox_is_404_when_disabled(api, settings):
     assert api.get(CONTROL).status_code == 404
     assert post(api, "reseed").status_code == 404
     assert api.get("/sandbox/kashflow/v2/customers").status_code == 404
-    assert api.get("/sandbox/ax/MicrosoftDynamicsAXAif60/CustomerService/xppservice.svc?wsdl").status_code == 404
+    assert api.get("/sandbox/ax/MicrosoftDynamicsAXAif60/LedgerBridge/xppservice.svc?wsdl").status_code == 404
     assert not KashFlowRecord.objects.exists()
     settings.SANDBOX_ENABLED = True
     assert api.get(CONTROL).status_code == 200

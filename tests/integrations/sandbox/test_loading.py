@@ -23,6 +23,8 @@ def test_ensure_demo_connections_is_idempotent_and_follows_the_portal_url(db):
     assert {**pair.dynamics_ax.settings, **decrypt_credentials(pair.dynamics_ax.credentials_encrypted)} == {
         "service_user": creds.AX_SERVICE_USER,
         "service_password": creds.AX_SERVICE_PASSWORD,
+        "auth_mode": "ntlm",  # the demo runs on Windows authentication, as a default AX HTTP port
+        "inbound_port": "LedgerBridge",
     }
     moved = ensure_demo_connections("http://127.0.0.1:9100")
     moved.kashflow.refresh_from_db()

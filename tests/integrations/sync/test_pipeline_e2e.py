@@ -205,3 +205,16 @@ def test_reconciled_bank_lines_not_matched_to_a_payment_become_ax_bank_journal_l
             )
     assert run_flow(flow("bank_transaction"), full=True).created_count == 0
     assert {ref: n for ref, n in journal_refs("GenJrn").items() if ref.startswith("BANK-")} == bank
+
+
+def test_warnings_ax_returns_with_a_write_are_kept_on_the_records_outcome(demo):
+    from integrations.sandbox.ax import ports
+
+    ports.register(ports.InboundPort(ports.DEFAULT_PORT, infolog_warnings=("Sales tax group DOM is obsolete.",)))
+    try:
+        run = run_flow(flow("sales_invoice"))
+    finally:
+        ports.reset()
+    created = RecordOutcome.objects.filter(run=run, action="created")
+    assert created.exists()
+    assert all("AX warning: Sales tax group DOM is obsolete." in outcome.error for outcome in created)
