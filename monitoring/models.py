@@ -55,6 +55,15 @@ class ExceptionItem(models.Model):
         "integrations.SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True, default="")
+    # Business context, read from the source payload when the item is recorded (monitoring.business), so the
+    # queue shows and searches it without loading the payloads.
+    party = models.CharField(max_length=120, blank=True, default="")  # customer or supplier
+    document_date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    # The error in an accountant's words ("Line 6, Sundry income, £210.00: nominal 4900 has no AX main
+    # account yet"); ``message`` keeps the technical one.
+    summary = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ["-first_seen_at", "-id"]

@@ -26,6 +26,11 @@ class ExceptionListSerializer(serializers.ModelSerializer):
             "last_seen_at",
             "resolved_at",
             "resolution_note",
+            "summary",
+            "party",
+            "document_date",
+            "amount",
+            "currency",
         ]
 
 
@@ -141,7 +146,12 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    flow = serializers.CharField(source="run.flow.slug")
+    # The flow whose record it is (a prerequisite synced in another flow's run names its own), and the run's.
+    flow = serializers.SerializerMethodField()
+    run_flow = serializers.CharField(source="run.flow.slug")
+
+    def get_flow(self, outcome: RecordOutcome) -> str:
+        return outcome.flow.slug if outcome.flow_id else outcome.run.flow.slug
 
     class Meta:
         model = RecordOutcome
@@ -149,6 +159,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "id",
             "run",
             "flow",
+            "run_flow",
             "source_key",
             "action",
             "target_key",
