@@ -24,9 +24,18 @@ class Connection(models.Model):
     credentials_encrypted = models.TextField(blank=True, default="", editable=False)
     rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
     timeout_seconds = models.FloatField(default=30.0)
+    # Plain http:// to a host other than this machine sends the credentials unencrypted: only when ticked.
+    allow_insecure_http = models.BooleanField(
+        default=False,
+        help_text="Send the credentials over plain http:// to a host other than this machine (audited).",
+    )
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.TextField(blank=True, default="")
+    # Set when the remote system refused the login (wrong password or memorable word, locked user): no login is
+    # tried again until credentials are entered again (integrations/login_gate.py; update_connection clears it).
+    login_stopped_reason = models.TextField(blank=True, default="", editable=False)
+    login_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -26,7 +26,7 @@ def _sample_invoice() -> dict:
     """A demo invoice with a product-sales line (4000) and a services line (4010), for the preview."""
     record = KashFlowRecord.objects.filter(entity="invoices").order_by("pk").first().data
     line = record["LineItems"][0]
-    record["LineItems"] = [{**line, "NominalCode": 4000, "Sort": 1}, {**line, "NominalCode": 4010, "Sort": 2}]
+    record["LineItems"] = [{**line, "NominalCode": 4000, "Number": 1}, {**line, "NominalCode": 4010, "Number": 2}]
     return record
 
 
@@ -89,7 +89,7 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     page.locator("details:has(#sample-json)").evaluate("details => { details.open = true; }")
     page.fill("#sample-json", json.dumps(_sample_invoice()))
     page.click("button:has-text('Preview this record')")
-    page.wait_for_function("document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
+    page.wait_for_function("() => document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
     preview = page.locator("#preview-document").inner_text()
     assert '"Account": "401500"' in preview
     screenshot(page, "journey-03-mapping-preview")

@@ -51,7 +51,7 @@ def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_p
     run_flow(flow("payment"))
     paid = next(
         r for r in KashFlowRecord.objects.filter(entity="invoices").order_by("pk")
-        if r.data["AmountPaid"] and Decimal(str(ax_invoice(r.key).data["SettledAmount"])) > 0
+        if r.data["TotalPaidAmount"] and Decimal(str(ax_invoice(r.key).data["SettledAmount"])) > 0
     )  # fmt: skip
     number = paid.key
     payment = kf_payments(number)[0]
@@ -61,12 +61,13 @@ def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_p
     with build_connector(demo["pair"].dynamics_ax) as ax:
         _receipt(ax, invoice, str(payment["Amount"]), str(payment["Id"]))
     ax_settled = Decimal(str(ax_invoice(number).data["SettledAmount"]))
-    kf_paid = Decimal(str(paid.data["AmountPaid"]))
+    kf_paid = Decimal(str(paid.data["TotalPaidAmount"]))
     assert ax_settled > kf_paid
 
     run = run_flow(flow("invoice_status", "ax_to_kf"), full=True)
     assert kf_payments(number) == before, "KashFlow's own settlement came back as a new KashFlow payment"
-    assert KashFlowRecord.objects.get(entity="invoices", key=number).data["AmountPaid"] == paid.data["AmountPaid"]
+    after = KashFlowRecord.objects.get(entity="invoices", key=number).data
+    assert after["TotalPaidAmount"] == paid.data["TotalPaidAmount"]
     outcome = RecordOutcome.objects.get(run=run, source_key=invoice.key)
     assert outcome.action == "failed"
     item = ExceptionItem.objects.get(flow=flow("invoice_status", "ax_to_kf"), source_key=invoice.key)
@@ -80,7 +81,7 @@ def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_p
 def test_an_ax_settlement_beyond_what_kashflow_can_take_is_an_exception_with_the_amounts(demo):
     run_flow(flow("sales_invoice"))
     unpaid = next(
-        r for r in KashFlowRecord.objects.filter(entity="invoices").order_by("pk") if not r.data["AmountPaid"]
+        r for r in KashFlowRecord.objects.filter(entity="invoices").order_by("pk") if not r.data["TotalPaidAmount"]
     )
     number = unpaid.key
     invoice = ax_invoice(number)

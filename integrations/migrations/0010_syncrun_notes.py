@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0007_record_claims"),
+        ("integrations", "0009_record_claims"),
     ]
 
     operations = [

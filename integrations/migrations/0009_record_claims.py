@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0006_recordoutcome_prerequisite_flow"),
+        ("integrations", "0008_connection_allow_insecure_http"),
     ]
 
     operations = [
