@@ -27,6 +27,10 @@ class Connection(models.Model):
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.TextField(blank=True, default="")
+    # Set when the remote system refused the login (wrong password or memorable word, locked user): no login is
+    # tried again until credentials are entered again (integrations/login_gate.py; update_connection clears it).
+    login_stopped_reason = models.TextField(blank=True, default="", editable=False)
+    login_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -31,6 +31,7 @@ from integrations.sandbox.demo_credentials import (
     KASHFLOW_PASSWORD,
     KASHFLOW_USERNAME,
 )
+from integrations.sandbox.kashflow import shapes
 from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, FaultRule, KashFlowAccount, KashFlowRecord
 
 AX_COMPANY_NAME = "LedgerBridge Demo Ltd"
@@ -41,7 +42,11 @@ MAX_INVOICES = 100_000
 SUNDRY_EVERY = 40  # every 40th invoice carries a line on the unmapped nominal code 4900
 
 CENT = Decimal("0.01")
-BANK_GBP, BANK_EUR = 1200, 1210
+BANK_GBP, BANK_EUR = 1200, 1210  # the bank accounts' nominal codes (KashFlow's bank account Code)
+# KashFlow keys bank accounts by a numeric Id apart from their Code; payments name the Id (InvoicesRESTExample
+# shows AccountId 55166), so the demo uses Ids that cannot be mistaken for a code.
+BANK_ACCOUNT_IDS = {BANK_GBP: 55166, BANK_EUR: 55167}
+METHOD_IDS = {m["Name"]: m["Id"] for m in shapes.PAYMENT_METHODS}
 
 
 # --- Public API -------------------------------------------------------------------------------------------------
@@ -67,6 +72,9 @@ def ensure_demo_account() -> KashFlowAccount:
             "password": KASHFLOW_PASSWORD,
             "memorable_word": KASHFLOW_MEMORABLE_WORD,
             "rate_limit_per_minute": rate_limit,
+            # A reseed is a fresh demo: a login locked by earlier wrong memorable words is unlocked.
+            "failed_logins": 0,
+            "locked": False,
         },
     )
     return account
@@ -156,7 +164,8 @@ class DemoBuilder:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
-        self.stamp = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        self.stamp = shapes.kf_stamp()
+        self.account_key = "demo"
         self.rates: dict[tuple[str, date], Decimal] = {}  # (currency, month start) -> GBP per unit
         self.customers: list[Party] = []
         self.suppliers: list[Party] = []
@@ -183,6 +192,7 @@ class DemoBuilder:
         self._journals(max(20, invoices // 10) if invoices else 0)
         self._bank_noise(max(15, invoices // 13) if invoices else 0)
         self._bank_accounts()
+        self._quotes(max(3, invoices // 50) if invoices else 0)
 
     # --- reference data ---------------------------------------------------------------------------------------
 
@@ -346,42 +356,58 @@ class DemoBuilder:
         vat = self._vat_number(party)
         kf_address = self._kashflow_address(party.name, party.address)
         rate = float(self.units_per_gbp(party.currency, self.today))
+        # Field names and types as in KashFlow's CustomersRESTExample / SuppliersRESTExample.
         kf = {
             "Id": party.record_id,
             "Code": party.code,
             "Name": party.name,
-            "Email": contact["email"],
-            "Telephone": contact["phone"],
-            "Mobile": contact["mobile"],
-            "Website": contact["website"],
-            "VATNumber": vat,
-            "Currency": {"Code": party.currency, "ExchangeRate": rate},
-            "PaymentTerms": {"Days": data.PAYMENT_TERMS[party.terms], "Type": "Days"},
-            "DiscountRate": 0.0,
-            "Source": self.rng.choice(("Website", "Referral", "Trade show", "Existing contact")),
+            "Currency": shapes.currency(party.currency, rate, customer=entity == "customers"),
+            "PaymentTerms": {"Days": data.PAYMENT_TERMS[party.terms], "Type": "AfterIssuedDate"},
             "Note": "",
             "IsArchived": False,
             "Contacts": [
                 {
-                    "FirstName": contact["first"],
+                    "Title": "",
+                    "Firstname": contact["first"],
                     "LastName": contact["last"],
-                    "Email": contact["person_email"],
+                    "Name": f"{contact['first']} {contact['last']}",
+                    "Email": contact["person_email"] if entity == "customers" else contact["email"],
                     "Telephone": contact["phone"],
                     "Mobile": contact["mobile"],
-                    "IsPrimary": True,
+                    "Fax": "",
+                    "Website": "",
                 }
             ],
-            "Addresses": [kf_address],
-            "DeliveryAddresses": [kf_address] if self.rng.random() < 0.3 else [],
-            "CustomTextBoxes": [{"Name": "CustomerGroup", "Value": party.group}] if entity == "customers" else [],
-            "CustomCheckBoxes": [{"Name": "Key account", "Value": self.rng.random() < 0.2}],
+            "OutstandingBalance": 0.0,
+            "TotalPaidAmount": 0.0,
             "CreatedDate": self.stamp,
             "LastUpdatedDate": self.stamp,
         }
+        address = {k: v for k, v in kf_address.items() if k != "Name"}
         if entity == "customers":
-            kf["OutstandingBalance"] = 0.0
+            kf.update(
+                Email=contact["email"],
+                Website=contact["website"],
+                DisplayName=party.name,
+                TelephoneNumber=contact["phone"],
+                MobileNumber=contact["mobile"],
+                FaxNumber="",
+                VATNumber=vat,
+                DiscountRate=0.0,
+                Source=self.rng.choice((0, 43400, 43401)),
+                Addresses=[address],
+                DeliveryAddresses=[address] if self.rng.random() < 0.3 else [],
+                CustomTextBoxes=[{"Name": "CustomerGroup", "Value": party.group}],
+                CustomCheckBoxes=[{"Name": "Key account", "Value": "1" if self.rng.random() < 0.2 else "0"}],
+                DefaultNominalCode=0,
+            )
         else:
-            kf["DefaultNominalCode"] = party.default_nominal
+            kf.update(
+                Address={k: address[k] for k in ("Line1", "Line2", "Line3", "Line4", "PostCode")},
+                VatNumber=vat,
+                DefaultNominalCode=party.default_nominal,
+                BankAccount={"Name": "", "Number": "", "SortCode": ""},
+            )
         contacts = [
             {"LocationName": "Accounts", "Type": "Email", "Locator": contact["email"], "IsPrimary": "Yes"},
             {"LocationName": "Office", "Type": "Phone", "Locator": contact["phone"], "IsPrimary": "Yes"},
@@ -452,20 +478,21 @@ class DemoBuilder:
             self.kashflow.append(
                 (
                     "products",
-                    p.code,
+                    f"{p.nominal}/{p.code}",
                     "",
-                    {
+                    {  # hcs-schemas lib/product.js
                         "Id": i,
                         "Code": p.code,
                         "Name": p.name,
                         "Description": p.name,
                         "Price": float(p.price),
+                        "WholesalePrice": 0.0,
                         "NominalCode": p.nominal,
+                        "NominalId": p.nominal,
                         "VATRate": p.vat_rate,
-                        "VATExempt": False,
-                        "Category": p.category,
+                        "ManagesStock": False,
+                        "QuantityInStock": 0.0,
                         "IsArchived": False,
-                        "LastUpdatedDate": self.stamp,
                     },
                 )
             )
@@ -490,9 +517,7 @@ class DemoBuilder:
 
     def _document_dates(self, status: str, terms_days: int) -> tuple[date, date]:
         rng = self.rng
-        if status == "Draft":
-            ago = rng.randint(0, 10)
-        elif status == "Unpaid":
+        if status == "Unpaid":
             ago = rng.randint(0, max(terms_days - 1, 0))
         elif status == "Overdue":
             ago = rng.randint(terms_days + 1, terms_days + 150)
@@ -507,28 +532,6 @@ class DemoBuilder:
             return self.today
         return issued + timedelta(days=self.rng.randint(1, min(latest, 60)))
 
-    @staticmethod
-    def _totals(lines: list[dict]) -> tuple[Decimal, Decimal]:
-        """KashFlow rounds per line: net = quantity x rate, VAT = net x rate%, each to the penny."""
-        net = vat = Decimal(0)
-        for line in lines:
-            line_net = (Decimal(str(line["Quantity"])) * Decimal(str(line["Rate"]))).quantize(CENT, ROUND_HALF_UP)
-            line_vat = (line_net * Decimal(str(line["VATRate"])) / 100).quantize(CENT, ROUND_HALF_UP)
-            line["VATAmount"] = float(line_vat)
-            net += line_net
-            vat += line_vat
-        return net, vat
-
-    @staticmethod
-    def _status_of(gross: Decimal, paid: Decimal, wanted: str) -> str:
-        if wanted == "Draft":
-            return "Draft"
-        if gross > 0 and paid >= gross:
-            return "Paid"
-        if paid > 0:
-            return "PartiallyPaid"
-        return wanted if wanted in ("Unpaid", "Overdue") else "Unpaid"
-
     def _sales_lines(self, customer: Party, doc_id: int, rate: Decimal, number_index: int) -> list[dict]:
         rng = self.rng
         count = rng.choices(range(1, 11), weights=(20, 18, 15, 12, 10, 8, 6, 5, 3, 3))[0]
@@ -540,33 +543,29 @@ class DemoBuilder:
                 nominal = 4020 if customer.market == "EU" else 4030
             quantity = rng.randint(1, 16) if product.item_type == "Service" else rng.randint(1, 25)
             lines.append(
-                {
-                    "Id": doc_id * 1000 + sort,
-                    "Description": product.name,
-                    "Quantity": float(quantity),
-                    "Rate": _money(Decimal(product.price) * rate),
-                    "VATRate": product.vat_rate if customer.market == "UK" else 0.0,
-                    "VATAmount": 0.0,
-                    "NominalCode": nominal,
-                    "ProductCode": product.code,
-                    "ProjectNumber": 0,
-                    "Sort": sort,
-                }
+                shapes.line_item(
+                    "invoices",
+                    sort,
+                    description=product.name,
+                    quantity=quantity,
+                    rate=_money(Decimal(product.price) * rate),
+                    vat_level=product.vat_rate if customer.market == "UK" else 0.0,
+                    nominal_code=nominal,
+                    product_code=product.code,
+                    product_name=product.name,
+                )
             )
         if number_index % SUNDRY_EVERY == 7:
             lines.append(
-                {
-                    "Id": doc_id * 1000 + count + 1,
-                    "Description": "Sundry recharge - returnable pallets",
-                    "Quantity": 1.0,
-                    "Rate": _money(Decimal("25.00") * rate),
-                    "VATRate": 20.0 if customer.market == "UK" else 0.0,
-                    "VATAmount": 0.0,
-                    "NominalCode": 4900,
-                    "ProductCode": "",
-                    "ProjectNumber": 0,
-                    "Sort": count + 1,
-                }
+                shapes.line_item(
+                    "invoices",
+                    count + 1,
+                    description="Sundry recharge - returnable pallets",
+                    quantity=1,
+                    rate=_money(Decimal("25.00") * rate),
+                    vat_level=20.0 if customer.market == "UK" else 0.0,
+                    nominal_code=4900,
+                )
             )
         return lines
 
@@ -582,12 +581,34 @@ class DemoBuilder:
         if status == "PartiallyPaid":
             part = (gross * Decimal(str(rng.uniform(0.3, 0.7)))).quantize(CENT)
             return [(self._payment_date(issued), part)] if 0 < part < gross else []
+        if status == "Overpaid":  # a customer paying twice, or rounding up: KashFlow accepts it
+            d1 = self._payment_date(issued)
+            return [(d1, gross), (min(d1 + timedelta(days=rng.randint(1, 9)), self.today), Decimal("10.00"))]
         return []
+
+    def _document(
+        self, kind: str, doc_id: int, number: int, party: Party, issued: date, due: date, rate: Decimal
+    ) -> dict:
+        prefix = "Customer" if kind == "invoices" else "Supplier"
+        return {
+            "Id": doc_id,
+            "Number": number,
+            f"{prefix}Id": party.record_id,
+            f"{prefix}Code": party.code,
+            f"{prefix}Name": party.name,
+            f"{prefix}Reference": "",
+            "IssuedDate": shapes.kf_date(issued),
+            "DueDate": shapes.kf_date(due),
+            "Currency": shapes.currency(party.currency, rate),
+            "LineItems": [],
+            "PaymentLines": [],
+            "Permalink": shapes.permalink(kind[:-1], self.account_key, number),
+        }
 
     def _sales_invoices(self, count: int) -> None:
         rng = self.rng
-        statuses = ("Paid", "Unpaid", "Overdue", "PartiallyPaid", "Draft")
-        weights = (45, 22, 18, 10, 5)
+        statuses = ("Paid", "Unpaid", "Overdue", "PartiallyPaid", "Overpaid")
+        weights = (47, 22, 18, 11, 2)
         balances: dict[str, Decimal] = {}
         for i in range(count):
             number, doc_id = FIRST_INVOICE_NUMBER + i, i + 1
@@ -598,40 +619,17 @@ class DemoBuilder:
             terms_days = data.PAYMENT_TERMS[customer.terms]
             issued, due = self._document_dates(wanted, terms_days)
             rate = self.units_per_gbp(customer.currency, issued)
-            lines = self._sales_lines(customer, doc_id, rate, i)
-            net, vat = self._totals(lines)
-            gross = net + vat
-            payment_lines = []
+            doc = self._document("invoices", doc_id, number, customer, issued, due, rate)
+            doc["CustomerReference"] = f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.5 else ""
+            doc["LineItems"] = self._sales_lines(customer, doc_id, rate, i)
+            gross = Decimal(str(shapes.compute_totals("invoices", doc, today=self.today)["GrossAmount"]))
             for paid_on, amount in self._payments_for(wanted, gross, issued):
-                payment_lines.append(self._invoice_payment(number, customer, paid_on, amount))
-            paid = sum((Decimal(str(p["Amount"])) for p in payment_lines), Decimal(0))
-            status = self._status_of(gross, paid, wanted)
-            doc = {
-                "Id": doc_id,
-                "Number": number,
-                "CustomerId": customer.record_id,
-                "CustomerCode": customer.code,
-                "CustomerName": customer.name,
-                "CustomerReference": f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.5 else "",
-                "IssuedDate": issued.isoformat(),
-                "DueDate": due.isoformat(),
-                "Currency": {"Code": customer.currency, "ExchangeRate": float(rate)},
-                "NetAmount": _money(net),
-                "VATAmount": _money(vat),
-                "GrossAmount": _money(gross),
-                "AmountPaid": _money(paid),
-                "TotalPaidAmount": _money(paid),
-                "Paid": bool(gross > 0 and paid >= gross),
-                "LastPaymentDate": max((p["Date"] for p in payment_lines), default=None),
-                "Status": status,
-                "LineItems": lines,
-                "PaymentLines": payment_lines,
-                "Permalink": f"documents/invoice/{doc_id}",
-                "LastUpdatedDate": self.stamp,
-            }
+                doc["PaymentLines"].append(self._invoice_payment(number, customer, paid_on, amount))
+            shapes.compute_totals("invoices", doc, today=self.today)
             self.kashflow.append(("invoices", str(number), "", doc))
-            if status != "Draft":
-                balances[customer.code] = balances.get(customer.code, Decimal(0)) + gross - paid
+            balances[customer.code] = (
+                balances.get(customer.code, Decimal(0)) + gross - Decimal(str(doc["TotalPaidAmount"]))
+            )
         for customer in self.customers:
             customer.kf_record["OutstandingBalance"] = _money(balances.get(customer.code, Decimal(0)))
 
@@ -639,31 +637,35 @@ class DemoBuilder:
         self.payment_id += 1
         bank = BANK_EUR if customer.currency == "EUR" else BANK_GBP
         reference = f"INV{number}" if self.rng.random() < 0.8 else customer.code
-        payment = {
-            "Id": self.payment_id,
-            "InvoiceNumber": number,
-            "Date": paid_on.isoformat(),
-            "Amount": _money(amount),
-            "Method": self.rng.choice(("BACS", "BACS", "Card", "Cheque", "Direct Debit")),
-            "Reference": reference,
-            "AccountId": bank,
-            "LastUpdatedDate": self.stamp,
-        }
+        method = self.rng.choice(("BACS", "BACS", "Card", "Cheque", "Direct Debit"))
+        payment = shapes.payment_line(
+            "invoices",
+            self.payment_id,
+            paid_on=paid_on,
+            amount=amount,
+            method=METHOD_IDS[method],
+            note=reference,
+            account_id=BANK_ACCOUNT_IDS[bank],
+            account_key=self.account_key,
+        )
         self.kashflow.append(("payments", str(payment["Id"]), str(number), payment))
         received = amount if customer.currency != "USD" else amount * self.gbp_per_unit("USD", paid_on)
         self._bank_transaction(
             bank,
             paid_on,
             received,
-            reference,
-            f"{customer.name} - invoice {number}",
-            "Receipt",
+            f"{reference} {customer.name} - invoice {number}",
+            2,
+            customer_code=customer.code,
+            entity_name="invoice",
+            resource_number=number,
         )
         return payment
 
     def _purchases(self, count: int) -> None:
         rng = self.rng
         statuses = ("Paid", "Unpaid", "Overdue", "PartiallyPaid")
+        names = {c: n for c, n, _ in data.NOMINALS}
         for i in range(count):
             number, doc_id = FIRST_PURCHASE_NUMBER + i, i + 1
             supplier = (
@@ -672,71 +674,51 @@ class DemoBuilder:
             wanted = rng.choices(statuses, weights=(50, 25, 15, 10))[0]
             issued, due = self._document_dates(wanted, 30)
             rate = self.units_per_gbp(supplier.currency, issued)
-            lines = []
+            doc = self._document("purchases", doc_id, number, supplier, issued, due, rate)
+            doc["SupplierReference"] = f"SI-{rng.randint(1000, 99999)}"
             for sort in range(1, rng.randint(1, 4) + 1):
                 nominal = supplier.default_nominal if sort == 1 or rng.random() < 0.7 else rng.choice((5200, 7500))
-                lines.append(
-                    {
-                        "Id": doc_id * 1000 + sort,
-                        "Description": f"{dict((c, n) for c, n, _ in data.NOMINALS)[nominal]} - {issued:%B %Y}",
-                        "Quantity": float(rng.randint(1, 10)),
-                        "Rate": _money(Decimal(str(rng.uniform(12, 900))) * rate),
-                        "VATRate": (5.0 if nominal == 7200 else 20.0) if supplier.market == "UK" else 0.0,
-                        "VATAmount": 0.0,
-                        "NominalCode": nominal,
-                        "ProductCode": "",
-                        "ProjectNumber": 0,
-                        "Sort": sort,
-                    }
+                doc["LineItems"].append(
+                    shapes.line_item(
+                        "purchases",
+                        sort,
+                        description=f"{names[nominal]} - {issued:%B %Y}",
+                        quantity=rng.randint(1, 10),
+                        rate=_money(Decimal(str(rng.uniform(12, 900))) * rate),
+                        vat_level=(5.0 if nominal == 7200 else 20.0) if supplier.market == "UK" else 0.0,
+                        nominal_code=nominal,
+                    )
                 )
-            net, vat = self._totals(lines)
-            gross = net + vat
-            payments = []
+            gross = Decimal(str(shapes.compute_totals("purchases", doc, today=self.today)["GrossAmount"]))
             for paid_on, amount in self._payments_for(wanted, gross, issued):
-                payments.append(self._purchase_payment(number, supplier, paid_on, amount))
-            paid = sum((Decimal(str(p["Amount"])) for p in payments), Decimal(0))
-            doc = {
-                "Id": doc_id,
-                "Number": number,
-                "SupplierId": supplier.record_id,
-                "SupplierCode": supplier.code,
-                "SupplierName": supplier.name,
-                "SupplierReference": f"SI-{rng.randint(1000, 99999)}",
-                "IssuedDate": issued.isoformat(),
-                "DueDate": due.isoformat(),
-                "Currency": {"Code": supplier.currency, "ExchangeRate": float(rate)},
-                "NetAmount": _money(net),
-                "VATAmount": _money(vat),
-                "GrossAmount": _money(gross),
-                "AmountPaid": _money(paid),
-                "TotalPaidAmount": _money(paid),
-                "Paid": bool(gross > 0 and paid >= gross),
-                "LastPaymentDate": max((p["Date"] for p in payments), default=None),
-                "Status": self._status_of(gross, paid, wanted),
-                "LineItems": lines,
-                "PaymentLines": payments,
-                "Permalink": f"documents/purchase/{doc_id}",
-                "LastUpdatedDate": self.stamp,
-            }
+                doc["PaymentLines"].append(self._purchase_payment(number, supplier, paid_on, amount))
+            shapes.compute_totals("purchases", doc, today=self.today)
             self.kashflow.append(("purchases", str(number), "", doc))
 
     def _purchase_payment(self, number: int, supplier: Party, paid_on: date, amount: Decimal) -> dict:
         self.purchase_payment_id += 1
         bank = BANK_EUR if supplier.currency == "EUR" else BANK_GBP
-        payment = {
-            "Id": self.purchase_payment_id,
-            "PurchaseNumber": number,
-            "Date": paid_on.isoformat(),
-            "Amount": _money(amount),
-            "Method": "BACS",
-            "Reference": f"PUR{number}",
-            "AccountId": bank,
-            "LastUpdatedDate": self.stamp,
-        }
+        payment = shapes.payment_line(
+            "purchases",
+            self.purchase_payment_id,
+            paid_on=paid_on,
+            amount=amount,
+            method=METHOD_IDS["BACS"],
+            note=f"PUR{number}",
+            account_id=BANK_ACCOUNT_IDS[bank],
+            account_key=self.account_key,
+        )
         self.kashflow.append(("purchasepayments", str(payment["Id"]), str(number), payment))
         paid_out = amount if supplier.currency != "USD" else amount * self.gbp_per_unit("USD", paid_on)
         self._bank_transaction(
-            bank, paid_on, -paid_out, f"PUR{number}", f"{supplier.name} - purchase {number}", "Payment"
+            bank,
+            paid_on,
+            -paid_out,
+            f"PUR{number} {supplier.name} - purchase {number}",
+            3,
+            supplier_code=supplier.code,
+            entity_name="purchase",
+            resource_number=number,
         )
         return payment
 
@@ -770,13 +752,12 @@ class DemoBuilder:
                     "journals",
                     str(number),
                     "",
-                    {
+                    {  # hcs-schemas lib/journal.js: Id, Number, Date, Description, Lines
                         "Id": number,
                         "Number": number,
-                        "Date": on.isoformat(),
-                        "Narrative": narrative,
+                        "Date": shapes.kf_date(on),
+                        "Description": narrative,
                         "Lines": lines,
-                        "LastUpdatedDate": self.stamp,
                     },
                 )
             )
@@ -784,14 +765,7 @@ class DemoBuilder:
     @staticmethod
     def _journal_line(code: int, side: str, amount: Decimal, narrative: str) -> dict:
         amount = amount.quantize(CENT, ROUND_HALF_UP)
-        return {
-            "NominalCode": code,
-            "Debit": float(amount) if side == "D" else 0.0,
-            "Credit": float(amount) if side == "C" else 0.0,
-            "Narrative": narrative,
-            "VATRate": 0.0,
-            "ProjectNumber": 0,
-        }
+        return shapes.journal_line(code, amount if side == "D" else 0, amount if side == "C" else 0, narrative)
 
     @staticmethod
     def _balance(lines: list[dict]) -> None:
@@ -804,38 +778,64 @@ class DemoBuilder:
     # --- bank -------------------------------------------------------------------------------------------------
 
     def _bank_transaction(
-        self, bank: int, on: date, amount: Decimal, reference: str, description: str, kind: str
+        self,
+        bank: int,
+        on: date,
+        amount: Decimal,
+        comment: str,
+        transaction_type: int,
+        *,
+        customer_code: str = "",
+        supplier_code: str = "",
+        entity_name: str = "banktransaction",
+        resource_number: int = 0,
     ) -> None:
         self.bank_txn_id += 1
         amount = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
         self.bank_balance[bank] += amount
-        self.kashflow.append(
-            (
-                "banktransactions",
-                str(self.bank_txn_id),
-                str(bank),
-                {
-                    "Id": self.bank_txn_id,
-                    "Date": on.isoformat(),
-                    "Amount": float(amount),
-                    "Reference": reference,
-                    "Description": description,
-                    "TransactionType": kind,
-                    "BankAccountCode": bank,
-                    "Reconciled": (self.today - on).days > 14,
-                    "LastUpdatedDate": self.stamp,
-                },
-            )
+        account_id = BANK_ACCOUNT_IDS[bank]
+        txn = shapes.bank_transaction(
+            self.bank_txn_id,
+            account_id,
+            on=on,
+            amount=amount,
+            comment=comment,
+            transaction_type=transaction_type,
+            reconciled=(self.today - on).days > 14,
+            customer_code=customer_code,
+            supplier_code=supplier_code,
+            entity_name=entity_name,
+            resource_number=resource_number,
         )
+        self.kashflow.append(("banktransactions", f"{account_id}-{txn['Id']}", str(account_id), txn))
 
-    NOISE = (
-        ("Monthly account fee", "Payment", -8.50, -25.0),
-        ("Card payment - Amazon Business", "Payment", -15.0, -240.0),
-        ("HMRC VAT", "Payment", -800.0, -4500.0),
-        ("Salaries", "Payment", -2000.0, -9000.0),
-        ("Interest received", "Receipt", 0.5, 12.0),
-        ("Unidentified receipt", "Receipt", 20.0, 900.0),
-        ("Transfer from savings", "Receipt", 500.0, 3000.0),
+    def _transfer(self, on: date, amount: Decimal) -> None:
+        """A transfer between the two accounts: KashFlow shows it in both feeds under ONE Id (hcs-sync
+        tests/bankReconciliation.test.js, CHANGELOG 0.11.x), so (AccountId, Id) is the only unique key."""
+        self.bank_txn_id += 1
+        reconciled = (self.today - on).days > 14
+        for bank, signed in ((BANK_GBP, -amount), (BANK_EUR, amount)):
+            self.bank_balance[bank] += signed
+            account_id = BANK_ACCOUNT_IDS[bank]
+            txn = shapes.bank_transaction(
+                self.bank_txn_id,
+                account_id,
+                on=on,
+                amount=signed,
+                comment="Transfer between accounts",
+                transaction_type=4,
+                reconciled=reconciled,
+            )
+            self.kashflow.append(("banktransactions", f"{account_id}-{txn['Id']}", str(account_id), txn))
+
+    NOISE = (  # (comment, TransactionType, low, high): see shapes.TRANSACTION_TYPES
+        ("Monthly account fee", 6, -8.50, -25.0),
+        ("Card payment - Amazon Business", 1, -15.0, -240.0),
+        ("HMRC VAT", 5, -800.0, -4500.0),
+        ("Salaries", 1, -2000.0, -9000.0),
+        ("Interest received", 0, 0.5, 12.0),
+        ("Unidentified receipt", 0, 20.0, 900.0),
+        ("Transfer from savings", 0, 500.0, 3000.0),
     )
 
     def _bank_noise(self, count: int) -> None:
@@ -846,29 +846,77 @@ class DemoBuilder:
             on = self.today - timedelta(days=rng.randint(0, 180))
             amount = Decimal(str(rng.uniform(low, high))).quantize(CENT)
             bank = BANK_EUR if i % 9 == 8 else BANK_GBP
-            self._bank_transaction(bank, on, amount, f"REF{rng.randint(100000, 999999)}", description, kind)
+            self._bank_transaction(bank, on, amount, f"REF{rng.randint(100000, 999999)} {description}", kind)
+        for _ in range(max(1, count // 20)):
+            self._transfer(self.today - timedelta(days=rng.randint(0, 120)), Decimal(rng.randint(5, 40) * 100))
 
     def _bank_accounts(self) -> None:
-        for i, (code, name, number, sort_code, currency) in enumerate(
-            (
-                (BANK_GBP, "Business Current Account", "41234567", "20-45-77", "GBP"),
-                (BANK_EUR, "Euro Account", "87654321", "20-45-77", "EUR"),
-            ),
-            start=1,
-        ):
-            self.kashflow.append(
-                (
-                    "bankaccounts",
-                    str(code),
-                    "",
-                    {
-                        "Id": i,
-                        "Code": code,
-                        "Name": name,
-                        "AccountNumber": number,
-                        "SortCode": sort_code,
-                        "Currency": currency,
-                        "Balance": _money(self.bank_balance[code]),
-                    },
-                )
+        for code, name in ((BANK_GBP, "Business Current Account"), (BANK_EUR, "Euro Account")):
+            account = shapes.bank_account(
+                BANK_ACCOUNT_IDS[code], code, name, balance=self.bank_balance[code], default=code == BANK_GBP
             )
+            self.kashflow.append(("bankaccounts", str(account["Id"]), "", account))
+        if len(self.customers) >= 2:
+            for number, (name, customer) in enumerate(
+                (("Warehouse fit-out", self.customers[0]), ("Annual service contract", self.customers[1])), start=1
+            ):
+                self.kashflow.append(("projects", str(number), "", self._project(number, name, customer)))
+
+    def _quotes(self, count: int) -> None:
+        rng = self.rng
+        for i in range(count):
+            customer = self.customers[i % len(self.customers)]
+            on = self.today - timedelta(days=rng.randint(0, 30))
+            rate = self.units_per_gbp(customer.currency, on)
+            product = rng.choice(data.PRODUCTS)
+            line = shapes.line_item(
+                "purchases",  # quote lines carry VATExempt true/false and HomeCurrency amounts, like purchases
+                1,
+                description=product.name,
+                quantity=rng.randint(1, 20),
+                rate=_money(Decimal(product.price) * rate),
+                vat_level=product.vat_rate if customer.market == "UK" else 0.0,
+                nominal_code=product.nominal,
+                product_code=product.code,
+                product_name=product.name,
+            )
+            line["TaxCode"] = ""
+            del line["ProjectNumber"]  # QuotesRESTExample lines have none
+            doc = shapes.quote(
+                i + 1,
+                i + 1,
+                customer=customer.kf_record,
+                on=on,
+                rate=rate,
+                lines=[line],
+                account_key=self.account_key,
+                reference=f"RFQ-{rng.randint(100, 999)}",
+            )
+            self.kashflow.append(("quotes", str(doc["Number"]), "", doc))
+
+    def _project(self, number: int, name: str, customer: Party) -> dict:
+        """ProjectsRESTExample's fields; amounts left at zero (the simulator does not total projects)."""
+        start = self.today - timedelta(days=90)
+        return {
+            "Number": number,
+            "Name": name,
+            "Reference": f"PRJ-{number:03d}",
+            "Description": name,
+            "CustomerCode": customer.code,
+            "CustomerName": customer.name,
+            "StartDate": shapes.kf_date(start),
+            "EndDate": shapes.kf_date(start + timedelta(days=365)),
+            "Status": 1,
+            "StatusName": "Active",
+            "Note": "",
+            "ExcludeVAT": 0,
+            "AssociatedQuotesCount": 0,
+            "TargetSalesAmount": 0.0,
+            "TargetPurchasesAmount": 0.0,
+            "ActualSalesAmount": 0.0,
+            "ActualPurchasesAmount": 0.0,
+            "ActualJournalsAmount": 0.0,
+            "ActualSalesVATAmount": 0.0,
+            "ActualPurchasesVATAmount": 0.0,
+            "WorkInProgressAmount": 0.0,
+        }

@@ -22,6 +22,10 @@ class KashFlowAccount(models.Model):
     memorable_word = models.CharField(max_length=50)
     rate_limit_per_minute = models.PositiveIntegerField(default=600)
     session_ttl_seconds = models.PositiveIntegerField(default=1200)
+    # KashFlow locks a login after repeated failures: 401 {"Error": "AccountLocked"} (kashflow.com
+    # developers/rest-api/authentication/). How many failures lock it is not published (inferred: 3).
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.username
@@ -123,6 +127,8 @@ class FaultRule(models.Model):
         TIMEOUT_BEFORE_COMMIT = "timeout_before_commit"
         TIMEOUT_AFTER_COMMIT = "timeout_after_commit"  # the ambiguous case
         DROP_CONNECTION = "drop_connection"
+        # KashFlow only: its SQL time-out, answered as HTTP 400 {"Error": "-2146232060", ...}.
+        SQL_TIMEOUT = "sql_timeout"
 
     system = models.CharField(max_length=20, choices=System.choices)
     operation = models.CharField(max_length=60, default="*")  # e.g. "create", "CustomerService.create", "GET /invoices"

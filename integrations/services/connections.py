@@ -18,10 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from integrations import login_gate
 from integrations.connectors.base import ConfigField, ConnectionConfig, Connector
 from integrations.connectors.errors import ConnectionTestResult
 from integrations.connectors.registry import connector_class
 from integrations.credentials import CredentialsError, decrypt_credentials, encrypt_credentials, rotate_token
+from integrations.detail_cache import CacheDetailCache
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
 from integrations.ratelimit import CacheRateLimiter
@@ -208,6 +210,8 @@ def update_connection(
         connection.credentials_encrypted = encrypt_credentials({**current, **new_secrets})
     if readable or new_secrets:
         _check_required(connection.system, connection.settings, {**current, **new_secrets})
+    if new_secrets or "username" in plain:
+        login_gate.clear(connection)  # entered again: logins may be tried again
     connection.full_clean(exclude=["base_url"])
     _check_limits(connection)
     connection.save()
@@ -253,6 +257,13 @@ def build_connector(connection: Connection) -> Connector:
         if connection.rate_limit_per_minute
         else None
     )
+    if getattr(cls, "uses_login_gate", False):  # KashFlow: refusals stop logins; details cached by hash
+        return cls(
+            config,
+            rate_limiter=limiter,
+            login_gate=login_gate.ConnectionLoginGate(connection.pk),
+            detail_cache=CacheDetailCache(f"connection:{connection.pk}"),
+        )
     return cls(config, rate_limiter=limiter)
 
 

@@ -59,7 +59,7 @@ KEY_FIELDS = {
     "payment": "Id",
     "purchase_invoice": "Number",
     "journal": "Number",
-    "bank_transaction": "Id",
+    "bank_transaction": "Key",  # "<AccountId>/<Id>": a transfer shows in two feeds under one Id
 }
 
 

@@ -1,9 +1,10 @@
 """Extract: the source records a run must look at.
 
-Changed records come from the connector's ``list_changed`` since the flow's watermark (KashFlow's
-modified-since, AX's getChangedKeys), plus the flow's pending records (waiting for a reference,
-announced by a webhook, sent again from the exception queue). Records are processed in a fixed order
-(modification time, then key), so a resumed run walks the same path.
+Changed records come from the connector's ``list_changed`` since the flow's watermark (AX's
+getChangedKeys; KashFlow has no modified-since filter, so its connector lists everything and unchanged
+records are skipped by their link's content hash), plus the flow's pending records (waiting for a
+reference, announced by a webhook, sent again from the exception queue). Records are processed in a fixed
+order (modification time, then key), so a resumed run walks the same path.
 """
 
 from __future__ import annotations

@@ -49,6 +49,22 @@ def unchanged_since_last_sync(ctx, key: str, src_hash: str, link: RecordLink | N
     return bool(rlink and rlink.target_hash and rlink.target_hash == src_hash)
 
 
+def already_synced(ctx, src_hash: str, link: RecordLink | None) -> bool:
+    """Any flow: the source record is exactly as it was when it was last synced, under the same mapping version.
+
+    KashFlow has no modified-since filter, so every poll hands over every record; this keeps an unchanged one
+    from being mapped, resolved and compared again.
+    """
+    return bool(
+        link
+        and link.target_key
+        and not link.pending_message_id
+        and src_hash
+        and link.source_hash == src_hash
+        and link.mapping_version == ctx.mapping_set.version
+    )
+
+
 def target_changed(ctx, target_key: str, link, current: dict) -> bool | None:
     """Whether the target record changed since the two sides last agreed; None when they never did."""
     known = {link.target_hash} if link and link.target_hash else set()

@@ -28,6 +28,7 @@ VOLATILE_FIELDS = frozenset(
         "OutstandingBalance",
         "modified_at",
         "Permalink",
+        "OverdueDays",  # KashFlow counts it up every day by itself
     }
 )
 

@@ -16,7 +16,7 @@ import time
 from integrations.models import RecordLink, RecordOutcome
 from integrations.sync.decisions import Action, Decision, Prepared
 from integrations.sync.errors import BadSourceRecord, classify, describe
-from integrations.sync.link import mark_intent, unchanged_since_last_sync
+from integrations.sync.link import already_synced, mark_intent, unchanged_since_last_sync
 from integrations.sync.load import RetriesExhausted, key_of, load_document, load_keyed, write
 from integrations.sync.locks import RunLost
 from integrations.sync.mapping import map_record
@@ -50,6 +50,8 @@ def process_record(
             decision, document = decided, decided.document
         elif document_override is None and spec.master_data and unchanged_since_last_sync(ctx, key, src_hash, link):
             decision = Decision(Action.SKIPPED, link.target_key if link else "", note="unchanged since the last sync")
+        elif document_override is None and not spec.master_data and already_synced(ctx, src_hash, link):
+            decision = Decision(Action.SKIPPED, link.target_key, note="unchanged since the last sync")
         else:
             if document_override is not None:
                 document = copy.deepcopy(document_override)

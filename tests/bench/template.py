@@ -65,9 +65,7 @@ def benchmark_invoices(count: int, lines: int = 10, seed: int = 42) -> list[dict
     invoices = [copy.deepcopy(d) for e, _k, _p, d in builder.kashflow if e == "invoices"][:count]
     for invoice in invoices:
         items = invoice["LineItems"]
-        invoice["LineItems"] = [
-            {**items[i % len(items)], "Id": invoice["Id"] * 1000 + i + 1, "Sort": i + 1} for i in range(lines)
-        ]
+        invoice["LineItems"] = [{**items[i % len(items)], "Number": i + 1} for i in range(lines)]
     return invoices
 
 
@@ -149,7 +147,7 @@ def hand_written_map(record: dict[str, Any]) -> tuple[dict[str, Any], list[tuple
         }
         nominal = item.get("NominalCode")
         account = NOMINAL_ACCOUNTS.get(nominal)
-        item_group = ITEM_TAX_GROUPS.get(_dec(item["VATRate"]))
+        item_group = ITEM_TAX_GROUPS.get(_dec(item["VATLevel"]))
         if item_group is None:
             issues.append(("value_not_mapped", f"CustInvoiceLine[{i}].TaxItemGroup"))
         else:

@@ -26,7 +26,7 @@ def _sample_invoice() -> dict:
     """A demo invoice with a product-sales line (4000) and a services line (4010), for the preview."""
     record = KashFlowRecord.objects.filter(entity="invoices").order_by("pk").first().data
     line = record["LineItems"][0]
-    record["LineItems"] = [{**line, "NominalCode": 4000, "Sort": 1}, {**line, "NominalCode": 4010, "Sort": 2}]
+    record["LineItems"] = [{**line, "NominalCode": 4000, "Number": 1}, {**line, "NominalCode": 4010, "Number": 2}]
     return record
 
 

@@ -19,6 +19,7 @@ def test_short_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
         "drop_connection",
         "timeout_after_commit",
         "timeout_before_commit",
+        "sql_timeout",
     }, report.table()
     assert all(report.faults_by_kind.values()), report.table()
     assert report.worker_killed and report.resumed_runs == 1

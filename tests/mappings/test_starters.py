@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from integrations.connectors.kashflow.connector import KashFlowConnector
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sandbox.demo_data import UNMAPPED_NOMINALS
 from integrations.sandbox.models import AxRecord, KashFlowRecord
@@ -64,9 +65,12 @@ def _records(mapping: MappingSet, demo_records) -> list[dict]:
         records = kashflow[KASHFLOW_ENTITIES[mapping.source_entity]]
     else:
         records = ax.get(AX_TABLES.get(mapping.source_entity, ""), [])
-    if mapping.source_entity == "payment":  # the sync engine adds the invoice's customer to a payment
-        customers = {str(i["Number"]): i["CustomerCode"] for i in kashflow["invoices"]}
-        records = [{**r, "CustomerCode": customers.get(str(r["InvoiceNumber"]))} for r in records]
+    if mapping.source_entity == "payment":  # as the connector reads them: the invoice's lines, with its number
+        records = [
+            KashFlowConnector._payment_of(invoice, line, "sales_invoice")
+            for invoice in kashflow["invoices"]
+            for line in invoice["PaymentLines"]
+        ]
     return records
 
 

@@ -1,10 +1,18 @@
 """The wire to KashFlow's REST API v2: the only module that speaks HTTP.
 
-- Login is KashFlow's two steps (``POST sessiontoken`` -> temporary token and three memorable-word
-  positions; ``PUT sessiontoken`` with those characters -> session token), sent as
-  ``Authorization: KfToken <token>``. A 401 logs in again once and repeats the request.
+- Login is KashFlow's two steps (``POST sessiontoken`` -> temporary token and the memorable-word positions
+  it wants; ``PUT sessiontoken`` with exactly those characters, one each -> session token), sent as
+  ``Authorization: KfToken <token>`` (kashflow.com/developers/rest-api/sessiontoken/). A 401 on a request
+  logs in again once and repeats it.
+- A refused login (wrong username, password or memorable word, ``AccountLocked``) is recorded in the
+  ``LoginGate``: no further login is tried for that connection until someone enters the credentials again,
+  because KashFlow locks the user after repeated failures (kashflow.com/developers/rest-api/authentication/)
+  and that user is the customer's own login.
 - Every failure becomes one of ``integrations.connectors.errors``; no httpx exception leaves this module.
-- Lists are ``{"Data": [...], "MetaData": {"NextPageUrl", "TotalRecords", ...}}``; ``iterate`` pages them.
+  A 400 whose ``Error`` is a number is KashFlow's SQL time-out (``-2146232060``, "Execution Timeout
+  Expired"), which is transient (hcs-sync ``src/kashflow/client.js``), not a validation error.
+- Lists are ``{"Data": [...], "MetaData": {"NextPageUrl", "TotalRecords", ...}}`` or, for some resources, a
+  bare JSON array (projects, VAT rates, bank accounts, nominals on some accounts); ``iterate`` reads both.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urljoin
 
 import httpx
@@ -32,6 +42,39 @@ from integrations.connectors.errors import (
 SYSTEM = "kashflow"
 WRITES = frozenset({"POST", "PUT", "DELETE"})
 PAGE_SIZE = 100
+# Login answers that mean "these credentials are refused": never retried on their own.
+LOGIN_REFUSALS = frozenset(
+    {"InvalidCredentials", "InvalidMemorableWord", "AccountLocked", "PasswordExpired", "InvalidUserNameOrPassword"}
+)
+
+
+class LoginGate(Protocol):
+    """Remembers that KashFlow refused this connection's login, across runs and workers."""
+
+    def refused(self) -> str | None:
+        """Why logins are stopped, or None when a login may be tried."""
+        ...
+
+    def refuse(self, reason: str) -> None: ...
+
+
+class MemoryLoginGate:
+    """A gate for one connector instance (tests, the connection test): the real one is stored on the Connection."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def refused(self) -> str | None:
+        return self.reason
+
+    def refuse(self, reason: str) -> None:
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    total: int | None  # MetaData.TotalRecords (None when not given)
 
 
 class KashFlowClient:
@@ -45,8 +88,11 @@ class KashFlowClient:
         timeout: float = 30.0,
         rate_limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
+        login_gate: LoginGate | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.login_gate = login_gate or MemoryLoginGate()
+        self.requests_sent = 0
         self.username = username
         self.password = password
         self.memorable_word = memorable_word
@@ -65,8 +111,27 @@ class KashFlowClient:
     # ------------------------------------------------------------ session
 
     def login(self) -> str:
-        """Both login steps; raises AuthError for a wrong username, password or memorable word."""
+        """Both login steps; raises AuthError for a wrong username, password or memorable word.
+
+        After one refusal no login is sent again until the gate is cleared (the credentials re-entered).
+        """
         self.session_token = None
+        reason = self.login_gate.refused()
+        if reason:
+            raise AuthError(
+                f"KashFlow refused this connection's login earlier ({reason}). No further login is tried, so "
+                "the KashFlow user is not locked out: enter the credentials again on the connection to resume.",
+                system=SYSTEM,
+                code="LoginStopped",
+            )
+        try:
+            return self._login()
+        except AuthError as error:
+            if error.code in LOGIN_REFUSALS or error.code == "MemorableWordTooShort":
+                self.login_gate.refuse(f"{error.code}: {error.message}")
+            raise
+
+    def _login(self) -> str:
         first = self._send("POST", "sessiontoken", json_body={"UserName": self.username, "Password": self.password})
         temporary = first.get("TemporaryToken") if isinstance(first, dict) else None
         wanted = first.get("MemorableWordList") if isinstance(first, dict) else None
@@ -77,13 +142,14 @@ class KashFlowClient:
                 system=SYSTEM,
             )
         answers = []
-        for item in wanted:
+        for item in wanted:  # only the positions asked for, in the order asked, one character each
             position = item.get("Position") if isinstance(item, dict) else item
             if not isinstance(position, int) or not 1 <= position <= len(self.memorable_word):
                 raise AuthError(
                     f"KashFlow asked for character {position} of the memorable word, which is only "
                     f"{len(self.memorable_word)} characters long: check the memorable word.",
                     system=SYSTEM,
+                    code="MemorableWordTooShort",
                 )
             answers.append({"Position": position, "Value": self.memorable_word[position - 1]})
         second = self._send(
@@ -98,9 +164,10 @@ class KashFlowClient:
         return token
 
     def logout(self) -> None:
+        """``DELETE /sessiontoken/{sessionToken}``, as KashFlow's Swagger lists it."""
         if self.session_token:
             with contextlib.suppress(ConnectorError):
-                self._send("DELETE", "sessiontoken", authenticated=True)
+                self._send("DELETE", f"sessiontoken/{self.session_token}", authenticated=True)
             self.session_token = None
 
     # ------------------------------------------------------------ requests
@@ -130,17 +197,29 @@ class KashFlowClient:
         return self.request("DELETE", path)
 
     def iterate(self, path: str, params: dict | None = None, *, perpage: int = PAGE_SIZE) -> Iterator[dict]:
-        """Every object of a list, page after page, until ``MetaData.NextPageUrl`` is empty."""
+        """Every object of a list, page after page, until ``MetaData.NextPageUrl`` is empty.
+
+        A bare JSON array is the whole list (KashFlow answers some lists so, with no paging).
+        """
+        for page in self.pages(path, params, perpage=perpage):
+            yield from page.items
+
+    def pages(self, path: str, params: dict | None = None, *, perpage: int = PAGE_SIZE) -> Iterator[Page]:
         page = 1
         while True:
             answer = self.get(path, {**(params or {}), "page": page, "perpage": perpage})
+            if isinstance(answer, list):
+                yield Page([item for item in answer if isinstance(item, dict)], len(answer))
+                return
             if not isinstance(answer, dict) or not isinstance(answer.get("Data"), list):
                 raise ProtocolError(
-                    f"The list at {self.base_url}{path} did not answer KashFlow's {{Data, MetaData}} envelope.",
+                    f"The list at {self.base_url}{path} answered neither a JSON array nor KashFlow's "
+                    "{Data, MetaData} envelope.",
                     system=SYSTEM,
                 )
-            yield from answer["Data"]
             meta = answer.get("MetaData") or {}
+            total = meta.get("TotalRecords")
+            yield Page(answer["Data"], total if isinstance(total, int) else None)
             if not meta.get("NextPageUrl") or not answer["Data"]:
                 return
             page += 1
@@ -157,6 +236,7 @@ class KashFlowClient:
         headers = {"Authorization": f"KfToken {self.session_token}"} if authenticated and self.session_token else {}
         url = urljoin(self.base_url, path.lstrip("/"))
         self.rate_limiter.acquire()
+        self.requests_sent += 1
         try:
             response = self.http.request(method, url, params=params, json=json_body, headers=headers)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -228,9 +308,13 @@ def _answer(response: httpx.Response, method: str, path: str, base_url: str) -> 
     common = {"system": SYSTEM, "code": error, "status": status, "messages": fields}
     if status == 429:
         raise RateLimitedError(message, retry_after=_retry_after(response), **common)
+    if status == 400 and _numeric(error):
+        # KashFlow's SQL time-out surfaces as 400 {"Error": "-2146232060", "Message": "Execution Timeout
+        # Expired..."}: a .NET SqlException code, server-side and transient (hcs-sync src/kashflow/client.js).
+        raise TransientError(f"KashFlow's database timed out on {method} {path} ({error}): {message}", **common)
     if status == 401:
         raise AuthError(message, **common)
-    if status == 400 and error in ("InvalidCredentials", "InvalidMemorableWord", "InvalidTemporaryToken"):
+    if status == 400 and (error in LOGIN_REFUSALS or error == "InvalidTemporaryToken"):
         raise AuthError(message, **common)
     if status == 404:
         raise NotFoundError(message, **common)
@@ -240,6 +324,11 @@ def _answer(response: httpx.Response, method: str, path: str, base_url: str) -> 
     if status >= 500 or status == 408:
         raise TransientError(f"KashFlow answered {status} to {method} {path}: {message}", **common)
     raise ProtocolError(f"KashFlow answered {status} to {method} {path}: {message}", **common)
+
+
+def _numeric(error: object) -> bool:
+    text = str(error).strip()
+    return bool(text) and text.lstrip("-").isdigit()
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -11,6 +11,7 @@ from integrations.sandbox import faults
 from integrations.sandbox.kashflow.errors import ApiError
 
 DEFAULT_TIMEOUT_MS = 3000
+SQL_TIMEOUT_CODE = "-2146232060"
 
 
 def pick(operation: str) -> object | None:
@@ -37,6 +38,15 @@ def apply(fault: object | None, request: HttpRequest, work: Callable[[], HttpRes
             "TooManyRequests",
             f"Too many requests; retry after {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
+        ).response()
+    if kind == "sql_timeout":
+        # KashFlow's SQL layer timing out comes back as a 400 with a numeric Error (hcs-sync
+        # src/kashflow/client.js, CHANGELOG 0.11.1): transient, though the status says client error.
+        return ApiError(
+            400,
+            SQL_TIMEOUT_CODE,
+            "Execution Timeout Expired.  The timeout period elapsed prior to completion of the operation or "
+            "the server is not responding.",
         ).response()
     if kind == "server_error":
         return ApiError(500, "ServerError", "An error has occurred.").response()

@@ -21,6 +21,23 @@ from integrations.sandbox.models import KashFlowAccount, KashFlowSession
 
 TEMPORARY_TOKEN_SECONDS = 300
 POSITIONS_ASKED = 3
+LOCK_AFTER_FAILURES = 3  # inferred: KashFlow does not publish the number
+
+
+def _locked() -> ApiError:
+    # kashflow.com/developers/rest-api/authentication/: too many failed logins lock the user.
+    return ApiError(401, "AccountLocked", "Your account has been locked. Please contact support.")
+
+
+def _failed(account: KashFlowAccount) -> None:
+    """One more refused login; the third in a row locks the login (until ``unlock``)."""
+    failures = account.failed_logins + 1
+    KashFlowAccount.objects.filter(pk=account.pk).update(failed_logins=failures, locked=failures >= LOCK_AFTER_FAILURES)
+
+
+def unlock(account: KashFlowAccount) -> None:
+    """What KashFlow support does for a locked user (the control API and tests use it)."""
+    KashFlowAccount.objects.filter(pk=account.pk).update(failed_logins=0, locked=False)
 
 
 def _field(body: dict, name: str) -> object:
@@ -39,10 +56,15 @@ def start_login(body: dict) -> dict:
     if not isinstance(username, str) or not isinstance(password, str):
         raise invalid({"UserName": "UserName and Password must be strings."})
     account = KashFlowAccount.objects.filter(username__iexact=username).first()
+    if account is not None and account.locked:
+        raise _locked()
     if account is None or not secrets.compare_digest(account.password, password):
+        if account is not None:
+            _failed(account)
         raise ApiError(400, "InvalidCredentials", "Invalid username or password.")
     word_length = max(len(account.memorable_word), 1)
-    positions = sorted(secrets.SystemRandom().sample(range(1, word_length + 1), min(POSITIONS_ASKED, word_length)))
+    # Not sorted: the official example asks for positions in no particular order (sessiontoken page).
+    positions = secrets.SystemRandom().sample(range(1, word_length + 1), min(POSITIONS_ASKED, word_length))
     session = KashFlowSession.objects.create(
         account=account,
         token=str(uuid.uuid4()),
@@ -83,14 +105,20 @@ def complete_login(body: dict) -> dict:
         if isinstance(position, int) and isinstance(value, str):
             given[position] = value
     word = temporary.account.memorable_word
-    correct = all(
+    correct = set(given) == set(temporary.requested_positions) and all(
         given.get(p, "").lower() == word[p - 1].lower() and len(given.get(p, "")) == 1
         for p in temporary.requested_positions
     )
     temporary.delete()  # one attempt per temporary token
-    if not correct:
-        raise ApiError(400, "InvalidMemorableWord", "The memorable word characters are not correct.")
     account = temporary.account
+    account.refresh_from_db(fields=["failed_logins", "locked"])
+    if account.locked:
+        raise _locked()
+    if not correct:
+        _failed(account)
+        raise ApiError(400, "InvalidMemorableWord", "The memorable word characters are not correct.")
+    if account.failed_logins:
+        KashFlowAccount.objects.filter(pk=account.pk).update(failed_logins=0)
     session = KashFlowSession.objects.create(
         account=account,
         token=str(uuid.uuid4()).upper(),

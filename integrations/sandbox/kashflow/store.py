@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import QuerySet
 from django.db.models.functions import Length
@@ -18,7 +17,6 @@ class ListQuery:
     perpage: int = 100
     sortby: str = ""
     descending: bool = False
-    modified_since: datetime | None = None
 
 
 def records(account: KashFlowAccount, entity: str, parent_key: str | None = None) -> QuerySet[KashFlowRecord]:
@@ -52,8 +50,6 @@ def list_page(
     the matching objects in Python (fine at sandbox sizes).
     """
     qs = records(account, entity, parent_key)
-    if query.modified_since is not None:
-        qs = qs.filter(modified_at__gte=query.modified_since)
     start = (query.page - 1) * query.perpage
     if not query.sortby or query.sortby == key_field:
         order = [Length("key"), "key"] if numeric_key else ["key"]
@@ -67,6 +63,12 @@ def list_page(
     if query.descending:
         rows.reverse()
     return [r.data for r in rows[start : start + query.perpage]], len(rows)
+
+
+def all_data(account: KashFlowAccount, entity: str, *, numeric: bool = False) -> list[dict]:
+    """Every object of a resource KashFlow answers as a bare array (no paging), in key order."""
+    order = [Length("key"), "key"] if numeric else ["key"]
+    return list(records(account, entity).order_by(*order).values_list("data", flat=True))
 
 
 def get(account: KashFlowAccount, entity: str, key: str) -> KashFlowRecord | None:
@@ -98,7 +100,3 @@ def next_id(account: KashFlowAccount, entity: str) -> int:
 def next_number(account: KashFlowAccount, entity: str, start: int = 1) -> int:
     numbers = [int(k) for k in records(account, entity).values_list("key", flat=True) if k.isdigit()]
     return max(numbers, default=start - 1) + 1
-
-
-def now_iso() -> str:
-    return timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 @dataclass(frozen=True)
 class Rule:
-    type: str  # str | int | num | bool | date | obj | list
+    type: str  # str | int | num | bool | date | obj | list | any
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
@@ -32,7 +32,6 @@ def decimal(value: float | int | str) -> Decimal:
 
 S = Rule("str")
 ADDRESS = {
-    "Name": Rule("str", max_length=100),
     "Line1": Rule("str", max_length=60),
     "Line2": Rule("str", max_length=60),
     "Line3": Rule("str", max_length=60),
@@ -41,63 +40,89 @@ ADDRESS = {
     "CountryName": Rule("str", max_length=60),
     "CountryCode": Rule("str", max_length=2),
 }
+# CustomersRESTExample / SuppliersRESTExample: Contacts[] with "Firstname" (lower-case n).
 CONTACT = {
-    "FirstName": Rule("str", max_length=50),
+    "Title": Rule("str", max_length=20),
+    "Firstname": Rule("str", max_length=50),
     "LastName": Rule("str", max_length=50),
+    "Name": Rule("str", max_length=100),
     "Email": Rule("str", max_length=100),
     "Telephone": Rule("str", max_length=30),
     "Mobile": Rule("str", max_length=30),
-    "IsPrimary": Rule("bool"),
+    "Fax": Rule("str", max_length=30),
+    "Website": Rule("str", max_length=100),
 }
 CURRENCY = Rule("obj", fields={"Code": Rule("str", max_length=3), "ExchangeRate": Rule("num", minimum=0)})
-PAYMENT_TERMS_TYPES = ("Days", "DaysAfterMonthEnd", "EndOfMonth")
+# The two values KashFlow's examples show; no source lists others, so others are refused (inferred).
+PAYMENT_TERMS_TYPES = ("AfterIssuedDate", "AfterMonthEnd")
+PAYMENT_TERMS = Rule("obj", fields={"Days": Rule("int", minimum=0), "Type": Rule("str", choices=PAYMENT_TERMS_TYPES)})
+NAMED_VALUES = Rule(
+    "list", fields={"Name": Rule("str", required=True, max_length=50), "Value": Rule("str", max_length=250)}
+)
 
 PARTY = {
     "Code": Rule("str", max_length=20),
     "Name": Rule("str", required=True, max_length=100),
-    "Email": Rule("str", max_length=100),
-    "Telephone": Rule("str", max_length=30),
-    "Mobile": Rule("str", max_length=30),
-    "Website": Rule("str", max_length=100),
-    "VATNumber": Rule("str", max_length=20),
     "Currency": CURRENCY,
-    "PaymentTerms": Rule(
-        "obj", fields={"Days": Rule("int", minimum=0), "Type": Rule("str", choices=PAYMENT_TERMS_TYPES)}
-    ),
-    "DiscountRate": Rule("num", minimum=0),
-    "Source": Rule("str", max_length=50),
+    "PaymentTerms": PAYMENT_TERMS,
     "Note": Rule("str", max_length=2000),
     "IsArchived": Rule("bool"),
     "Contacts": Rule("list", fields=CONTACT),
+    "DefaultNominalCode": Rule("int", minimum=0),
+}
+CUSTOMER = {
+    **PARTY,
+    "Email": Rule("str", max_length=100),
+    "Website": Rule("str", max_length=100),
+    "DisplayName": Rule("str", max_length=200),
+    "TelephoneNumber": Rule("str", max_length=30),
+    "MobileNumber": Rule("str", max_length=30),
+    "FaxNumber": Rule("str", max_length=30),
+    "VATNumber": Rule("str", max_length=20),
+    "DiscountRate": Rule("num", minimum=0),
+    "Source": Rule("int", minimum=0),
     "Addresses": Rule("list", fields=ADDRESS),
     "DeliveryAddresses": Rule("list", fields=ADDRESS),
-    "CustomTextBoxes": Rule(
-        "list", fields={"Name": Rule("str", required=True, max_length=50), "Value": Rule("str", max_length=250)}
-    ),
-    "CustomCheckBoxes": Rule("list", fields={"Name": Rule("str", required=True, max_length=50), "Value": Rule("bool")}),
+    "CustomTextBoxes": NAMED_VALUES,
+    "CustomCheckBoxes": NAMED_VALUES,  # Value "1"/"0" (text) in CustomersRESTExample
 }
-CUSTOMER = PARTY
-SUPPLIER = {**PARTY, "DefaultNominalCode": Rule("int", minimum=0)}
+SUPPLIER = {
+    **PARTY,
+    # One object with the four lines and the post code only (SuppliersRESTExample); e-mail and phone live in
+    # Contacts, suppliers having no top-level Email, Website or TelephoneNumber.
+    "Address": Rule("obj", fields={k: ADDRESS[k] for k in ("Line1", "Line2", "Line3", "Line4", "PostCode")}),
+    "VatNumber": Rule("str", max_length=20),
+    "BankAccount": Rule(
+        "obj",
+        fields={
+            "Name": Rule("str", max_length=60),
+            "Number": Rule("str", max_length=30),
+            "SortCode": Rule("str", max_length=20),
+        },
+    ),
+}
 PRODUCT = {
     "Code": Rule("str", required=True, max_length=20),
     "Name": Rule("str", required=True, max_length=100),
     "Description": Rule("str", max_length=2000),
     "Price": Rule("num", minimum=0),
-    "NominalCode": Rule("int", minimum=0),
+    "WholesalePrice": Rule("num", minimum=0),
+    "NominalCode": Rule("int", required=True, minimum=1),
     "VATRate": Rule("num", minimum=0),
-    "VATExempt": Rule("bool"),
-    "Category": Rule("str", max_length=50),
+    "ManagesStock": Rule("bool"),
+    "QuantityInStock": Rule("num"),
     "IsArchived": Rule("bool"),
 }
 LINE_ITEM = {
     "Description": Rule("str", max_length=1000),
     "Quantity": Rule("num", required=True),
     "Rate": Rule("num", required=True),
-    "VATRate": Rule("num", minimum=0),
+    "VATLevel": Rule("num", minimum=0),
+    "VATExempt": Rule("any"),
     "NominalCode": Rule("int", required=True, minimum=1),
     "ProductCode": Rule("str", max_length=20),
+    "ProductName": Rule("str", max_length=100),
     "ProjectNumber": Rule("int", minimum=0),
-    "Sort": Rule("int"),
 }
 DOCUMENT = {
     "Number": Rule("int", minimum=1),
@@ -105,7 +130,6 @@ DOCUMENT = {
     "DueDate": Rule("date"),
     "Currency": CURRENCY,
     "LineItems": Rule("list", required=True, fields=LINE_ITEM),
-    "Status": Rule("str"),  # only "Draft" means something on input; other statuses are computed
 }
 INVOICE = {
     **DOCUMENT,
@@ -117,17 +141,26 @@ PURCHASE = {
     "SupplierCode": Rule("str", required=True, max_length=20),
     "SupplierReference": Rule("str", max_length=50),
 }
-PAYMENT = {
+# POST /{invoices|purchases}/bulk/payments (chriscarlton.info/index-1802.html; tipstrade KashFlowApiClient
+# v2/Model/Payment.cs BulkPayment).
+BULK_PAYMENT = {
     "Date": Rule("date", required=True),
-    "Amount": Rule("num", required=True, minimum=0.01),
-    "Method": Rule("str", max_length=50),
-    "Reference": Rule("str", max_length=50),
-    "AccountId": Rule("int", minimum=0),
+    "AccountId": Rule("int", required=True, minimum=1),
+    "Method": Rule("int", required=True, minimum=1),
+    "Comment": Rule("str", max_length=200),
+    "PaymentItems": Rule(
+        "list",
+        required=True,
+        fields={
+            "ObjectNumber": Rule("int", required=True, minimum=1),
+            "Amount": Rule("num", required=True, minimum=0.01),
+        },
+    ),
 }
 JOURNAL = {
     "Number": Rule("int", minimum=1),
     "Date": Rule("date", required=True),
-    "Narrative": Rule("str", max_length=200),
+    "Description": Rule("str", max_length=200),
     "Lines": Rule(
         "list",
         required=True,
@@ -143,15 +176,12 @@ JOURNAL = {
 }
 BANK_TRANSACTION = {
     "Date": Rule("date", required=True),
-    "Amount": Rule("num", required=True),
-    "Reference": Rule("str", max_length=50),
-    "Description": Rule("str", max_length=200),
-    "TransactionType": Rule("str", max_length=30),
+    "PaidIn": Rule("num", minimum=0),
+    "PaidOut": Rule("num", minimum=0),
+    "Comment": Rule("str", max_length=200),
+    "TransactionType": Rule("int", minimum=0),
     "Reconciled": Rule("bool"),
 }
-
-# Names other KashFlow clients send for the same field (the REST objects and the older SOAP API differ).
-ALIASES = {"VATLevel": "VATRate", "Note": "Reference", "Comment": "Narrative"}
 
 
 def _blank(value: object) -> bool:
@@ -160,6 +190,8 @@ def _blank(value: object) -> bool:
 
 def _check(value: object, rule: Rule, path: str, errors: dict[str, str]) -> object:
     kind = rule.type
+    if kind == "any":
+        return value
     if kind == "str":
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
@@ -239,7 +271,6 @@ def clean(
 
     ``partial`` (an update) does not ask for required fields that are absent.
     """
-    body = {ALIASES.get(k, k): v for k, v in body.items() if not (k in ALIASES and ALIASES[k] in body)}
     out: dict = {}
     for name, rule in rules.items():
         path = f"{prefix}{name}"

@@ -8,18 +8,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.sandbox import faults as sandbox_faults
-from integrations.sandbox.kashflow import faults, resources, sessions
+from integrations.sandbox.kashflow import faults, resources, sessions, shapes
 from integrations.sandbox.kashflow.errors import ApiError, invalid
 from integrations.sandbox.kashflow.store import ListQuery
 from integrations.sandbox.kashflow.throttling import check_rate_limit
@@ -92,7 +90,12 @@ def _int_param(request: HttpRequest, name: str, default: int, errors: dict[str, 
 
 
 def list_query(request: HttpRequest) -> ListQuery:
-    """``page``, ``perpage``, ``sortby``, ``order`` (Asc/Desc) and ``modifiedsince`` (ISO date or date-time)."""
+    """``page``, ``perpage``, ``sortby`` and ``order`` (Asc/Desc).
+
+    Any other parameter is ignored, as KashFlow ignores what it does not know: in particular there is no
+    ``modifiedsince`` filter (none in its Swagger operation list, hcs-sync ``docs/API-Swagger.md``; production
+    clients re-read everything, hcs-sync ``src/sync/run.js``), so a client that sends one still gets everything.
+    """
     errors: dict[str, str] = {}
     page = _int_param(request, "page", 1, errors)
     perpage = min(_int_param(request, "perpage", 100, errors), MAX_PER_PAGE)
@@ -102,29 +105,9 @@ def list_query(request: HttpRequest) -> ListQuery:
     sortby = request.GET.get("sortby", "")
     if sortby and not sortby.isalnum():
         errors["sortby"] = "must be a field name"
-    since = None
-    raw = request.GET.get("modifiedsince", "")
-    if raw:
-        since = _parse_since(raw.replace(" ", "+"))
-        if since is None:
-            errors["modifiedsince"] = "must be an ISO date or date-time, e.g. 2024-01-31T12:00:00Z"
     if errors:
         raise invalid(errors, "The query parameters are not valid.")
-    return ListQuery(
-        page=page, perpage=perpage, sortby=sortby, descending=order.lower() == "desc", modified_since=since
-    )
-
-
-def _parse_since(raw: str) -> datetime | None:
-    try:
-        moment = parse_datetime(raw)
-        if moment is None and (day := parse_date(raw)) is not None:
-            moment = datetime(day.year, day.month, day.day)
-    except ValueError:
-        return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    return ListQuery(page=page, perpage=perpage, sortby=sortby, descending=order.lower() == "desc")
 
 
 def envelope(request: HttpRequest, items: list[dict], total: int, query: ListQuery) -> JsonResponse:
@@ -174,9 +157,24 @@ def sessiontoken(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@transaction.non_atomic_requests
+def sessiontoken_delete(request: HttpRequest, token: str) -> HttpResponse:
+    """``DELETE /sessiontoken/{sessionToken}``, the logout KashFlow's Swagger lists."""
+    if not getattr(settings, "SANDBOX_ENABLED", False):
+        raise Http404("The sandbox is switched off.")
+    if request.method != "DELETE":
+        return resources.method_not_allowed(request.method, "sessiontoken").response()
+    try:
+        sessions.end_session(f"KfToken {token}")
+    except ApiError as error:
+        return error.response()
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
 def collection(request: HttpRequest, resource: str) -> HttpResponse:
     res = resources.RESOURCES.get(resource)
-    if res is None:
+    if res is None or not res.routed:
         return not_found_view(request, resource)
     methods = ("GET", "POST") if res.rules is not None else ("GET",)
     return kashflow_view(resource, methods)(_collection)(request, resource=resource)
@@ -187,14 +185,17 @@ def _collection(request: HttpRequest, account, resource: str) -> HttpResponse:
     if request.method == "POST":
         return JsonResponse(resources.create_object(account, res, body_of(request)), status=201)
     query = list_query(request)
-    items, total = resources.list_objects(account, res, query)
+    archived = request.GET.get("includeArchivedAccounts", "").lower() == "true" or res.name != "bankaccounts"
+    items, total = resources.list_objects(account, res, query, include_archived=archived)
+    if res.bare_list:
+        return JsonResponse(items, safe=False)
     return envelope(request, items, total, query)
 
 
 @csrf_exempt
 def item(request: HttpRequest, resource: str, key: str) -> HttpResponse:
     res = resources.RESOURCES.get(resource)
-    if res is None:
+    if res is None or not res.routed:
         return not_found_view(request, resource)
     methods = ["GET"]
     if res.rules is not None and res.updatable:
@@ -215,56 +216,76 @@ def _item(request: HttpRequest, account, resource: str, key: str) -> HttpRespons
 
 
 @csrf_exempt
-def document_payments(request: HttpRequest, resource: str, number: str) -> HttpResponse:
-    return kashflow_view(f"{resource}/payments", ("GET", "POST"))(_document_payments)(
+def bulk_payments(request: HttpRequest, resource: str) -> HttpResponse:
+    return kashflow_view(f"{resource}/bulk/payments", ("POST",))(_bulk_payments)(request, resource=resource)
+
+
+def _bulk_payments(request: HttpRequest, account, resource: str) -> HttpResponse:
+    bulk = resources.bulk_payment(account, resources.resource(resource), body_of(request))
+    return JsonResponse(bulk, status=201)
+
+
+@csrf_exempt
+def bulk_payment(request: HttpRequest, resource: str, number: str) -> HttpResponse:
+    return kashflow_view(f"{resource}/bulk/payments", ("GET",))(_bulk_payment)(
         request, resource=resource, number=number
     )
 
 
-def _document_payments(request: HttpRequest, account, resource: str, number: str) -> HttpResponse:
-    res = resources.resource(resource)
-    if request.method == "POST":
-        return JsonResponse(resources.add_payment(account, res, number, body_of(request)), status=201)
-    payments = resources.document_payments(account, res, number)
-    return JsonResponse({"Data": payments, "MetaData": {"TotalRecords": len(payments)}})
+def _bulk_payment(request: HttpRequest, account, resource: str, number: str) -> HttpResponse:
+    return JsonResponse(resources.get_bulk_payment(account, resources.resource(resource), number))
 
 
-@csrf_exempt
-def document_payment(request: HttpRequest, resource: str, number: str, payment_id: str) -> HttpResponse:
-    return kashflow_view(f"{resource}/payments", ("GET", "DELETE"))(_document_payment)(
-        request, resource=resource, number=number, payment_id=payment_id
-    )
-
-
-def _document_payment(request: HttpRequest, account, resource: str, number: str, payment_id: str) -> HttpResponse:
-    res = resources.resource(resource)
+@kashflow_view("products", ("GET", "PUT", "DELETE"))
+def product(request: HttpRequest, account, nominal_code: str, code: str) -> HttpResponse:
+    res = resources.RESOURCES["products"]
+    key = resources.product_key(nominal_code, code)
+    if request.method == "PUT":
+        return JsonResponse(resources.update_object(account, res, key, body_of(request)))
     if request.method == "DELETE":
-        resources.delete_payment(account, res, number, payment_id)
+        resources.delete_object(account, res, key)
         return HttpResponse(status=204)
-    for payment in resources.document_payments(account, res, number):
-        if str(payment["Id"]) == payment_id:
-            return JsonResponse(payment)
-    raise ApiError(404, "NotFound", f"Payment {payment_id} of {res.label.lower()} {number} was not found.")
+    return JsonResponse(resources.get_object(account, res, key))
 
 
-@csrf_exempt
-def all_payments(request: HttpRequest, resource: str) -> HttpResponse:
-    return kashflow_view(f"{resource}/payments", ("GET",))(_all_payments)(request, resource=resource)
-
-
-def _all_payments(request: HttpRequest, account, resource: str) -> HttpResponse:
+@kashflow_view("products", ("GET", "POST"))
+def products(request: HttpRequest, account) -> HttpResponse:
+    res = resources.RESOURCES["products"]
+    if request.method == "POST":
+        return JsonResponse(resources.create_object(account, res, body_of(request)), status=201)
     query = list_query(request)
-    items, total = resources.all_payments(account, resources.resource(resource), query)
+    items, total = resources.list_objects(account, res, query)
     return envelope(request, items, total, query)
+
+
+@kashflow_view("paymentmethods", ("GET",))
+def payment_methods(request: HttpRequest, account) -> HttpResponse:
+    """The account's payment methods, a bare array of ``{Id, Name}`` (shape inferred, see ``shapes.py``)."""
+    return JsonResponse([dict(m) for m in shapes.PAYMENT_METHODS], safe=False)
+
+
+@kashflow_view("countries", ("GET",))
+def countries(request: HttpRequest, account) -> HttpResponse:
+    return JsonResponse([dict(c) for c in shapes.COUNTRIES], safe=False)
+
+
+@kashflow_view("vat/settings/vatrates", ("GET",))
+def vat_rates(request: HttpRequest, account) -> HttpResponse:
+    return JsonResponse([dict(r) for r in shapes.VAT_RATES], safe=False)
 
 
 @kashflow_view("bankaccounts/transactions", ("GET", "POST"))
-def bank_transactions(request: HttpRequest, account, code: str) -> HttpResponse:
+def bank_transactions(request: HttpRequest, account, account_id: str) -> HttpResponse:
     if request.method == "POST":
-        return JsonResponse(resources.add_bank_transaction(account, code, body_of(request)), status=201)
+        return JsonResponse(resources.add_bank_transaction(account, account_id, body_of(request)), status=201)
     query = list_query(request)
-    items, total = resources.bank_transactions(account, code, query)
+    items, total = resources.bank_transactions(account, account_id, query)
     return envelope(request, items, total, query)
+
+
+@kashflow_view("bankaccounts/transactions", ("GET",))
+def bank_transaction(request: HttpRequest, account, account_id: str, txn_id: str) -> HttpResponse:
+    return JsonResponse(resources.bank_transaction(account, account_id, txn_id))
 
 
 @csrf_exempt

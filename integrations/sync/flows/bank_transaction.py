@@ -1,42 +1,48 @@
-"""Bank reconciliation: KashFlow bank lines are matched to the payments already synced, the rest go to AX.
+"""Bank reconciliation: KashFlow bank lines that settle a sales invoice are left to the payments flow, the rest
+go to AX.
 
 A customer receipt is posted to AX by the payments flow (its journal line offsets the bank account), so the
-bank line that shows the same receipt must not be posted again: it is matched by its reference and date.
-Lines not yet reconciled in KashFlow wait until they are. Every other reconciled line (supplier payments,
-bank charges, interest) becomes one AX bank journal line, offset by its transaction type.
+bank line that shows the same receipt must not be posted again. KashFlow links a bank line to the document it
+settles by ``EntityName`` + ``ResourceNumber`` (``invoice`` / ``invoicebatchpayment``; hcs-schemas
+``lib/bankTransaction.js``). Lines not yet reconciled in KashFlow wait until they are. A transfer shows in both
+accounts' feeds under one ``Id``: it is posted once, from the side the money leaves. Every other reconciled line
+(supplier payments, bank charges, interest) becomes one AX bank journal line, offset by its transaction type.
+Lines are keyed ``"<AccountId>/<Id>"`` (the connector's ``Key``): a transaction Id alone is not unique.
 """
 
 from __future__ import annotations
 
 from integrations.sync.decisions import Action, Decision
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
-from integrations.sync.load import call
 
 REFERENCE_PREFIX = "BANK-"
 
 
-def _payments_by_reference(ctx) -> dict[tuple[str, str], str]:
-    name = "kf_payments_by_reference"
-    if name not in ctx.cache:
-        payments = call(ctx, lambda: list(ctx.source.list_changed("payment")), what="list payments")
-        ctx.cache[name] = {
-            (str(p.get("Reference") or "").strip(), str(p.get("Date") or "")[:10]): str(p.get("Id"))
-            for p in payments
-            if p.get("Reference")
-        }
-    return ctx.cache[name]
+RECEIPT_ENTITIES = {"invoice", "invoicebatchpayment"}
+TRANSFER = 4  # TransactionType of a transfer between the account's bank accounts (numbering inferred)
+
+
+def _amount(value) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | None:
-    """A Decision when the line is not for AX (not reconciled, or a receipt the payments flow posts); else None."""
+    """A Decision when the line is not for AX (not reconciled, a receipt the payments flow posts, or the receiving
+    side of a transfer); else None."""
     if not record.get("Reconciled"):
         return Decision(Action.SKIPPED, "", note="not reconciled in KashFlow yet", link=False)
-    reference = str(record.get("Reference") or "").strip()
-    payment = _payments_by_reference(ctx).get((reference, str(record.get("Date") or "")[:10])) if reference else None
-    if payment and float(record.get("Amount") or 0) > 0:
+    entity = str(record.get("EntityName") or "").strip().lower()
+    if entity in RECEIPT_ENTITIES and _amount(record.get("PaidIn")) > 0:
+        number = record.get("ResourceNumber")
         return Decision(
-            Action.SKIPPED, "", note=f"matched to payment {payment}, posted by the payments flow", link=False
+            Action.SKIPPED, "", note=f"matched to payment of invoice {number}, posted by the payments flow", link=False
         )
+    if record.get("TransactionType") == TRANSFER and _amount(record.get("PaidIn")) > 0:
+        note = "the receiving side of a transfer: posted from the other side"
+        return Decision(Action.SKIPPED, "", note=note, link=False)
     return None
 
 
@@ -57,7 +63,7 @@ SPECS = (
         KF_TO_AX,
         "bank_transaction",
         "journal",
-        "Id",
+        "Key",
         reference_field="DocumentNum",
         reference_table="LedgerJournalTrans",
         schedule_minutes=60,

@@ -1,9 +1,10 @@
 """Invoice status, both ways.
 
-- AX -> KashFlow: an invoice settled in AX (SettledAmount above what KashFlow shows paid) gets a payment in
-  KashFlow for the difference, so KashFlow shows it paid or part paid. The payment carries a reference
-  naming the AX invoice and amount, which makes it idempotent and keeps the payment flow from sending it
-  back to AX.
+- AX -> KashFlow: an invoice settled in AX (SettledAmount above KashFlow's TotalPaidAmount) gets a payment in
+  KashFlow for the difference (a bulk payment, the only way KashFlow records one), so KashFlow shows it paid or
+  part paid. The payment's comment names the AX invoice and amount; KashFlow shows it as the payment line's
+  Note, which makes the write idempotent (the line is found on the invoice's PaymentLines: KashFlow has no
+  payment lookup of its own) and keeps the payment flow from sending it back to AX.
 - KashFlow -> AX: AX's PaymentStatus is computed from settlements, so it cannot be written. Where KashFlow
   shows more paid than AX has settled, the invoice's KashFlow payments are synced now (each settles the
   AX invoice); a difference that remains is a reconciliation exception.
@@ -35,8 +36,8 @@ class StatusMismatch(SyncError):
 
 
 def is_ax_settlement(payment: dict) -> bool:
-    """A KashFlow payment this flow wrote for an AX settlement (never sent back to AX)."""
-    return str(payment.get("Reference") or "").startswith(AX_SETTLEMENT_PREFIX)
+    """A KashFlow payment this flow wrote for an AX settlement (never sent back to AX): its Note says so."""
+    return str(payment.get("Note") or "").startswith(AX_SETTLEMENT_PREFIX)
 
 
 def _amount(value) -> Decimal:
@@ -71,8 +72,8 @@ def _ax_to_kashflow(ctx, record: dict, invoice_id: str, document: dict) -> Decis
             f"AX invoice {invoice_id} names KashFlow invoice {number}, which KashFlow does not have.",
             code="unknown_invoice",
         ) from None
-    settled = _amount(document.get("AmountPaid"))
-    paid = _amount(invoice.get("AmountPaid"))
+    settled = _amount(document.get("TotalPaidAmount"))
+    paid = _amount(invoice.get("TotalPaidAmount"))
     if settled <= paid:
         return Decision(Action.SKIPPED, number, note=f"KashFlow already shows {paid} paid")
     if ctx.dry_run:
@@ -83,9 +84,9 @@ def _ax_to_kashflow(ctx, record: dict, invoice_id: str, document: dict) -> Decis
         ctx,
         lambda: (
             str(
-                ctx.target.mark_invoice_paid(
-                    number, difference, timezone.localdate(), method="AX settlement", reference=reference
-                ).get("Id", "")
+                ctx.target.mark_invoice_paid(number, difference, timezone.localdate(), reference=reference).get(
+                    "Id", ""
+                )
             )
             or number
         ),
@@ -97,7 +98,7 @@ def _ax_to_kashflow(ctx, record: dict, invoice_id: str, document: dict) -> Decis
 
 
 def _has_payment(ctx, number: str, reference: str) -> bool:
-    return any(p.get("Reference") == reference for p in ctx.target.invoice_payments(number))
+    return any(str(p.get("Note") or "").strip() == reference for p in ctx.target.invoice_payments(number))
 
 
 def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:

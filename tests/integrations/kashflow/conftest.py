@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from integrations.connectors.base import ConnectionConfig
 from integrations.connectors.kashflow.connector import KashFlowConnector
-from integrations.sandbox.kashflow import store
+from integrations.sandbox.kashflow import shapes, store
 from integrations.sandbox.models import KashFlowAccount
 
 USERNAME, PASSWORD, WORD = "tester", "secret-pw", "pineapple"
@@ -25,30 +25,61 @@ def kashflow_urls(settings):
     settings.ROOT_URLCONF = "tests.integrations.kashflow.urls"
 
 
+BANK_ID = 55166  # the bank account's Id; its Code (nominal) is 1200
+
+
 def customer(code: str, name: str, **extra) -> dict:
+    """A customer in KashFlow's shape (CustomersRESTExample)."""
     return {
         "Id": extra.pop("Id", 1),
         "Code": code,
         "Name": name,
+        "DisplayName": name,
         "Email": f"accounts@{code.lower()}.example",
-        "Telephone": "",
-        "Mobile": "",
+        "TelephoneNumber": "0113 496 0000",
+        "MobileNumber": "",
+        "FaxNumber": "",
         "Website": "",
         "VATNumber": "",
-        "Currency": {"Code": "GBP", "ExchangeRate": 1.0},
-        "PaymentTerms": {"Days": 30, "Type": "Days"},
+        "Currency": shapes.currency("GBP", customer=True),
+        "PaymentTerms": {"Days": 30, "Type": "AfterIssuedDate"},
         "DiscountRate": 0.0,
-        "Source": "",
+        "Source": 0,
         "Note": "",
         "IsArchived": False,
         "OutstandingBalance": 0.0,
+        "TotalPaidAmount": 0.0,
         "Contacts": [],
-        "Addresses": [{"Name": "Main", "Line1": "1 High Street", "Line2": "Leeds", "PostCode": "LS1 1AA"}],
+        "Addresses": [{"Line1": "1 High Street", "Line2": "Leeds", "PostCode": "LS1 1AA", "CountryCode": "GB"}],
         "DeliveryAddresses": [],
         "CustomTextBoxes": [{"Name": "CustomerGroup", "Value": "RETAIL"}],
         "CustomCheckBoxes": [],
-        "CreatedDate": "2024-01-01T00:00:00Z",
-        "LastUpdatedDate": "2024-01-01T00:00:00Z",
+        "DefaultNominalCode": 0,
+        "CreatedDate": "2024-01-01 09:00:00",
+        "LastUpdatedDate": "2024-01-01 09:00:00",
+        **extra,
+    }
+
+
+def supplier(code: str, name: str, **extra) -> dict:
+    """A supplier in KashFlow's shape (SuppliersRESTExample): one Address, VatNumber."""
+    return {
+        "Id": extra.pop("Id", 1),
+        "Code": code,
+        "Name": name,
+        "VatNumber": "GB123456789",
+        "Currency": shapes.currency("GBP"),
+        "PaymentTerms": {"Days": 30, "Type": "AfterIssuedDate"},
+        "Note": "",
+        "IsArchived": False,
+        "OutstandingBalance": 0.0,
+        "TotalPaidAmount": 0.0,
+        "Contacts": [{"Firstname": "Pat", "LastName": "Paper", "Email": f"accounts@{code.lower()}.example"}],
+        "Address": {"Line1": "2 Mill Lane", "Line2": "Bradford", "Line3": "", "Line4": "", "PostCode": "BD1 1AA"},
+        "DefaultNominalCode": 5000,
+        "BankAccount": {"Name": "", "Number": "", "SortCode": ""},
+        "CreatedDate": "2024-01-01 09:00:00",
+        "LastUpdatedDate": "2024-01-01 09:00:00",
         **extra,
     }
 
@@ -61,41 +92,27 @@ def account(transactional_db) -> KashFlowAccount:
     )
     for code, name, kind in ((4000, "Sales", "Sales"), (5000, "Purchases", "Expense"), (1200, "Bank", "Asset")):
         store.save(acct, "nominals", str(code), {"Id": code, "Code": code, "Name": name, "Type": kind})
-    store.save(
-        acct,
-        "bankaccounts",
-        "1200",
-        {
-            "Id": 1,
-            "Code": 1200,
-            "Name": "Current",
-            "AccountNumber": "12345678",
-            "SortCode": "40-11-22",
-            "Currency": "GBP",
-            "Balance": 0.0,
-        },
-    )
+    store.save(acct, "bankaccounts", str(BANK_ID), shapes.bank_account(BANK_ID, 1200, "Current", default=True))
     store.save(acct, "customers", "ACME01", customer("ACME01", "Acme Ltd", Id=1))
     store.save(acct, "customers", "BETA01", customer("BETA01", "Beta plc", Id=2))
-    supplier = customer("PAPER01", "Paper Co", Id=1)
-    supplier.pop("OutstandingBalance")
-    store.save(acct, "suppliers", "PAPER01", {**supplier, "DefaultNominalCode": 5000})
+    store.save(acct, "suppliers", "PAPER01", supplier("PAPER01", "Paper Co", Id=1))
     store.save(
         acct,
         "products",
-        "WIDGET",
+        "4000/WIDGET",
         {
             "Id": 1,
             "Code": "WIDGET",
             "Name": "Widget",
             "Description": "A widget",
             "Price": 10.0,
+            "WholesalePrice": 0.0,
             "NominalCode": 4000,
+            "NominalId": 4000,
             "VATRate": 20.0,
-            "VATExempt": False,
-            "Category": "Parts",
+            "ManagesStock": False,
+            "QuantityInStock": 0.0,
             "IsArchived": False,
-            "LastUpdatedDate": "2024-01-01T00:00:00Z",
         },
     )
     return acct
@@ -160,8 +177,8 @@ def invoice_body(**extra) -> dict:
         "IssuedDate": "2030-01-10",
         "CustomerReference": "PO-1",
         "LineItems": [
-            {"Description": "Widgets", "Quantity": 3, "Rate": 10.0, "VATRate": 20, "NominalCode": 4000},
-            {"Description": "Delivery", "Quantity": 1, "Rate": 5.55, "VATRate": 0, "NominalCode": 4000},
+            {"Description": "Widgets", "Quantity": 3, "Rate": 10.0, "VATLevel": 20, "NominalCode": 4000},
+            {"Description": "Delivery", "Quantity": 1, "Rate": 5.55, "VATLevel": 0, "NominalCode": 4000},
         ],
         **extra,
     }

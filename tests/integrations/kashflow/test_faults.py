@@ -73,7 +73,7 @@ def test_time_out_after_commit_is_ambiguous_and_the_record_exists(quick):
 
 
 def test_dropped_connection_after_a_write_is_ambiguous_and_the_write_committed(quick):
-    fault("POST invoices/payments", "drop_connection")
+    fault("POST invoices/bulk/payments", "drop_connection")
     quick.create(
         "sales_invoice",
         {
@@ -85,7 +85,7 @@ def test_dropped_connection_after_a_write_is_ambiguous_and_the_write_committed(q
     with pytest.raises(AmbiguousError):
         quick.mark_invoice_paid(1001, 10, "2030-01-02", reference="AX-PAY-1")
     # The retry finds the committed payment by its reference instead of paying twice.
-    assert quick.mark_invoice_paid(1001, 10, "2030-01-02", reference="AX-PAY-1")["Reference"] == "AX-PAY-1"
+    assert quick.mark_invoice_paid(1001, 10, "2030-01-02", reference="AX-PAY-1")["Note"] == "AX-PAY-1"
     assert len(quick.invoice_payments(1001)) == 1
 
 
@@ -100,3 +100,15 @@ def test_faults_on_login_reach_test_connection_as_a_message(account, make_connec
     fault("POST sessiontoken", "server_error")
     result = make_connector(timeout=1).test_connection()
     assert not result.ok and "Could not reach KashFlow" in result.message and "500" in result.message
+
+
+def test_kashflow_sql_timeout_is_a_400_with_a_numeric_error_and_is_transient(quick, api):
+    fault("GET invoices", "sql_timeout")
+    answer = api.get("invoices")
+    assert answer.status_code == 400
+    assert answer.json()["Error"] == "-2146232060" and "Execution Timeout Expired" in answer.json()["Message"]
+    fault("GET invoices", "sql_timeout")
+    with pytest.raises(TransientError) as caught:
+        list(quick.list_changed("sales_invoice"))
+    assert not caught.value.permanent and caught.value.code == "-2146232060"
+    assert list(quick.list_changed("sales_invoice")) == []  # the next attempt goes through

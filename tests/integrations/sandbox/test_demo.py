@@ -89,7 +89,8 @@ def test_customers_missing_from_ax_exist_only_in_kashflow(seeded):
 
 def test_invoices_come_in_mixed_states_and_currencies(seeded):
     invoices = kf("invoices")
-    assert {i["Status"] for i in invoices} == {"Paid", "Unpaid", "Overdue", "PartiallyPaid", "Draft"}
+    assert {i["Status"] for i in invoices} == {"Paid", "Unpaid", "Overdue", "Overpaid"}  # KashFlow's statuses
+    assert any(i["Status"] == "Unpaid" and 0 < i["TotalPaidAmount"] < i["GrossAmount"] for i in invoices)
     currencies = Counter(i["Currency"]["Code"] for i in invoices)
     assert set(currencies) == {"GBP", "EUR", "USD"}
     assert currencies["GBP"] > currencies["EUR"] + currencies["USD"]
@@ -99,29 +100,34 @@ def test_invoices_come_in_mixed_states_and_currencies(seeded):
 
 def test_invoice_totals_and_payments_are_consistent(seeded):
     payments = Counter()
-    for p in kf("payments"):
-        payments[p["InvoiceNumber"]] += dec(p["Amount"])
+    lines_by_id = {p["Id"]: p for p in kf("payments")}
+    for invoice in kf("invoices"):
+        for p in invoice["PaymentLines"]:
+            assert p["InvoiceNumber"] == 0 and lines_by_id[p["Id"]] == p  # as KashFlow's example shows them
+            payments[invoice["Number"]] += dec(p["Amount"])
     for invoice in kf("invoices"):
         net = sum(dec(ln["Quantity"]) * dec(ln["Rate"]) for ln in invoice["LineItems"])
         vat = sum(dec(ln["VATAmount"]) for ln in invoice["LineItems"])
         assert dec(invoice["NetAmount"]) == net.quantize(Decimal("0.01"))
         assert dec(invoice["VATAmount"]) == vat
         assert dec(invoice["GrossAmount"]) == dec(invoice["NetAmount"]) + vat
-        assert dec(invoice["AmountPaid"]) == payments[invoice["Number"]]
-        assert sum(dec(p["Amount"]) for p in invoice["PaymentLines"]) == payments[invoice["Number"]]
+        assert dec(invoice["TotalPaidAmount"]) == payments[invoice["Number"]]
+        assert "AmountPaid" not in invoice and "Paid" not in invoice and "LastUpdatedDate" not in invoice
         if invoice["Status"] == "Paid":
-            assert invoice["AmountPaid"] == invoice["GrossAmount"]
-        if invoice["Status"] == "PartiallyPaid":
-            assert 0 < invoice["AmountPaid"] < invoice["GrossAmount"]
-        if invoice["Status"] in ("Unpaid", "Overdue", "Draft"):
-            assert invoice["AmountPaid"] == 0
+            assert invoice["TotalPaidAmount"] == invoice["GrossAmount"]
+        if invoice["Status"] == "Overpaid":
+            assert invoice["TotalPaidAmount"] > invoice["GrossAmount"]
+        if invoice["Status"] in ("Unpaid", "Overdue"):
+            assert invoice["TotalPaidAmount"] < invoice["GrossAmount"]
         if invoice["Status"] == "Overdue":
-            assert invoice["DueDate"] < date.today().isoformat()
+            assert invoice["DueDate"][:10] < date.today().isoformat()
+        rate = dec(invoice["Currency"]["ExchangeRate"])
+        assert dec(invoice["HomeCurrencyGrossAmount"]) == (dec(invoice["GrossAmount"]) / rate).quantize(Decimal("0.01"))
 
 
 def test_vat_rates_and_the_unmapped_nominal_code(seeded):
     lines = [ln for i in kf("invoices") for ln in i["LineItems"]]
-    assert {ln["VATRate"] for ln in lines} == {20.0, 5.0, 0.0}
+    assert {ln["VATLevel"] for ln in lines} == {20.0, 5.0, 0.0}
     sundry = [i for i in kf("invoices") if any(ln["NominalCode"] == 4900 for ln in i["LineItems"])]
     assert 3 <= len(sundry) <= 10
     nominal_codes = {n["Code"] for n in kf("nominals")}
@@ -141,11 +147,18 @@ def test_journals_balance(seeded):
 
 def test_bank_transactions_mostly_match_payments(seeded):
     transactions = kf("banktransactions")
-    references = {p["Reference"] for p in kf("payments")} | {p["Reference"] for p in kf("purchasepayments")}
-    matched = [t for t in transactions if t["Reference"] in references]
+    documents = {("invoice", i["Number"]) for i in kf("invoices")} | {
+        ("purchase", p["Number"]) for p in kf("purchases")
+    }
+    matched = [t for t in transactions if (t["EntityName"], t["ResourceNumber"]) in documents]
     assert len(transactions) * 0.6 < len(matched) < len(transactions)
-    accounts = {b["Code"] for b in kf("bankaccounts")}
-    assert {t["BankAccountCode"] for t in transactions} == accounts == {1200, 1210}
+    accounts = {b["Id"]: b["Code"] for b in kf("bankaccounts")}
+    assert {t["AccountId"] for t in transactions} == set(accounts) and set(accounts.values()) == {1200, 1210}
+    assert all((t["PaidIn"] > 0) != (t["PaidOut"] > 0) for t in transactions)
+    # A transfer shows in both accounts' feeds under one Id, as on KashFlow.
+    by_id = Counter(t["Id"] for t in transactions)
+    transfers = [i for i, n in by_id.items() if n == 2]
+    assert transfers and all({t["AccountId"] for t in transactions if t["Id"] == i} == set(accounts) for i in transfers)
 
 
 def test_ax_values_fit_the_document_fields(seeded):

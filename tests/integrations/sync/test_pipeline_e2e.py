@@ -44,7 +44,12 @@ def test_a_value_missing_from_a_value_map_goes_to_the_queue_with_a_fix_and_the_r
 def test_payments_settle_the_ax_invoice_they_pay_syncing_the_invoice_first(demo):
     run = run_flow(flow("payment"))
     assert run.status in ("succeeded", "partial"), run.error
-    payments = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="payments")}
+    # A payment line's own InvoiceNumber is 0 on KashFlow: the invoice it belongs to is the one holding it.
+    payments = {
+        str(line["Id"]): {**line, "InvoiceNumber": r.data["Number"]}
+        for r in KashFlowRecord.objects.filter(entity="invoices")
+        for line in r.data["PaymentLines"]
+    }
     refs = journal_refs("CustPay")
     assert refs and set(refs.values()) == {1}
     invoices = {r.data["CustomerRef"]: r for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
@@ -67,6 +72,15 @@ def test_purchase_invoices_and_journals_become_ax_journals_once(demo):
     assert purchases.created_count > 0 and journals.created_count > 0
     vend, gen = journal_refs("VendInv"), journal_refs("GenJrn")
     assert len(vend) == purchases.created_count and set(vend.values()) == {1}
+    # Posted at KashFlow's own rate (foreign units per pound -> AX's pounds per 100 units): sterling agrees.
+    rates = {
+        str(r.data["Number"]): r.data["Currency"]["ExchangeRate"]
+        for r in KashFlowRecord.objects.filter(entity="purchases")
+    }
+    for journal in AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="VendInv"):
+        for line in journal.data["LedgerJournalTrans"]:
+            expected = Decimal(100) / Decimal(str(rates[str(line["DocumentNum"])]))
+            assert abs(Decimal(str(line["ExchRate"])) - expected) < Decimal("0.000001")
     assert len(gen) == journals.created_count and set(gen.values()) == {1}
     assert run_flow(flow("journal"), full=True).created_count == 0
     assert journal_refs("GenJrn") == gen
@@ -160,7 +174,7 @@ def test_an_item_created_in_ax_becomes_a_kashflow_product(demo):
     )
     run = run_flow(flow("product", "ax_to_kf"))
     assert run.created_count == 1 and run.updated_count == 0
-    product = KashFlowRecord.objects.get(entity="products", key="NEW-ITEM-1").data
+    product = KashFlowRecord.objects.get(entity="products", data__Code="NEW-ITEM-1").data  # keyed nominal/code
     assert product["Name"] == "Brand new item"
 
 
@@ -186,19 +200,25 @@ def test_a_new_mapping_version_does_not_repost_journals_but_a_changed_posted_jou
 
 
 def test_reconciled_bank_lines_not_matched_to_a_payment_become_ax_bank_journal_lines_once(demo):
-    lines = {r.key: r.data for r in KashFlowRecord.objects.filter(entity="banktransactions")}
-    receipts = {(p.data["Reference"], p.data["Date"]) for p in KashFlowRecord.objects.filter(entity="payments")}
+    # Keyed "<AccountId>/<Id>": a transfer's two sides share one Id.
+    lines = {
+        f"{r.data['AccountId']}/{r.data['Id']}": r.data
+        for r in KashFlowRecord.objects.filter(entity="banktransactions")
+    }
     run = run_flow(flow("bank_transaction"))
     assert run.status in ("succeeded", "partial"), run.error
     outcomes = {o.source_key: o for o in RecordOutcome.objects.filter(run=run)}
     bank = {ref: n for ref, n in journal_refs("GenJrn").items() if ref.startswith("BANK-")}
     assert bank and set(bank.values()) == {1}
+    assert set(outcomes) == set(lines)
     for key, line in lines.items():
         outcome = outcomes[key]
         if not line["Reconciled"]:
             assert outcome.action == "skipped" and f"BANK-{key}" not in bank
-        elif (line["Reference"], line["Date"]) in receipts:
+        elif line["EntityName"] == "invoice" and line["PaidIn"] > 0:
             assert outcome.action == "skipped" and "matched to payment" in outcome.error
+        elif line["TransactionType"] == 4 and line["PaidIn"] > 0:
+            assert outcome.action == "skipped" and "transfer" in outcome.error
         else:
             assert outcome.action in ("created", "failed") and bank.get(f"BANK-{key}", 0) == (
                 outcome.action == "created"
