@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "integrations",
     "integrations.sandbox",
     "mappings",
+    "mappings.banking",
     "monitoring",
 ]
 

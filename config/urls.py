@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("sandbox/", include("integrations.sandbox.urls")),
     path("mappings/", include("mappings.urls")),
+    path("bank-rules/", include("mappings.banking.urls")),
     path("", include("monitoring.urls")),
     path("", include("integrations.urls")),
 ]

@@ -13,7 +13,10 @@ Lines are keyed ``"<AccountId>/<Id>"`` (the connector's ``Key``): a transaction 
 from __future__ import annotations
 
 from integrations.sync.decisions import Action, Decision
+from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
+from mappings.banking.matching import counter_for
+from mappings.banking.selectors import active_rules
 
 REFERENCE_PREFIX = "BANK-"
 
@@ -46,6 +49,39 @@ def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | Non
     return None
 
 
+class BankLineUnmatched(ValidationFailed):
+    """No bank matching rule names this line's counter-account: a person decides (adds a rule, then retries)."""
+
+    stage = "map"
+    error_class = "bank_line_unmatched"
+    error_code = "bank_line_unmatched"
+
+
+def _rules(ctx) -> list:
+    if "bank_match_rules" not in ctx.cache:
+        ctx.cache["bank_match_rules"] = active_rules()
+    return ctx.cache["bank_match_rules"]
+
+
+def with_counter_account(ctx, record: dict) -> dict:
+    """The line plus ``CounterAccountType``/``CounterAccount`` from the first matching rule; no rule: an exception."""
+    counter = counter_for(_rules(ctx), record)
+    if counter is None:
+        paid_in, paid_out = _amount(record.get("PaidIn")), _amount(record.get("PaidOut"))
+        amount = f"in {paid_in:.2f}" if paid_in else f"out {paid_out:.2f}"
+        raise BankLineUnmatched(
+            f"No bank matching rule matches this line (bank account {record.get('AccountId')}, {amount}, "
+            f"type {record.get('TransactionType')}, comment {str(record.get('Comment') or '')!r}): add a rule on "
+            "the Bank rules page naming its counter-account, then retry."
+        )
+    return {
+        **record,
+        "CounterAccountType": counter.account_type,
+        "CounterAccount": counter.account,
+        "MatchedRule": counter.rule,
+    }
+
+
 def tag_bank_document(key: str, document: dict) -> dict:
     """Bank lines carry their own external reference, apart from KashFlow journal numbers in the same service."""
     for line in document.get("LedgerJournalTrans") or []:
@@ -67,8 +103,10 @@ SPECS = (
         reference_field="DocumentNum",
         reference_table="LedgerJournalTrans",
         schedule_minutes=60,
-        description="Reconciled bank lines not matched to a synced payment become AX bank journal lines",
+        description="Reconciled bank lines not matched to a synced payment become AX bank journal lines, offset by "
+        "the bank matching rules",
         decide=bank_line_decision,
+        enrich=with_counter_account,
         resolve=tag,
     ),
 )
