@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "integrations.sandbox",
     "mappings",
     "mappings.banking",
+    "mappings.refdata",
     "monitoring",
 ]
 

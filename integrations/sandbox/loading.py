@@ -136,6 +136,41 @@ def ensure_demo_bank_rules() -> None:
     BankMatchRule.objects.bulk_create(BankMatchRule(**rule) for rule in DEMO_BANK_RULES)
 
 
+def demo_reference_csv() -> dict[str, bytes]:
+    """The demo company's chart of accounts and dimension values as an accountant exports them from AX
+    (the grid's column labels as headers)."""
+    import csv
+    import io
+
+    from integrations.sandbox import demo_data
+
+    def to_csv(header: tuple[str, ...], rows) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+
+    return {
+        "main_accounts": to_csv(("Main account", "Name", "Main account type"), demo_data.MAIN_ACCOUNTS),
+        "dimension_values": to_csv(
+            ("Financial dimension", "Dimension value", "Description"), demo_data.DIMENSION_VALUES
+        ),
+    }
+
+
+def ensure_demo_reference_data() -> None:
+    """The demo's AX reference data, uploaded once as CSV exports (the demo AX connection names no custom
+    reference service, as a standard AX 2012 has none)."""
+    from mappings.refdata import services as refdata
+
+    for kind, data in demo_reference_csv().items():
+        if refdata.snapshot_rows(kind) is None:
+            parsed = refdata.upload(kind, data, filename=f"demo-{kind.replace('_', '-')}.csv", actor=None)
+            if not parsed.ok:
+                raise RuntimeError(f"demo reference data {kind}: {parsed.problems}")
+
+
 @transaction.atomic
 def ensure_demo_connections(portal_url: str) -> IntegrationPair:
     """The demo pair against the sandbox at ``portal_url``; safe to call again (it updates the URLs)."""
@@ -158,6 +193,7 @@ def ensure_demo_connections(portal_url: str) -> IntegrationPair:
         credentials={"service_password": AX_SERVICE_PASSWORD},
     )
     ensure_demo_bank_rules()
+    ensure_demo_reference_data()
     pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()
     if pair is None:
         return create_pair(name=DEMO_PAIR, kashflow=kashflow, dynamics_ax=ax)
