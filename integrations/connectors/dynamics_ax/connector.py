@@ -61,6 +61,8 @@ ENTITIES: dict[str, EntityService] = {
         "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
     ),
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
+    "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
     "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
@@ -108,6 +110,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "payment": ("create", "read", "find"),
     "purchase_invoice": ("create", "read", "find"),
     "journal": ("create", "read", "find"),
+    "bank_statement": ("create", "read", "find"),
     "main_account": ("find",),
     "dimension_value": ("find",),
     "exchange_rate": ("find",),
