@@ -29,7 +29,7 @@ LIST_PAGES = [
     ("monitoring:run-list", "Viewer", 8, "Sales invoices 2"),
     ("monitoring:alert-list", "Viewer", 8, "2 new exceptions"),
     ("monitoring:audit-list", "Viewer", 8, "mappings.valuemap"),
-    ("banking:list", "Viewer", 6, "Rule 2"),
+    ("banking:list", "Viewer", 7, "Rule 2"),
     ("refdata:detail", "Viewer", 7, "Dimension 2"),
 ]
 

@@ -45,3 +45,18 @@ class BankMatchRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position} {self.name}"
+
+
+class BankFlowSetting(models.Model):
+    """How one bank flow (by its slug) brings KashFlow bank lines to AX."""
+
+    class Mode(models.TextChoices):
+        JOURNAL = "journal", "General journal lines (sites without advanced bank reconciliation)"
+        STATEMENT = "statement", "Bank statements through BankStmtService (AX 2012 R2, advanced bank reconciliation)"
+
+    flow_slug = models.SlugField(max_length=100, unique=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.JOURNAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.flow_slug}: {self.mode}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mappings.banking.models import BankMatchRule
+from mappings.banking.models import BankFlowSetting, BankMatchRule
 
 
 def active_rules() -> list[BankMatchRule]:
@@ -11,3 +11,13 @@ def active_rules() -> list[BankMatchRule]:
 
 def all_rules() -> list[BankMatchRule]:
     return list(BankMatchRule.objects.order_by("position", "id"))
+
+
+def flow_mode(flow_slug: str) -> str:
+    """ "statement" or "journal" (the default) for the bank flow ``flow_slug``."""
+    setting = BankFlowSetting.objects.filter(flow_slug=flow_slug).only("mode").first()
+    return setting.mode if setting else BankFlowSetting.Mode.JOURNAL
+
+
+def flow_settings() -> list[BankFlowSetting]:
+    return list(BankFlowSetting.objects.order_by("flow_slug"))

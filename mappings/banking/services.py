@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from mappings.banking.matching import has_condition
-from mappings.banking.models import BankMatchRule
+from mappings.banking.models import BankFlowSetting, BankMatchRule
 from monitoring import audit
 
 FIELDS = (
@@ -53,3 +53,17 @@ def delete_rule(*, actor, rule_id: int) -> None:
         return
     audit.record(actor=actor, action="bank_rule_deleted", obj=rule, changes={"name": [rule.name, None]})
     rule.delete()
+
+
+@transaction.atomic
+def set_flow_mode(*, actor, flow_slug: str, mode: str) -> BankFlowSetting:
+    if mode not in BankFlowSetting.Mode.values:
+        raise RuleError(f"Unknown posting path {mode!r}.")
+    if not flow_slug.strip():
+        raise RuleError("Name the bank flow (its slug, as on the Flows page).")
+    setting, created = BankFlowSetting.objects.select_for_update().get_or_create(flow_slug=flow_slug.strip())
+    before = None if created else setting.mode
+    setting.mode = mode
+    setting.save()
+    audit.record(actor=actor, action="bank_flow_mode_set", obj=setting, changes={"mode": [before, mode]})
+    return setting

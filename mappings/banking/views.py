@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
 from mappings.banking import selectors, services
 from mappings.banking.forms import BankMatchRuleForm
-from mappings.banking.models import BankMatchRule
+from mappings.banking.models import BankFlowSetting, BankMatchRule
 
 
 def _page(request: HttpRequest, form: BankMatchRuleForm | None = None, errors: list[str] | None = None, status=200):
@@ -23,6 +23,8 @@ def _page(request: HttpRequest, form: BankMatchRuleForm | None = None, errors: l
             "errors": errors or [],
             "directions": BankMatchRule.Direction.choices,
             "counter_types": BankMatchRule.CounterType.choices,
+            "flow_settings": selectors.flow_settings(),
+            "modes": BankFlowSetting.Mode.choices,
         },
         status=status,
     )
@@ -53,4 +55,16 @@ def save_rule(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_rule(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_rule(actor=request.user, rule_id=pk)
+    return redirect("banking:list")
+
+
+@role_required(ACCOUNTANT)
+@require_POST
+def set_flow_mode(request: HttpRequest) -> HttpResponse:
+    try:
+        services.set_flow_mode(
+            actor=request.user, flow_slug=request.POST.get("flow_slug", ""), mode=request.POST.get("mode", "")
+        )
+    except services.RuleError as exc:
+        return _page(request, errors=[str(exc)], status=400)
     return redirect("banking:list")

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from integrations.sync.decisions import Action, Decision
 from integrations.sync.errors import ValidationFailed
+from integrations.sync.flows import bank_statements
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from mappings.banking.matching import counter_for
-from mappings.banking.selectors import active_rules
+from mappings.banking.selectors import active_rules, flow_mode
+
+STATEMENT = "statement"
 
 REFERENCE_PREFIX = "BANK-"
 
@@ -37,6 +40,8 @@ def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | Non
     side of a transfer); else None."""
     if not record.get("Reconciled"):
         return Decision(Action.SKIPPED, "", note="not reconciled in KashFlow yet", link=False)
+    if _mode(ctx) == STATEMENT:
+        return bank_statements.statement_decision(ctx, record, key, link, _rules(ctx))
     entity = str(record.get("EntityName") or "").strip().lower()
     if entity in RECEIPT_ENTITIES and _amount(record.get("PaidIn")) > 0:
         number = record.get("ResourceNumber")
@@ -55,6 +60,12 @@ class BankLineUnmatched(ValidationFailed):
     stage = "map"
     error_class = "bank_line_unmatched"
     error_code = "bank_line_unmatched"
+
+
+def _mode(ctx) -> str:
+    if "bank_mode" not in ctx.cache:
+        ctx.cache["bank_mode"] = flow_mode(ctx.flow.slug)
+    return ctx.cache["bank_mode"]
 
 
 def _rules(ctx) -> list:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from mappings.banking.matching import counter_for
-from mappings.banking.models import BankMatchRule
+from mappings.banking.models import BankFlowSetting, BankMatchRule
 from monitoring.models import AuditEvent
 from tests.access import assert_page_roles
 
@@ -79,3 +79,19 @@ def test_the_page_keeps_the_conventions():
     text = (Path(settings.BASE_DIR) / "templates" / "banking" / "bankrule_list.html").read_text(encoding="utf-8")
     assert "<style" not in text and not re.search(r"\sstyle=", text)
     assert not re.search(r"<script(?![^>]*\ssrc=)", text) and not re.search(r"\son[a-z]+=", text)
+
+
+def test_an_accountant_chooses_each_bank_flows_path(client_for):
+    url = reverse("banking:flow_mode")
+    data = {"flow_slug": "bank-transaction-kf-to-ax", "mode": "statement"}
+    assert_page_roles(client_for, url, "Accountant", "post", data=data, ok_status=302)
+    assert BankFlowSetting.objects.get().mode == "statement"
+    client = client_for("Accountant")
+    client.post(url, data)
+    client.post(url, {**data, "mode": "journal"})
+    assert BankFlowSetting.objects.get().mode == "journal"
+    assert client.post(url, {**data, "mode": "guess"}).status_code == 400
+    page = client_for("Viewer").get(reverse("banking:list")).content.decode()
+    assert "bank-transaction-kf-to-ax" in page and "General journal lines" in page
+    last = AuditEvent.objects.filter(action="bank_flow_mode_set").order_by("-id").first()
+    assert last.changes == {"mode": ["statement", "journal"]}
