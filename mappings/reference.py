@@ -131,3 +131,34 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
         return list(islice(connector.list_changed(entity), limit))
     finally:
         connector.close()
+
+
+def main_account_types() -> dict[str, str]:
+    """{MainAccountId: Type} of the AX chart of accounts. Type is AX 2012's DimensionLedgerAccountType (Revenue,
+    Expense, Asset, Liability, Equity, ProfitAndLoss, BalanceSheet, Total, Reporting): learn.microsoft.com,
+    previous-versions/dynamics/ax-2012/reference/gg864230(v=ax.60)."""
+    return _cached(
+        "main_account_types",
+        "dynamics_ax",
+        lambda c: {str(r.get("MainAccountId")): str(r.get("Type") or "") for r in c.list_changed("main_account")},
+        {},
+    )
+
+
+def nominal_types() -> dict[str, str]:
+    """{code: type} of the KashFlow chart of accounts (Sales, Expense, Asset, Liability, Equity)."""
+    return _cached(
+        "nominal_types",
+        "kashflow",
+        lambda c: {str(r.get("Code")): str(r.get("Type") or "") for r in c.list_changed("nominal")},
+        {},
+    )
+
+
+def peek(name: str, system: str, default: Any = None) -> Any:
+    """What ``name`` (``nominals``, ``main_accounts``...) holds in the cache now, without asking the system."""
+    connection = connection_for(system)
+    if connection is None:
+        return default
+    found = cache.get(f"mappings:ref:{connection.pk}:{name}")
+    return default if found is None else found

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.destinations import UnsafeDestination, check_destination
 from integrations.models import Flow
 from monitoring import selectors
 from monitoring.models import Alert, AlertRule, ExceptionItem
@@ -215,14 +216,17 @@ def _deliver(alert: Alert, event: str, subject: str, body: str) -> None:
         except Exception as exc:
             log.warning("alert email failed: %s", exc)
             deliveries.append({"at": stamp, "event": event, "channel": "email", "ok": False, "error": str(exc)[:300]})
-    if rule.webhook_url:
+    url = rule.webhook_url
+    if url:
         payload = webhook_payload(alert, event, subject, body)
         try:
-            response = httpx.post(rule.webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
+            check_destination(url)  # again at send time: the host's DNS answer may have changed since saving
+            response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
             ok = response.status_code < 400
             error = "" if ok else f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            ok, error = False, str(exc)[:300] or type(exc).__name__
+        except (httpx.HTTPError, UnsafeDestination) as exc:
+            # the URL is a bearer secret: never in the delivery log shown on the alerts page
+            ok, error = False, (str(exc).replace(url, rule.masked_webhook_url)[:300] or type(exc).__name__)
         if not ok:
             log.warning("alert webhook failed: %s", error)
         deliveries.append({"at": stamp, "event": event, "channel": "webhook", "ok": ok, "error": error})

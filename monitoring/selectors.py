@@ -6,8 +6,10 @@ whatever the table size: filters hit indexed columns and the list never loads th
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
@@ -55,6 +57,11 @@ LIST_FIELDS = (
     "last_seen_at",
     "resolved_at",
     "resolution_note",
+    "party",
+    "document_date",
+    "amount",
+    "currency",
+    "summary",
 )
 
 
@@ -108,6 +115,21 @@ def _values(choices) -> set[str]:
     return {c.value for c in choices}
 
 
+def _search(q: str) -> Q:
+    """The record's key, its customer or supplier (name or part of it), its amount, currency or document date."""
+    condition = Q(source_key=q) | Q(party__icontains=q)
+    text = q.replace(",", "").lstrip("£€$").strip()
+    with contextlib.suppress(InvalidOperation, ValueError):
+        amount = Decimal(text)
+        if amount.is_finite() and abs(amount) < 10**13:
+            condition |= Q(amount=amount)
+    if len(q) == 3 and q.isalpha():
+        condition |= Q(currency=q.upper())
+    with contextlib.suppress(ValueError):
+        condition |= Q(document_date=date.fromisoformat(q))
+    return condition
+
+
 def filter_exceptions(filters: QueueFilters, *, statuses: tuple[str, ...] | None = None) -> QuerySet[ExceptionItem]:
     """Every item matching the filters (without the tab when ``statuses`` is given)."""
     qs = ExceptionItem.objects.filter(status__in=statuses or TABS[filters.tab])
@@ -122,7 +144,7 @@ def filter_exceptions(filters: QueueFilters, *, statuses: tuple[str, ...] | None
     if filters.cause:
         qs = qs.filter(fingerprint=filters.cause)
     if filters.q:
-        qs = qs.filter(source_key=filters.q)
+        qs = qs.filter(_search(filters.q))
     if filters.age:
         direction, delta = AGES[filters.age]
         edge = timezone.now() - delta
@@ -256,6 +278,35 @@ def exception_history(item: ExceptionItem) -> QuerySet:
     return item.actions.select_related("user").order_by("created_at", "id")
 
 
+@dataclass
+class Resolution:
+    """What a resolved item became: the outcome that synced it, the document sent, the target's document number."""
+
+    outcome: RecordOutcome | None
+    target_key: str
+    fix: dict | None  # the details of the mapping-level fix that led to it, when one was applied
+
+    @property
+    def document(self) -> Any:
+        return self.outcome.mapped_document if self.outcome is not None else None
+
+
+def resolution(item: ExceptionItem) -> Resolution | None:
+    """For a resolved item: the successful outcome of its record (in the run that resolved it, else the latest)."""
+    if item.status != ExceptionItem.Status.RESOLVED:
+        return None
+    ok = (RecordOutcome.Action.CREATED, RecordOutcome.Action.UPDATED, RecordOutcome.Action.SKIPPED)
+    outcomes = RecordOutcome.objects.filter(source_key=item.source_key, run__flow=item.flow, action__in=ok)
+    outcome = None
+    if item.resolved_by_run_id:
+        outcome = outcomes.filter(run_id=item.resolved_by_run_id).order_by("-id").first()
+    outcome = outcome or outcomes.order_by("-id").first()
+    link = RecordLink.objects.filter(flow=item.flow, source_key=item.source_key).only("target_key").first()
+    target_key = (outcome.target_key if outcome is not None else "") or (link.target_key if link else "")
+    fix = item.actions.filter(action="fix_applied").order_by("-id").values_list("details", flat=True).first()
+    return Resolution(outcome=outcome, target_key=target_key, fix=fix)
+
+
 # --- Runs and lineage ----------------------------------------------------------------------------
 
 
@@ -269,7 +320,7 @@ def run_list(*, flow: str = "", status: str = "") -> QuerySet[SyncRun]:
 
 
 def run_outcomes(run: SyncRun, *, action: str = "", q: str = "") -> QuerySet[RecordOutcome]:
-    qs = run.outcomes.defer("source_payload", "mapped_document").order_by("id")
+    qs = run.outcomes.select_related("flow").defer("source_payload", "mapped_document").order_by("id")
     if action in _values(RecordOutcome.Action):
         qs = qs.filter(action=action)
     if q:
@@ -285,14 +336,24 @@ class Lineage:
     exceptions: list[ExceptionItem]
 
 
+def outcome_flow(outcome: RecordOutcome) -> Flow:
+    """The flow whose record the outcome is: its own for a prerequisite synced in another flow's run."""
+    return outcome.flow if outcome.flow_id else outcome.run.flow
+
+
+def of_flow(slug: str) -> Q:
+    """Outcomes of ``slug``'s records: in its own runs, and prerequisites other flows' runs synced for it."""
+    return Q(flow__slug=slug) | Q(flow__isnull=True, run__flow__slug=slug)
+
+
 def find_record(source_key: str, *, flow: str = "", limit: int = 50) -> Lineage:
-    """Where is record ``source_key``? Its outcome in every run, its links and its exceptions."""
+    """Where is record ``source_key``? Its outcome in every run (prerequisites included), links and exceptions."""
     key = source_key.strip()[:100]
-    outcomes = RecordOutcome.objects.filter(source_key=key).select_related("run__flow").order_by("-id")
+    outcomes = RecordOutcome.objects.filter(source_key=key).select_related("run__flow", "flow").order_by("-id")
     links = RecordLink.objects.filter(source_key=key).select_related("flow")
     exceptions = ExceptionItem.objects.filter(source_key=key).select_related("flow").order_by("-first_seen_at")
     if flow:
-        outcomes = outcomes.filter(run__flow__slug=flow)
+        outcomes = outcomes.filter(of_flow(flow))
         links = links.filter(flow__slug=flow)
         exceptions = exceptions.filter(flow__slug=flow)
     return Lineage(
@@ -361,6 +422,20 @@ def flow_summaries(*, now: datetime | None = None) -> list[FlowSummary]:
         .annotate(synced=Sum(F("created_count") + F("updated_count")), failed=Sum("failed_count"))
         .order_by()
     )
+    # Prerequisites synced inside other flows' runs count for their own flow (and only there: the run that
+    # synced them does not count them). Few rows carry a flow, so its index keeps this cheap.
+    for row in (
+        RecordOutcome.objects.filter(
+            flow__isnull=False,
+            created_at__gte=day_start,
+            action__in=[RecordOutcome.Action.CREATED, RecordOutcome.Action.UPDATED],
+        )
+        .values("flow")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        entry = today.setdefault(row["flow"], {})
+        entry["synced"] = (entry.get("synced") or 0) + row["n"]
     schedules = _next_runs(flows, runs, now)
     out = []
     for flow in flows:

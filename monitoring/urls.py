@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from monitoring.views import alerts, audit, dashboard, exceptions, runs
 
@@ -6,6 +8,8 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon itself is a static file.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico"), permanent=True), name="favicon"),
     path("exceptions/", exceptions.exception_list, name="exception-list"),
     path("exceptions/export.csv", exceptions.exception_export, name="exception-export"),
     path("exceptions/bulk/", exceptions.exception_bulk, name="exception-bulk"),
@@ -14,6 +18,7 @@ urlpatterns = [
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception-status"),
     path("exceptions/<int:pk>/retry/", exceptions.exception_retry, name="exception-retry"),
     path("exceptions/<int:pk>/edit/", exceptions.exception_edit, name="exception-edit"),
+    path("exceptions/<int:pk>/edit-fields/", exceptions.exception_edit_fields, name="exception-edit-fields"),
     path("exceptions/<int:pk>/fix/", exceptions.exception_fix, name="exception-fix"),
     path("exceptions/<int:pk>/ignore/", exceptions.exception_ignore, name="exception-ignore"),
     path("exceptions/<int:pk>/reopen/", exceptions.exception_reopen, name="exception-reopen"),

@@ -207,6 +207,11 @@ class RecordOutcome(models.Model):
         VALIDATED = "validated"  # dry run
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="outcomes")
+    # Set only for a prerequisite synced inside another flow's run (an invoice the Payments flow posts before
+    # its payment): the flow whose record it is. Empty means the run's own flow. One record, one key.
+    flow = models.ForeignKey(
+        Flow, on_delete=models.CASCADE, null=True, blank=True, related_name="prerequisite_outcomes"
+    )
     source_key = models.CharField(max_length=100)
     action = models.CharField(max_length=10, choices=Action.choices)
     target_key = models.CharField(max_length=100, blank=True, default="")

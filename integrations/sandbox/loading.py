@@ -44,12 +44,16 @@ class LoadReport:
 
 
 def ensure_demo_user() -> tuple[object, bool]:
-    """The demo login in the Integration admin group; an existing user keeps its password."""
+    """The demo login: an Integration admin and the demo's administrator (staff and superuser), so it can open
+    /admin/ and give other people their roles. An existing user keeps its password."""
     user_model = get_user_model()
     user = user_model.objects.filter(username=PORTAL_USERNAME).first()
     created = user is None
     if created:
         user = user_model.objects.create_user(PORTAL_USERNAME, password=PORTAL_PASSWORD, email="demo@example.com")
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
     group = Group.objects.filter(name=INTEGRATION_ADMIN).first()
     if group is not None and not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
@@ -219,7 +223,9 @@ def load_demo(*, portal_url: str, seed: int = 42, invoices: int = 200, reseed: b
             report.skipped.append("sandbox already holds the demo company (use --reseed to start again)")
         _, created = ensure_demo_user()
         if created:
-            report.done.append(f"demo login {PORTAL_USERNAME} / {PORTAL_PASSWORD} (Integration admin) created")
+            report.done.append(
+                f"demo login {PORTAL_USERNAME} / {PORTAL_PASSWORD} (Integration admin; administers /admin/) created"
+            )
         else:
             report.done.append(f"demo login {PORTAL_USERNAME} already there (its password unchanged)")
 

@@ -62,9 +62,10 @@ def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _outcome_key(ctx, key: str) -> str:
-    # A dependency synced on behalf of another flow is reported in that flow's run, under its entity.
-    return f"{ctx.spec.entity}:{key}" if ctx.parent is not None else key
+def _identity(ctx, key: str) -> dict:
+    """The outcome's record: its own key, and its own flow when it is a prerequisite synced in another flow's
+    run (an invoice the Payments flow posts first), so lineage finds it and it is counted for its own flow."""
+    return {"source_key": key, "flow": ctx.flow if ctx.parent is not None else None}
 
 
 def _count(ctx, action: str) -> None:
@@ -112,7 +113,7 @@ def finish(
             RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
         outcome = RecordOutcome.objects.create(
             run=ctx.run,
-            source_key=_outcome_key(ctx, key),
+            **_identity(ctx, key),
             action=decision.action,
             target_key=decision.target_key,
             message_id=decision.message_id,
@@ -169,7 +170,7 @@ def wait(ctx, key, record, document, exc, started, *, attempts: int = 1) -> Reco
             pending.save()
         outcome = RecordOutcome.objects.create(
             run=ctx.run,
-            source_key=_outcome_key(ctx, key or "(no key)"),
+            **_identity(ctx, key or "(no key)"),
             action=Action.WAITING,
             attempts=attempts,
             duration_ms=_elapsed_ms(started),
@@ -206,7 +207,7 @@ def fail(ctx, key, record, document, exc, c, started) -> RecordOutcome:
     with transaction.atomic():
         outcome = RecordOutcome.objects.create(
             run=ctx.run,
-            source_key=_outcome_key(ctx, key),
+            **_identity(ctx, key),
             action=Action.FAILED,
             duration_ms=_elapsed_ms(started),
             stage=c.stage,

@@ -26,6 +26,11 @@ class ExceptionListSerializer(serializers.ModelSerializer):
             "last_seen_at",
             "resolved_at",
             "resolution_note",
+            "summary",
+            "party",
+            "document_date",
+            "amount",
+            "currency",
         ]
 
 
@@ -97,6 +102,21 @@ class BulkInput(serializers.Serializer):
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
+    webhook_url = serializers.URLField(
+        write_only=True, required=False, allow_blank=True, help_text="Write-only; blank removes it."
+    )
+    webhook = serializers.CharField(source="masked_webhook_url", read_only=True, help_text="Scheme and host only.")
+
+    def validate_webhook_url(self, value: str) -> str:
+        from integrations.destinations import UnsafeDestination, check_destination
+
+        if value:
+            try:
+                check_destination(value)
+            except UnsafeDestination as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return value
+
     class Meta:
         model = AlertRule
         fields = [
@@ -108,6 +128,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "window_minutes",
             "emails",
             "webhook_url",
+            "webhook",
             "throttle_minutes",
             "enabled",
         ]
@@ -141,7 +162,12 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    flow = serializers.CharField(source="run.flow.slug")
+    # The flow whose record it is (a prerequisite synced in another flow's run names its own), and the run's.
+    flow = serializers.SerializerMethodField()
+    run_flow = serializers.CharField(source="run.flow.slug")
+
+    def get_flow(self, outcome: RecordOutcome) -> str:
+        return outcome.flow.slug if outcome.flow_id else outcome.run.flow.slug
 
     class Meta:
         model = RecordOutcome
@@ -149,6 +175,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "id",
             "run",
             "flow",
+            "run_flow",
             "source_key",
             "action",
             "target_key",

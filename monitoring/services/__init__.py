@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from monitoring import audit
+from monitoring.business import gap_of, plain_summary, record_context
 from monitoring.fingerprints import fingerprint
 from monitoring.models import ExceptionAction, ExceptionItem
 
@@ -22,6 +23,36 @@ ACTIVE = (ExceptionItem.Status.OPEN, ExceptionItem.Status.RETRYING)
 def _fit(value: Any, field: str) -> str:
     max_length = ExceptionItem._meta.get_field(field).max_length
     return str(value or "")[:max_length]
+
+
+def _business_fields(flow, message: str, payload: Any, suggested_fix: Any) -> dict:
+    """Party, date, amount, currency and the plain-words summary. A failure without a payload keeps the
+    context already stored (only the summary is renewed)."""
+    from mappings import reference  # the cache only: nothing here asks a remote system
+
+    gap = gap_of(message, suggested_fix)
+    value_map, value = gap if gap else ("", "")
+    nominal_map = "nominal" in value_map.lower()
+    names = reference.peek("nominals", "kashflow", {}) if nominal_map else {}
+    fields: dict[str, Any] = {
+        "summary": plain_summary(
+            message=message,
+            value_map=value_map,
+            value=value,
+            nominal_map=nominal_map,
+            payload=payload,
+            nominal_name=(names or {}).get(value, ""),
+        )
+    }
+    if isinstance(payload, dict):
+        context = record_context(payload)
+        fields.update(
+            party=context.party[:120],
+            document_date=context.document_date,
+            amount=context.amount if context.amount is None or abs(context.amount) < 10**13 else None,
+            currency=context.currency,
+        )
+    return fields
 
 
 def record_exception(
@@ -45,6 +76,7 @@ def record_exception(
     no mapped document, but the last one is still worth showing). Never deletes anything.
     """
     source_key = _fit(source_key, "source_key")
+    business = _business_fields(flow, str(message or ""), source_payload, suggested_fix)
     fields = {
         "run": run,
         "stage": _fit(stage, "stage"),
@@ -61,6 +93,7 @@ def record_exception(
             suggested_fix=suggested_fix,
         ),
     }
+    fields.update(business)
     # Two workers may fail the same record at once: the unique constraint lets one insert win,
     # and the other then updates the row the first created.
     for _ in range(3):

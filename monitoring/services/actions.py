@@ -113,6 +113,8 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
     fix = value_map_fix_for(item, limit=0)
     if fix is None:
         raise ActionRefused("This exception is not a missing value-map row, so there is no mapping-level fix.")
+    if fix.account_names and target_value not in fix.account_names:
+        raise ActionRefused(f"AX has no main account {target_value}: choose one of its chart of accounts.")
     with transaction.atomic():
         try:
             published = add_value_map_row(fix.mapping_set, fix.value_map, fix.value, target_value, actor=_user(user))
@@ -124,6 +126,9 @@ def apply_value_map_fix(item: ExceptionItem, *, user, target_value: str) -> int:
             "target": target_value,
             "mapping": fix.mapping_set.key,
             "version": getattr(published, "version", None),
+            # The diff of the version published against the one it replaced, linked from the history.
+            "mapping_pk": getattr(published, "pk", None),
+            "previous_pk": fix.mapping_set.pk,
         }
         _log(item, "fix_applied", user, note=f"{fix.value_map}: {fix.value} -> {target_value}", details=details)
         group = ExceptionItem.objects.filter(fingerprint=item.fingerprint, status=S.OPEN)
@@ -180,6 +185,7 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         return item.status if item else "missing"
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     attempts_before = item.attempts
+    actions_before = item.actions.order_by("-id").values_list("id", flat=True).first() or 0
     deadline = time.monotonic() + RETRY_WAIT_SECONDS
     while True:
         # One run per flow: wait for a running one rather than leave the record to the next scheduled run.
@@ -210,6 +216,14 @@ def run_retry(item_id: int, *, user_id: int | None = None, edited_document=None,
         else:
             ExceptionItem.objects.filter(pk=item_id, status=S.RETRYING).update(status=S.OPEN)
         item.refresh_from_db()
+    if item.status == S.RESOLVED:
+        # The sync engine logged the resolution already (auto_resolved): that entry becomes the retry's success,
+        # so the history says it once, with the person who asked for the retry.
+        resolved = item.actions.filter(action="auto_resolved", id__gt=actions_before).order_by("-id").first()
+        if resolved is not None:
+            resolved.action, resolved.user = "retry_succeeded", user
+            resolved.save(update_fields=["action", "user"])
+            return item.status
     outcome = "retry_succeeded" if item.status == S.RESOLVED else "retry_failed"
     ExceptionAction.objects.create(
         item=item, action=outcome, user=user, note=item.resolution_note or item.message[:500]

@@ -16,9 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.htmx import htmx_partial
+from config.spreadsheet import safe_cell
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
-from monitoring import selectors
+from monitoring import business, selectors
 from monitoring.forms import BulkForm, EditForm, FixForm, IgnoreForm
 from monitoring.models import ExceptionItem
 from monitoring.services import actions, fixes
@@ -118,8 +119,7 @@ def exception_export(request: HttpRequest) -> StreamingHttpResponse:
             first_seen = row[9]
             age = round((now - first_seen).total_seconds() / 3600, 1) if first_seen else ""
             values = [*row[:9], first_seen.isoformat(), row[10].isoformat(), age, row[11][:12]]
-            # Spreadsheet formula injection: a cell must not start with = + - @.
-            yield writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in values])
+            yield writer.writerow([safe_cell(v) for v in values])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="exceptions-{filters.tab}-{now:%Y%m%d-%H%M}.csv"'
@@ -127,18 +127,32 @@ def exception_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _detail_context(request: HttpRequest, item: ExceptionItem, **extra) -> dict:
-    fix = fixes.value_map_fix_for(item)
+    resolution = selectors.resolution(item)
+    # A resolved item needs no fix: the card says what fixed it instead of what was missing.
+    fix = fixes.value_map_fix_for(item) if item.status == ExceptionItem.Status.OPEN else None
     document, remapped = item.mapped_document, False
-    if document is None and isinstance(item.source_payload, dict):
+    if resolution is not None and resolution.document is not None:
+        document = resolution.document  # what was really sent, by the run that resolved the item
+    elif document is None and isinstance(item.source_payload, dict):
         # A record that failed at the map stage has no stored document: show (and offer to edit) what the
         # current mapping makes of it, issues and all.
         document, _problems = map_payload(item.flow, item.source_payload)
         remapped = document is not None
+    failing = business.failing_line_numbers(item.message, item.suggested_fix, item.source_payload)
+    lines = business.line_rows(item.source_payload, failing)
     context = {
         "item": item,
+        "record": business.record_context(item.source_payload),
+        "lines": lines,
+        # The form edits the failing lines' nominal code, so it is offered when that is what failed.
+        "failing_lines": [line for line in lines if line.failing]
+        if business.gap_of(item.message, item.suggested_fix)
+        else [],
+        "plain_error": item.summary or business.plain_summary(message=item.message, payload=item.source_payload),
         "history": selectors.exception_history(item),
         "fix": fix,
-        "fix_text": fixes.describe_fix(item),
+        "fix_text": fixes.describe_fix(item) if item.status == ExceptionItem.Status.OPEN else "",
+        "resolution": resolution,
         "same_cause": selectors.cause_count(item.fingerprint),
         "can_act": _can_act(request) and item.status == ExceptionItem.Status.OPEN,
         "can_reopen": _can_act(request) and item.status == ExceptionItem.Status.IGNORED,
@@ -238,6 +252,41 @@ def exception_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("monitoring:exception-detail", pk=item.pk)
 
 
+@require_POST
+@role_required(ACCOUNTANT)
+def exception_edit_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit and retry on the failing fields only (the nominal code of each failing line): the payload is changed
+    there and goes through the same checks as a raw edit, mapped again, and retried."""
+    item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
+    payload = item.source_payload if isinstance(item.source_payload, dict) else None
+    key = business.lines_key(payload)
+    failing = business.failing_line_numbers(item.message, item.suggested_fix, payload)
+    if payload is None or not key or not failing or not business.gap_of(item.message, item.suggested_fix):
+        return _refuse(request, item, ["This record has no failing line to edit: edit the raw payload."], EditForm())
+    edited = json.loads(json.dumps(payload))
+    changed = False
+    for number in sorted(failing):
+        value = request.POST.get(f"line-{number}-nominal", "").strip()
+        if not value:
+            return _refuse(request, item, [f"Line {number}: give a nominal code."], EditForm())
+        line = edited[key][number - 1]
+        field = "NominalCode" if "NominalCode" in line else "Nominal"
+        new = int(value) if value.isdigit() and isinstance(line.get(field), int) else value
+        changed = changed or new != line.get(field)
+        line[field] = new
+    if not changed:
+        return _refuse(request, item, ["Nothing changed: give the failing lines another nominal code."], EditForm())
+    text = json.dumps(edited)
+    try:
+        actions.edit_and_retry(item, user=request.user, payload_text=text)
+    except EditRefused as exc:
+        return _refuse(request, item, exc.reasons, EditForm({"payload": text}))
+    except actions.ActionRefused as exc:
+        return _refuse(request, item, [str(exc)], EditForm({"payload": text}))
+    messages.success(request, f"Edited {item.source_key} and queued a retry.")
+    return redirect("monitoring:exception-detail", pk=item.pk)
+
+
 def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form: EditForm) -> HttpResponse:
     context = _detail_context(request, item, edit_form=form, edit_errors=reasons, edit_open=True)
     return render(request, "monitoring/exception_detail.html", context, status=400)
@@ -246,15 +295,35 @@ def _refuse(request: HttpRequest, item: ExceptionItem, reasons: list[str], form:
 @require_POST
 @role_required(ACCOUNTANT)
 def exception_fix(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps: the chosen account first shows what the fix does (records, money, version), then applies."""
     item = get_object_or_404(ExceptionItem.objects.select_related("flow"), pk=pk)
     form = FixForm(request.POST)
     if not form.is_valid():
-        return _after_action(request, item, "Choose the value to map to.", level=messages.ERROR)
+        return _after_action(request, item, "Choose the account to map to.", level=messages.ERROR)
+    target = form.cleaned_data["target_value"].strip()
+    fix = fixes.value_map_fix_for(item, limit=0)
+    if fix is None:
+        return _after_action(request, item, "This exception has no mapping-level fix.", level=messages.ERROR)
+    impact = fixes.fix_impact(item, fix, target)
+    unknown = bool(fix.account_names) and target not in fix.account_names
+    if request.POST.get("confirm") != "yes" or unknown:
+        return render(
+            request,
+            "monitoring/exception_fix_confirm.html",
+            {"item": item, "impact": impact, "fix": fix, "unknown": unknown},
+            status=400 if unknown else 200,
+        )
     try:
-        count = actions.apply_value_map_fix(item, user=request.user, target_value=form.cleaned_data["target_value"])
+        count = actions.apply_value_map_fix(item, user=request.user, target_value=target)
     except actions.ActionRefused as exc:
         return _after_action(request, item, str(exc), level=messages.ERROR)
-    return _after_action(request, item, f"Value map fixed; {count} exception(s) with this cause sent again.")
+    published = item.flow.published_mapping_set()
+    messages.success(
+        request,
+        f"{impact.summary}: published version {getattr(published, 'version', '?')}; "
+        f"{count} exception(s) with this cause sent again.",
+    )
+    return redirect("monitoring:exception-detail", pk=item.pk)
 
 
 @require_POST

@@ -48,12 +48,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(VIEWER)
 def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One record's lineage in one run: source payload -> mapped document -> target key / MessageId."""
-    outcome = get_object_or_404(RecordOutcome.objects.select_related("run__flow"), pk=pk)
+    outcome = get_object_or_404(RecordOutcome.objects.select_related("run__flow", "flow"), pk=pk)
     return render(
         request,
         "monitoring/outcome_detail.html",
         {
             "o": outcome,
+            "record_flow": selectors.outcome_flow(outcome),
             "source_json": json.dumps(outcome.source_payload, indent=2, sort_keys=True, default=str),
             "document_json": json.dumps(outcome.mapped_document, indent=2, sort_keys=True, default=str),
         },

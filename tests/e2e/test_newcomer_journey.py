@@ -30,6 +30,18 @@ def _sample_invoice() -> dict:
     return record
 
 
+def _log_in(page, url: str, user) -> None:
+    """Log out whoever is in, then log in as ``user``."""
+    page.goto(f"{url}/")
+    if page.locator("form.logout button").count():
+        page.click("form.logout button")
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", USER_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
 def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, browser_page):  # noqa: F811
     url = demo["url"]
     sundry = [
@@ -77,7 +89,7 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     page.locator("details:has(#sample-json)").evaluate("details => { details.open = true; }")
     page.fill("#sample-json", json.dumps(_sample_invoice()))
     page.click("button:has-text('Preview this record')")
-    page.wait_for_function("document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
+    page.wait_for_function("() => document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
     preview = page.locator("#preview-document").inner_text()
     assert '"Account": "401500"' in preview
     screenshot(page, "journey-03-mapping-preview")
@@ -108,26 +120,69 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     assert set(posted.values()) == {1} and not set(sundry) & set(posted)
     screenshot(page, "journey-06-run-finished")
 
-    # 5. The exception queue: the sundry invoice, its cause, the suggested fix; apply it and the invoice posts.
+    # 5. An accountant takes the exception queue: the sundry invoice, its cause, the suggested fix; applied
+    #    through the confirmation, the invoice posts.
+    _log_in(page, url, cast_member("accountant"))
     page.click("nav >> text=Exceptions")
     item = ExceptionItem.objects.get(flow__slug="sales-invoice-kf-to-ax", source_key=sundry[0])
     page.wait_for_selector(f"#exception-{item.pk}")
     screenshot(page, "journey-07-exception-queue")
     page.click(f"#exception-{item.pk} a:has-text('{sundry[0]}')")
-    page.wait_for_selector("#error-message")
+    page.wait_for_selector("#plain-error")
+    assert not page.locator("#error-message").is_visible()  # the technical message is one click away
+    page.click("#technical-error summary")
     assert str(UNMAPPED) in page.locator("#error-message").inner_text()
-    suggestion = page.locator("#fix-form input[name=target_value]").input_value()
-    assert suggestion, "a main account is suggested for the unmapped nominal code"
+    assert f"nominal {UNMAPPED} has no AX main account yet" in page.inner_text("#plain-error")
+    assert page.locator("#record-lines tr.failing-line").count() >= 1
+    # The fix, the one thing to act on, is not the narrowest column.
+    widths = [
+        page.locator(f"{sel}").bounding_box()["width"]
+        for sel in (
+            ".exception-panels > .card:nth-child(1)",
+            ".exception-panels > .card:nth-child(2)",
+            "#suggested-fix",
+        )
+    ]
+    assert widths[2] >= max(widths[:2]), widths
+    # Sundry income is a sales nominal: only revenue accounts are offered, and none is chosen on a guess.
+    assert page.locator("#fix-target").input_value() == "", "no GL decision on a guess"
+    offered = " ".join(page.locator("#fix-target option").all_inner_texts())
+    assert "401500 Sales - consultancy" in offered and "Share capital" not in offered and "PAYE" not in offered
     screenshot(page, "journey-08-exception-detail")
-    page.click("#fix-form button[type=submit]")
+    page.select_option("#fix-target", "401500")
+    page.click("#fix-review")
+    summary = page.wait_for_selector("#fix-summary").inner_text()
+    assert f"{len(sundry)} invoice" in summary and "to 401500 Sales - consultancy" in summary, summary
+    assert "£" in summary or "€" in summary or "$" in summary, summary
+    screenshot(page, "journey-09-fix-confirmation")
+    page.click("#confirm-fix")
     page.wait_for_selector("#exception-status[data-status='resolved']", timeout=60_000)
-    screenshot(page, "journey-09-exception-resolved")
+    assert page.locator("#ax-document").inner_text().strip(), "the AX document number of the resolved invoice"
+    screenshot(page, "journey-09b-exception-resolved")
     posted = invoice_refs()
     assert all(posted.get(number) == 1 for number in sundry), posted
     assert set(posted.values()) == {1}
-    page.goto(f"{url}/runs/find/?q={sundry[0]}")
-    assert "created" in page.locator("#record-outcomes").inner_text()
+    # Every run of this record, one click from the exception: the failure, then the invoice posted.
+    page.click("#record-lineage")
+    outcomes = page.locator("#record-outcomes").inner_text()
+    assert "failed" in outcomes and "created" in outcomes, outcomes
     screenshot(page, "journey-10-invoice-posted")
+
+    # An integration admin runs the payments flow; its run lists every record it took, each with its outcome.
+    _log_in(page, url, user)
+    page.goto(f"{url}/flows/payment-kf-to-ax/")
+    page.click("#run-now")
+    page.wait_for_function(
+        "() => ['succeeded', 'partial', 'failed'].includes(document.querySelector('#run-progress .run-status')"
+        "?.textContent.trim())",
+        timeout=60_000,
+    )
+    payments = SyncRun.objects.filter(flow__slug="payment-kf-to-ax").latest("pk")
+    assert payments.status in ("succeeded", "partial"), payments.error
+    page.goto(f"{url}/runs/{payments.pk}/")
+    listed = page.locator("#outcome-table tbody tr").count()
+    assert listed == payments.outcomes.count() > 0
+    screenshot(page, "journey-10b-payments-run-lineage")
 
     # 6. The dashboard shows the flow's health.
     page.click("nav >> text=Dashboard")

@@ -67,3 +67,26 @@ def worker(demo):
     w = Worker(demo["url"]).start()
     yield w
     w.stop()
+
+
+@pytest.fixture
+def reference_data(flow):
+    """The demo company's charts of accounts (AX main accounts with their types, KashFlow nominals with theirs) in
+    the reference-data cache of the flow's pair, as ``mappings.reference`` would read them from the systems."""
+    from django.core.cache import cache
+
+    from integrations.sandbox.demo_data import MAIN_ACCOUNTS, NOMINALS
+
+    pair = flow.pair
+    values = {
+        f"mappings:ref:{pair.dynamics_ax_id}:main_accounts": sorted((a, n) for a, n, _t in MAIN_ACCOUNTS),
+        f"mappings:ref:{pair.dynamics_ax_id}:main_account_types": {a: t for a, _n, t in MAIN_ACCOUNTS},
+        f"mappings:ref:{pair.kashflow_id}:nominals": {str(c): n for c, n, _t in NOMINALS},
+        f"mappings:ref:{pair.kashflow_id}:nominal_types": {str(c): t for c, _n, t in NOMINALS},
+        # Not needed here: known to be empty, so nothing waits on an unreachable host.
+        f"mappings:ref:{pair.dynamics_ax_id}:dimension_values": [],
+        f"mappings:ref:{pair.dynamics_ax_id}:exchange_rates": [],
+    }
+    cache.set_many(values, 600)
+    yield values
+    cache.delete_many(list(values))

@@ -137,7 +137,12 @@ def test_edit_and_retry_and_a_mapping_level_fix_that_redrives_the_group(demo, wo
     # The other two share one cause: add the value-map row once and both go through.
     assert len({i.fingerprint for i in group}) == 1
     versions_before = MappingSet.objects.filter(key=flow("sales_invoice").mapping_set.key).count()
-    response = client.post(reverse("monitoring:exception-fix", args=[group[0].pk]), {"target_value": "401100"})
+    fix_url = reverse("monitoring:exception-fix", args=[group[0].pk])
+    response = client.post(fix_url, {"target_value": "401100"})
+    # First the confirmation (records, money, version); nothing is published until it is confirmed.
+    assert response.status_code == 200 and b'id="confirm-fix"' in response.content
+    assert MappingSet.objects.filter(key=flow("sales_invoice").mapping_set.key).count() == versions_before
+    response = client.post(fix_url, {"target_value": "401100", "confirm": "yes"})
     assert response.status_code == 302
     settled = wait_settled(*group)
     assert [i.status for i in settled] == ["resolved", "resolved"]

@@ -44,7 +44,7 @@ def test_an_accountant_works_the_queue_in_a_real_browser(demo, worker, browser_p
 
     # Filter by class (htmx swaps the table and pushes the URL).
     page.select_option("select[name=error_class]", "ax_validation")
-    page.wait_for_function("document.querySelector('#exception-table tbody').innerText.includes('Nothing here')")
+    page.wait_for_function("() => document.querySelector('#exception-table tbody').innerText.includes('Nothing here')")
     assert "error_class=ax_validation" in page.url
     page.select_option("select[name=error_class]", "value_not_mapped")
     page.wait_for_selector(f"#exception-{items[numbers[0]].pk}")
@@ -72,11 +72,17 @@ def test_an_accountant_works_the_queue_in_a_real_browser(demo, worker, browser_p
     second = items[numbers[1]]
     page.goto(f"{live_server.url}/exceptions/{second.pk}/")
     assert "LineItems" in page.locator("#source-payload").inner_text()
+    assert not page.locator("#error-message").is_visible()  # the technical message is one click away
+    page.click("#technical-error summary")
     assert "4999" in page.locator("#error-message").inner_text()
     assert page.locator("#fix-form").is_visible()
     screenshot(page, "exception-detail")
-    page.fill("#fix-form input[name=target_value]", "401100")
-    page.click("#fix-form button[type=submit]")
+    page.select_option("#fix-target", "401100")
+    page.click("#fix-review")
+    page.wait_for_selector("#fix-summary")
+    assert "401100" in page.inner_text("#fix-summary")
+    screenshot(page, "exception-fix-confirmation")
+    page.click("#confirm-fix")
     page.wait_for_selector("#exception-status[data-status='resolved']", timeout=60_000)
     assert ExceptionItem.objects.get(pk=items[numbers[2]].pk).status in ("retrying", "resolved")
     screenshot(page, "exception-detail-fixed")

@@ -69,6 +69,9 @@ def big(django_db_setup, django_db_blocker):
                 "error_code": f"CASE WHEN {cause} % 3 = 0 THEN 'AifFault' ELSE 'value_not_mapped' END",
                 "message": f"'Invoice ' || CAST(i AS TEXT) || ': ' || CAST({cause} AS TEXT) || ' is not mapped'",
                 "fingerprint": f"'cause-' || CAST({cause} AS TEXT)",
+                "party": "'Customer ' || CAST(i % 997 AS TEXT) || ' Ltd'",
+                "amount": "CAST(i % 5000 AS TEXT) || '.50'",
+                "currency": "CASE WHEN i % 3 = 0 THEN 'EUR' ELSE 'GBP' END",
                 # Every cause has items in every status: 6 in 10 open, 3 resolved, 1 ignored.
                 "status": f"CASE WHEN (i / {CAUSES}) % 10 < 6 THEN 'open' "
                 f"WHEN (i / {CAUSES}) % 10 < 9 THEN 'resolved' ELSE 'ignored' END",
@@ -113,6 +116,10 @@ PAGES = [
     ("monitoring:exception-list", {"view": "groups"}),
     ("monitoring:exception-list", {"view": "groups", "page": "2"}),
     ("monitoring:exception-list", {"error_class": "ax_validation", "page": "50"}),
+    # Search by customer (part of the name), by amount, by currency: the queue's business context.
+    ("monitoring:exception-list", {"q": "Customer 42 Ltd"}),
+    ("monitoring:exception-list", {"q": "1,210.50", "page": "2"}),
+    ("monitoring:exception-list", {"q": "EUR"}),
     ("monitoring:run-list", {}),
     ("monitoring:run-list", {"page": "1500"}),
     ("monitoring:run-list", {"flow": "journals", "status": "partial", "page": "10"}),
@@ -134,6 +141,8 @@ def test_pages_over_100k_rows_cost_a_constant_number_of_queries(
     body = response.content.decode()
     if name == "monitoring:exception-list" and params.get("page") == "1000":
         assert "Page 1000 of" in body
+    if params.get("q") == "Customer 42 Ltd":
+        assert "Customer 42 Ltd" in body and "Customer 43 Ltd" not in body
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0005_flow_labels_pending_retry_of'),
+        ('integrations', '0006_recordoutcome_prerequisite_flow'),
     ]
 
     operations = [
