@@ -76,6 +76,7 @@ PROBE_KEY = "LEDGERBRIDGE-CONNECTION-TEST"
 # they are read only through a customer-specific custom service the admin switches on.
 REFERENCE_CUSTOM = "custom"
 REFERENCE_ENTITIES = ("main_account", "dimension_value")
+OPTIONAL_ENTITIES = ("bank_statement",)
 _YES = {"1", "true", "yes", "on", "y"}
 
 
@@ -240,6 +241,8 @@ class DynamicsAXConnector(Connector):
         for entity, spec in ENTITIES.items():
             if entity in REFERENCE_ENTITIES and not self.reference_custom:
                 continue  # not a standard service: needed only where the admin says a custom one is deployed
+            if entity in OPTIONAL_ENTITIES:
+                continue  # needed only by a bank flow on the statement path (AX 2012 R2 advanced reconciliation)
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
             if spec.service not in exposed:
                 missing[entity] = [f"{spec.service} is not exposed"]

@@ -147,7 +147,10 @@ def test_discover_lists_what_the_port_exposes_and_what_each_flow_lacks(ax_compan
     assert [s.name for s in found.services] == ["CustomerService"]
     assert found.missing["customer"] == ["CustomerService lacks update, getChangedKeys"]
     assert found.missing["sales_invoice"] == ["FreeTextInvoiceService is not exposed"]
-    assert full.ok and len(full.services) == 9
+    assert "bank_statement" not in found.missing  # only a bank flow on the statement path needs BankStmtService
+    assert full.ok and len(full.services) == 10
+    statements = next(s for s in full.services if s.name == "BankStmtService")
+    assert set(statements.operations) == {"create", "read", "delete", "find", "getKeys", "getChangedKeys"}
 
 
 def test_connection_settings_choose_auth_ports_and_port_urls():
