@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "integrations.sandbox",
+    "integrations.reconciliation",
     "mappings",
     "mappings.banking",
     "mappings.refdata",
@@ -146,6 +147,9 @@ if REDIS_URL:
 else:
     # A database cache is shared by every process, so the per-connection rate limiter holds across workers.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ledgerbridge_cache"}}
+
+# A company with at most this many linked records is reconciled within the page's request; a larger one in the worker.
+RECONCILE_INLINE_MAX_LINKS = env.int("RECONCILE_INLINE_MAX_LINKS", default=500)
 
 Q_CLUSTER = {
     "name": "ledgerbridge",

@@ -101,7 +101,7 @@ class AlertRuleForm(forms.ModelForm):
         ]
         widgets = {"emails": forms.TextInput(attrs={"placeholder": "ops@example.com, finance@example.com"})}
         help_texts = {
-            "threshold": "Exceptions over N: the N.",
+            "threshold": "Exceptions over N: the N. Reconciliation: fire from this many unexplained differences.",
             "window_minutes": "Exceptions in M minutes.",
             "throttle_minutes": "A new incident within this many minutes of the last notice waits.",
         }

@@ -139,6 +139,8 @@ class AlertRule(models.Model):
         EXCEPTIONS_OVER = "exceptions_over", "Exceptions over N in M minutes"
         FLOW_FAILING = "flow_failing", "Flow failing or paused"
         CIRCUIT_OPEN = "circuit_open", "Connection circuit open"
+        RECONCILIATION = "reconciliation", "Reconciliation finds unexplained differences"
+        LOGIN_STOPPED = "login_stopped", "Logins stopped after a refused login"
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
