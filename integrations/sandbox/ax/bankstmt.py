@@ -16,10 +16,11 @@ from integrations.sandbox.models import AxCompany, AxRecord
 BANK_ACCOUNT = "BankAccountTable"
 STATEMENT = "BankStmtISOAccountStatement"
 
-# The demo company's AX bank accounts: (AccountID, Name, CurrencyCode, main account, advanced bank reconciliation)
+# The demo company's AX bank accounts: (AccountID, Name, CurrencyCode, main account, advanced bank reconciliation).
+# The demo names each bank account after its main account, as some sites do (AccountID is free text in AX).
 DEMO_BANK_ACCOUNTS = (
-    ("GBP-CUR", "Business current account", "GBP", "110110", True),
-    ("EUR-CUR", "Euro account", "EUR", "110120", True),
+    ("110110", "Business current account", "GBP", "110110", True),
+    ("110120", "Euro account", "EUR", "110120", True),
 )
 
 

@@ -15,7 +15,7 @@ from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import demo, flow  # noqa: F401  (the fixture)
 
 CONTROL_ACCOUNTS = {"130100", "130200", "200100", "200200"}
-EXPECTED_BANK = {55166: ("GBP-CUR", "GBP"), 55167: ("EUR-CUR", "EUR")}
+EXPECTED_BANK = {55166: ("110110", "GBP"), 55167: ("110120", "EUR")}
 
 
 def _bank_lines_in_ax() -> dict[str, dict]:

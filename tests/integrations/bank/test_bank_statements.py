@@ -16,7 +16,7 @@ from mappings.banking.models import BankFlowSetting
 from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import demo, flow  # noqa: F401  (the fixture)
 
-ACCOUNTS = {55166: ("GBP-CUR", "GBP"), 55167: ("EUR-CUR", "EUR")}
+ACCOUNTS = {55166: ("110110", "GBP"), 55167: ("110120", "EUR")}
 
 
 def _statements() -> dict[str, dict]:
@@ -71,10 +71,10 @@ def test_closed_months_reach_ax_as_one_statement_per_account_each_line_once(demo
 
 def test_a_bank_account_without_advanced_bank_reconciliation_is_refused_by_ax_and_queued(demo):  # noqa: F811
     _statement_mode()
-    account = AxRecord.objects.get(entity="BankAccountTable", key="EUR-CUR")
+    account = AxRecord.objects.get(entity="BankAccountTable", key="110120")
     account.data["AdvancedBankReconciliation"] = "No"
     account.save()
     run_flow(flow("bank_transaction"))
-    assert all(s["BankAccountTable"] == "GBP-CUR" for s in _statements().values())
+    assert all(s["BankAccountTable"] == "110110" for s in _statements().values())
     items = ExceptionItem.objects.filter(flow=flow("bank_transaction"))
     assert any("Advanced bank reconciliation" in item.message for item in items)
