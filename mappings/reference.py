@@ -137,12 +137,7 @@ def main_account_types() -> dict[str, str]:
     """{MainAccountId: Type} of the AX chart of accounts. Type is AX 2012's DimensionLedgerAccountType (Revenue,
     Expense, Asset, Liability, Equity, ProfitAndLoss, BalanceSheet, Total, Reporting): learn.microsoft.com,
     previous-versions/dynamics/ax-2012/reference/gg864230(v=ax.60)."""
-    return _cached(
-        "main_account_types",
-        "dynamics_ax",
-        lambda c: {str(r.get("MainAccountId")): str(r.get("Type") or "") for r in c.list_changed("main_account")},
-        {},
-    )
+    return {str(r[0]): str(r[2] or "") for r in _ax_reference(refdata.Kind.MAIN_ACCOUNTS)}
 
 
 def nominal_types() -> dict[str, str]:
