@@ -11,6 +11,7 @@ reached: suggestions then fall back to what the mapping itself knows.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from itertools import islice
 from typing import Any
@@ -42,7 +43,9 @@ def build_connector(connection: Connection) -> Any:  # a Connector; the layering
     return build(connection)
 
 
-def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) -> Any:
+def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any, *, fetch: bool = True) -> Any:
+    """The cached ``name`` list of ``system``, read through its connector when not cached (unless ``fetch`` is
+    false: then a cold cache answers ``default``)."""
     connection = connection_for(system)
     if connection is None:
         return default
@@ -50,6 +53,8 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     found = cache.get(cache_key)
     if found is not None:
         return found
+    if not fetch:
+        return default
     try:
         connector = build_connector(connection)
         try:
@@ -64,14 +69,14 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     return found
 
 
-def _ax_reference(kind: str) -> list[list[str]]:
+def _ax_reference(kind: str, *, fetch: bool = True) -> list[list[str]]:
     """AX reference data: what was last loaded (an accountant's CSV upload or the custom service); when nothing was
     ever loaded and the AX connection names a custom reference service, read it now and keep it."""
     rows = refdata.snapshot_rows(kind)
     if rows is not None:
         return rows
     connection = connection_for("dynamics_ax")
-    if connection is None or not (connection.settings or {}).get("reference_service"):
+    if not fetch or connection is None or not (connection.settings or {}).get("reference_service"):
         return []
 
     def load(connector: Any) -> bool:
@@ -82,9 +87,9 @@ def _ax_reference(kind: str) -> list[list[str]]:
     return refdata.snapshot_rows(kind) or []
 
 
-def main_accounts() -> list[tuple[str, str]]:
-    """(MainAccountId, Name) of every AX main account."""
-    return sorted((str(r[0]), str(r[1])) for r in _ax_reference(refdata.Kind.MAIN_ACCOUNTS))
+def main_accounts(*, fetch: bool = True) -> list[tuple[str, str]]:
+    """(MainAccountId, Name) of every AX main account (``fetch=False``: never ask AX, only what is kept)."""
+    return sorted((str(r[0]), str(r[1])) for r in _ax_reference(refdata.Kind.MAIN_ACCOUNTS, fetch=fetch))
 
 
 def nominals() -> dict[str, str]:
@@ -97,9 +102,9 @@ def nominals() -> dict[str, str]:
     )
 
 
-def dimension_values() -> list[tuple[str, str, str]]:
+def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
     """(DimensionName, Value, Description) of every AX financial dimension value."""
-    return sorted((str(r[0]), str(r[1]), str(r[2])) for r in _ax_reference(refdata.Kind.DIMENSION_VALUES))
+    return sorted((str(r[0]), str(r[1]), str(r[2])) for r in _ax_reference(refdata.Kind.DIMENSION_VALUES, fetch=fetch))
 
 
 def exchange_rates() -> list[dict]:
@@ -113,6 +118,14 @@ def exchange_rates() -> list[dict]:
         ],
         [],
     )
+
+
+def warm(system: str = "dynamics_ax") -> None:
+    """Read (and cache) the lists the AX checks need. Call it before opening a transaction: a remote call inside
+    one would hold its locks (on SQLite the whole database, which the sandbox answering must write to)."""
+    if system == "dynamics_ax":
+        main_accounts()
+        dimension_values()
 
 
 RATE_DATE_RULE = (
@@ -129,6 +142,19 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
     connector = build_connector(connection)
     try:
         return list(islice(connector.list_changed(entity), limit))
+    finally:
+        connector.close()
+
+
+def recent_records(system: str, entity: str, count: int, scan_limit: int = 2000) -> list[dict]:
+    """The last ``count`` records the source system lists for ``entity`` (its listing runs oldest key first, so
+    up to ``scan_limit`` records are read to reach the newest; not cached). For the draft's dry run."""
+    connection = connection_for(system)
+    if connection is None:
+        return []
+    connector = build_connector(connection)
+    try:
+        return list(deque(islice(connector.list_changed(entity), scan_limit), maxlen=count))
     finally:
         connector.close()
 
