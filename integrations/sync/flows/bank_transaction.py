@@ -119,5 +119,7 @@ SPECS = (
         decide=bank_line_decision,
         enrich=with_counter_account,
         resolve=tag,
+        # On the statement path a line's link names its bank statement, not a journal.
+        linked_entity=lambda ctx: bank_statements.ENTITY if _mode(ctx) == STATEMENT else "journal",
     ),
 )
