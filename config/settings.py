@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "integrations.sandbox",
     "integrations.reconciliation",
     "mappings",
+    "mappings.banking",
+    "mappings.refdata",
     "monitoring",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("sandbox/", include("integrations.sandbox.urls")),
     path("", include("accounts.urls")),
     path("mappings/", include("mappings.urls")),
+    path("bank-rules/", include("mappings.banking.urls")),
+    path("reference-data/", include("mappings.refdata.urls")),
     path("", include("monitoring.urls")),
     path("", include("integrations.urls")),
 ]

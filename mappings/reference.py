@@ -1,5 +1,8 @@
 """Reference data the designer and suggestions read from the remote systems, cached.
 
+AX main accounts and dimension values come from ``mappings.refdata`` (a CSV upload or the AX connection's custom
+reference service: AX 2012 ships no standard service for them).
+
 Everything goes through the connectors of the first integration pair (``build_connector``), is
 cached in the Django cache for ``CACHE_SECONDS`` and degrades to nothing when a system cannot be
 reached: suggestions then fall back to what the mapping itself knows.
@@ -17,6 +20,7 @@ from django.core.cache import cache
 
 from integrations.models import Connection, IntegrationPair
 from integrations.services.connections import build_connector as build
+from mappings.refdata import services as refdata
 
 logger = logging.getLogger(__name__)
 
@@ -65,15 +69,27 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any, *,
     return found
 
 
+def _ax_reference(kind: str, *, fetch: bool = True) -> list[list[str]]:
+    """AX reference data: what was last loaded (an accountant's CSV upload or the custom service); when nothing was
+    ever loaded and the AX connection names a custom reference service, read it now and keep it."""
+    rows = refdata.snapshot_rows(kind)
+    if rows is not None:
+        return rows
+    connection = connection_for("dynamics_ax")
+    if not fetch or connection is None or not (connection.settings or {}).get("reference_service"):
+        return []
+
+    def load(connector: Any) -> bool:
+        refdata.refresh_from_service(connector, actor=None)
+        return True
+
+    _cached("reference_service", "dynamics_ax", load, False)
+    return refdata.snapshot_rows(kind) or []
+
+
 def main_accounts(*, fetch: bool = True) -> list[tuple[str, str]]:
-    """(MainAccountId, Name) of every AX main account."""
-    return _cached(
-        "main_accounts",
-        "dynamics_ax",
-        lambda c: sorted((str(r.get("MainAccountId")), str(r.get("Name", ""))) for r in c.list_changed("main_account")),
-        [],
-        fetch=fetch,
-    )
+    """(MainAccountId, Name) of every AX main account (``fetch=False``: never ask AX, only what is kept)."""
+    return sorted((str(r[0]), str(r[1])) for r in _ax_reference(refdata.Kind.MAIN_ACCOUNTS, fetch=fetch))
 
 
 def nominals() -> dict[str, str]:
@@ -88,16 +104,7 @@ def nominals() -> dict[str, str]:
 
 def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
     """(DimensionName, Value, Description) of every AX financial dimension value."""
-    return _cached(
-        "dimension_values",
-        "dynamics_ax",
-        lambda c: sorted(
-            (str(r.get("DimensionName")), str(r.get("Value")), str(r.get("Description", "")))
-            for r in c.list_changed("dimension_value")
-        ),
-        [],
-        fetch=fetch,
-    )
+    return sorted((str(r[0]), str(r[1]), str(r[2])) for r in _ax_reference(refdata.Kind.DIMENSION_VALUES, fetch=fetch))
 
 
 def exchange_rates() -> list[dict]:
@@ -156,12 +163,7 @@ def main_account_types() -> dict[str, str]:
     """{MainAccountId: Type} of the AX chart of accounts. Type is AX 2012's DimensionLedgerAccountType (Revenue,
     Expense, Asset, Liability, Equity, ProfitAndLoss, BalanceSheet, Total, Reporting): learn.microsoft.com,
     previous-versions/dynamics/ax-2012/reference/gg864230(v=ax.60)."""
-    return _cached(
-        "main_account_types",
-        "dynamics_ax",
-        lambda c: {str(r.get("MainAccountId")): str(r.get("Type") or "") for r in c.list_changed("main_account")},
-        {},
-    )
+    return {str(r[0]): str(r[2] or "") for r in _ax_reference(refdata.Kind.MAIN_ACCOUNTS)}
 
 
 def nominal_types() -> dict[str, str]:

@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from integrations.models import RecordOutcome, SyncRun
 from integrations.services import connections as services
+from mappings.banking.models import BankMatchRule
+from mappings.refdata import services as refdata
 from monitoring import audit
 from monitoring.models import Alert, AlertRule
 from monitoring.services import record_exception
@@ -27,6 +29,8 @@ LIST_PAGES = [
     ("monitoring:run-list", "Viewer", 8, "Sales invoices 2"),
     ("monitoring:alert-list", "Viewer", 8, "2 new exceptions"),
     ("monitoring:audit-list", "Viewer", 8, "mappings.valuemap"),
+    ("banking:list", "Viewer", 7, "Rule 2"),
+    ("refdata:detail", "Viewer", 7, "Dimension 2"),
 ]
 
 
@@ -66,6 +70,16 @@ def rows(db):
         )
         rule = AlertRule.objects.create(name=f"Too many {i}", kind="exceptions_over", threshold=1, emails="o@x.test")
         Alert.objects.create(rule=rule, subject_key="all", message=f"{i} new exceptions")
+        if i == 0:
+            refdata.upload("main_accounts", b"Main account,Name\n110110,Bank\n", filename="chart.csv", actor=None)
+        refdata.upload(
+            "dimension_values",
+            f"Value,Description\nV{i},Dimension {i}\n".encode(),
+            filename="d.csv",
+            actor=None,
+            dimension=f"D{i}",
+        )
+        BankMatchRule.objects.create(position=i, name=f"Rule {i}", transaction_type=6, counter_account="680100")
         audit.record(action="updated", object_type="mappings.valuemap", object_id=str(i), changes={"target": [1, 2]})
 
 

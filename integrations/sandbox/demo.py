@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.sandbox import demo_data as data
+from integrations.sandbox.ax import bankstmt
 from integrations.sandbox.demo_credentials import (
     AX_COMPANY,
     AX_SERVICE_PASSWORD,
@@ -201,6 +202,7 @@ class DemoBuilder:
             self.kashflow.append(("nominals", str(code), "", {"Id": code, "Code": code, "Name": name, "Type": kind}))
         for account_id, name, kind in data.MAIN_ACCOUNTS:
             self.ax.append(("MainAccount", account_id, {"MainAccountId": account_id, "Name": name, "Type": kind}))
+        self.ax.extend(bankstmt.demo_records())  # AX bank accounts with advanced bank reconciliation
         for dimension, value, description in data.DIMENSION_VALUES:
             self.ax.append(
                 (

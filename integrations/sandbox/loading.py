@@ -86,6 +86,95 @@ def _ensure_connection(
     return connection
 
 
+# The demo company's bank matching rules (KashFlow TransactionType numbers: kashflow shapes.TRANSACTION_TYPES).
+# "Unidentified receipt" and "Transfer from savings" lines match none, so the demo's queue shows unmatched lines.
+DEMO_BANK_RULES = (
+    {"position": 10, "name": "Bank charges", "transaction_type": 6, "counter_account": "680100"},
+    {"position": 20, "name": "HMRC VAT", "transaction_type": 5, "counter_account": "222100"},
+    {
+        "position": 30,
+        "name": "Salaries",
+        "direction": "out",
+        "comment_contains": "Salaries",
+        "counter_account": "600100",
+    },
+    {
+        "position": 40,
+        "name": "Card payments",
+        "direction": "out",
+        "comment_contains": "Card payment",
+        "counter_account": "690000",
+    },
+    {
+        "position": 50,
+        "name": "Interest received",
+        "direction": "in",
+        "comment_contains": "Interest received",
+        "counter_account": "450100",
+    },
+    {
+        "position": 60,
+        "name": "Supplier payments",
+        "direction": "out",
+        "transaction_type": 3,
+        "counter_account_type": "Vend",
+        "counter_account": "",
+    },
+    {
+        "position": 70,
+        "name": "Transfer to the euro account",
+        "bank_account_id": "55166",
+        "direction": "out",
+        "transaction_type": 4,
+        "counter_account": "110120",
+    },
+)
+
+
+def ensure_demo_bank_rules() -> None:
+    """The demo's bank matching rules, once (an accountant's later edits are kept)."""
+    from mappings.banking.models import BankMatchRule
+
+    if BankMatchRule.objects.exists():
+        return
+    BankMatchRule.objects.bulk_create(BankMatchRule(**rule) for rule in DEMO_BANK_RULES)
+
+
+def demo_reference_csv() -> dict[str, bytes]:
+    """The demo company's chart of accounts and dimension values as an accountant exports them from AX
+    (the grid's column labels as headers)."""
+    import csv
+    import io
+
+    from integrations.sandbox import demo_data
+
+    def to_csv(header: tuple[str, ...], rows) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+
+    return {
+        "main_accounts": to_csv(("Main account", "Name", "Main account type"), demo_data.MAIN_ACCOUNTS),
+        "dimension_values": to_csv(
+            ("Financial dimension", "Dimension value", "Description"), demo_data.DIMENSION_VALUES
+        ),
+    }
+
+
+def ensure_demo_reference_data() -> None:
+    """The demo's AX reference data, uploaded once as CSV exports (the demo AX connection names no custom
+    reference service, as a standard AX 2012 has none)."""
+    from mappings.refdata import services as refdata
+
+    for kind, data in demo_reference_csv().items():
+        if refdata.snapshot_rows(kind) is None:
+            parsed = refdata.upload(kind, data, filename=f"demo-{kind.replace('_', '-')}.csv", actor=None)
+            if not parsed.ok:
+                raise RuntimeError(f"demo reference data {kind}: {parsed.problems}")
+
+
 @transaction.atomic
 def ensure_demo_connections(portal_url: str) -> IntegrationPair:
     """The demo pair against the sandbox at ``portal_url``; safe to call again (it updates the URLs)."""
@@ -107,6 +196,8 @@ def ensure_demo_connections(portal_url: str) -> IntegrationPair:
         settings={"service_user": AX_SERVICE_USER, "auth_mode": "ntlm", "inbound_port": "LedgerBridge"},
         credentials={"service_password": AX_SERVICE_PASSWORD},
     )
+    ensure_demo_bank_rules()
+    ensure_demo_reference_data()
     pair = IntegrationPair.objects.filter(name=DEMO_PAIR).first()
     if pair is None:
         return create_pair(name=DEMO_PAIR, kashflow=kashflow, dynamics_ax=ax)

@@ -65,7 +65,8 @@ def verify_links(ctx) -> LinkCheck:
     )
     if not links:
         return result
-    entity = ctx.spec.target_entity
+    spec = ctx.spec
+    entity = spec.linked_entity(ctx) if spec.linked_entity else spec.target_entity
     keys = call(ctx, lambda: ctx.target.list_keys(entity), what=f"list the {entity} keys in AX")
     if keys is None:
         result.unverifiable = len(links)

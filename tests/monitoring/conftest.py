@@ -75,12 +75,14 @@ def reference_data(flow):
     the reference-data cache of the flow's pair, as ``mappings.reference`` would read them from the systems."""
     from django.core.cache import cache
 
-    from integrations.sandbox.demo_data import MAIN_ACCOUNTS, NOMINALS
+    from integrations.sandbox.demo_data import NOMINALS
+    from integrations.sandbox.loading import demo_reference_csv
+    from mappings.refdata import services as refdata
 
+    # AX main accounts: uploaded as an accountant exports them from AX (AX ships no service for them)
+    refdata.upload("main_accounts", demo_reference_csv()["main_accounts"], filename="chart.csv", actor=None)
     pair = flow.pair
     values = {
-        f"mappings:ref:{pair.dynamics_ax_id}:main_accounts": sorted((a, n) for a, n, _t in MAIN_ACCOUNTS),
-        f"mappings:ref:{pair.dynamics_ax_id}:main_account_types": {a: t for a, _n, t in MAIN_ACCOUNTS},
         f"mappings:ref:{pair.kashflow_id}:nominals": {str(c): n for c, n, _t in NOMINALS},
         f"mappings:ref:{pair.kashflow_id}:nominal_types": {str(c): t for c, _n, t in NOMINALS},
         # Not needed here: known to be empty, so nothing waits on an unreachable host.

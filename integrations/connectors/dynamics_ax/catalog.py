@@ -184,6 +184,7 @@ ENTITY_SERVICES: dict[str, str] = {
     "payment": "CustPaymJournalService",
     "purchase_invoice": "LedgerGeneralJournalService",
     "journal": "LedgerGeneralJournalService",
+    "bank_statement": "BankStmtService",
     "main_account": "MainAccountService",
     "dimension_value": "DimensionValueService",
     "exchange_rate": "ExchangeRateService",

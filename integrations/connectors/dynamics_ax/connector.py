@@ -61,6 +61,8 @@ ENTITIES: dict[str, EntityService] = {
         "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
     ),
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
+    "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
     "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
@@ -73,6 +75,11 @@ DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "j
 # the port; the connection form's "discover" step shows what a port exposes.
 DEFAULT_PORT = "LedgerBridge"
 PROBE_KEY = "LEDGERBRIDGE-CONNECTION-TEST"
+# Main accounts and dimension values have no standard AX 2012 service (standard-document-services.md lists none):
+# they are read only through a customer-specific custom service the admin switches on.
+REFERENCE_CUSTOM = "custom"
+REFERENCE_ENTITIES = ("main_account", "dimension_value")
+OPTIONAL_ENTITIES = ("bank_statement",)
 _YES = {"1", "true", "yes", "on", "y"}
 
 
@@ -110,6 +117,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "payment": ("create",),
     "purchase_invoice": ("create", "read"),
     "journal": ("create", "read"),
+    "bank_statement": ("create", "read", "find"),
     "main_account": ("find",),
     "dimension_value": ("find",),
     "exchange_rate": ("find",),
@@ -148,6 +156,16 @@ class DynamicsAXConnector(Connector):
             help_text="Only when services are on different ports: lines like FreeTextInvoiceService=InvoicePort",
         ),
         ConfigField(
+            "reference_service",
+            "Reference data service",
+            required=False,
+            help_text="AX 2012 ships no service for main accounts or dimension values. Choose the custom service "
+            "only where your AX has one deployed to LedgerBridge's contract (MainAccountService and "
+            "DimensionValueService, on the port or in Port per service); otherwise accountants upload CSV exports "
+            "on the Reference data page",
+            choices=(("", "None: CSV uploads"), (REFERENCE_CUSTOM, "Custom service (LedgerBridge contract)")),
+        ),
+        ConfigField(
             "allow_basic_over_http",
             "Allow Basic over http",
             required=False,
@@ -175,6 +193,7 @@ class DynamicsAXConnector(Connector):
             service_ports=parse_service_ports(settings.get("service_ports", "")),
             allow_basic_over_http=(settings.get("allow_basic_over_http") or "").strip().lower() in _YES,
         )
+        self.reference_custom = (settings.get("reference_service") or "").strip().lower() == REFERENCE_CUSTOM
 
     def close(self) -> None:
         self.client.close()
@@ -226,6 +245,10 @@ class DynamicsAXConnector(Connector):
         exposed = {s.name: set(s.operations) for s in services}
         missing: dict[str, list[str]] = {}
         for entity, spec in ENTITIES.items():
+            if entity in REFERENCE_ENTITIES and not self.reference_custom:
+                continue  # not a standard service: needed only where the admin says a custom one is deployed
+            if entity in OPTIONAL_ENTITIES:
+                continue  # needed only by a bank flow on the statement path (AX 2012 R2 advanced reconciliation)
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
             problems: list[str] = []
             if spec.service not in exposed:
@@ -462,13 +485,31 @@ class DynamicsAXConnector(Connector):
             for r in self.client.find(spec.service, [Criterion(spec.definition.root.name, key_field, "NotEqual", "")])
         ]
 
+    @property
+    def reference_service(self) -> str:
+        """The custom services reference data is read through, or "" (none: CSV uploads)."""
+        if not self.reference_custom:
+            return ""
+        return ", ".join(ENTITIES[e].service for e in REFERENCE_ENTITIES)
+
+    def _reference(self, entity: str) -> list[dict]:
+        if not self.reference_custom:
+            raise ValidationError(
+                "This AX connection names no reference data service (AX 2012 ships none): upload CSV exports of "
+                "the chart of accounts and dimension values on the Reference data page.",
+                system=self.system,
+                code="no_reference_service",
+            )
+        return self._all(entity)
+
     def main_accounts(self) -> list[dict]:
-        """Every main account: ``{"MainAccountId", "Name", "Type"}``."""
-        return self._all("main_account")
+        """Every main account: ``{"MainAccountId", "Name", "Type"}``, through the custom reference service."""
+        return self._reference("main_account")
 
     def dimension_values(self) -> list[dict]:
-        """Every financial dimension value: ``{"DimensionName", "Value", "Description"}``."""
-        return self._all("dimension_value")
+        """Every financial dimension value: ``{"DimensionName", "Value", "Description"}``, through the custom
+        reference service."""
+        return self._reference("dimension_value")
 
     def exchange_rates(self, from_currency: str, to_currency: str) -> list[dict]:
         """The rates of one currency pair, oldest first: ``{"FromCurrency", "ToCurrency", "ValidFrom", "Rate"}``."""

@@ -359,6 +359,48 @@ CUST_TRANS = AxTable(
     label="Customer transactions",
 )
 
+# --- Bank statements (AX 2012 R2 advanced bank reconciliation) ---------------------------------------------------
+# D1 standard-document-services.md: BankStmtService / AxdBankStmt (R2), operations C, R, D, F, GK, GCK; the bank
+# account must have "Advanced bank reconciliation" selected. The tables BankStmtISOAccountStatement (a statement)
+# and BankStmtISOReportEntry (its lines) and the line fields below are AX's own (the ReleaseUpdateDB41_Bank
+# upgrade scripts in the same archive name BankStmtISOReportEntry; Microsoft's Common Data Model page
+# BankStatementLineEntity lists EntryReference, BookingDateTime, AmountCreditDebitIndicator,
+# AdditionalEntryInformation, BankDocumentNumber, ReferenceNumber over that table). The nesting, the field order,
+# which fields are mandatory and the statement fields (Identification, BankAccountTable, FromDateTime,
+# ToDateTime, Currency) are inferred: no public copy of the AxdBankStmt schema was found.
+CREDIT_DEBIT = AxEnum("DebitCredit", ("Debit", "Credit"))
+BANK_STMT_ENTRY = AxTable(
+    "BankStmtISOReportEntry",
+    (
+        _text(
+            "EntryReference",
+            35,
+            "Entry reference",
+            required=True,
+            description="The external reference: KashFlow's bank transaction Id",
+        ),
+        _date("BookingDateTime", "Booking date", required=True),
+        _amount("Amount", "Amount", required=True),
+        _enum("AmountCreditDebitIndicator", CREDIT_DEBIT, "Credit/debit", required=True),
+        _text("AdditionalEntryInformation", 250, "Additional entry information"),
+        _text("BankDocumentNumber", 35, "Bank document number"),
+        _text("ReferenceNumber", 35, "Reference number"),
+    ),
+    label="Bank statement lines",
+)
+BANK_STMT = AxTable(
+    "BankStmtISOAccountStatement",
+    (
+        _text("Identification", 35, "Statement ID", required=True),
+        _text("BankAccountTable", 10, "Bank account", required=True),
+        _date("FromDateTime", "From date", required=True),
+        _date("ToDateTime", "To date", required=True),
+        _text("Currency", 3, "Currency", required=True),
+    ),
+    children=(BANK_STMT_ENTRY,),
+    label="Bank statements",
+)
+
 # --- Reference data ---------------------------------------------------------------------------------------------
 MAIN_ACCOUNT = AxTable(
     "MainAccount",
@@ -466,6 +508,17 @@ SERVICES: dict[str, AxDocumentService] = {
             ("Voucher",),
             operations=("find", "findKeys", "read"),
             confirmed="class, document and operations F, FK, R (AX 2012 R2)",
+        ),
+        AxDocumentService(
+            "BankStmtService",
+            "BankStmtService",
+            "BankStmt",
+            "AxdBankStmt",
+            BANK_STMT,
+            ("Identification",),
+            # D1: C, R, D, F, GK, GCK (no update, no findKeys); the external name is inferred from the class name
+            operations=("create", "read", "delete", "find", "getKeys", "getChangedKeys"),
+            confirmed="class, document and operations",
         ),
         AxDocumentService(
             "MainAccountService",

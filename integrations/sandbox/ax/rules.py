@@ -17,11 +17,17 @@ from integrations.connectors.dynamics_ax.documents import (
     AxDocumentService,
     AxTable,
 )
+from integrations.sandbox.ax import bankstmt
 from integrations.sandbox.ax.soap import AifError, FaultEntry
 from integrations.sandbox.models import AxCompany, AxRecord
 
 CENT = Decimal("0.01")
-RELATED_TABLES = {"CustTable": "Customers", "VendTable": "Vendors", "MainAccount": "Main accounts"}
+RELATED_TABLES = {
+    "CustTable": "Customers",
+    "VendTable": "Vendors",
+    "MainAccount": "Main accounts",
+    "BankAccountTable": "Bank accounts",
+}
 TABLE_LABELS = {"CustTable": "Customers", "VendTable": "Vendors", "InventTable": "Items"}
 
 
@@ -81,7 +87,11 @@ class References:
         if not isinstance(value, dict):
             return
         account = str(value.get("Account") or "").strip()
-        entity = {"Ledger": "MainAccount", "Cust": "CustTable", "Vend": "VendTable"}.get(account_type or "Ledger")
+        # a Bank line names a bank account (BankAccountTable.AccountID), not a main account (inferred: AX's
+        # LedgerJournalACType Bank resolves the account through the bank account's own posting setup)
+        entity = {"Ledger": "MainAccount", "Cust": "CustTable", "Vend": "VendTable", "Bank": "BankAccountTable"}.get(
+            account_type or "Ledger"
+        )
         if entity and account:
             self.need(
                 entity,
@@ -134,7 +144,7 @@ class References:
 
 
 def _account_label(entity: str) -> str:
-    return {"CustTable": "Customer account", "VendTable": "Vendor account"}[entity]
+    return {"CustTable": "Customer account", "VendTable": "Vendor account", "BankAccountTable": "Bank account"}[entity]
 
 
 def display_value(value: dict) -> str:
@@ -194,6 +204,8 @@ def prepare(
         _invoice_references(record, refs, xpath)
     elif table == "LedgerJournalTable":
         errors.extend(_journal_rules(svc, record, refs, xpath))
+    elif table == bankstmt.STATEMENT:
+        errors.extend(bankstmt.statement_rules(company, record, xpath, is_create=is_create))
     errors.extend(refs.check())
     if is_create and table in TABLE_LABELS:
         key = svc.key_of(record)

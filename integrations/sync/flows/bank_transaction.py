@@ -13,7 +13,13 @@ Lines are keyed ``"<AccountId>/<Id>"`` (the connector's ``Key``): a transaction 
 from __future__ import annotations
 
 from integrations.sync.decisions import Action, Decision
+from integrations.sync.errors import ValidationFailed
+from integrations.sync.flows import bank_statements
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
+from mappings.banking.matching import counter_for
+from mappings.banking.selectors import active_rules, flow_mode
+
+STATEMENT = "statement"
 
 REFERENCE_PREFIX = "BANK-"
 
@@ -34,6 +40,8 @@ def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | Non
     side of a transfer); else None."""
     if not record.get("Reconciled"):
         return Decision(Action.SKIPPED, "", note="not reconciled in KashFlow yet", link=False)
+    if _mode(ctx) == STATEMENT:
+        return bank_statements.statement_decision(ctx, record, key, link, _rules(ctx))
     entity = str(record.get("EntityName") or "").strip().lower()
     if entity in RECEIPT_ENTITIES and _amount(record.get("PaidIn")) > 0:
         number = record.get("ResourceNumber")
@@ -44,6 +52,45 @@ def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | Non
         note = "the receiving side of a transfer: posted from the other side"
         return Decision(Action.SKIPPED, "", note=note, link=False)
     return None
+
+
+class BankLineUnmatched(ValidationFailed):
+    """No bank matching rule names this line's counter-account: a person decides (adds a rule, then retries)."""
+
+    stage = "map"
+    error_class = "bank_line_unmatched"
+    error_code = "bank_line_unmatched"
+
+
+def _mode(ctx) -> str:
+    if "bank_mode" not in ctx.cache:
+        ctx.cache["bank_mode"] = flow_mode(ctx.flow.slug)
+    return ctx.cache["bank_mode"]
+
+
+def _rules(ctx) -> list:
+    if "bank_match_rules" not in ctx.cache:
+        ctx.cache["bank_match_rules"] = active_rules()
+    return ctx.cache["bank_match_rules"]
+
+
+def with_counter_account(ctx, record: dict) -> dict:
+    """The line plus ``CounterAccountType``/``CounterAccount`` from the first matching rule; no rule: an exception."""
+    counter = counter_for(_rules(ctx), record)
+    if counter is None:
+        paid_in, paid_out = _amount(record.get("PaidIn")), _amount(record.get("PaidOut"))
+        amount = f"in {paid_in:.2f}" if paid_in else f"out {paid_out:.2f}"
+        raise BankLineUnmatched(
+            f"No bank matching rule matches this line (bank account {record.get('AccountId')}, {amount}, "
+            f"type {record.get('TransactionType')}, comment {str(record.get('Comment') or '')!r}): add a rule on "
+            "the Bank rules page naming its counter-account, then retry."
+        )
+    return {
+        **record,
+        "CounterAccountType": counter.account_type,
+        "CounterAccount": counter.account,
+        "MatchedRule": counter.rule,
+    }
 
 
 def tag_bank_document(key: str, document: dict) -> dict:
@@ -67,8 +114,12 @@ SPECS = (
         reference_field="DocumentNum",
         reference_table="LedgerJournalTrans",
         schedule_minutes=60,
-        description="Reconciled bank lines not matched to a synced payment become AX bank journal lines",
+        description="Reconciled bank lines not matched to a synced payment become AX bank journal lines, offset by "
+        "the bank matching rules",
         decide=bank_line_decision,
+        enrich=with_counter_account,
         resolve=tag,
+        # On the statement path a line's link names its bank statement, not a journal.
+        linked_entity=lambda ctx: bank_statements.ENTITY if _mode(ctx) == STATEMENT else "journal",
     ),
 )

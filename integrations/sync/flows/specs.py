@@ -31,10 +31,12 @@ def _first_line_value(document: dict, table: str, field: str) -> str:
 #   enrich(ctx, record) -> dict                          what the mapping needs but the record lacks
 #   check(document) -> None                              raise ValidationFailed before the target sees it
 #   resolve(ctx, record, document) -> dict               references the document needs in the target
+#   linked_entity(ctx) -> str                            the target entity its links name (default: target_entity)
 Decide = Callable[[Any, dict, str, Any], Any]
 Enrich = Callable[[Any, dict], dict]
 Check = Callable[[dict], None]
 Resolve = Callable[[Any, dict, dict], dict]
+LinkedEntity = Callable[[Any], str]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class FlowSpec:
     enrich: Enrich | None = None
     check: Check | None = None
     resolve: Resolve | None = None
+    linked_entity: LinkedEntity | None = None  # (ctx) -> the target entity the links name, when not target_entity
 
     @property
     def source_system(self) -> str:

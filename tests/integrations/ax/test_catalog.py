@@ -12,6 +12,7 @@ ENTITIES = {
     "payment",
     "purchase_invoice",
     "journal",
+    "bank_statement",
     "main_account",
     "dimension_value",
     "exchange_rate",

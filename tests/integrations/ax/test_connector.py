@@ -195,18 +195,40 @@ def test_validation_errors_keep_axs_messages(connector):
     assert caught.value.system == "dynamics_ax"
 
 
-def test_reference_data_helpers(connector):
-    accounts = {a["MainAccountId"]: a["Type"] for a in connector.main_accounts()}
-    dimensions = {(d["DimensionName"], d["Value"]) for d in connector.dimension_values()}
+def test_main_accounts_and_dimension_values_need_a_custom_service_the_admin_switches_on(connector):
+    # AX 2012 ships no MainAccountService/DimensionValueService (standard-document-services.md): a standard
+    # connection asks for a CSV upload instead of calling a service that is not there.
+    from integrations.sandbox.models import AxMessage
 
-    assert accounts["401100"] == "Revenue"
-    assert ("CostCenter", "CC10") in dimensions
-    assert connector.exchange_rate("EUR", "GBP", date(2024, 3, 1)) == Decimal("0.8600")
-    assert connector.exchange_rate("EUR", "GBP", date(2024, 7, 1)) == Decimal("0.8500")
-    assert connector.exchange_rate("GBP", "USD", date(2024, 2, 1)) == Decimal(1) / Decimal("0.7900")
-    assert connector.exchange_rate("GBP", "GBP", date(2024, 2, 1)) == 1
-    assert connector.exchange_rate("EUR", "GBP", date(2023, 1, 1)) is None
-    assert [r["ValidFrom"] for r in connector.exchange_rates("EUR", "GBP")] == ["2024-01-01", "2024-06-01"]
+    sent = AxMessage.objects.count()
+    for read in (connector.main_accounts, connector.dimension_values):
+        with pytest.raises(ValidationError) as caught:
+            read()
+        assert caught.value.code == "no_reference_service" and "Reference data page" in str(caught.value)
+    assert AxMessage.objects.count() == sent
+    assert connector.reference_service == ""
+
+
+def test_reference_data_helpers(ax_company, ax_url):
+    config = ConnectionConfig(
+        base_url=ax_url,
+        credentials={"service_user": USER, "service_password": PASSWORD, "reference_service": "custom"},
+        company=COMPANY,
+        timeout=10,
+    )
+    with DynamicsAXConnector(config) as connector:
+        accounts = {a["MainAccountId"]: a["Type"] for a in connector.main_accounts()}
+        dimensions = {(d["DimensionName"], d["Value"]) for d in connector.dimension_values()}
+        assert connector.reference_service == "MainAccountService, DimensionValueService"
+
+        assert accounts["401100"] == "Revenue"
+        assert ("CostCenter", "CC10") in dimensions
+        assert connector.exchange_rate("EUR", "GBP", date(2024, 3, 1)) == Decimal("0.8600")
+        assert connector.exchange_rate("EUR", "GBP", date(2024, 7, 1)) == Decimal("0.8500")
+        assert connector.exchange_rate("GBP", "USD", date(2024, 2, 1)) == Decimal(1) / Decimal("0.7900")
+        assert connector.exchange_rate("GBP", "GBP", date(2024, 2, 1)) == 1
+        assert connector.exchange_rate("EUR", "GBP", date(2023, 1, 1)) is None
+        assert [r["ValidFrom"] for r in connector.exchange_rates("EUR", "GBP")] == ["2024-01-01", "2024-06-01"]
 
 
 def test_unknown_entity_is_a_clear_error(connector):

@@ -150,7 +150,10 @@ def test_discover_lists_what_the_port_exposes_and_what_each_flow_lacks(ax_compan
         "FreeTextInvoiceService is not exposed",
         "CustomerTransactionService (find) is not exposed: invoice settlement cannot be read",
     ]
-    assert full.ok and len(full.services) == 10
+    assert "bank_statement" not in found.missing  # only a bank flow on the statement path needs BankStmtService
+    assert full.ok and len(full.services) == 11
+    statements = next(s for s in full.services if s.name == "BankStmtService")
+    assert set(statements.operations) == {"create", "read", "delete", "find", "getKeys", "getChangedKeys"}
 
 
 def test_connection_settings_choose_auth_ports_and_port_urls():

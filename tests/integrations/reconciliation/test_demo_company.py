@@ -33,8 +33,11 @@ DEFECTS = {
     ),
     "purchase_invoice": ("defect 6: purchase VAT debited to the expense accounts", {Kind.NET, Kind.VAT, Kind.ACCOUNTS}),
     "bank_transaction": (
-        "defects 3, 4 and 5: EUR bank lines in GBP on the GBP bank; fees offset to control accounts",
-        {Kind.CURRENCY, Kind.BANK_ACCOUNT, Kind.COUNTER_ACCOUNT},
+        # defects 3, 4 and 5 fixed (currency, bank account and counter-account agree); what remains: lines no
+        # matching rule covers wait in the exception queue, and the reader's rule for which lines belong in AX
+        # (receipts by Reference, transfers) differs from the flow's (KashFlow's EntityName, a transfer once)
+        "bank lines: unmatched lines queued, and the reader's which-lines-belong rule differs from the flow's",
+        {Kind.MISSING_IN_AX, Kind.UNEXPECTED_IN_AX},
     ),
 }
 

@@ -90,7 +90,11 @@ def test_seeded_ax_master_data_reads_through_the_ax_connector(sandbox):
     config = ConnectionConfig(
         base_url=ax["base_url"],
         company=ax["company"],
-        credentials={"service_user": ax["service_user"], "service_password": ax["service_password"]},
+        credentials={
+            "service_user": ax["service_user"],
+            "service_password": ax["service_password"],
+            "reference_service": "custom",  # the sandbox port also offers the custom reference services
+        },
         timeout=10,
     )
     connector = DynamicsAXConnector(config)

@@ -1,0 +1,1 @@
+"""Bank matching rules an accountant keeps: which counter-account a KashFlow bank line is posted against."""
