@@ -1,0 +1,52 @@
+"""Money, not counts: currency and rate of payments, tax groups, purchase VAT, status of part-paid invoices.
+
+Each test reconciles what AX holds against what KashFlow holds, amount by amount.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from integrations.sandbox.demo import seed_sandbox
+from integrations.sandbox.models import AxRecord, KashFlowRecord
+from integrations.sync.runs import run_flow
+from tests.integrations.sync.conftest import flow
+
+EU = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU"}
+EU |= {"MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+
+
+@pytest.fixture
+def company(demo):
+    """The demo company with enough invoices to reach its EU and US customers (the 8-invoice one is all UK)."""
+    seed_sandbox(invoices=60)
+    return demo
+
+
+def _kf(entity: str) -> dict[str, dict]:
+    return {r.key: r.data for r in KashFlowRecord.objects.filter(entity=entity)}
+
+
+def _journals(name: str) -> list[dict]:
+    return [r.data for r in AxRecord.objects.filter(entity="LedgerJournalTable") if r.data.get("JournalName") == name]
+
+
+def test_payments_of_foreign_invoices_are_posted_in_the_invoices_currency_at_its_rate(company):
+    run = run_flow(flow("payment"))
+    assert run.status in ("succeeded", "partial"), run.error
+    invoices = _kf("invoices")
+    by_payment = {str(p["Id"]): inv for inv in invoices.values() for p in inv["PaymentLines"]}
+    currencies = set()
+    for journal in _journals("CustPay"):
+        line = journal["LedgerJournalTrans"][0]
+        invoice = by_payment[str(line["DocumentNum"])]
+        code = invoice["Currency"]["Code"]
+        currencies.add(code)
+        assert line["CurrencyCode"] == code, (line["DocumentNum"], line["CurrencyCode"], code)
+        expected = Decimal(100) / Decimal(str(invoice["Currency"]["ExchangeRate"]))
+        assert abs(Decimal(str(line["ExchRate"])) - expected) < Decimal("0.000001")
+        paid = next(p for p in invoice["PaymentLines"] if str(p["Id"]) == str(line["DocumentNum"]))
+        assert Decimal(str(line["AmountCurCredit"])) == Decimal(str(paid["Amount"])).quantize(Decimal("0.01"))
+    assert {"EUR", "USD"} <= currencies, currencies
