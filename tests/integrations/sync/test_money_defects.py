@@ -50,3 +50,18 @@ def test_payments_of_foreign_invoices_are_posted_in_the_invoices_currency_at_its
         paid = next(p for p in invoice["PaymentLines"] if str(p["Id"]) == str(line["DocumentNum"]))
         assert Decimal(str(line["AmountCurCredit"])) == Decimal(str(paid["Amount"])).quantize(Decimal("0.01"))
     assert {"EUR", "USD"} <= currencies, currencies
+
+
+def test_the_tax_group_of_a_sales_line_follows_the_customers_country_not_the_currency(company):
+    run = run_flow(flow("sales_invoice"))
+    assert run.status in ("succeeded", "partial"), run.error
+    countries = {c["Code"]: c["Addresses"][0]["CountryCode"] for c in _kf("customers").values()}
+    seen = set()
+    for invoice in AxRecord.objects.filter(entity="CustInvoiceTable"):
+        country = countries[invoice.data["OrderAccount"]]
+        expected = "DOM" if country == "GB" else "EU" if country in EU else "EXPORT"
+        seen.add((country, invoice.data["CurrencyCode"], expected))
+        for line in invoice.data["CustInvoiceLine"]:
+            assert line["TaxGroup"] == expected, (invoice.data["CustomerRef"], country, line["TaxGroup"])
+    # US customers invoiced in dollars are exports; an EU customer is EU whatever its currency.
+    assert ("US", "USD", "EXPORT") in seen and any(c in EU for c, _, _ in seen), seen
