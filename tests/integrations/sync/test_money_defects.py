@@ -65,3 +65,37 @@ def test_the_tax_group_of_a_sales_line_follows_the_customers_country_not_the_cur
             assert line["TaxGroup"] == expected, (invoice.data["CustomerRef"], country, line["TaxGroup"])
     # US customers invoiced in dollars are exports; an EU customer is EU whatever its currency.
     assert ("US", "USD", "EXPORT") in seen and any(c in EU for c, _, _ in seen), seen
+
+
+def test_a_part_paid_kashflow_invoice_is_part_paid_in_ax_and_in_the_status_flow(company):
+    from mappings.services import compiled_mapping
+
+    assert run_flow(flow("payment")).status in ("succeeded", "partial")
+    status = run_flow(flow("invoice_status"))
+    assert status.status in ("succeeded", "partial"), status.error
+    invoices = _kf("invoices")
+    part_paid = {
+        n: inv
+        for n, inv in invoices.items()
+        if 0 < Decimal(str(inv["TotalPaidAmount"])) < Decimal(str(inv["GrossAmount"]))
+    }
+    assert part_paid
+    ax = {r.data["CustomerRef"]: r.data for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
+    checked = 0
+    for number, invoice in part_paid.items():
+        if number not in ax:
+            continue
+        checked += 1
+        assert Decimal(ax[number]["SettledAmount"]) == Decimal(str(invoice["TotalPaidAmount"])).quantize(
+            Decimal("0.01")
+        )
+        assert ax[number]["PaymentStatus"] == "PartlyPaid", (number, ax[number]["PaymentStatus"])
+    assert checked
+    # The status the flow maps for AX says part paid too (KashFlow's own Status reads Unpaid or Overdue).
+    mapping = compiled_mapping(flow("invoice_status").published_mapping_set())
+    for number, invoice in part_paid.items():
+        assert mapping.apply(invoice).document["PaymentStatus"] == "PartlyPaid", (number, invoice["Status"])
+    paid = next(inv for inv in invoices.values() if inv["Status"] == "Paid")
+    assert mapping.apply(paid).document["PaymentStatus"] == "Paid"
+    unpaid = next(inv for inv in invoices.values() if not inv["PaymentLines"] and inv["Status"] == "Unpaid")
+    assert mapping.apply(unpaid).document["PaymentStatus"] == "None"
