@@ -99,3 +99,35 @@ def test_a_part_paid_kashflow_invoice_is_part_paid_in_ax_and_in_the_status_flow(
     assert mapping.apply(paid).document["PaymentStatus"] == "Paid"
     unpaid = next(inv for inv in invoices.values() if not inv["PaymentLines"] and inv["Status"] == "Unpaid")
     assert mapping.apply(unpaid).document["PaymentStatus"] == "None"
+
+
+def test_purchase_journals_post_net_to_expense_and_kashflows_vat_to_input_vat_the_vendor_the_gross(company):
+    run = run_flow(flow("purchase_invoice"))
+    assert run.status in ("succeeded", "partial"), run.error
+    purchases = _kf("purchases")
+    input_vat = "222200"  # KashFlow's 2201 Purchase Tax Control in the starter nominal map
+    checked = vat_total = 0
+    for journal in _journals("VendInv"):
+        lines = journal["LedgerJournalTrans"]
+        purchase = purchases[str(lines[0]["DocumentNum"])]
+        vendor = sum(Decimal(str(x["AmountCurCredit"])) for x in lines if x["AccountType"] == "Vend")
+        vat = sum(
+            Decimal(str(x["AmountCurCredit"])) for x in lines if x["OffsetLedgerDimension"]["Account"] == input_vat
+        )
+        expense = vendor - vat
+        assert vendor == Decimal(str(purchase["GrossAmount"])).quantize(Decimal("0.01")), purchase["Number"]
+        assert vat == Decimal(str(purchase["VATAmount"])).quantize(Decimal("0.01")), purchase["Number"]
+        assert expense == Decimal(str(purchase["NetAmount"])).quantize(Decimal("0.01")), purchase["Number"]
+        # Each expense line is the KashFlow line's net; its VAT is KashFlow's own line VAT, to the penny.
+        nets = sorted(
+            Decimal(str(x["AmountCurCredit"])) for x in lines if x["OffsetLedgerDimension"]["Account"] != input_vat
+        )
+        kf_nets = sorted(
+            (Decimal(str(i["Quantity"])) * Decimal(str(i["Rate"]))).quantize(Decimal("0.01"))
+            for i in purchase["LineItems"]
+        )
+        assert nets == kf_nets
+        assert all(x["CurrencyCode"] == purchase["Currency"]["Code"] for x in lines)
+        checked += 1
+        vat_total += vat
+    assert checked and vat_total > 0
