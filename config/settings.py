@@ -4,9 +4,12 @@ Defaults give a newcomer a working portal: SQLite, django-q2 on the ORM broker, 
 cache. Set DATABASE_URL for PostgreSQL and REDIS_URL for the Redis broker and cache.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,14 +29,23 @@ CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=["kTqV8N1xv0Vb6mK3yJm3l0
 
 # The sandbox (KashFlow + AX simulators) is on in the demo and tests, off in production unless enabled.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
-# Optional shared token guarding the sandbox control API's write endpoints (open when empty).
+# Shared token guarding the sandbox control API, reads too; without one it answers only while DEBUG is on.
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN", default="")
 # Requests per minute the simulated KashFlow demo account accepts before answering 429.
 SANDBOX_KASHFLOW_RATE_LIMIT = env.int("SANDBOX_KASHFLOW_RATE_LIMIT", default=600)
 # The portal's own base URL: the sandbox tells connectors where its simulators live.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
 
-WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="dev-webhook-secret")
+# Hosts (names, addresses or networks such as 10.20.0.0/16) inside the network that connections and alert
+# webhooks may reach: an on-premises AX server, the sandbox in the demo. Everything else that resolves to a
+# loopback, link-local, private or multicast address is refused (server-side request forgery).
+# With the sandbox on, its own host (PORTAL_URL's) is allowed unless the variable says otherwise.
+ALLOWED_PRIVATE_HOSTS = env.list(
+    "ALLOWED_PRIVATE_HOSTS", default=[urlsplit(PORTAL_URL).hostname or ""] if SANDBOX_ENABLED else []
+)
+
+# HMAC secret of webhook pushes. Empty, short (< 32) or an example value: the endpoint refuses every push.
+WEBHOOK_SECRET = env("WEBHOOK_SECRET", default="")
 
 # --- Sync engine (read through integrations.sync.config) ----------------------------------------
 # Retries of one remote call: calls in all, first backoff, longest wait, longest Retry-After honoured (s).
@@ -62,19 +74,25 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "django_htmx",
     "django_q",
+    "axes",
     "config.apps.ConfigConfig",
+    "accounts",
     "integrations",
     "integrations.sandbox",
+    "integrations.reconciliation",
     "mappings",
     "monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers 429 to a locked-out login
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +146,9 @@ else:
     # A database cache is shared by every process, so the per-connection rate limiter holds across workers.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ledgerbridge_cache"}}
 
+# A company with at most this many linked records is reconciled within the page's request; a larger one in the worker.
+RECONCILE_INLINE_MAX_LINKS = env.int("RECONCILE_INLINE_MAX_LINKS", default=500)
+
 Q_CLUSTER = {
     "name": "ledgerbridge",
     "workers": env.int("Q_WORKERS", default=2),
@@ -150,6 +172,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force on /login/ and /admin/login/ (both authenticate through these backends): django-axes counts
+# failures per username and, separately, per client address; at the limit that username or that address is
+# locked out (429) for the cool-off time. Attempts and lockouts are in the admin ("Axes"), where an
+# administrator also lifts one early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Proxies in front of the portal that append to X-Forwarded-For (0: REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "monitoring:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -172,15 +207,36 @@ WHITENOISE_USE_FINDERS = True
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies through config.json_guard: deep nesting, huge numbers and NaN are a 400 listing the problems.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "LedgerBridge API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LedgerBridge API",
+    "VERSION": "1.0.0",
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+# API tokens (django-rest-knox): stored as a SHA-512 digest, shown once, and each expires.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=30)),
+    "TOKEN_PREFIX": "lb_",
+    "TOKEN_LIMIT_PER_USER": 20,
+    "AUTO_REFRESH": False,
+}
 
 # --- Email (alerts) --------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@mail.example.com:587
@@ -195,6 +251,25 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; Django 5.2 has none of its own). Scripts only from our own static
+# files: no inline script, no eval (page behaviours are data attributes read by static/js/*.js).
+# Inline style attributes remain in the templates, hence 'unsafe-inline' for styles only. Redoc runs a
+# worker from a blob: URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- Logging: one JSON object per line ------------------------------------------------------

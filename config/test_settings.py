@@ -3,6 +3,12 @@
 from config.settings import *  # noqa: F403
 
 SANDBOX_ENABLED = True
+# The suite runs with DEBUG off (as Django's test runner does), yet drives the sandbox's control API as a
+# developer would: open it here only. Tests of the token itself turn this off.
+SANDBOX_CONTROL_OPEN = True
+WEBHOOK_SECRET = "test-webhook-secret-not-for-production-0123456789"
+# The live server and its sandbox run on this machine.
+ALLOWED_PRIVATE_HOSTS = ["127.0.0.1", "localhost", "::1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "workers": 2, "poll": 0.2}  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -32,6 +32,12 @@ class ConnectionForm(forms.Form):
         help_text="Blank: no limit of our own.",
     )
     timeout_seconds = forms.FloatField(min_value=1, max_value=600, initial=30.0, label="Time-out (seconds)")
+    allow_insecure_http = forms.BooleanField(
+        required=False,
+        label="Allow insecure http",
+        help_text="Send the credentials over plain http:// to a host other than this machine. Recorded in the audit "
+        "trail; use only on a network you trust.",
+    )
 
     def clean_base_url(self) -> str:
         try:
@@ -49,6 +55,7 @@ class ConnectionForm(forms.Form):
                 "company": instance.company,
                 "rate_limit_per_minute": instance.rate_limit_per_minute,
                 "timeout_seconds": instance.timeout_seconds,
+                "allow_insecure_http": instance.allow_insecure_http,
                 **{CONFIG_PREFIX + k: v for k, v in (instance.settings or {}).items()},
             }
         super().__init__(*args, **kwargs)
@@ -92,6 +99,7 @@ class ConnectionForm(forms.Form):
             "company": data.get("company", "") or "",
             "rate_limit_per_minute": data.get("rate_limit_per_minute"),
             "timeout_seconds": data["timeout_seconds"],
+            "allow_insecure_http": bool(data.get("allow_insecure_http")),
             "settings": settings,
             "credentials": credentials,
         }

@@ -14,6 +14,7 @@ import logging
 from django.utils import timezone
 
 from integrations.models import Connection
+from monitoring import audit
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ class ConnectionLoginGate:
         return reason or None
 
     def refuse(self, reason: str) -> None:
-        from monitoring import audit
-
         updated = Connection.objects.filter(pk=self.connection_id, login_stopped_reason="").update(
             login_stopped_reason=reason[:500], login_stopped_at=timezone.now()
         )

@@ -26,7 +26,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import Flow
+from integrations.destinations import UnsafeDestination, check_destination
+from integrations.models import Connection, Flow, IntegrationPair
+from integrations.reconciliation.models import ReconciliationRun
 from monitoring import selectors
 from monitoring.models import Alert, AlertRule, ExceptionItem
 
@@ -93,10 +95,68 @@ def _circuit_open(rule: AlertRule, now: datetime) -> list[Finding]:
     return found
 
 
+def _reconciliation_differences(rule: AlertRule, now: datetime) -> list[Finding]:
+    """The alert condition of a reconciliation rule: per pair, the latest finished reconciliation found at least
+    ``threshold`` (at least 1) unexplained differences, or could not read both systems. A rule with a flow looks
+    only at that flow's documents. The incident resolves when a later reconciliation is clean."""
+    pairs = [rule.flow.pair] if rule.flow_id else list(IntegrationPair.objects.order_by("pk"))
+    found = []
+    for pair in pairs:
+        latest = ReconciliationRun.objects.filter(pair=pair, status__in=ReconciliationRun.FINISHED).first()
+        if latest is None:
+            continue
+        subject = f"reconciliation:{pair.pk}" + (f":{rule.flow.entity}" if rule.flow_id else "")
+        if latest.status == ReconciliationRun.Status.FAILED:
+            found.append(Finding(subject, f"Reconciliation of {pair.name} could not finish: {latest.error}"))
+            continue
+        unexplained = [d for d in latest.differences if not d.get("explained_by")]
+        if rule.flow_id:
+            unexplained = [d for d in unexplained if d["entity"] == rule.flow.entity]
+        count = latest.unexplained_count if latest.differences_truncated and not rule.flow_id else len(unexplained)
+        if count >= max(rule.threshold, 1):
+            at_stake = {}
+            for d in unexplained:
+                at_stake[d["currency"] or "?"] = at_stake.get(d["currency"] or "?", 0) + abs(float(d["amount"]))
+            money = ", ".join(f"{amount:,.2f} {currency}" for currency, amount in sorted(at_stake.items()))
+            where = f" ({rule.flow.name})" if rule.flow_id else ""
+            found.append(
+                Finding(
+                    subject,
+                    f"Reconciliation {latest.pk} of {pair.name}{where} found {count} unexplained differences"
+                    f"{f' ({money} at stake)' if money else ''}.",
+                )
+            )
+    return found
+
+
+def _login_stopped(rule: AlertRule, now: datetime) -> list[Finding]:
+    """A remote system refused a login, so every further login of that connection is stopped (a wrong memorable
+    word retried by every run would lock the customer's own KashFlow user) until a person enters the credentials
+    again. The incident resolves when they do."""
+    connections = Connection.objects.exclude(login_stopped_reason="")
+    if rule.flow_id:
+        connections = connections.filter(pk__in=[c.pk for c in rule.flow.connections()])
+    return [
+        Finding(
+            f"login:{connection.pk}",
+            f"Logins to {connection} are stopped{_since(connection.login_stopped_at)}: "
+            f"{connection.login_stopped_reason} "
+            "Enter the credentials again on the connection page to resume.",
+        )
+        for connection in connections.order_by("pk")
+    ]
+
+
+def _since(when: datetime | None) -> str:
+    return f" since {timezone.localtime(when):%Y-%m-%d %H:%M}" if when else ""
+
+
 CONDITIONS = {
     AlertRule.Kind.EXCEPTIONS_OVER: _exceptions_over,
     AlertRule.Kind.FLOW_FAILING: _flow_failing,
     AlertRule.Kind.CIRCUIT_OPEN: _circuit_open,
+    AlertRule.Kind.RECONCILIATION: _reconciliation_differences,
+    AlertRule.Kind.LOGIN_STOPPED: _login_stopped,
 }
 
 
@@ -215,14 +275,17 @@ def _deliver(alert: Alert, event: str, subject: str, body: str) -> None:
         except Exception as exc:
             log.warning("alert email failed: %s", exc)
             deliveries.append({"at": stamp, "event": event, "channel": "email", "ok": False, "error": str(exc)[:300]})
-    if rule.webhook_url:
+    url = rule.webhook_url
+    if url:
         payload = webhook_payload(alert, event, subject, body)
         try:
-            response = httpx.post(rule.webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
+            check_destination(url)  # again at send time: the host's DNS answer may have changed since saving
+            response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT)
             ok = response.status_code < 400
             error = "" if ok else f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            ok, error = False, str(exc)[:300] or type(exc).__name__
+        except (httpx.HTTPError, UnsafeDestination) as exc:
+            # the URL is a bearer secret: never in the delivery log shown on the alerts page
+            ok, error = False, (str(exc).replace(url, rule.masked_webhook_url)[:300] or type(exc).__name__)
         if not ok:
             log.warning("alert webhook failed: %s", error)
         deliveries.append({"at": stamp, "event": event, "channel": "webhook", "ok": ok, "error": error})

@@ -9,6 +9,9 @@ from django.db import models
 from monitoring.models import AuditEvent
 
 SECRET_KEYS = {"password", "memorable_word", "secret", "token", "credentials", "credentials_encrypted", "api_key"}
+# Recorded as changed, never by value: an alert webhook URL is a bearer secret, and e-mail addresses are shown
+# only to Integration admins while every Viewer reads the audit trail.
+SECRET_KEYS |= {"webhook_url", "webhook_url_encrypted", "emails"}
 
 
 def redact(changes: Any) -> Any:

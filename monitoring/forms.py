@@ -46,9 +46,45 @@ class BulkForm(forms.Form):
 
 
 class AlertRuleForm(forms.ModelForm):
+    # Write-only, like a connection's secrets: never rendered back; blank keeps the stored URL.
     webhook_url = forms.URLField(
-        required=False, assume_scheme="https", help_text="Slack, Teams or any receiver of JSON with a text field."
+        required=False,
+        assume_scheme="https",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Slack, Teams or any receiver of JSON with a text field.",
     )
+    remove_webhook = forms.BooleanField(required=False, label="Remove the stored webhook URL")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.has_webhook:
+            self.fields["webhook_url"].help_text = (
+                f"Stored: {self.instance.masked_webhook_url}. Leave blank to keep it. "
+                + self.fields["webhook_url"].help_text
+            )
+        else:
+            del self.fields["remove_webhook"]
+
+    def clean_webhook_url(self) -> str:
+        url = (self.cleaned_data.get("webhook_url") or "").strip()
+        if url:
+            from integrations.destinations import UnsafeDestination, check_destination
+
+            try:
+                check_destination(url)
+            except UnsafeDestination as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url
+
+    def save(self, commit: bool = True) -> AlertRule:
+        rule = super().save(commit=False)
+        if self.cleaned_data.get("remove_webhook"):
+            rule.webhook_url = ""
+        if self.cleaned_data.get("webhook_url"):
+            rule.webhook_url = self.cleaned_data["webhook_url"]
+        if commit:
+            rule.save()
+        return rule
 
     class Meta:
         model = AlertRule
@@ -65,7 +101,7 @@ class AlertRuleForm(forms.ModelForm):
         ]
         widgets = {"emails": forms.TextInput(attrs={"placeholder": "ops@example.com, finance@example.com"})}
         help_texts = {
-            "threshold": "Exceptions over N: the N.",
+            "threshold": "Exceptions over N: the N. Reconciliation: fire from this many unexplained differences.",
             "window_minutes": "Exceptions in M minutes.",
             "throttle_minutes": "A new incident within this many minutes of the last notice waits.",
         }
@@ -82,6 +118,7 @@ class AlertRuleForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("emails") and not data.get("webhook_url"):
+        keeps_webhook = self.instance.pk and self.instance.has_webhook and not data.get("remove_webhook")
+        if not data.get("emails") and not data.get("webhook_url") and not keeps_webhook:
             raise forms.ValidationError("Give at least one email address or a webhook URL, or nobody will hear of it.")
         return data

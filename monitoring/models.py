@@ -139,6 +139,8 @@ class AlertRule(models.Model):
         EXCEPTIONS_OVER = "exceptions_over", "Exceptions over N in M minutes"
         FLOW_FAILING = "flow_failing", "Flow failing or paused"
         CIRCUIT_OPEN = "circuit_open", "Connection circuit open"
+        RECONCILIATION = "reconciliation", "Reconciliation finds unexplained differences"
+        LOGIN_STOPPED = "login_stopped", "Logins stopped after a refused login"
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -146,12 +148,46 @@ class AlertRule(models.Model):
     threshold = models.PositiveIntegerField(default=10)
     window_minutes = models.PositiveIntegerField(default=15)
     emails = models.TextField(blank=True, default="", help_text="Comma-separated addresses")
-    webhook_url = models.URLField(blank=True, default="")
+    # A Slack or Teams incoming-webhook URL is a bearer secret: stored encrypted like connection credentials
+    # (CREDENTIALS_KEYS), written through ``webhook_url``, shown only as ``masked_webhook_url``.
+    webhook_url_encrypted = models.TextField(blank=True, default="", editable=False)
     throttle_minutes = models.PositiveIntegerField(default=60)
     enabled = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def webhook_url(self) -> str:
+        """The decrypted URL ("" when none is set or today's keys cannot open it)."""
+        from integrations.credentials import CredentialsError, decrypt_credentials
+
+        try:
+            return decrypt_credentials(self.webhook_url_encrypted).get("url", "")
+        except CredentialsError:
+            return ""
+
+    @webhook_url.setter
+    def webhook_url(self, value: str) -> None:
+        from integrations.credentials import encrypt_credentials
+
+        value = (value or "").strip()
+        self.webhook_url_encrypted = encrypt_credentials({"url": value}) if value else ""
+
+    @property
+    def has_webhook(self) -> bool:
+        return bool(self.webhook_url_encrypted)
+
+    @property
+    def masked_webhook_url(self) -> str:
+        """Scheme and host only (``https://hooks.slack.com/••••``): enough to recognise, useless to post to."""
+        from urllib.parse import urlsplit
+
+        url = self.webhook_url
+        if not url:
+            return "•••• (cannot be decrypted)" if self.webhook_url_encrypted else ""
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}/••••"
 
 
 class Alert(models.Model):

@@ -529,3 +529,13 @@ def audit_events(*, object_type: str = "", actor: str = "", action: str = "", q:
 
 def audit_object_types() -> list[str]:
     return list(AuditEvent.objects.order_by().values_list("object_type", flat=True).distinct()[:100])
+
+
+def latest_reconciliation(pair=None):
+    """The most recent reconciliation run (of ``pair``), or None."""
+    from integrations.reconciliation.models import ReconciliationRun
+
+    runs = ReconciliationRun.objects.select_related("pair", "requested_by")
+    if pair is not None:
+        runs = runs.filter(pair=pair)
+    return runs.first()

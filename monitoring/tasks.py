@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring import alerts
-from monitoring.services import actions
+from monitoring.services import actions, reconciliation
 
 
 def retry_exception(
@@ -16,3 +16,13 @@ def check_alerts() -> int:
     """Every minute (scheduled by migration 0003): the alert rules, and retries whose worker died."""
     actions.release_stale_retries()
     return len(alerts.check_alerts())
+
+
+def reconciliation_task(run_id: int) -> None:
+    """One queued reconciliation run, by id."""
+    reconciliation.perform_run(run_id)
+
+
+def scheduled_reconciliation() -> list[int]:
+    """Daily (scheduled by the reconciliation app's migration 0002): every integration pair reconciled in full."""
+    return reconciliation.reconcile_every_pair()

@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from monitoring.views import alerts, audit, dashboard, exceptions, runs
+from monitoring.views import alerts, audit, dashboard, exceptions, reconciliation, runs
 
 app_name = "monitoring"
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("alerts/rules/<int:pk>/", alerts.alert_rule_form, name="alert-rule-edit"),
     path("alerts/rules/<int:pk>/disable/", alerts.alert_rule_delete, name="alert-rule-disable"),
     path("audit/", audit.audit_list, name="audit-list"),
+    path("reconciliation/", reconciliation.reconciliation_page, name="reconciliation"),
 ]

@@ -8,6 +8,10 @@ PORT="${PORT:-8000}"
 export DEBUG="${DEBUG:-1}"
 export SANDBOX_ENABLED="${SANDBOX_ENABLED:-1}"
 export PORTAL_URL="${PORTAL_URL:-http://127.0.0.1:${PORT}}"
+# Connections may reach the sandbox on this machine (other private addresses stay refused).
+export ALLOWED_PRIVATE_HOSTS="${ALLOWED_PRIVATE_HOSTS:-127.0.0.1,localhost}"
+# The webhook endpoint refuses pushes signed with an empty or example secret: the demo makes one up.
+export WEBHOOK_SECRET="${WEBHOOK_SECRET:-$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(32))')}"
 
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py createcachetable

@@ -78,11 +78,15 @@ def browser_page():
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(30_000)
+        # The pages run under the portal's Content-Security-Policy: anything it blocks fails the test.
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         try:
             yield page
         finally:
             context.close()
             browser.close()
+        assert blocked == [], blocked
 
 
 def screenshot(page, name: str) -> Path:

@@ -37,14 +37,14 @@ def rows(db):
         kashflow = services.create_connection(
             name=f"KashFlow {i}",
             system="kashflow",
-            base_url="http://kf.invalid/",
+            base_url="https://kf.invalid/",
             settings={"username": f"user{i}"},
             credentials={"password": "p", "memorable_word": "w"},
         )
         ax = services.create_connection(
             name=f"AX {i}",
             system="dynamics_ax",
-            base_url="http://ax.invalid/",
+            base_url="https://ax.invalid/",
             company="DAT",
             settings={"service_user": "CONTOSO\\aifuser"},
             credentials={"service_password": "p"},

@@ -47,6 +47,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "secrets_set",
             "rate_limit_per_minute",
             "timeout_seconds",
+            "allow_insecure_http",
             "last_tested_at",
             "last_test_ok",
             "last_test_message",

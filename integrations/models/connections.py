@@ -24,6 +24,11 @@ class Connection(models.Model):
     credentials_encrypted = models.TextField(blank=True, default="", editable=False)
     rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
     timeout_seconds = models.FloatField(default=30.0)
+    # Plain http:// to a host other than this machine sends the credentials unencrypted: only when ticked.
+    allow_insecure_http = models.BooleanField(
+        default=False,
+        help_text="Send the credentials over plain http:// to a host other than this machine (audited).",
+    )
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.TextField(blank=True, default="")

@@ -63,7 +63,7 @@ def index(sandbox_url: str, control_url: str) -> dict:
     return {
         "sandbox_enabled": True,
         "seeded": demo.is_seeded(),
-        "write_token_required": bool(control_token()),
+        "token_required": bool(control_token()),
         "kashflow": {
             "base_url": f"{sandbox_url}kashflow/v2/",
             "username": demo_credentials.KASHFLOW_USERNAME,
@@ -99,8 +99,13 @@ def control_token() -> str:
 
 
 def token_accepted(given: str) -> bool:
+    """Every request, reads too: the index alone hands out the demo credentials, and the state endpoints
+    every record. With a token set, only requests presenting it; without one, only on a developer's machine
+    (``DEBUG`` on, or the test suite's ``SANDBOX_CONTROL_OPEN``, which no environment variable sets)."""
     expected = control_token()
-    return not expected or hmac.compare_digest(given.encode(), expected.encode())
+    if expected:
+        return hmac.compare_digest(given.encode(), expected.encode())
+    return bool(settings.DEBUG or getattr(settings, "SANDBOX_CONTROL_OPEN", False))
 
 
 # --- Reset and reseed -----------------------------------------------------------------------------------------
@@ -256,18 +261,31 @@ def webhook_body(entity: str, key: str, event: str) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def push_webhook(body: dict) -> dict:
-    """POSTs a signed push about a KashFlow record to ``url``; answers the receiver's status.
+# The portal's own webhook endpoint: the only place the sandbox pushes to. Any other URL would make the
+# control API a way to send signed requests (and read the replies) anywhere the server can reach.
+PORTAL_WEBHOOK_PATH = "/webhooks/kashflow/"
 
-    Request fields: ``url``, ``entity`` (KashFlow resource, e.g. ``invoices``), ``key`` (``"1001"``),
-    optional ``event`` (created | updated | deleted, default updated).
+
+def portal_webhook_urls(request_base: str) -> tuple[str, ...]:
+    """The portal's webhook URL as this request reached it (its Host passed ALLOWED_HOSTS) and at PORTAL_URL."""
+    bases = (request_base, str(getattr(settings, "PORTAL_URL", "") or ""))
+    return tuple(dict.fromkeys(b.rstrip("/") + PORTAL_WEBHOOK_PATH for b in bases if b))
+
+
+def push_webhook(body: dict, *, own_urls: tuple[str, ...]) -> dict:
+    """POSTs a signed push about a KashFlow record to the portal's own webhook URL; answers its status only
+    (never the response body).
+
+    Request fields: ``entity`` (KashFlow resource, e.g. ``invoices``), ``key`` (``"1001"``), optional ``event``
+    (created | updated | deleted, default updated) and ``url``, which must be one of ``own_urls`` (the first
+    is the default).
     """
     unknown = sorted(set(body) - {"url", "entity", "key", "event"})
-    url, entity, key = body.get("url"), body.get("entity"), body.get("key")
+    url, entity, key = body.get("url", own_urls[0]), body.get("entity"), body.get("key")
     event = body.get("event", "updated")
     errors = [f"unknown field(s): {', '.join(unknown)}"] if unknown else []
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        errors.append("url must be an http(s) URL")
+    if url not in own_urls:
+        errors.append(f"url must be the portal's own webhook URL ({' or '.join(own_urls)})")
     if not isinstance(entity, str) or not entity:
         errors.append("entity must be a KashFlow resource name, e.g. invoices")
     if isinstance(key, int) and not isinstance(key, bool):
@@ -293,5 +311,4 @@ def push_webhook(body: dict) -> dict:
         "status": response.status_code,
         "event": json.loads(payload)["event"],
         "id": json.loads(payload)["id"],
-        "response": response.text[:1000],
     }

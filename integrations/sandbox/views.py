@@ -1,7 +1,8 @@
 """The control API under ``/sandbox/control/``: JSON in, JSON out, for scripts, tests and benchmarks.
 
-Reads are open; writes (POST, DELETE) need ``settings.SANDBOX_CONTROL_TOKEN`` when it is set, sent as
-``Authorization: Bearer <token>`` or ``X-Sandbox-Token: <token>``. Scripts call it, so there is no CSRF check.
+Every request, reads too, needs ``settings.SANDBOX_CONTROL_TOKEN`` when it is set, sent as
+``Authorization: Bearer <token>`` or ``X-Sandbox-Token: <token>``; with no token set the API answers only
+while ``DEBUG`` is on. Scripts call it, so there is no CSRF check.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _token_of(request: HttpRequest) -> str:
 
 
 def control_view(*methods: str) -> Callable:
-    """404 while the sandbox is off; 405 for other methods; the token for writes; errors as JSON."""
+    """404 while the sandbox is off; 405 for other methods; the token (or DEBUG); errors as JSON."""
 
     def decorator(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         @csrf_exempt
@@ -42,8 +43,12 @@ def control_view(*methods: str) -> Callable:
                 response = _error(f"Method {request.method} is not allowed here; use {', '.join(methods)}.", 405)
                 response["Allow"] = ", ".join(methods)
                 return response
-            if request.method != "GET" and not control.token_accepted(_token_of(request)):
-                return _error("A valid sandbox control token is required (Authorization: Bearer <token>).", 401)
+            if not control.token_accepted(_token_of(request)):
+                return _error(
+                    "A valid sandbox control token is required (Authorization: Bearer <token>); "
+                    "without SANDBOX_CONTROL_TOKEN the control API answers only while DEBUG is on.",
+                    401,
+                )
             try:
                 return view(request, *args, **kwargs)
             except control.ControlError as exc:
@@ -150,4 +155,5 @@ def expire_kashflow_sessions(request: HttpRequest) -> JsonResponse:
 
 @control_view("POST")
 def webhook(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(control.push_webhook(_json_body(request)))
+    own_urls = control.portal_webhook_urls(request.build_absolute_uri("/"))
+    return JsonResponse(control.push_webhook(_json_body(request), own_urls=own_urls))

@@ -23,6 +23,13 @@ from integrations.connectors.base import ConfigField, ConnectionConfig, Connecto
 from integrations.connectors.errors import ConnectionTestResult
 from integrations.connectors.registry import connector_class
 from integrations.credentials import CredentialsError, decrypt_credentials, encrypt_credentials, rotate_token
+from integrations.destinations import (
+    UnsafeDestination,
+    check_destination,
+    check_transport,
+    new_destinations,
+    url_settings,
+)
 from integrations.detail_cache import CacheDetailCache
 from integrations.models import Connection, IntegrationPair
 from integrations.models.connections import System
@@ -107,11 +114,28 @@ def _check_limits(connection: Connection) -> None:
         raise ValidationError({"timeout_seconds": "The time-out is between 0 and 600 seconds."})
 
 
+def check_destinations(connection: Connection) -> None:
+    """Raise UnsafeDestination unless every URL of the connection may receive its credentials: https (or
+    this machine, or "allow insecure http" ticked), and nothing inside the network that ALLOWED_PRIVATE_HOSTS
+    does not list. Run when saving and again before every connection is made (DNS answers change)."""
+    for url in (connection.base_url, *url_settings(connection.settings).values()):
+        check_transport(url, allow_insecure=connection.allow_insecure_http)
+        check_destination(url)
+
+
+def _validate_destinations(connection: Connection) -> None:
+    try:
+        check_destinations(connection)
+    except UnsafeDestination as exc:
+        raise ValidationError({"base_url": str(exc)}) from None
+
+
 def _public_fields(connection: Connection) -> dict[str, Any]:
     return {
         "name": connection.name,
         "system": connection.system,
         "base_url": connection.base_url,
+        "allow_insecure_http": connection.allow_insecure_http,
         "company": connection.company,
         "rate_limit_per_minute": connection.rate_limit_per_minute,
         "timeout_seconds": connection.timeout_seconds,
@@ -135,6 +159,7 @@ def create_connection(
     credentials: Mapping[str, Any] | None = None,
     rate_limit_per_minute: int | None = None,
     timeout_seconds: float = 30.0,
+    allow_insecure_http: bool = False,
 ) -> Connection:
     """Create a connection. ``settings`` and ``credentials`` may each hold any config field;
     secret ones are encrypted, the others stored in ``Connection.settings``."""
@@ -151,9 +176,11 @@ def create_connection(
         settings=plain,
         rate_limit_per_minute=rate_limit_per_minute,
         timeout_seconds=timeout_seconds,
+        allow_insecure_http=bool(allow_insecure_http),
     )
     connection.full_clean(exclude=["base_url"])
     _check_limits(connection)
+    _validate_destinations(connection)
     connection.credentials_encrypted = encrypt_credentials(secrets)
     connection.save()
     audit.record(
@@ -178,13 +205,19 @@ def update_connection(
     credentials: Mapping[str, Any] | None = None,
     rate_limit_per_minute: int | None = _UNSET,
     timeout_seconds: float = _UNSET,
+    allow_insecure_http: bool = _UNSET,
 ) -> Connection:
     """Change a connection. Only the arguments given change; in ``credentials`` a blank value
-    keeps the secret stored now (forms never show secrets, so blank means "unchanged")."""
+    keeps the secret stored now (forms never show secrets, so blank means "unchanged").
+
+    Stored secrets belong to the places they were entered for: a change that points the connection at a
+    new scheme, host or port (its base URL or any URL-valued setting) clears them, so every secret field
+    must be given again in the same call, else a ValidationError says which."""
     # Lock the row, then work on the caller's instance so it reflects the change.
     Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").get()
     connection.refresh_from_db()
     before = _public_fields(connection)
+    before_url, before_settings = connection.base_url, dict(connection.settings or {})
     if name is not _UNSET:
         connection.name = name.strip()
     if base_url is not _UNSET:
@@ -195,6 +228,8 @@ def update_connection(
         connection.rate_limit_per_minute = rate_limit_per_minute
     if timeout_seconds is not _UNSET:
         connection.timeout_seconds = timeout_seconds
+    if allow_insecure_http is not _UNSET:
+        connection.allow_insecure_http = bool(allow_insecure_http)
 
     plain, new_secrets = _split_config(connection.system, settings, credentials)
     new_secrets = {k: v for k, v in new_secrets.items() if v}
@@ -205,8 +240,22 @@ def update_connection(
         readable = True
     except CredentialsError:
         current, readable = {}, False  # unreadable with today's keys: what is entered now replaces it
+    moved_to = new_destinations(before_url, before_settings, connection.base_url, connection.settings)
+    cleared: list[str] = []
+    if moved_to:
+        cleared = sorted(k for k, v in current.items() if v)
+        missing = [f.label for f in config_fields(connection.system) if f.secret and not new_secrets.get(f.name)]
+        if missing:
+            hosts = ", ".join(sorted(host for _, host, _ in moved_to))
+            raise ValidationError(
+                {
+                    "credentials": f"The connection now points at {hosts}: enter {', '.join(missing)} again. "
+                    "Stored secrets are only ever sent where they were entered for."
+                }
+            )
+        current = {}  # nothing stored for the old destination travels to the new one
     changed_secrets = sorted(k for k, v in new_secrets.items() if current.get(k) != v)
-    if changed_secrets:
+    if changed_secrets or cleared:
         connection.credentials_encrypted = encrypt_credentials({**current, **new_secrets})
     if readable or new_secrets:
         _check_required(connection.system, connection.settings, {**current, **new_secrets})
@@ -214,10 +263,13 @@ def update_connection(
         login_gate.clear(connection)  # entered again: logins may be tried again
     connection.full_clean(exclude=["base_url"])
     _check_limits(connection)
+    _validate_destinations(connection)
     connection.save()
     changes = audit.diff(before, _public_fields(connection))
     if changed_secrets:
         changes["secret_fields_changed"] = changed_secrets
+    if cleared:
+        changes["secrets_required_again_for_new_destination"] = True
     if changes:
         audit.record(actor=actor, action="connection.updated", obj=connection, changes=changes)
     return connection
@@ -244,6 +296,7 @@ def build_connector(connection: Connection) -> Connector:
     ``ConnectionConfig.credentials`` holds every config field, the non-secret ones (user names)
     and the decrypted secrets. Raises CredentialsError or LookupError/ImportError."""
     cls = connector_class(connection.system)
+    check_destinations(connection)  # again at connect time: a host's DNS answer may have changed since saving
     credentials = {**(connection.settings or {}), **decrypt_credentials(connection.credentials_encrypted)}
     config = ConnectionConfig(
         base_url=connection.base_url,
@@ -281,7 +334,7 @@ def test_connection(connection: Connection) -> ConnectionTestResult:
     try:
         secrets = decrypt_credentials(connection.credentials_encrypted)
         connector = build_connector(connection)
-    except CredentialsError as exc:
+    except (CredentialsError, UnsafeDestination) as exc:
         result = ConnectionTestResult(ok=False, message=str(exc))
     except (ImportError, LookupError, AttributeError):
         result = ConnectionTestResult(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import time
 
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from config import json_guard
 from integrations.models import Flow, PendingRecord, WebhookEvent
 from integrations.sync.runs import start_run_if_idle
 from monitoring.services import record_exception, resolve_exceptions_for_record
@@ -111,10 +111,7 @@ def parse(payload: object) -> tuple[str, str, str]:
 
 def receive(body: bytes, *, signature: str, source: str = "kashflow") -> WebhookEvent:
     """Store a verified push (even a malformed one) and queue it; answers only once it is committed."""
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        payload = None
+    payload, _ = json_guard.loads(body)  # None when unreadable (too deep, huge numbers, not JSON): still stored
     entity = key = event_type = ""
     if payload is not None:
         with contextlib.suppress(BadWebhook):

@@ -4,6 +4,8 @@ Allowed: literals (text, numbers, True/False/None, lists/tuples), source paths a
 (``IssuedDate``, ``Currency.Code``, ``LineItems[0].Rate``, ``item.Quantity`` in per-line rules) or through
 ``field("Addresses[0].Line1")``, arithmetic ``+ - * / // %`` (numbers are Decimals; ``+`` also joins text),
 comparisons, ``and``/``or``/``not``, ``a if cond else b``, and the functions in ``FUNCTIONS``.
+Every operator and function result is bounded (``limits.check``: text length, list length, number magnitude
+and digits), so no expression can exhaust the worker running it.
 Nothing is ever passed to ``eval``/``exec``; attribute access never reaches Python objects (a dotted name is
 a path into the record), and names starting with ``_`` are refused. Anything else is a compile error.
 """
@@ -19,6 +21,7 @@ from typing import Any
 
 from mappings.engine.context import CompileContext, RecordContext, compile_source_path, resolve_source_path
 from mappings.engine.errors import VALUE_NOT_MAPPED, SpecError
+from mappings.engine.limits import check, check_length, check_number, check_text_input
 from mappings.engine.valuemaps import NOT_FOUND
 from mappings.engine.values import float_decimal
 
@@ -115,7 +118,15 @@ def _decimal(value: Any) -> Any:
 
 
 def _int(value: Any) -> Any:
-    return None if value is None or value == "" else int(to_decimal(value))
+    return None if value is None or value == "" else to_int(value)
+
+
+def to_int(value: Any) -> int:
+    """A whole number, refusing first what would build a huge integer (``int(Decimal("1e999999999"))``)."""
+    number = to_decimal(value)
+    if type(number) is Decimal:
+        check_number(number)
+    return int(number)
 
 
 def _date(value: Any, fmt: Any = "%Y-%m-%d") -> Any:
@@ -161,7 +172,11 @@ def _substr(value: Any, start: Any, end: Any = None) -> Any:
 def _replace(value: Any, old: Any, new: Any) -> Any:
     if value is None:
         return None
-    return _str(value).replace(_str(old), _str(new))
+    text, old, new = check_text_input(_str(value)), _str(old), _str(new)
+    if len(new) > len(old):  # refuse before building it: replace(x, "", long) multiplies the text
+        count = len(text) + 1 if old == "" else text.count(old)
+        check_length(len(text) + count * (len(new) - len(old)))
+    return text.replace(old, new)
 
 
 def _min(*values: Any) -> Any:
@@ -379,10 +394,12 @@ class _Compiler:
                 if type(item) is not dict:
                     return op(None, None)
                 a, b = item.get(k1), item.get(k2)
-                return op(float_decimal(a) if type(a) is float else a, float_decimal(b) if type(b) is float else b)
+                return check(
+                    op(float_decimal(a) if type(a) is float else a, float_decimal(b) if type(b) is float else b)
+                )
 
             return item_op
-        return lambda ctx: op(left(ctx), right(ctx))
+        return lambda ctx: check(op(left(ctx), right(ctx)))
 
     def c_UnaryOp(self, node: ast.UnaryOp) -> Fn:
         operand = self.node(node.operand)
@@ -466,14 +483,14 @@ class _Compiler:
         args = tuple(self.node(a) for a in node.args)
         if len(args) == 2 and isinstance(node.args[1], ast.Constant):
             a0, c1 = args[0], args[1](None)  # type: ignore[arg-type]
-            return lambda ctx: fn(a0(ctx), c1)
+            return lambda ctx: check(fn(a0(ctx), c1))
         if len(args) == 1:
             (a0,) = args
-            return lambda ctx: fn(a0(ctx))
+            return lambda ctx: check(fn(a0(ctx)))
         if len(args) == 2:
             a0, a1 = args
-            return lambda ctx: fn(a0(ctx), a1(ctx))
-        return lambda ctx: fn(*[a(ctx) for a in args])
+            return lambda ctx: check(fn(a0(ctx), a1(ctx)))
+        return lambda ctx: check(fn(*[a(ctx) for a in args]))
 
     def _lookup(self, node: ast.Call) -> Fn:
         if len(node.args) != 2 or not _is_text(node.args[0]):

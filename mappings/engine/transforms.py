@@ -1,9 +1,10 @@
 """The named transforms of a field rule: a registry name -> factory(params, context) -> fn(value, ctx).
 
 Parameters are checked when the mapping compiles (unknown names, wrong types, bad patterns); at run time
-a transform that fails becomes a ``rule_error`` issue on the record. Every transform passes ``None``
-through unchanged unless it exists to replace it (``default``, ``conditional``). ``describe_transforms()``
-lists them for the designer.
+a transform that fails, or whose output is past a bound of ``limits.py``, becomes a ``rule_error`` issue
+on the record (only the transforms in ``CAN_GROW`` can outgrow their input; they alone are checked).
+Every transform passes ``None`` through unchanged unless it exists to replace it (``default``,
+``conditional``). ``describe_transforms()`` lists them for the designer.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+import re2
+
 from mappings.engine.address import PARTS, harmonise
 from mappings.engine.conditions import compile_condition
 from mappings.engine.context import CompileContext, RecordContext, compile_source_path
 from mappings.engine.errors import RULE_ERROR, VALUE_NOT_MAPPED, SpecError
-from mappings.engine.expressions import _str, parse_date, to_decimal
+from mappings.engine.expressions import _str, parse_date, to_decimal, to_int
+from mappings.engine.limits import check, check_text_input
 from mappings.engine.valuemaps import NOT_FOUND
 from mappings.engine.values import constant
 
@@ -101,9 +105,23 @@ def compile_transform(name: str, params: Any, cctx: CompileContext) -> Transform
             continue
         checked[key] = _check_param(name, key, p, value)
     try:
-        return tdef.factory(checked, cctx)
+        fn = tdef.factory(checked, cctx)
     except SpecError as exc:
         raise SpecError(f"transform {name}: {exc}") from None
+    if name not in CAN_GROW:
+        return fn  # on the hot path: no wrapper where the output cannot outgrow the input
+
+    def bounded(value: Any, ctx: RecordContext) -> Any:
+        return check(fn(value, ctx))  # within limits.py's bounds
+
+    return bounded
+
+
+# The transforms whose output can outgrow their input: a chain of them could amplify a value without end, so
+# their results are checked against limits.py. The others keep a value's size (trim, case, truncate, dates),
+# cap it (pad to at most 1000), round it (numbers stay within the decimal context's 28 digits), check it
+# themselves (integer) or replace it with a constant of the mapping (default, conditional, lookup).
+CAN_GROW = frozenset({"template", "concat", "split", "regex_replace", "currency_convert"})
 
 
 def _check_param(name: str, key: str, p: Param, value: Any) -> Any:
@@ -218,19 +236,41 @@ def _split(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
     return split
 
 
-@transform("regex_replace", "Replace matches of `pattern` (Python regex) with `replacement` (\\1 for groups).",
+@transform("regex_replace", "Replace matches of `pattern` (RE2 syntax: no look-around or back-references) with "
+           "`replacement` (\\1 or \\g<name> for groups).",
            pattern=Param("str", required=True), replacement=Param("str", default=""),
            ignore_case=Param("bool", default=False), count=Param("int", default=0))  # fmt: skip
 def _regex_replace(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
-    if len(params["pattern"]) > 300:
-        raise SpecError("pattern is longer than 300 characters")
+    # RE2 matches in time linear in the text whatever the pattern, so ^(.+)+# cannot stall a worker
+    # the way it does Python's backtracking re (https://github.com/google/re2/wiki/WhyRE2).
+    if len(params["pattern"]) > 300 or len(params["replacement"]) > 300:
+        raise SpecError("pattern and replacement must be at most 300 characters")
+    options = re2.Options()
+    options.case_sensitive = not params["ignore_case"]
+    options.log_errors = False
     try:
-        pattern = re.compile(params["pattern"], re.IGNORECASE if params["ignore_case"] else 0)
-        pattern.sub(params["replacement"], "")  # checks group references once, at compile time
-    except re.error as exc:
-        raise SpecError(f"bad pattern: {exc}") from None
+        pattern = re2.compile(params["pattern"], options)
+    except re2.error as exc:
+        raise SpecError(f"bad pattern (RE2 syntax, no look-around or back-references): {_re2_message(exc)}") from None
     repl, count = params["replacement"], params["count"]
-    return lambda v, ctx: None if v is None else pattern.sub(repl, _str(v), count=count)
+    for number, name in _GROUP_REFERENCE.findall(repl):
+        if (number and int(number) > pattern.groups) or (name and name not in pattern.groupindex):
+            raise SpecError(f"bad pattern: replacement refers to group {number or name!r}, which the pattern lacks")
+
+    def regex_replace(v: Any, ctx: RecordContext) -> Any:
+        if v is None:
+            return None
+        return pattern.sub(repl, check_text_input(_str(v)), count=count)
+
+    return regex_replace
+
+
+_GROUP_REFERENCE = re.compile(r"\\(\d+)|\\g<([^>]*)>")
+
+
+def _re2_message(exc: Exception) -> str:
+    message = exc.args[0] if exc.args else exc
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
 # ---------------------------------------------------------------- dates and numbers
@@ -346,7 +386,7 @@ def _money(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
 
 @transform("integer", "Convert to a whole number (truncates).")
 def _integer(params: dict[str, Any], cctx: CompileContext) -> TransformFn:
-    return lambda v, ctx: None if v is None or v == "" else int(to_decimal(v))
+    return lambda v, ctx: None if v is None or v == "" else to_int(v)
 
 
 @transform("string", "Convert to text (numbers keep their digits; true/false for booleans).")

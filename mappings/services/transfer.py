@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from config import json_guard
 from mappings import selectors
 from mappings.models import DimensionRule, FieldRule, MappingSet, ValueMap
 from mappings.services import versions
@@ -54,10 +55,9 @@ def parse(data: str | bytes | dict) -> dict[str, Any]:
         return data
     if not isinstance(data, str | bytes):
         raise ImportRefused("The file is not a mapping", ["the top level must be a JSON object"])
-    try:
-        parsed = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportRefused("The file is not valid JSON", [str(exc)]) from None
+    parsed, problems = json_guard.loads(data)
+    if problems:
+        raise ImportRefused("The file is not acceptable JSON", problems)
     if not isinstance(parsed, dict):
         raise ImportRefused("The file is not a mapping", ["the top level must be a JSON object"])
     return parsed

@@ -102,6 +102,21 @@ class BulkInput(serializers.Serializer):
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
+    webhook_url = serializers.URLField(
+        write_only=True, required=False, allow_blank=True, help_text="Write-only; blank removes it."
+    )
+    webhook = serializers.CharField(source="masked_webhook_url", read_only=True, help_text="Scheme and host only.")
+
+    def validate_webhook_url(self, value: str) -> str:
+        from integrations.destinations import UnsafeDestination, check_destination
+
+        if value:
+            try:
+                check_destination(value)
+            except UnsafeDestination as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return value
+
     class Meta:
         model = AlertRule
         fields = [
@@ -113,6 +128,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "window_minutes",
             "emails",
             "webhook_url",
+            "webhook",
             "throttle_minutes",
             "enabled",
         ]

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.htmx import htmx_partial
+from config.spreadsheet import safe_cell
 from integrations.models import Flow
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
 from monitoring import business, selectors
@@ -118,8 +119,7 @@ def exception_export(request: HttpRequest) -> StreamingHttpResponse:
             first_seen = row[9]
             age = round((now - first_seen).total_seconds() / 3600, 1) if first_seen else ""
             values = [*row[:9], first_seen.isoformat(), row[10].isoformat(), age, row[11][:12]]
-            # Spreadsheet formula injection: a cell must not start with = + - @.
-            yield writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in values])
+            yield writer.writerow([safe_cell(v) for v in values])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="exceptions-{filters.tab}-{now:%Y%m%d-%H%M}.csv"'

@@ -89,7 +89,7 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     page.locator("details:has(#sample-json)").evaluate("details => { details.open = true; }")
     page.fill("#sample-json", json.dumps(_sample_invoice()))
     page.click("button:has-text('Preview this record')")
-    page.wait_for_function("document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
+    page.wait_for_function("() => document.querySelector('#preview-document')?.innerText.includes('401100-022-OU_4')")
     preview = page.locator("#preview-document").inner_text()
     assert '"Account": "401500"' in preview
     screenshot(page, "journey-03-mapping-preview")

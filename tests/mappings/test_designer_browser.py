@@ -62,15 +62,15 @@ def test_an_accountant_maps_previews_publishes_and_rolls_back(live_server, brows
     row = _row(page, "CustomerRef")
     row.locator("input[name=transforms]").fill('string | template(text="KF-{value}")')
     row.locator("input[name=transforms]").press("Tab")
-    page.wait_for_function("document.querySelector('#preview-document').innerText.includes('\"KF-')")
+    page.wait_for_function("() => document.querySelector('#preview-document').innerText.includes('\"KF-')")
     # Map a KashFlow field to an AX field.
     row = _row(page, "DocumentDate")
     row.locator("input[name=source]").fill("DueDate")
     row.locator("input[name=source]").press("Tab")
     page.wait_for_selector("form.rule-row[data-target='DocumentDate'] input[name=source][value='DueDate']")
     page.wait_for_function(
-        "(() => { const d = JSON.parse(document.querySelector('#preview-document').innerText);"
-        " return d.DocumentDate === d.DueDate; })()"
+        "() => { const d = JSON.parse(document.querySelector('#preview-document').innerText);"
+        " return d.DocumentDate === d.DueDate; }"
     )
 
     # A real invoice with the deliberately unmapped nominal 4900: the preview reports it.
@@ -85,7 +85,7 @@ def test_an_accountant_maps_previews_publishes_and_rolls_back(live_server, brows
     value_map.locator("input[name=source_value]").fill("4900")
     value_map.locator("input[name=target_value]").fill("401500")
     value_map.locator("button:has-text('Add / change')").click()
-    page.wait_for_function("!document.querySelector('#preview-issues').innerText.includes('4900')")
+    page.wait_for_function("() => !document.querySelector('#preview-issues').innerText.includes('4900')")
     assert '"Account": "401500"' in _preview_text(page)
 
     # Add a dimension rule for those lines, first in order.
@@ -99,7 +99,7 @@ def test_an_accountant_maps_previews_publishes_and_rolls_back(live_server, brows
     # First match wins: move it above the range rule for 4000-4999.
     page.click(".dimension-rule[data-name='Sundry income'] button.move-top")
     page.wait_for_selector(".dimension-rule:first-child[data-name='Sundry income']")
-    page.wait_for_function("document.querySelector('#preview-document').innerText.includes('401500-040-OU_2')")
+    page.wait_for_function("() => document.querySelector('#preview-document').innerText.includes('401500-040-OU_2')")
     screenshot(page, "mapping-designer-draft")
     draft = MappingSet.objects.get(key=KEY, status="draft")
 

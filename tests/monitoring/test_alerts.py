@@ -12,6 +12,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations import login_gate
+from integrations.login_gate import ConnectionLoginGate
 from integrations.models import Flow
 from monitoring import alerts
 from monitoring.models import Alert, AlertRule, AuditEvent
@@ -226,3 +228,24 @@ def test_alert_rules_need_an_integration_admin_and_changes_are_audited(client_fo
     silent = client.post(reverse("monitoring:alert-rule-create"), {**data, "emails": "", "name": "Silent"})
     assert b"nobody will hear of it" in silent.content
     assert not AlertRule.objects.filter(name__in=["Bad", "Silent"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_login_alerts_once_and_recovers_when_the_credentials_are_entered_again(flow, receiver):
+    AlertRule.objects.create(name="Logins", kind=AlertRule.Kind.LOGIN_STOPPED, webhook_url=receiver.url)
+    kashflow = flow.pair.kashflow
+    assert alerts.check_alerts() == []
+
+    ConnectionLoginGate(kashflow.pk).refuse("KashFlow answered 401 AccountLocked")
+    ConnectionLoginGate(kashflow.pk).refuse("a second refusal changes nothing")
+    for _ in range(3):
+        alerts.check_alerts()
+    (alert,) = Alert.objects.filter(rule__kind=AlertRule.Kind.LOGIN_STOPPED)
+    assert alert.subject_key == f"login:{kashflow.pk}"
+    assert "AccountLocked" in alert.message and "Enter the credentials again" in alert.message
+
+    kashflow.refresh_from_db()
+    login_gate.clear(kashflow)
+    kashflow.save()
+    alerts.check_alerts()
+    assert [r["event"] for r in receiver.received] == ["firing", "recovered"]

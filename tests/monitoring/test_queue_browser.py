@@ -44,7 +44,7 @@ def test_an_accountant_works_the_queue_in_a_real_browser(demo, worker, browser_p
 
     # Filter by class (htmx swaps the table and pushes the URL).
     page.select_option("select[name=error_class]", "ax_validation")
-    page.wait_for_function("document.querySelector('#exception-table tbody').innerText.includes('Nothing here')")
+    page.wait_for_function("() => document.querySelector('#exception-table tbody').innerText.includes('Nothing here')")
     assert "error_class=ax_validation" in page.url
     page.select_option("select[name=error_class]", "value_not_mapped")
     page.wait_for_selector(f"#exception-{items[numbers[0]].pk}")

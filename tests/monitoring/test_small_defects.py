@@ -21,7 +21,9 @@ def test_the_demo_login_opens_the_admin_and_can_give_a_role():
     ensure_roles()
     ensure_demo_user()
     client = Client()
-    assert client.login(username=creds.PORTAL_USERNAME, password=creds.PORTAL_PASSWORD)
+    # through the login page: the brute-force guard (django-axes) counts logins per request
+    login = client.post(reverse("login"), {"username": creds.PORTAL_USERNAME, "password": creds.PORTAL_PASSWORD})
+    assert login.status_code == 302
     assert client.get("/admin/").status_code == 200
     newcomer = User.objects.create_user("newcomer", password="x-long-password-1")
     change = reverse("admin:auth_user_change", args=[newcomer.pk])

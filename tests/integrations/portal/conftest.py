@@ -34,7 +34,8 @@ def ax_connection(db):
     return services.create_connection(
         name="Acme AX",
         system="dynamics_ax",
-        base_url="http://axserver:8101/",
+        base_url="http://axserver:8101/",  # an on-premises AIF port over plain http: the admin said so
+        allow_insecure_http=True,
         company="DAT",
         settings={"service_user": "CONTOSO\\aifuser"},
         credentials={"service_password": AX_PASSWORD},

@@ -1,7 +1,7 @@
 import json
 import logging
 
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from integrations.credentials import decrypt_credentials
@@ -16,7 +16,7 @@ LIST = "/api/v1/connections/"
 
 def admin_api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return client
 
 

@@ -186,15 +186,32 @@ def test_fault_validation_errors_answer_400(api, body, message):
     assert not FaultRule.objects.exists()
 
 
-def test_write_endpoints_need_the_token_when_one_is_set(api, settings):
+def test_every_endpoint_needs_the_token_when_one_is_set_reads_too(api, settings):
     settings.SANDBOX_CONTROL_TOKEN = "s3cret"
     body = {"system": "kashflow", "kind": "server_error"}
     assert post(api, "faults", body).status_code == 401
     assert post(api, "faults", body, authorization="Bearer wrong").status_code == 401
     assert post(api, "faults", body, authorization="Bearer s3cret").status_code == 201
     assert post(api, "faults/clear", x_sandbox_token="s3cret").status_code == 200
-    assert api.get(CONTROL + "faults").status_code == 200  # reads stay open
-    assert api.get(CONTROL).json()["write_token_required"] is True
+    for read in ("", "faults", "state/kashflow", "ax/messages"):
+        refused = api.get(CONTROL + read)
+        assert refused.status_code == 401 and "demo-password" not in refused.content.decode()
+    index = api.get(CONTROL, headers={"authorization": "Bearer s3cret"})
+    assert index.status_code == 200 and index.json()["token_required"] is True
+
+
+def test_with_debug_off_and_no_token_the_control_api_answers_nobody(api, settings):
+    settings.SANDBOX_CONTROL_OPEN, settings.DEBUG, settings.SANDBOX_CONTROL_TOKEN = False, False, ""
+    for read in ("", "faults", "state/kashflow", "state/dynamics_ax/CustTable"):
+        response = api.get(CONTROL + read)
+        assert response.status_code == 401, read
+        assert "SANDBOX_CONTROL_TOKEN" in response.json()["error"]
+        assert "demo-password" not in response.content.decode()
+    assert post(api, "reset").status_code == 401
+    assert post(api, "faults", {"system": "kashflow", "kind": "server_error"}).status_code == 401
+    assert not FaultRule.objects.exists()
+    settings.DEBUG = True  # a developer's machine
+    assert api.get(CONTROL).status_code == 200
 
 
 def test_expire_sessions_ends_every_kashflow_session(api):
@@ -237,35 +254,47 @@ class Receiver:
         self.server.server_close()
 
 
-def test_webhook_push_is_signed_and_reports_the_receivers_status(api, settings):
-    settings.WEBHOOK_SECRET = "hook-secret"
+@pytest.mark.django_db(transaction=True)
+def test_webhook_push_goes_to_the_portals_own_webhook_signed_and_answers_no_body(live_server, settings):
+    from integrations.models import WebhookEvent
+
+    settings.WEBHOOK_SECRET = "hook-secret-" + "x" * 40
+    seed_sandbox(seed=1, invoices=5)
+    response = httpx.post(f"{live_server.url}{CONTROL}webhook", json={"entity": "invoices", "key": 1003}, timeout=30)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["status"] == 202 and answer["event"] == "invoices.updated"
+    assert "response" not in answer  # the receiver's body never comes back through the control API
+    event = WebhookEvent.objects.get()  # the portal verified the signature and stored the push
+    payload = json.loads(event.body)
+    assert (payload["entity"], payload["key"], payload["id"]) == ("invoices", "1003", answer["id"])
+    assert payload["data"]["Number"] == 1003
+    signature = dict(part.split("=", 1) for part in event.signature.split(","))
+    expected = hmac.new(settings.WEBHOOK_SECRET.encode(), f"{signature['t']}.{event.body}".encode(), hashlib.sha256)
+    assert hmac.compare_digest(signature["v1"], expected.hexdigest())
+
+
+def test_webhook_push_refuses_any_url_but_the_portals_own(api, settings):
+    settings.PORTAL_URL = "https://ledgerbridge.example.com"
     seed_sandbox(seed=1, invoices=5)
     with Receiver(status=202) as receiver:
-        response = post(api, "webhook", {"url": receiver.url, "entity": "invoices", "key": 1003})
-    assert response.status_code == 200
-    assert response.json()["status"] == 202
-    assert response.json()["event"] == "invoices.updated"
-    headers, body = receiver.received[0]
-    signature = dict(part.split("=", 1) for part in headers["X-LedgerBridge-Signature"].split(","))
-    expected = hmac.new(b"hook-secret", f"{signature['t']}.{body}".encode(), hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(signature["v1"], expected)
-    payload = json.loads(body)
-    assert (payload["entity"], payload["key"], payload["event"]) == ("invoices", "1003", "invoices.updated")
-    assert payload["data"]["Number"] == 1003
-    assert headers["Content-Type"] == "application/json"
+        response = post(api, "webhook", {"url": receiver.url, "entity": "invoices", "key": "1001"})
+    assert response.status_code == 400
+    assert "the portal's own webhook URL" in response.json()["error"]
+    assert "http://testserver/webhooks/kashflow/" in response.json()["error"]
+    assert "https://ledgerbridge.example.com/webhooks/kashflow/" in response.json()["error"]
+    assert receiver.received == []
 
 
 def test_webhook_errors(api):
     seed_sandbox(seed=1, invoices=5)
-    missing = post(api, "webhook", {"url": "http://127.0.0.1:9/x", "entity": "invoices", "key": "9999"})
+    missing = post(api, "webhook", {"entity": "invoices", "key": "9999"})
     assert missing.status_code == 404
     bad = post(api, "webhook", {"url": "ftp://x", "entity": "invoices", "key": "1001", "event": "poked"})
     assert bad.status_code == 400
-    assert "url must be an http(s) URL" in bad.json()["error"]
+    assert "url must be the portal's own webhook URL" in bad.json()["error"]
     assert "event must be one of" in bad.json()["error"]
-    with Receiver() as receiver:
-        closed_url = receiver.url
-    unreachable = post(api, "webhook", {"url": closed_url, "entity": "invoices", "key": "1001"})
+    unreachable = post(api, "webhook", {"entity": "invoices", "key": "1001"})  # http://testserver is no socket
     assert unreachable.status_code == 502
     assert "Could not deliver" in unreachable.json()["error"]
 

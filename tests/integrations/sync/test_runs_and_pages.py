@@ -214,7 +214,8 @@ def test_a_signed_body_that_is_not_json_is_kept_and_filed_as_an_exception(flow, 
     response = client.post("/webhooks/kashflow/", body, content_type="text/xml", **{
         "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_"): sign(body)
     })  # fmt: skip
-    assert response.status_code == 202
+    assert response.status_code == 400 and response.json()["status"] == "stored"  # refused, yet kept
+    assert response.json()["problems"]
     event = WebhookEvent.objects.get(pk=response.json()["id"])
     assert event.body == body.decode() and event.payload is None
     process_event(event.pk)

@@ -103,7 +103,7 @@ def test_pushes_with_a_bad_signature_are_refused_and_malformed_ones_become_excep
     assert not WebhookEvent.objects.exists()
 
     malformed = push(url, {"resource": "spaceships", "key": "X1"})
-    assert malformed.status_code == 202
+    assert malformed.status_code == 400 and "spaceships" in malformed.json()["problems"][0]  # told, and kept
     event = WebhookEvent.objects.get()
     wait_until(lambda: WebhookEvent.objects.get(pk=event.pk).status == "failed", what="the push processed")
     item = ExceptionItem.objects.get(source_key=f"webhook/{event.pk}")

@@ -1,0 +1,429 @@
+"""The comparison at the heart of reconciliation: plain dataclasses in, typed differences and totals out.
+
+Nothing here knows Django, a connector or a wire format. Each side of a document is normalised by a reader
+(``readers/``) into a ``Document`` that speaks AX's vocabulary: a KashFlow document becomes what AX *should*
+hold (its nominal codes already translated through the accountant's chart correspondence), an AX document is
+what AX *does* hold. ``reconcile_entity`` then compares them document by document and in totals per currency,
+per customer/supplier and per account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: object) -> Decimal:
+    """Any number the two systems send (float, str, Decimal, None) as a Decimal rounded to the penny."""
+    if value in (None, ""):
+        return ZERO
+    try:
+        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return ZERO
+
+
+def rate(value: object) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return None
+
+
+class Kind:
+    """What kind of difference; the values are what the page and the command print."""
+
+    MISSING_IN_AX = "missing_in_ax"
+    DUPLICATED_IN_AX = "duplicated_in_ax"
+    NOT_LINKED = "not_linked"  # present in AX, but our link is missing or points elsewhere
+    UNEXPECTED_IN_AX = "unexpected_in_ax"  # in AX with no KashFlow document that should be there (a draft, ...)
+    WRITTEN_BACK = "written_back"  # money the integration wrote into KashFlow (an AX settlement echoed back)
+    PARTY = "party"
+    CURRENCY = "currency"
+    RATE = "exchange_rate"
+    DATE = "date"
+    NET = "net"
+    VAT = "vat"
+    GROSS = "gross"
+    ACCOUNTS = "accounts"
+    BANK_ACCOUNT = "bank_account"
+    COUNTER_ACCOUNT = "counter_account"
+    DIMENSIONS = "dimensions"
+    TAX_GROUP = "tax_group"
+    TAX_ITEM_GROUP = "tax_item_group"
+    SETTLEMENT = "settlement"
+    STATUS = "status"
+
+    PRESENCE = (MISSING_IN_AX, DUPLICATED_IN_AX, NOT_LINKED, UNEXPECTED_IN_AX, WRITTEN_BACK)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One posting: an AX main account, a signed amount in the document's currency (debit positive for
+    journals, the line's net for invoices) and its tax groups."""
+
+    account: str
+    amount: Decimal
+    tax_group: str = ""
+    tax_item_group: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One side of one business document, in AX's vocabulary.
+
+    ``key`` is the KashFlow key (on the AX side: the external reference the AX document carries);
+    ``ax_key`` the AX document's own key (InvoiceId, JournalNum). A field left ``None`` is not compared
+    (a side that does not carry it, e.g. KashFlow has no settlement of purchase invoices in AX terms).
+    """
+
+    entity: str
+    key: str
+    ax_key: str = ""
+    party: str = ""
+    currency: str = ""
+    rate: Decimal | None = None
+    date: str = ""
+    net: Decimal = ZERO
+    vat: Decimal = ZERO
+    gross: Decimal = ZERO
+    lines: tuple[Line, ...] = ()
+    bank_account: str | None = None
+    counter_account: str | None = None
+    forbidden_counter_accounts: frozenset[str] = frozenset()  # accounts this line must never be offset to
+    settles: str | None = None  # the invoice a payment settles (KashFlow invoice number)
+    settled: Decimal | None = None
+    status: str | None = None
+    expected_in_ax: bool = True  # False: the KashFlow document must not be in AX (a draft, an unreconciled line)
+    why_not_expected: str = ""
+    written_back: str = ""  # set when the integration itself wrote this KashFlow document: always a difference
+    # The financial dimension values of each line, sorted; None = not compared. On the KashFlow side they are
+    # what the published mapping's dimension rules give the record (dimensions exist only in AX).
+    dimension_sets: tuple[tuple[tuple[str, str], ...], ...] | None = None
+    compare_lines: bool = True
+    compare_tax: bool = True
+
+
+@dataclass(frozen=True)
+class Difference:
+    entity: str
+    kind: str
+    key: str  # the KashFlow key (the reference in AX for documents AX holds without a KashFlow source)
+    kashflow: str
+    ax: str
+    ax_keys: tuple[str, ...] = ()
+    currency: str = ""
+    amount: Decimal = ZERO  # money at stake (KashFlow minus AX where it applies), for sorting and sums
+    explained_by: str = ""  # the exception queue's reason when the record is there for one
+
+    @property
+    def explained(self) -> bool:
+        return bool(self.explained_by)
+
+    def as_dict(self) -> dict:
+        return {
+            "entity": self.entity,
+            "kind": self.kind,
+            "key": self.key,
+            "kashflow": self.kashflow,
+            "ax": self.ax,
+            "ax_keys": list(self.ax_keys),
+            "currency": self.currency,
+            "amount": str(self.amount),
+            "explained_by": self.explained_by,
+        }
+
+
+@dataclass(frozen=True)
+class Total:
+    """One total on both sides: per ``by`` ("currency", "party" or "account") and ``name`` within a currency."""
+
+    entity: str
+    by: str
+    name: str
+    currency: str
+    kashflow: Decimal
+    ax: Decimal
+
+    @property
+    def agrees(self) -> bool:
+        return self.kashflow == self.ax
+
+    def as_dict(self) -> dict:
+        return {
+            "entity": self.entity,
+            "by": self.by,
+            "name": self.name,
+            "currency": self.currency,
+            "kashflow": str(self.kashflow),
+            "ax": str(self.ax),
+            "agrees": self.agrees,
+        }
+
+
+@dataclass
+class EntityResult:
+    entity: str
+    documents: int = 0  # KashFlow documents expected in AX
+    ax_documents: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    totals: list[Total] = field(default_factory=list)
+
+    @property
+    def unexplained(self) -> list[Difference]:
+        return [d for d in self.differences if not d.explained]
+
+    @property
+    def explained(self) -> list[Difference]:
+        return [d for d in self.differences if d.explained]
+
+
+# --- Comparing one document ---------------------------------------------------------------------------------
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value) if value != "" else "—"
+
+
+def _by_account(lines: Iterable[Line]) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        sums[line.account] += line.amount
+    return {account: amount for account, amount in sorted(sums.items()) if amount != ZERO}
+
+
+def _describe_accounts(sums: dict[str, Decimal]) -> str:
+    return ", ".join(f"{account} {amount:.2f}" for account, amount in sums.items()) or "—"
+
+
+def _multiset(values: Iterable[str]) -> str:
+    counted: dict[str, int] = defaultdict(int)
+    for value in values:
+        counted[value or "—"] += 1
+    return ", ".join(f"{v} x{n}" if n > 1 else v for v, n in sorted(counted.items())) or "—"
+
+
+def _dimension_text(dimensions: tuple[tuple[str, str], ...]) -> str:
+    return "/".join(f"{name}={value}" for name, value in dimensions) or "none"
+
+
+def compare_document(kf: Document, ax: Document) -> list[Difference]:
+    """Every way the AX document differs from what the KashFlow one says AX should hold."""
+    found: list[Difference] = []
+
+    def diff(kind: str, kashflow: object, in_ax: object, amount: Decimal = ZERO) -> None:
+        found.append(
+            Difference(kf.entity, kind, kf.key, _fmt(kashflow), _fmt(in_ax), (ax.ax_key,), kf.currency, amount)
+        )
+
+    if kf.party and kf.party != ax.party:
+        diff(Kind.PARTY, kf.party, ax.party)
+    if kf.currency != ax.currency:
+        diff(Kind.CURRENCY, kf.currency, ax.currency, kf.gross)
+    if kf.rate is not None and ax.rate is not None and kf.rate != ax.rate:
+        diff(Kind.RATE, kf.rate, ax.rate)
+    if kf.date and ax.date and kf.date != ax.date:
+        diff(Kind.DATE, kf.date, ax.date)
+    for kind, mine, theirs in (
+        (Kind.NET, kf.net, ax.net),
+        (Kind.VAT, kf.vat, ax.vat),
+        (Kind.GROSS, kf.gross, ax.gross),
+    ):
+        if mine != theirs:
+            diff(kind, mine, theirs, mine - theirs)
+    if kf.compare_lines:
+        mine, theirs = _by_account(kf.lines), _by_account(ax.lines)
+        if mine != theirs:
+            at_stake = sum((abs(v - theirs.get(k, ZERO)) for k, v in mine.items()), ZERO)
+            diff(Kind.ACCOUNTS, _describe_accounts(mine), _describe_accounts(theirs), at_stake)
+    if kf.bank_account is not None and kf.bank_account != ax.bank_account:
+        diff(Kind.BANK_ACCOUNT, kf.bank_account, ax.bank_account, kf.gross)
+    if kf.counter_account is not None and kf.counter_account != ax.counter_account:
+        diff(Kind.COUNTER_ACCOUNT, kf.counter_account, ax.counter_account, kf.gross)
+    if ax.counter_account and ax.counter_account in kf.forbidden_counter_accounts:
+        diff(Kind.COUNTER_ACCOUNT, "not a control account", ax.counter_account, kf.gross)
+    if kf.dimension_sets is not None and ax.dimension_sets is not None and kf.dimension_sets != ax.dimension_sets:
+        diff(
+            Kind.DIMENSIONS,
+            _multiset(_dimension_text(d) for d in kf.dimension_sets),
+            _multiset(_dimension_text(d) for d in ax.dimension_sets),
+        )
+    if kf.compare_tax and kf.lines:
+        if sorted(line.tax_group for line in kf.lines) != sorted(line.tax_group for line in ax.lines):
+            diff(Kind.TAX_GROUP, _multiset(x.tax_group for x in kf.lines), _multiset(x.tax_group for x in ax.lines))
+        mine_items = sorted((line.account, line.tax_item_group) for line in kf.lines)
+        ax_items = sorted((line.account, line.tax_item_group) for line in ax.lines)
+        if mine_items != ax_items:
+            diff(
+                Kind.TAX_ITEM_GROUP,
+                _multiset(x.tax_item_group for x in kf.lines),
+                _multiset(x.tax_item_group for x in ax.lines),
+            )
+    if kf.settles is not None and kf.settles != ax.settles:
+        diff(Kind.SETTLEMENT, f"settles {kf.settles}", f"settles {ax.settles or 'nothing'}", kf.gross)
+    if kf.settled is not None and ax.settled is not None and kf.settled != ax.settled:
+        diff(Kind.SETTLEMENT, f"settled {kf.settled:.2f}", f"settled {ax.settled:.2f}", kf.settled - ax.settled)
+    if kf.status is not None and ax.status is not None and kf.status != ax.status:
+        diff(Kind.STATUS, kf.status, ax.status)
+    return found
+
+
+# --- Comparing an entity ------------------------------------------------------------------------------------
+
+
+def reconcile_entity(
+    entity: str,
+    kashflow: Iterable[Document],
+    ax: Iterable[Document],
+    *,
+    links: dict[str, str],
+    explained: dict[str, str] | None = None,
+) -> EntityResult:
+    """Compare every KashFlow document of ``entity`` with the AX documents carrying its reference.
+
+    ``links``: our RecordLinks, source key -> AX key. ``explained``: source key -> the stated reason a record is
+    in the exception queue (or waiting); its differences are reported as explained and it is left out of the
+    totals on both sides, so the totals that agree are the books without the records a person is handling.
+    """
+    explained = explained or {}
+    result = EntityResult(entity)
+    by_reference: dict[str, list[Document]] = defaultdict(list)
+    for document in ax:
+        by_reference[document.key].append(document)
+        result.ax_documents += 1
+    totals_kf: list[Document] = []
+    totals_ax: list[Document] = []
+    seen: set[str] = set()
+
+    for kf in kashflow:
+        seen.add(kf.key)
+        reason = explained.get(kf.key, "")
+        in_ax = by_reference.get(kf.key, [])
+        found: list[Difference] = []
+        if not kf.expected_in_ax:
+            if kf.written_back:
+                found.append(
+                    Difference(entity, Kind.WRITTEN_BACK, kf.key, kf.written_back, "—", (), kf.currency, kf.gross)
+                )
+            for document in in_ax:
+                found.append(
+                    Difference(
+                        entity,
+                        Kind.UNEXPECTED_IN_AX,
+                        kf.key,
+                        kf.why_not_expected or "not for AX",
+                        f"posted as {document.ax_key}",
+                        (document.ax_key,),
+                        document.currency,
+                        document.gross,
+                    )
+                )
+                totals_ax.append(document)
+            result.differences.extend(_explain(found, reason))
+            continue
+        result.documents += 1
+        if not reason:
+            totals_kf.append(kf)
+            totals_ax.extend(in_ax)
+        if not in_ax:
+            found.append(
+                Difference(
+                    entity,
+                    Kind.MISSING_IN_AX,
+                    kf.key,
+                    f"{kf.gross:.2f} {kf.currency}",
+                    "absent",
+                    (),
+                    kf.currency,
+                    kf.gross,
+                )
+            )
+        else:
+            if len(in_ax) > 1:
+                found.append(
+                    Difference(
+                        entity,
+                        Kind.DUPLICATED_IN_AX,
+                        kf.key,
+                        f"once, {kf.gross:.2f} {kf.currency}",
+                        f"{len(in_ax)} times: " + ", ".join(d.ax_key for d in in_ax),
+                        tuple(d.ax_key for d in in_ax),
+                        kf.currency,
+                        sum((d.gross for d in in_ax[1:]), ZERO),
+                    )
+                )
+            linked = links.get(kf.key, "")
+            ax_keys = {d.ax_key for d in in_ax}
+            if linked not in ax_keys:
+                found.append(
+                    Difference(
+                        entity,
+                        Kind.NOT_LINKED,
+                        kf.key,
+                        f"linked to {linked}" if linked else "no link",
+                        "present as " + ", ".join(sorted(ax_keys)),
+                        tuple(sorted(ax_keys)),
+                        kf.currency,
+                    )
+                )
+            target = next((d for d in in_ax if d.ax_key == linked), in_ax[0])
+            found.extend(compare_document(kf, target))
+        result.differences.extend(_explain(found, reason))
+
+    for reference, documents in sorted(by_reference.items()):
+        if reference in seen:
+            continue
+        for document in documents:
+            result.differences.append(
+                Difference(
+                    entity,
+                    Kind.UNEXPECTED_IN_AX,
+                    reference,
+                    "no KashFlow document",
+                    f"posted as {document.ax_key}",
+                    (document.ax_key,),
+                    document.currency,
+                    -document.gross,
+                )
+            )
+            totals_ax.append(document)
+    result.totals = totals(entity, totals_kf, totals_ax)
+    return result
+
+
+def _explain(found: list[Difference], reason: str) -> list[Difference]:
+    if not reason:
+        return found
+    return [
+        Difference(d.entity, d.kind, d.key, d.kashflow, d.ax, d.ax_keys, d.currency, d.amount, reason) for d in found
+    ]
+
+
+def totals(entity: str, kashflow: Iterable[Document], ax: Iterable[Document]) -> list[Total]:
+    """Gross, net and VAT per currency, gross per party and currency, postings per account and currency."""
+    sums: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for side, documents in ((0, kashflow), (1, ax)):
+        for d in documents:
+            for measure, amount in (("gross", d.gross), ("net", d.net), ("vat", d.vat)):
+                sums[("currency", measure, d.currency)][side] += amount
+            if d.party:
+                sums[("party", d.party, d.currency)][side] += d.gross
+            for line in d.lines:
+                sums[("account", line.account, d.currency)][side] += line.amount
+            if d.bank_account:
+                sums[("account", d.bank_account, d.currency)][side] += d.gross
+    out = []
+    for (by, name, currency), (mine, theirs) in sorted(sums.items()):
+        out.append(Total(entity, by, name, currency, mine, theirs))
+    return out

@@ -1,0 +1,142 @@
+"""What every reader shares: the reference data a KashFlow document is translated with, and AX's shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from integrations.reconciliation.core import ZERO, money
+
+# EU member states by ISO 3166 alpha-2 (GB left on 31 January 2020).
+EU_COUNTRIES = frozenset(
+    {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT"}
+    | {"LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+)
+# The customer's sales tax group follows where the customer is, never the invoice's currency (issue 13, defect 7).
+# The group names are the demo company's (DOM, EU) plus EXPORT for customers outside the UK and the EU: inferred,
+# AX tax groups are the customer's own set-up; an installation with other names passes its own to ``Reference``.
+TAX_GROUP_BY_REGION = {"domestic": "DOM", "eu": "EU", "export": "EXPORT"}
+
+
+@dataclass
+class Reference:
+    """Everything needed to say what AX should hold for a KashFlow document; built once per reconciliation.
+
+    ``chart``: KashFlow nominal code -> AX main account (the accountant's chart correspondence).
+    ``vat_item_groups``: KashFlow VAT rate ("20") -> AX item sales tax group.
+    ``vat_nominals``: the KashFlow nominal codes of VAT (sales and purchases); ``purchase_vat_nominal`` the one
+    purchase VAT goes to. ``customer_countries`` / ``invoices`` / ``bank_accounts`` / ``ax_invoice_refs`` are
+    read from the two systems. ``expected``: (entity, key) -> the document the published mapping makes of the
+    KashFlow record, the reference for financial dimensions (they come from the accountant's dimension rules).
+    """
+
+    chart: dict[str, str] = field(default_factory=dict)
+    vat_item_groups: dict[str, str] = field(default_factory=dict)
+    vat_nominals: frozenset[str] = frozenset({"2200", "2201"})
+    purchase_vat_nominal: str = "2201"
+    debtors_nominal: str = "1100"
+    creditors_nominal: str = "2100"
+    tax_groups: dict[str, str] = field(default_factory=lambda: dict(TAX_GROUP_BY_REGION))
+    customer_countries: dict[str, str] = field(default_factory=dict)
+    invoices: dict[str, dict] = field(default_factory=dict)  # KashFlow invoice number -> the invoice
+    bank_accounts: dict[str, dict] = field(default_factory=dict)  # KashFlow bank account code -> the account
+    payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
+    purchase_payment_references: frozenset[str] = frozenset()
+    ax_invoice_refs: dict[str, str] = field(default_factory=dict)  # AX InvoiceId -> KashFlow invoice number
+    expected: dict[tuple[str, str], dict] = field(default_factory=dict)
+
+    def account(self, nominal: object) -> str:
+        """The AX main account of a KashFlow nominal code; unmapped codes show as ``KF:<code>`` so they differ."""
+        code = _code(nominal)
+        return self.chart.get(code, f"KF:{code}")
+
+    @property
+    def vat_accounts(self) -> frozenset[str]:
+        return frozenset(self.account(code) for code in self.vat_nominals)
+
+    def tax_item_group(self, vat_rate: object) -> str:
+        return self.vat_item_groups.get(rate_text(vat_rate), f"VAT {rate_text(vat_rate)}%")
+
+    def customer_tax_group(self, customer_code: str) -> str:
+        country = self.customer_countries.get(customer_code.strip().upper(), "")
+        if country in ("GB", "UK", ""):
+            return self.tax_groups["domestic"]
+        return self.tax_groups["eu" if country in EU_COUNTRIES else "export"]
+
+    def bank_account_code(self, account_id: object) -> str:
+        """KashFlow names a bank account by its nominal code (1200) or, on some bodies, its Id (1)."""
+        code = _code(account_id)
+        if code in self.bank_accounts:
+            return code
+        for bank_code, account in self.bank_accounts.items():
+            if _code(account.get("Id")) == code:
+                return bank_code
+        return code
+
+
+def _code(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def rate_text(value: object) -> str:
+    try:
+        number = Decimal(str(value if value not in (None, "") else 0)).normalize()
+    except ArithmeticError:
+        return str(value)
+    return format(number, "f")
+
+
+def code(value: object) -> str:
+    return _code(value)
+
+
+def currency_of(record: dict, default: str = "GBP") -> str:
+    value = record.get("Currency")
+    if isinstance(value, dict):
+        value = value.get("Code")
+    return str(value or default).strip().upper()
+
+
+def currency_rate(record: dict):
+    value = record.get("Currency")
+    return value.get("ExchangeRate") if isinstance(value, dict) else record.get("ExchangeRate")
+
+
+def ax_account(dimension: object) -> str:
+    return str((dimension or {}).get("Account") or "").strip() if isinstance(dimension, dict) else ""
+
+
+def ax_dimensions(dimension: object) -> tuple[tuple[str, str], ...]:
+    """A LedgerDimension / DefaultDimension's financial dimension values, sorted by name."""
+    if not isinstance(dimension, dict):
+        return ()
+    values = dimension.get("Values") or []
+    return tuple(
+        sorted(
+            (str(v.get("Name")), str(v.get("Value")))
+            for v in values
+            if isinstance(v, dict) and v.get("Name") and v.get("Value") not in (None, "")
+        )
+    )
+
+
+def signed(line: dict) -> Decimal:
+    """A journal line's amount, debit positive."""
+    return money(line.get("AmountCurDebit")) - money(line.get("AmountCurCredit"))
+
+
+def journal_lines_by_document(record: dict) -> dict[str, list[dict]]:
+    """An AX journal's lines grouped by their DocumentNum (our external reference); a batch may hold several."""
+    grouped: dict[str, list[dict]] = {}
+    for line in record.get("LedgerJournalTrans") or []:
+        if isinstance(line, dict):
+            grouped.setdefault(str(line.get("DocumentNum") or "").strip(), []).append(line)
+    return grouped
+
+
+def first(values, default=ZERO):
+    return next(iter(values), default)

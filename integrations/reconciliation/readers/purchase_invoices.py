@@ -1,0 +1,112 @@
+"""Purchase invoices: KashFlow purchases and AX vendor invoice journals (VendInv), money in full.
+
+What AX should hold: the gross credited to the supplier, each line's net debited to its expense account, and the
+VAT debited to the purchase VAT account, to the penny of KashFlow's VAT (issue 13, defect 6). On the AX side
+the VAT is what the journal posts to a VAT account (inferred: a journal that lets AX compute tax through a sales
+tax group would need AX's tax transactions, which no AIF service in the reference WSDLs returns).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from integrations.reconciliation.core import ZERO, Document, Line, money, rate
+from integrations.reconciliation.readers.common import (
+    Reference,
+    ax_account,
+    ax_dimensions,
+    code,
+    currency_of,
+    currency_rate,
+    journal_lines_by_document,
+    signed,
+)
+
+ENTITY = "purchase_invoice"
+KASHFLOW_ENTITY = "purchase_invoice"
+AX_ENTITY = "purchase_invoice"
+
+
+def kashflow_document(record: dict, ref: Reference) -> Document:
+    key = code(record.get("Number"))
+    expected = ref.expected.get((ENTITY, key)) or {}
+    mapped_lines = [x for x in expected.get("LedgerJournalTrans") or [] if isinstance(x, dict)]
+    lines = [
+        Line(
+            account=ref.account(item.get("NominalCode")),
+            amount=money(Decimal(str(item.get("Quantity") or 0)) * Decimal(str(item.get("Rate") or 0))),
+        )
+        for item in record.get("LineItems") or []
+    ]
+    vat = money(record.get("VATAmount"))
+    if vat != ZERO:
+        lines.append(Line(account=ref.account(ref.purchase_vat_nominal), amount=vat))
+    return Document(
+        entity=ENTITY,
+        key=key,
+        party=str(record.get("SupplierCode") or "").strip().upper(),
+        currency=currency_of(record),
+        rate=rate(currency_rate(record)),
+        date=str(record.get("IssuedDate") or "")[:10],
+        net=money(record.get("NetAmount")),
+        vat=vat,
+        gross=money(record.get("GrossAmount")),
+        lines=tuple(lines),
+        dimension_sets=_dimension_sets(mapped_lines, ref.vat_accounts) if mapped_lines else None,
+        compare_tax=False,
+    )
+
+
+def _dimension_sets(lines: list[dict], vat_accounts: frozenset[str]) -> tuple:
+    """The dimensions of every line that is not the VAT line (VAT carries none of the expense's dimensions)."""
+    return tuple(
+        sorted(
+            ax_dimensions(line.get("DefaultDimension"))
+            for line in lines
+            if not {ax_account(line.get("LedgerDimension")), ax_account(line.get("OffsetLedgerDimension"))}
+            & vat_accounts
+        )
+    )
+
+
+def _postings(lines: list[dict]) -> list[tuple[str, Decimal]]:
+    """Every ledger posting of the journal's lines, debit positive: ledger lines themselves, and the offset of
+    vendor lines (a vendor credit offset to an expense account debits that account)."""
+    postings = []
+    for line in lines:
+        kind = line.get("AccountType") or "Ledger"
+        amount = signed(line)
+        if kind == "Ledger":
+            postings.append((ax_account(line.get("LedgerDimension")), amount))
+        if line.get("OffsetLedgerDimension") and (line.get("OffsetAccountType") or "Ledger") == "Ledger":
+            postings.append((ax_account(line.get("OffsetLedgerDimension")), -amount))
+    return postings
+
+
+def ax_documents(record: dict, ref: Reference) -> list[Document]:
+    vat_accounts = ref.vat_accounts
+    documents = []
+    for reference, lines in journal_lines_by_document(record).items():
+        vendor = [line for line in lines if (line.get("AccountType") or "") == "Vend"]
+        head = (vendor or lines)[0]
+        postings = [Line(account=account, amount=amount) for account, amount in _postings(lines)]
+        vat = sum((p.amount for p in postings if p.account in vat_accounts), ZERO)
+        net = sum((p.amount for p in postings if p.account not in vat_accounts), ZERO)
+        documents.append(
+            Document(
+                entity=ENTITY,
+                key=reference,
+                ax_key=str(record.get("JournalNum") or ""),
+                party=ax_account(head.get("LedgerDimension")).upper(),
+                currency=str(head.get("CurrencyCode") or "").strip().upper(),
+                rate=rate(head.get("ExchRate")) if head.get("ExchRate") not in (None, "") else None,
+                date=str(head.get("TransDate") or "")[:10],
+                net=net,
+                vat=vat,
+                gross=-sum((signed(line) for line in vendor), ZERO),
+                lines=tuple(postings),
+                dimension_sets=_dimension_sets(lines, vat_accounts),
+                compare_tax=False,
+            )
+        )
+    return documents

@@ -1,0 +1,202 @@
+"""Each reader on the bodies the connectors return (shapes as in the sandbox and the reference material)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from integrations.reconciliation.core import Kind, reconcile_entity
+from integrations.reconciliation.readers import bank_lines, payments, purchase_invoices, sales_invoices
+from integrations.reconciliation.readers.common import Reference
+
+D = Decimal
+REF = Reference(
+    chart={
+        "1100": "130100",
+        "1200": "110110",
+        "1210": "110120",
+        "2100": "200100",
+        "2201": "222200",
+        "4000": "401100",
+        "5000": "500100",
+        "7900": "680100",
+    },
+    vat_item_groups={"20": "STD", "5": "RED", "0": "ZERO"},
+    customer_countries={"ACME01": "GB", "LYON01": "FR", "BOST01": "US"},
+    invoices={"1001": {"Number": 1001, "CustomerCode": "LYON01", "Currency": {"Code": "EUR", "ExchangeRate": 0.86}}},
+    bank_accounts={
+        "1200": {"Id": 1, "Code": 1200, "Currency": "GBP"},
+        "1210": {"Id": 2, "Code": 1210, "Currency": "EUR"},
+    },
+    ax_invoice_refs={"FTI-000001": "1001"},
+)
+
+
+def kf_invoice(customer: str = "BOST01", currency: str = "USD", status: str = "Unpaid") -> dict:
+    return {
+        "Number": 1001,
+        "CustomerCode": customer,
+        "IssuedDate": "2026-11-07",
+        "Currency": {"Code": currency, "ExchangeRate": 1.0},
+        "NetAmount": 200.0,
+        "VATAmount": 0.0,
+        "GrossAmount": 200.0,
+        "AmountPaid": 0.0,
+        "Status": status,
+        "LineItems": [{"Quantity": 2.0, "Rate": 100.0, "VATRate": 0.0, "NominalCode": 4000}],
+    }
+
+
+def ax_invoice(tax_group: str) -> dict:
+    return {
+        "InvoiceId": "FTI-000001",
+        "OrderAccount": "BOST01",
+        "CurrencyCode": "USD",
+        "CustomerRef": "1001",
+        "InvoiceDate": "2026-11-07",
+        "SumTax": "0.00",
+        "InvoiceAmount": "200.00",
+        "SettledAmount": "0.00",
+        "PaymentStatus": "None",
+        "CustInvoiceLine": [
+            {
+                "AmountCur": "200.00",
+                "LedgerDimension": {"Account": "401100"},
+                "TaxGroup": tax_group,
+                "TaxItemGroup": "ZERO",
+            }
+        ],
+    }
+
+
+def compare(reader, kf: dict, ax: dict, link: str):
+    documents = reader.ax_documents(ax, REF)
+    return reconcile_entity(
+        reader.ENTITY, [reader.kashflow_document(kf, REF)], documents, links={documents[0].key: link}
+    )
+
+
+def test_a_us_customers_invoice_needs_the_export_tax_group_not_the_eu_one():
+    wrong = compare(sales_invoices, kf_invoice(), ax_invoice("EU"), "FTI-000001")
+    assert [(d.kind, d.kashflow, d.ax) for d in wrong.differences] == [(Kind.TAX_GROUP, "EXPORT", "EU")]
+    assert compare(sales_invoices, kf_invoice(), ax_invoice("EXPORT"), "FTI-000001").differences == []
+
+
+def test_a_draft_invoice_in_ax_is_unexpected():
+    result = compare(sales_invoices, kf_invoice(status="Draft"), ax_invoice("EXPORT"), "FTI-000001")
+    assert [(d.kind, d.kashflow) for d in result.differences] == [
+        (Kind.UNEXPECTED_IN_AX, "Draft in KashFlow, not issued")
+    ]
+
+
+def test_a_euro_payment_posted_in_sterling_to_the_sterling_bank_is_caught_twice():
+    kf = {"Id": 7, "InvoiceNumber": 1001, "Date": "2026-11-20", "Amount": 50.0, "AccountId": 1210}
+    ax = {
+        "JournalNum": "JNL-000009",
+        "JournalName": "CustPay",
+        "LedgerJournalTrans": [
+            {
+                "DocumentNum": "7",
+                "AccountType": "Cust",
+                "LedgerDimension": {"Account": "LYON01"},
+                "AmountCurCredit": "50.00",
+                "CurrencyCode": "GBP",
+                "TransDate": "2026-11-20",
+                "MarkedInvoice": "FTI-000001",
+                "OffsetLedgerDimension": {"Account": "110110"},
+            }
+        ],
+    }
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(payments, kf, ax, "JNL-000009").differences}
+    assert found == {Kind.CURRENCY: ("EUR", "GBP"), Kind.BANK_ACCOUNT: ("110120", "110110")}
+
+
+def test_purchase_vat_debited_to_the_expense_account_is_missing_vat():
+    kf = {
+        "Number": 5001,
+        "SupplierCode": "ALPH01",
+        "IssuedDate": "2026-07-23",
+        "Currency": {"Code": "GBP"},
+        "NetAmount": 100.0,
+        "VATAmount": 20.0,
+        "GrossAmount": 120.0,
+        "LineItems": [{"Quantity": 1, "Rate": 100.0, "VATRate": 20.0, "NominalCode": 5000}],
+    }
+    line = {
+        "DocumentNum": "5001",
+        "AccountType": "Vend",
+        "LedgerDimension": {"Account": "ALPH01"},
+        "TransDate": "2026-07-23",
+    }
+    gross_to_expense = {
+        "JournalNum": "JNL-1",
+        "LedgerJournalTrans": [
+            {**line, "AmountCurCredit": "120.00", "CurrencyCode": "GBP", "OffsetLedgerDimension": {"Account": "500100"}}
+        ],
+    }
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(purchase_invoices, kf, gross_to_expense, "JNL-1").differences}
+    assert found == {
+        Kind.NET: ("100.00", "120.00"),
+        Kind.VAT: ("20.00", "0.00"),
+        Kind.ACCOUNTS: ("222200 20.00, 500100 100.00", "500100 120.00"),
+    }
+    split = {
+        "JournalNum": "JNL-1",
+        "LedgerJournalTrans": [
+            {
+                **line,
+                "AmountCurCredit": "100.00",
+                "CurrencyCode": "GBP",
+                "OffsetLedgerDimension": {"Account": "500100"},
+            },
+            {**line, "AmountCurCredit": "20.00", "CurrencyCode": "GBP", "OffsetLedgerDimension": {"Account": "222200"}},
+        ],
+    }
+    assert compare(purchase_invoices, kf, split, "JNL-1").differences == []
+
+
+def test_a_bank_fee_offset_to_a_control_account_and_a_euro_line_in_sterling():
+    kf = {
+        "Id": 3,
+        "Date": "2026-10-26",
+        "Amount": -16.18,
+        "Reference": "REF1",
+        "TransactionType": "Payment",
+        "BankAccountCode": 1210,
+        "Reconciled": True,
+    }
+    ax = {
+        "JournalNum": "JNL-2",
+        "LedgerJournalTrans": [
+            {
+                "DocumentNum": "BANK-3",
+                "AccountType": "Bank",
+                "LedgerDimension": {"Account": "110110"},
+                "AmountCurCredit": "16.18",
+                "CurrencyCode": "GBP",
+                "TransDate": "2026-10-26",
+                "OffsetLedgerDimension": {"Account": "200100"},
+            }
+        ],
+    }
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(bank_lines, kf, ax, "JNL-2").differences}
+    assert found == {
+        Kind.CURRENCY: ("EUR", "GBP"),
+        Kind.BANK_ACCOUNT: ("110120", "110110"),
+        Kind.COUNTER_ACCOUNT: ("not a control account", "200100"),
+    }
+    unreconciled = bank_lines.kashflow_document({**kf, "Reconciled": False}, REF)
+    assert not unreconciled.expected_in_ax
+
+
+def test_a_payment_the_status_flow_wrote_into_kashflow_is_a_difference_even_though_ax_never_sees_it():
+    echo = {
+        "Id": 9,
+        "InvoiceNumber": 1001,
+        "Date": "2026-11-21",
+        "Amount": 75.0,
+        "AccountId": 1210,
+        "Reference": "AX settlement FTI-000001",
+    }
+    result = reconcile_entity("payment", [payments.kashflow_document(echo, REF)], [], links={})
+    assert [(d.kind, d.key, d.amount) for d in result.differences] == [(Kind.WRITTEN_BACK, "9", D("75.00"))]
+    assert "AX settlement" in result.differences[0].kashflow
