@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 from integrations.connectors.errors import NotFoundError
+from integrations.sync.decisions import Action, Decision
 from integrations.sync.errors import MissingReference, ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.load import call
 from integrations.sync.references import ensure_in_target
+
+
+def is_issued(invoice: dict) -> bool:
+    """An invoice is issued once it has an IssuedDate. KashFlow's REST statuses are Unpaid, Paid, Overpaid,
+    Overdue and NA (kashflow.com/developers/rest-api/api-purchases/); none says draft, so the issue date is
+    what tells (inferred: no KashFlow example shows an unissued invoice; see the KashFlow README)."""
+    return bool(str(invoice.get("IssuedDate") or "").strip())
+
+
+def skip_unissued(ctx, record: dict, key: str, link) -> Decision | None:
+    """A draft never reaches AX; it is not linked, so the run after it is issued posts it."""
+    if not is_issued(record):
+        return Decision(Action.SKIPPED, "", note="not issued yet in KashFlow", link=False)
+    return None
 
 
 def has_lines(document: dict) -> None:
@@ -67,6 +82,7 @@ SPECS = (
         reference_field="CustomerRef",
         schedule_minutes=5,
         description="KashFlow invoices become AX free text invoices",
+        decide=skip_unissued,
         enrich=add_customer_country,
         check=has_lines,
         resolve=customer_first,

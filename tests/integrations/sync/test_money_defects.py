@@ -131,3 +131,24 @@ def test_purchase_journals_post_net_to_expense_and_kashflows_vat_to_input_vat_th
         checked += 1
         vat_total += vat
     assert checked and vat_total > 0
+
+
+def test_an_unissued_invoice_stays_out_of_ax_until_it_is_issued(demo):
+    from tests.integrations.sync.conftest import edit_kashflow
+
+    draft = next(
+        r
+        for r in KashFlowRecord.objects.filter(entity="invoices").order_by("-key")
+        if all(item["NominalCode"] != 4900 for item in r.data["LineItems"])  # 4900 is unmapped on purpose
+    )
+    number, issued = draft.key, draft.data["IssuedDate"]
+    # Not issued yet: no IssuedDate, and no status of its own (inferred; see the KashFlow README).
+    edit_kashflow("invoices", number, IssuedDate=None, Status="NA", PaymentLines=[])
+    run_flow(flow("sales_invoice"))
+    assert number not in {r.data["CustomerRef"] for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
+    edit_kashflow("invoices", number, IssuedDate=issued, Status="Unpaid")
+    run_flow(flow("sales_invoice"))
+    ax = [r.data for r in AxRecord.objects.filter(entity="CustInvoiceTable") if r.data["CustomerRef"] == number]
+    assert len(ax) == 1
+    gross = Decimal(str(draft.data["GrossAmount"])).quantize(Decimal("0.01"))
+    assert Decimal(ax[0]["InvoiceAmount"]) == gross
