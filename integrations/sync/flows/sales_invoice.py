@@ -11,9 +11,12 @@ from integrations.sync.references import ensure_in_target
 
 
 def is_issued(invoice: dict) -> bool:
-    """An invoice is issued once it has an IssuedDate. KashFlow's REST statuses are Unpaid, Paid, Overpaid,
-    Overdue and NA (kashflow.com/developers/rest-api/api-purchases/); none says draft, so the issue date is
-    what tells (inferred: no KashFlow example shows an unissued invoice; see the KashFlow README)."""
+    """An invoice is issued once it has an IssuedDate and is not marked Draft. KashFlow's REST statuses are
+    Unpaid, Paid, Overpaid, Overdue and NA (kashflow.com/developers/rest-api/api-purchases/); none says draft,
+    so the issue date is what tells (inferred: no KashFlow example shows an unissued invoice; see the KashFlow
+    README). ``Draft`` is also honoured, as the reconciliation's readers and older sandbox data mark one."""
+    if str(invoice.get("Status") or "").strip().lower() == "draft":
+        return False
     return bool(str(invoice.get("IssuedDate") or "").strip())
 
 

@@ -152,3 +152,11 @@ def test_an_unissued_invoice_stays_out_of_ax_until_it_is_issued(demo):
     assert len(ax) == 1
     gross = Decimal(str(draft.data["GrossAmount"])).quantize(Decimal("0.01"))
     assert Decimal(ax[0]["InvoiceAmount"]) == gross
+
+
+def test_an_invoice_marked_draft_or_without_an_issue_date_is_not_issued():
+    from integrations.sync.flows.sales_invoice import is_issued
+
+    assert is_issued({"IssuedDate": "2026-11-02T00:00:00", "Status": "Unpaid"})
+    assert not is_issued({"IssuedDate": None, "Status": "NA"})
+    assert not is_issued({"IssuedDate": "2026-11-02T00:00:00", "Status": "Draft"})
