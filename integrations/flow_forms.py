@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from integrations.models import Flow
 from integrations.models.flows import Trigger
 from mappings.models import MappingSet
+from mappings.selectors import mappings_for_flow, versions_for_flow
+
+
+class MappingChoiceField(forms.ModelChoiceField):
+    """Offers the published version of each mapping of the flow's entity and direction, and reads any version of
+    those mappings (a flow row may still point at an archived one) as its mapping's published version: a flow
+    follows its mapping's key, never one frozen version."""
+
+    def __init__(self, *args: Any, versions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions = versions
+
+    def label_from_instance(self, obj: MappingSet) -> str:
+        return f"{obj.name} (v{obj.version}, published)"
+
+    def to_python(self, value: Any) -> MappingSet | None:
+        if value in self.empty_values:
+            return None
+        try:
+            chosen = self.versions.get(pk=value)
+        except (ValueError, TypeError, MappingSet.DoesNotExist):
+            raise forms.ValidationError(
+                "Choose a mapping of this flow's records and direction.", code="invalid_choice"
+            ) from None
+        return self.queryset.filter(key=chosen.key).first() or chosen
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)
 
 
 class FlowSettingsForm(forms.ModelForm):
     class Meta:
         model = Flow
         fields = ["trigger", "schedule_minutes", "mapping_set", "batch_size", "batched_writes", "enabled"]
+        field_classes = {"mapping_set": MappingChoiceField}
+        labels = {"mapping_set": "Mapping"}
         help_texts = {
             "schedule_minutes": "For scheduled and polling flows: minutes between runs.",
-            "mapping_set": "Runs use the published version of this mapping.",
+            "mapping_set": "Runs always use this mapping's published version, also after later publishes.",
             "batch_size": "Records written per batch when the flow uses batched writes.",
             "batched_writes": "Write new AX documents in batches (switched on by itself after repeated AX time-outs).",
         }
@@ -23,13 +55,26 @@ class FlowSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         flow = self.instance
-        published = MappingSet.objects.filter(
-            status=MappingSet.Status.PUBLISHED, source_system=flow.source_system, target_system=flow.target_system
-        )
-        self.fields["mapping_set"].queryset = published
-        self.fields["mapping_set"].required = False
+        field = self.fields["mapping_set"]
+        field.queryset = mappings_for_flow(flow.source_system, flow.target_system, flow.entity)
+        field.versions = versions_for_flow(flow.source_system, flow.target_system, flow.entity)
+        field.required = False
+        if flow.pk and flow.mapping_set_id:
+            running = flow.published_mapping_set()
+            self.initial["mapping_set"] = running.pk if running else flow.mapping_set_id
+            if running is not None:
+                field.empty_label = None  # nothing to pick that would unlink it
         self.fields["batch_size"].min_value = 1
         self.fields["batch_size"].max_value = 1000
+
+    def clean_mapping_set(self) -> MappingSet | None:
+        chosen = self.cleaned_data.get("mapping_set")
+        if chosen is None and self.instance.pk:
+            # Leaving the choice blank keeps the mapping: a settings save never unlinks it.
+            current = self.instance.mapping_set
+            if current is not None:
+                return self.fields["mapping_set"].queryset.filter(key=current.key).first() or current
+        return chosen
 
     def clean(self) -> dict:
         data = super().clean()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from integrations.models import Connection, Flow, IntegrationPair, PendingRecord, SyncRun
+from mappings.models import MappingSet
 
 RECENT_RUNS = 10
 PENDING_SHOWN = 20
@@ -31,9 +32,13 @@ def pair_list() -> QuerySet[IntegrationPair]:
 def flow_list() -> QuerySet[Flow]:
     """Every flow with its last run, its waiting records and its open exceptions, in one query."""
     last_run = SyncRun.objects.filter(flow=OuterRef("pk")).order_by("-queued_at")
+    # The version runs use: the published one of the flow's mapping key (Flow.published_mapping_set), per row.
+    running = MappingSet.objects.filter(key=OuterRef("mapping_set__key"), status=MappingSet.Status.PUBLISHED)
     return (
         Flow.objects.select_related("pair", "mapping_set")
         .annotate(
+            running_mapping=Subquery(running.values("name")[:1]),
+            running_version=Subquery(running.values("version")[:1]),
             last_status=Subquery(last_run.values("status")[:1]),
             last_finished=Subquery(last_run.values("finished_at")[:1]),
             last_run_id=Subquery(last_run.values("pk")[:1]),

@@ -16,6 +16,7 @@ from django import forms
 
 from mappings.models import DimensionRule, FieldRule, ValueMap
 from mappings.services.edits import DIMENSION_OPS
+from mappings.transform_fields import FieldProblem, transforms_from_post
 
 _BARE = re.compile(r"^[\w\-.:/%]+$")
 
@@ -172,6 +173,11 @@ class RuleForm(forms.Form):
         return self.cleaned_data.get("source_kind") or FieldRule.SourceKind.PATH
 
     def clean_transforms(self) -> list[dict]:
+        if "t_editor" in self.data:  # the transform editor: one block of fields per transform
+            try:
+                return transforms_from_post(self.data)
+            except FieldProblem as exc:
+                raise forms.ValidationError(f"Transforms: {exc}") from None
         try:
             return parse_transforms(self.cleaned_data.get("transforms", ""))
         except SyntaxProblem as exc:
@@ -191,23 +197,110 @@ class ValueMapEntryForm(forms.Form):
     target_value = forms.CharField(max_length=100)
 
 
+OP_LABELS = {
+    "eq": "is",
+    "ne": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "range": "is between",
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+    "startswith": "starts with",
+    "contains": "contains",
+    "exists": "has a value",
+}
+
+
+def conditions_from_rows(fields: list[str], ops: list[str], values: list[str], values_to: list[str]) -> list[dict]:
+    """The designer's condition rows (one list per column) as conditions; a row without a field is skipped."""
+    conditions = []
+    for n, field in enumerate(fields):
+        field = field.strip()
+        if not field:
+            continue
+        op = (ops[n] if n < len(ops) else "eq") or "eq"
+        value = (values[n] if n < len(values) else "").strip()
+        value_to = (values_to[n] if n < len(values_to) else "").strip()
+        if op not in DIMENSION_OPS:
+            raise SyntaxProblem(f"condition {n + 1}: unknown operator {op!r}")
+        condition: dict[str, Any] = {"field": field, "op": op}
+        if op == "range":
+            if not value or not value_to:
+                raise SyntaxProblem(f"condition {n + 1} ({field}): a range needs both ends")
+            condition["value"], condition["value_to"] = value, value_to
+        elif op in ("in", "not_in"):
+            condition["value"] = [v.strip() for v in value.split(",") if v.strip()]
+        elif op != "exists":
+            if not value:
+                raise SyntaxProblem(f"condition {n + 1} ({field}): {OP_LABELS[op]} needs a value")
+            condition["value"] = value
+        conditions.append(condition)
+    return conditions
+
+
+def condition_rows(conditions: list[dict]) -> list[dict]:
+    """Conditions as the designer's rows: list values joined with commas."""
+    rows = []
+    for c in conditions or []:
+        value = c.get("value", "")
+        rows.append(
+            {
+                "field": c.get("field", ""),
+                "op": c.get("op", "eq"),
+                "value": ", ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else value),
+                "value_to": c.get("value_to", "") or "",
+            }
+        )
+    return rows
+
+
+def dimensions_from_rows(names: list[str], values: list[str]) -> dict[str, str]:
+    found = {}
+    for n, name in enumerate(names):
+        value = (values[n] if n < len(values) else "").strip()
+        if name.strip() and value:
+            found[name.strip()] = value
+        elif name.strip() or value:
+            raise SyntaxProblem(f"dimension row {n + 1}: choose a dimension and its value")
+    return found
+
+
 class DimensionRuleForm(forms.Form):
     rule_id = forms.IntegerField(required=False)
     name = forms.CharField(max_length=100)
     level = forms.ChoiceField(choices=DimensionRule.Level.choices)
     conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    dimensions = forms.CharField(max_length=500)
+    dimensions = forms.CharField(max_length=500, required=False)
     stop = forms.BooleanField(required=False, initial=True)
+    # The designer posts condition rows (cond_field/cond_op/cond_value/cond_value_to) and dimension rows
+    # (dim_name/dim_value); the text fields above are the advanced form of the same rule.
+
+    def _rows(self, name: str) -> list[str] | None:
+        return self.data.getlist(name) if hasattr(self.data, "getlist") and name in self.data else None
 
     def clean_conditions(self) -> list[dict]:
+        fields = self._rows("cond_field")
         try:
+            if fields is not None:
+                return conditions_from_rows(
+                    fields,
+                    self._rows("cond_op") or [],
+                    self._rows("cond_value") or [],
+                    self._rows("cond_value_to") or [],
+                )
             return parse_conditions(self.cleaned_data.get("conditions", ""))
         except SyntaxProblem as exc:
             raise forms.ValidationError(str(exc)) from None
 
     def clean_dimensions(self) -> dict[str, str]:
+        names = self._rows("dim_name")
         try:
-            found = parse_dimensions(self.cleaned_data.get("dimensions", ""))
+            if names is not None:
+                found = dimensions_from_rows(names, self._rows("dim_value") or [])
+            else:
+                found = parse_dimensions(self.cleaned_data.get("dimensions", ""))
         except SyntaxProblem as exc:
             raise forms.ValidationError(str(exc)) from None
         if not found:

@@ -8,6 +8,7 @@ reached: suggestions then fall back to what the mapping itself knows.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from itertools import islice
 from typing import Any
@@ -38,7 +39,9 @@ def build_connector(connection: Connection) -> Any:  # a Connector; the layering
     return build(connection)
 
 
-def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) -> Any:
+def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any, *, fetch: bool = True) -> Any:
+    """The cached ``name`` list of ``system``, read through its connector when not cached (unless ``fetch`` is
+    false: then a cold cache answers ``default``)."""
     connection = connection_for(system)
     if connection is None:
         return default
@@ -46,6 +49,8 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     found = cache.get(cache_key)
     if found is not None:
         return found
+    if not fetch:
+        return default
     try:
         connector = build_connector(connection)
         try:
@@ -60,13 +65,14 @@ def _cached(name: str, system: str, load: Callable[[Any], Any], default: Any) ->
     return found
 
 
-def main_accounts() -> list[tuple[str, str]]:
+def main_accounts(*, fetch: bool = True) -> list[tuple[str, str]]:
     """(MainAccountId, Name) of every AX main account."""
     return _cached(
         "main_accounts",
         "dynamics_ax",
         lambda c: sorted((str(r.get("MainAccountId")), str(r.get("Name", ""))) for r in c.list_changed("main_account")),
         [],
+        fetch=fetch,
     )
 
 
@@ -80,7 +86,7 @@ def nominals() -> dict[str, str]:
     )
 
 
-def dimension_values() -> list[tuple[str, str, str]]:
+def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
     """(DimensionName, Value, Description) of every AX financial dimension value."""
     return _cached(
         "dimension_values",
@@ -90,6 +96,7 @@ def dimension_values() -> list[tuple[str, str, str]]:
             for r in c.list_changed("dimension_value")
         ),
         [],
+        fetch=fetch,
     )
 
 
@@ -106,6 +113,14 @@ def exchange_rates() -> list[dict]:
     )
 
 
+def warm(system: str = "dynamics_ax") -> None:
+    """Read (and cache) the lists the AX checks need. Call it before opening a transaction: a remote call inside
+    one would hold its locks (on SQLite the whole database, which the sandbox answering must write to)."""
+    if system == "dynamics_ax":
+        main_accounts()
+        dimension_values()
+
+
 RATE_DATE_RULE = (
     "Amounts are converted with the AX exchange rate valid on the document date: the newest rate "
     "whose ValidFrom is on or before that date (rates are read from AX and cached for 10 minutes)."
@@ -120,6 +135,19 @@ def sample_records(system: str, entity: str, limit: int = 20) -> list[dict]:
     connector = build_connector(connection)
     try:
         return list(islice(connector.list_changed(entity), limit))
+    finally:
+        connector.close()
+
+
+def recent_records(system: str, entity: str, count: int, scan_limit: int = 2000) -> list[dict]:
+    """The last ``count`` records the source system lists for ``entity`` (its listing runs oldest key first, so
+    up to ``scan_limit`` records are read to reach the newest; not cached). For the draft's dry run."""
+    connection = connection_for(system)
+    if connection is None:
+        return []
+    connector = build_connector(connection)
+    try:
+        return list(deque(islice(connector.list_changed(entity), scan_limit), maxlen=count))
     finally:
         connector.close()
 

@@ -165,3 +165,54 @@ def rule_rows(mapping_set: MappingSet) -> list[RuleRow]:
 def source_paths(mapping_set: MappingSet) -> list[str]:
     catalog = catalog_for(mapping_set.source_system, mapping_set.source_entity, alias=True)
     return [f.path for f in leaf_fields(catalog)]
+
+
+def mappings_for_flow(source_system: str, target_system: str, entity: str) -> QuerySet[MappingSet]:
+    """The published version of every mapping a flow of ``entity`` in this direction may run: its source entity
+    is the flow's entity and it maps between the flow's two systems (one row per mapping key)."""
+    return MappingSet.objects.filter(
+        status=MappingSet.Status.PUBLISHED,
+        source_system=source_system,
+        target_system=target_system,
+        source_entity=entity,
+    ).order_by("name")
+
+
+def versions_for_flow(source_system: str, target_system: str, entity: str) -> QuerySet[MappingSet]:
+    """Every version (draft, published, archived) of the mappings ``mappings_for_flow`` offers."""
+    return MappingSet.objects.filter(source_system=source_system, target_system=target_system, source_entity=entity)
+
+
+@dataclass
+class SourceField:
+    path: str  # as a rule reads it: LineItems[].Rate for a per-line list, Addresses[0].Line1 otherwise
+    sample: str = ""  # the value in the sample record ("" when there is no sample)
+
+
+def source_fields(mapping_set: MappingSet, record: dict | None, limit: int = 400) -> list[SourceField]:
+    """The designer's source panel: every field of the sample record with its value (lists of records read
+    their first item; the usual line lists as ``[]`` so a rule maps each line), then the catalog's other fields
+    without a value. Without a sample, the catalog's fields alone."""
+    found: dict[str, str] = {}
+
+    def walk(value: object, path: str) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            if value and all(isinstance(v, dict) for v in value):
+                name = path.rsplit(".", 1)[-1]
+                walk(value[0], f"{path}[]" if name in LINE_LISTS else f"{path}[0]")
+            elif path:
+                found[path] = ", ".join(str(v) for v in value[:5])
+        elif path:
+            found[path] = "" if value is None else str(value)
+
+    if isinstance(record, dict):
+        walk(record, "")
+    fields = [SourceField(path=p, sample=v) for p, v in found.items()]
+    known = {catalog_path(p) for p in found}
+    fields += [SourceField(path=p) for p in source_paths(mapping_set) if catalog_path(p) not in known]
+    return fields

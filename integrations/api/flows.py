@@ -31,7 +31,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
 class FlowSerializer(serializers.ModelSerializer):
     pair = serializers.StringRelatedField()
-    mapping_version = serializers.IntegerField(source="mapping_set.version", read_only=True, default=None)
+    # The version runs really use: the published one of the flow's mapping.
+    mapping_version = serializers.IntegerField(source="published_mapping_set.version", read_only=True, default=None)
 
     class Meta:
         model = Flow
@@ -57,6 +58,9 @@ class FlowSerializer(serializers.ModelSerializer):
         )
         if not form.is_valid():
             raise serializers.ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        if "mapping_set" in attrs:
+            # As the form reads it: the published version of the chosen mapping, and never unlinked.
+            attrs["mapping_set"] = form.cleaned_data["mapping_set"]
         return attrs
 
     def update(self, instance: Flow, validated_data: dict) -> Flow:

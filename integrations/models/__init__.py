@@ -1,11 +1,12 @@
 from integrations.models.connections import Connection, IntegrationPair
-from integrations.models.flows import Flow, PendingRecord, RecordLink, RecordOutcome, SyncRun, WebhookEvent
+from integrations.models.flows import Flow, PendingRecord, RecordClaim, RecordLink, RecordOutcome, SyncRun, WebhookEvent
 
 __all__ = [
     "Connection",
     "Flow",
     "IntegrationPair",
     "PendingRecord",
+    "RecordClaim",
     "RecordLink",
     "RecordOutcome",
     "SyncRun",

@@ -144,6 +144,8 @@ class SyncRun(models.Model):
     skipped_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # What the run found worth saying besides its counters (a full run's check of its links against the target).
+    notes = models.TextField(blank=True, default="")
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +195,24 @@ class RecordLink(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["flow", "source_key"], name="one_link_per_source_record")]
         indexes = [models.Index(fields=["flow", "target_key"], name="link_target")]
+
+
+class RecordClaim(models.Model):
+    """One writer per record at a time, whichever flow's run writes it (its own, or another syncing it as a
+    dependency): taken with one INSERT, or a conditional UPDATE of a claim whose holder is gone, and deleted
+    when the record's link and outcome are committed. A claim whose holder's run is no longer held by that
+    worker, or whose lease ran out without being renewed by the holder's heartbeat, may be taken over."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="claims")
+    source_key = models.CharField(max_length=100)
+    holder = models.CharField(max_length=100)  # the worker identity of the run that writes the record
+    run_id = models.BigIntegerField(null=True, blank=True)  # that run (no foreign key: a claim outlives nothing)
+    claimed_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "source_key"], name="one_writer_per_record")]
+        indexes = [models.Index(fields=["holder"], name="claim_holder")]
 
 
 class RecordOutcome(models.Model):

@@ -10,6 +10,8 @@ order (modification time, then key), so a resumed run walks the same path.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.utils import timezone
@@ -53,6 +55,23 @@ def sort_key(spec, record: dict) -> tuple:
     return (when, _natural(spec.source_key(record)))
 
 
+@contextmanager
+def page_retries(ctx, entity: str) -> Iterator[None]:
+    """While listing, a failed page of a paged source (KashFlow) is retried on its own with the run's policy,
+    and the pages already read are kept: a 429 storm or dropped connections cost the failed page, never a
+    restart from page 1. A page that outlasts the policy fails the listing once (RetriesExhausted), which
+    ``call`` does not retry. Sources without pages (AX's changed keys) keep the retry of the whole call."""
+    client = getattr(ctx.source, "client", None)
+    if client is None or not hasattr(client, "page_retry"):
+        yield
+        return
+    client.page_retry = lambda fetch: call(ctx, fetch, what=f"read a page of {entity}")
+    try:
+        yield
+    finally:
+        client.page_retry = None
+
+
 def extract(ctx) -> tuple[list[dict], datetime | None]:
     """The records to process and the watermark to store when the run completes."""
     spec = ctx.spec
@@ -68,7 +87,8 @@ def extract(ctx) -> tuple[list[dict], datetime | None]:
             found.append(record)
         return found
 
-    records = call(ctx, changed, what=f"list changed {spec.source_entity}")
+    with page_retries(ctx, spec.source_entity):
+        records = call(ctx, changed, what=f"list changed {spec.source_entity}")
     by_key: dict[str, dict] = {}
     for record in records:
         key = spec.source_key(record) if isinstance(record, dict) else ""

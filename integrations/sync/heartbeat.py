@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.models import SyncRun
-from integrations.sync import locks
+from integrations.sync import claims, locks
 from integrations.sync.config import heartbeat_seconds, stall_seconds
 
 
@@ -29,6 +29,7 @@ class Heartbeat:
         now = time.monotonic()
         if force or now - self._last >= self.interval:
             locks.beat(self.run_id, self.worker)
+            claims.renew(self.worker)  # the records this run is writing stay its own while it lives
             self._last = now
 
     def sleep(self, seconds: float) -> None:

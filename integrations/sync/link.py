@@ -67,7 +67,7 @@ def already_synced(ctx, src_hash: str, link: RecordLink | None) -> bool:
 
 def target_changed(ctx, target_key: str, link, current: dict) -> bool | None:
     """Whether the target record changed since the two sides last agreed; None when they never did."""
-    known = {link.target_hash} if link and link.target_hash else set()
+    known = {link.target_hash} if link and link.target_hash and not link.target_hash.startswith("gone:") else set()
     reverse = ctx.reverse_flow()
     if reverse is not None:
         rlink = RecordLink.objects.filter(flow=reverse, source_key=target_key).first()

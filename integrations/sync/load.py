@@ -116,6 +116,23 @@ def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_firs
 
 # --- the writes of one record -----------------------------------------------------------------
 
+# A link whose target document a full run found gone from AX (``verify``) keeps that key in ``target_hash``
+# until the record is posted again: the new posting needs its own MessageId, since AX remembers the first.
+GONE_PREFIX = "gone:"
+
+
+def gone_target(link) -> str:
+    """The AX key a full run found gone for this link ("" when none)."""
+    marker = getattr(link, "target_hash", "") or ""
+    return marker[len(GONE_PREFIX) :] if marker.startswith(GONE_PREFIX) else ""
+
+
+def create_message_id(ctx, key: str, digest: str, link) -> str:
+    """The MessageId of a record's first posting; a posting again after its document was gone gets another."""
+    gone = gone_target(link)
+    operation = f"repost:{gone}" if gone else "write"
+    return message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest, operation=operation)
+
 
 def read_or_none(ctx, entity: str, key: str) -> dict | None:
     try:
@@ -163,7 +180,7 @@ def load_keyed(ctx, key: str, document: dict, digest: str, link, src_hash: str) 
     if not target_key:
         raise MappingFailed(f"The mapped document has no {spec.target_key_field}.")
     entity = spec.target_entity
-    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+    mid = create_message_id(ctx, key, digest, link)
     current = read_or_none(ctx, entity, target_key)
     if current is None:
         mark_intent(ctx, key, mid, link)
@@ -216,7 +233,7 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
     spec = ctx.spec
     entity = spec.target_entity
     reference = spec.external_reference(document, key)
-    mid = message_id(flow_id=ctx.flow.pk, source_key=key, digest=digest)
+    mid = create_message_id(ctx, key, digest, link)
 
     def lookup() -> str | None:
         return key_of(ctx, ctx.target.find_by_reference(entity, reference))

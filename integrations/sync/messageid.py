@@ -78,6 +78,12 @@ def message_id(*, flow_id: int, source_key: str, digest: str, operation: str = "
     return str(uuid.uuid5(NAMESPACE, f"{flow_id}:{operation}:{source_key}:{digest}"))
 
 
+def batch_message_id(flow_id: int, member_ids: list[str]) -> str:
+    """A batch's MessageId, derived from its members' own MessageIds (order-free): the same members with the
+    same content are the same message, so AX refuses a re-sent batch as a duplicate."""
+    return str(uuid.uuid5(NAMESPACE, f"{flow_id}:batch:" + ",".join(sorted(member_ids))))
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with amounts as strings and dates as ISO text, ready for a JSON column."""
     if value is None:

@@ -13,14 +13,25 @@ import copy
 import logging
 import time
 
+from django.db import DatabaseError
+
 from integrations.models import RecordLink, RecordOutcome
+from integrations.sync import claims
 from integrations.sync.decisions import Action, Decision, Prepared
 from integrations.sync.errors import BadSourceRecord, classify, describe
 from integrations.sync.link import already_synced, mark_intent, unchanged_since_last_sync
-from integrations.sync.load import RetriesExhausted, key_of, load_document, load_keyed, write
+from integrations.sync.load import (
+    RetriesExhausted,
+    create_message_id,
+    gone_target,
+    key_of,
+    load_document,
+    load_keyed,
+    write,
+)
 from integrations.sync.locks import RunLost
 from integrations.sync.mapping import map_record
-from integrations.sync.messageid import content_hash, message_id, record_hash
+from integrations.sync.messageid import batch_message_id, content_hash, record_hash
 from integrations.sync.report import failed, finish, wait
 from integrations.sync.validate import validate
 
@@ -65,38 +76,87 @@ def process_record(
                 decision = Decision(Action.SKIPPED, link.target_key, note="unchanged", digest=digest)
             elif ctx.dry_run:
                 decision = Decision(Action.VALIDATED, link.target_key if link else "", link=False)
-            elif spec.target_key_field:
-                decision = load_keyed(ctx, key, document, digest, link, src_hash)
-            elif defer_create and not (link and (link.target_key or link.pending_message_id)):
+            elif defer_create and not spec.target_key_field and not _written_or_in_flight(link):
                 return Prepared(key, record, document, digest, src_hash, started)
             else:
-                decision = load_document(ctx, key, document, digest, link, src_hash)
+                with claims.holding(ctx, key):
+                    return _load_claimed(ctx, key, record, document, digest, src_hash, started)
         return finish(ctx, key, record, document, decision, src_hash, started)
     except Exception as exc:  # a record never stops the run
         return failed(ctx, key, record, document, exc, started)
 
 
+def _written_or_in_flight(link) -> bool:
+    return bool(link and (link.target_key or link.pending_message_id))
+
+
+def _load_claimed(ctx, key: str, record: dict, document: dict, digest: str, src_hash: str, started: float):
+    """Write one record under its claim: its link is read again here, immediately before sending, because
+    another flow's run may have posted it (as a dependency) since this run first looked."""
+    link = RecordLink.objects.filter(flow=ctx.flow, source_key=key).first()
+    if link and link.target_key and link.content_hash == digest and not link.pending_message_id:
+        decision = Decision(Action.SKIPPED, link.target_key, note="unchanged", digest=digest)
+    elif ctx.spec.target_key_field:
+        decision = load_keyed(ctx, key, document, digest, link, src_hash)
+    else:
+        decision = load_document(ctx, key, document, digest, link, src_hash)
+    gone = gone_target(link)
+    if gone and decision.action == Action.CREATED:
+        decision.note = "; ".join(filter(None, [f"posted again: AX no longer had {gone}", decision.note]))
+    return finish(ctx, key, record, document, decision, src_hash, started)
+
+
 def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
     """Write new AX documents in one AIF message (all or nothing), exactly once.
 
-    The batch's MessageId comes from its records' keys and content. After an ambiguous failure the batch
-    is looked up by its records' external references; a refused batch (one bad record) falls back to one
-    write per record, so only the bad record goes to the exception queue.
+    Each member's claim is taken (without waiting) and its link read again under it immediately before the
+    batch is sent: a member another run holds, or posted since it was deferred, leaves the batch and goes the
+    single way (which waits for the claim and then finds it posted). Each member's intent carries its own
+    MessageId, and the batch's MessageId is derived from its members' MessageIds, so a re-sent batch is
+    refused by AX as a duplicate message. After an ambiguous failure the batch is looked up by its records'
+    external references; a refused batch (one bad record) falls back to one write per record, so only the
+    bad record goes to the exception queue.
     """
     if not batch:
         return []
+    members: list[Prepared] = []
+    others: list[Prepared] = []
+    held = ctx.cache.setdefault("claims_held", set())
+    own: dict[str, str] = {}
+    try:
+        for p in batch:
+            try:
+                claimed = claims.try_claim(ctx, p.key)
+            except DatabaseError:  # our database busy for a moment: the member goes the single way
+                claimed = False
+            if not claimed:
+                others.append(p)
+                continue
+            held.add((ctx.flow.pk, p.key))
+            link = RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).first()
+            if _written_or_in_flight(link):
+                held.discard((ctx.flow.pk, p.key))
+                claims.release(ctx, p.key)
+                others.append(p)
+            else:
+                own[p.key] = create_message_id(ctx, p.key, p.digest, link)
+                members.append(p)
+        outcomes = _send_batch(ctx, members, own) if members else []
+    finally:
+        for p in members:
+            held.discard((ctx.flow.pk, p.key))
+            claims.release(ctx, p.key)
+    return outcomes + [_single_after_batch(ctx, p) for p in others]
+
+
+def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordOutcome]:
     spec = ctx.spec
     entity = spec.target_entity
     documents = [p.document for p in batch]
     references = [spec.external_reference(p.document, p.key) for p in batch]
-    mid = message_id(
-        flow_id=ctx.flow.pk,
-        source_key="batch:" + ",".join(p.key for p in batch),
-        digest=content_hash([p.digest for p in batch]),
-        operation="batch",
-    )
+    mid = batch_message_id(ctx.flow.pk, [own[p.key] for p in batch])
     for p in batch:
-        mark_intent(ctx, p.key, mid)
+        mark_intent(ctx, p.key, own[p.key])
 
     def lookup() -> list[str] | None:
         keys = [key_of(ctx, ctx.target.find_by_reference(entity, ref)) for ref in references]
@@ -128,8 +188,7 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
 
 def _single_after_batch(ctx, p: Prepared) -> RecordOutcome:
     try:
-        link = RecordLink.objects.filter(flow=ctx.flow, source_key=p.key).first()
-        decision = load_document(ctx, p.key, p.document, p.digest, link, p.src_hash)
-        return finish(ctx, p.key, p.record, p.document, decision, p.src_hash, p.started)
+        with claims.holding(ctx, p.key):
+            return _load_claimed(ctx, p.key, p.record, p.document, p.digest, p.src_hash, p.started)
     except Exception as exc:
         return failed(ctx, p.key, p.record, p.document, exc, p.started)

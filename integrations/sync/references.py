@@ -54,6 +54,12 @@ def ensure_in_target(ctx, entity: str, target_key: str, source_key: str) -> None
 
 def sync_dependency(ctx, entity: str, source_key: str):
     """Sync one record of another flow now (same run, same connectors); None when that is not possible."""
+    outcome = dependency_outcome(ctx, entity, source_key)
+    return outcome if outcome is not None and outcome.action in ("created", "updated", "skipped") else None
+
+
+def dependency_outcome(ctx, entity: str, source_key: str):
+    """Like ``sync_dependency``, but the outcome whatever it is (waiting, failed); None when it could not run."""
     dep = ctx.dependency(entity)
     if dep is None or not source_key or ctx.process is None:
         return None
@@ -61,8 +67,7 @@ def sync_dependency(ctx, entity: str, source_key: str):
         record = call(ctx, lambda: ctx.source.read(dep.spec.source_entity, source_key), what=f"read {entity}")
     except NotFoundError:
         return None
-    outcome = ctx.process(dep, record)
-    return outcome if outcome.action in ("created", "updated", "skipped") else None
+    return ctx.process(dep, record)
 
 
 def invoice_key_in_ax(ctx, number: str, *, sync_first: bool = True) -> str:

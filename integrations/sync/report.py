@@ -107,6 +107,8 @@ def finish(
                 defaults["content_hash"] = decision.digest or content_hash(document)
             if decision.target_after:
                 defaults["target_hash"] = record_hash(decision.target_after)
+            elif decision.action == Action.CREATED:
+                defaults["target_hash"] = ""  # posted (again): no "gone" marker left from a full run's check
             # Records that were written have a link since mark_intent: usually one UPDATE does it.
             save_link(ctx, key, defaults, exists=True if decision.message_id else link_exists)
         elif decision.action != Action.VALIDATED:

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import Flow, RecordOutcome, SyncRun
-from integrations.sync import locks
+from integrations.sync import claims, locks, verify
 from integrations.sync.alerts import circuit_opened
 from integrations.sync.config import circuit_pause, circuit_threshold
 from integrations.sync.context import CircuitOpen, RunContext
@@ -26,6 +26,16 @@ from integrations.sync.pipeline import Prepared, load_batch, process_record
 log = logging.getLogger(__name__)
 
 FINAL_ACTIONS = ("created", "updated", "skipped", "failed", "validated")
+
+
+SWITCH_CHECK_EVERY = 20  # records between two looks at the flow's batched-writes setting
+
+
+def _take_up_batching_switch(ctx) -> None:
+    """An admin may switch a flow to batched writes (or back) while it runs: the run takes it up as it goes."""
+    current = Flow.objects.filter(pk=ctx.flow.pk).values_list("batched_writes", flat=True).first()
+    if current is not None:
+        ctx.flow.batched_writes = current
 
 
 def batched_writes(ctx) -> bool:
@@ -58,6 +68,9 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             mapping_set=ctx.mapping_set, mapping_version=ctx.mapping_set.version, watermark_from=run.flow.watermark
         )
         records, watermark = extract(ctx)
+        if verify.applies(ctx):
+            check = verify.verify_links(ctx)
+            SyncRun.objects.filter(pk=run.pk).update(notes=check.note(ctx.spec.target_entity))
         done = set(run.outcomes.filter(action__in=FINAL_ACTIONS).values_list("source_key", flat=True))
         SyncRun.objects.filter(pk=run.pk).update(
             total=len(records) if not done else max(len(records), run.processed),
@@ -65,8 +78,10 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             watermark_to=watermark,
         )
         batch: list[Prepared] = []
-        for record in records:
+        for number, record in enumerate(records):
             heartbeat.tick()
+            if number % SWITCH_CHECK_EVERY == 0:
+                _take_up_batching_switch(ctx)
             key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
             if key and key in done:
                 continue
@@ -105,6 +120,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
     finally:
         if ctx is not None:
             ctx.close()
+        claims.release_all(worker)
     locks.release(run.pk, worker, status=status, error=error)
     run.refresh_from_db()
     if on_progress:
@@ -152,6 +168,7 @@ def execute_single(run_id: int, record: dict, *, document_override: dict | None 
     finally:
         if ctx is not None:
             ctx.close()
+        claims.release_all(worker)
     locks.release(run.pk, worker, status=status, error=error)
     run.refresh_from_db()
     return run

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from mappings import reference
 from mappings.models import MappingSet
 from mappings.services.transfer import import_mapping
 
@@ -30,6 +31,8 @@ def template_documents() -> dict[str, dict]:
 def install_templates(*, actor=None, keys: list[str] | None = None) -> list[MappingSet]:
     """Publish v1 of every template whose mapping does not exist yet; return the published version of each."""
     installed = []
+    if not transaction.get_connection().in_atomic_block:
+        reference.warm()  # each publish below checks against AX inside its own transaction
     for key, document in template_documents().items():
         if keys is not None and key not in keys:
             continue

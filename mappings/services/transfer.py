@@ -16,6 +16,7 @@ from config import json_guard
 from mappings import selectors
 from mappings.models import DimensionRule, FieldRule, MappingSet, ValueMap
 from mappings.services import versions
+from mappings.services.ax_checks import warmed
 from mappings.services.compiling import rule_errors
 from mappings.services.edits import check_dimension_rule, is_number
 from mappings.services.errors import MappingError
@@ -180,6 +181,7 @@ def _check_dimension_rules(rules: Any) -> list[str]:
     return errors
 
 
+@warmed
 def import_mapping(data: str | bytes | dict, *, actor=None, publish: bool = False) -> MappingSet:
     """Import an export document as the new draft of its key (replacing a draft in progress).
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mappings import selectors
 from mappings.models import DimensionRule, FieldRule, MappingSet, ValueMap, ValueMapEntry
+from mappings.services.ax_checks import check_against_ax, warmed
 from mappings.services.compiling import rule_errors
 from mappings.services.edits import ensure_draft, save_value_map_entry
 from mappings.services.errors import MappingError, PublishRefused
@@ -175,6 +176,7 @@ def _flatten(content: dict) -> dict[str, Any]:
     return flat
 
 
+@warmed
 @transaction.atomic
 def publish(mapping_set: MappingSet, *, actor=None) -> MappingSet:
     """Publish a draft: validate with the engine, archive the previous published version, audit the diff."""
@@ -190,6 +192,12 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
             f"{mapping_set.name} v{mapping_set.version} cannot be published",
             [f"{rule}: {msg}" if rule else msg for rule, msgs in errors.items() for msg in msgs],
         )
+    unknown = check_against_ax(mapping_set).unknown
+    if unknown:
+        raise PublishRefused(
+            f"{mapping_set.name} v{mapping_set.version} cannot be published: AX does not have every value it writes",
+            [u.message for u in unknown],
+        )
     previous = selectors.published_version(mapping_set.key)
     changes = rules_diff(previous, mapping_set)
     if previous:
@@ -199,6 +207,7 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
     mapping_set.published_at = timezone.now()
     mapping_set.published_by = actor if getattr(actor, "is_authenticated", False) else None
     mapping_set.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    _follow_key(mapping_set)
     audit.record(
         actor=actor,
         action="published",
@@ -212,6 +221,17 @@ def _publish(mapping_set: MappingSet, *, actor=None, reason: str = "") -> Mappin
     return mapping_set
 
 
+def _follow_key(published: MappingSet) -> None:
+    """Every flow of this mapping now points at its published version: a flow follows its mapping's key, and
+    its row (what the flow page, the API and a PROTECTed delete of an old draft see) must say what runs use.
+    Through the reverse relation, so the mapping app imports nothing of the flows'."""
+    flow_model = MappingSet._meta.get_field("flows").related_model
+    flow_model.objects.filter(mapping_set__key=published.key).exclude(mapping_set=published).update(
+        mapping_set=published
+    )
+
+
+@warmed
 @transaction.atomic
 def restore_version(mapping_set: MappingSet, *, actor=None, publish_now: bool = False) -> MappingSet:
     """Copy an earlier version into a new version: the draft (replacing any draft), or published at once."""
@@ -230,6 +250,7 @@ def restore_version(mapping_set: MappingSet, *, actor=None, publish_now: bool = 
     return restored
 
 
+@warmed
 @transaction.atomic
 def apply_value_map_fix(
     mapping_set: MappingSet, *, value_map_name: str, source_value: str, target_value: str, actor=None

@@ -11,6 +11,8 @@ from mappings.models import MappingSet
 
 # The event every change sends; the preview pane and the diff listen for it (hx-trigger "... from:body").
 MAPPING_CHANGED = "mappingChanged"
+# Sent when the sample records change (fetched, pasted, another chosen): the source panel and preview listen.
+SAMPLE_CHANGED = "sampleChanged"
 
 SAMPLES_KEY = "mapping-samples:{key}"
 

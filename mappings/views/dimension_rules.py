@@ -8,18 +8,40 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from integrations.roles import ACCOUNTANT, role_required
-from mappings import services
-from mappings.forms import DimensionRuleForm, format_conditions, format_dimensions
+from mappings import naming, selectors, services
+from mappings.forms import OP_LABELS, DimensionRuleForm, condition_rows, format_conditions, format_dimensions
 from mappings.models import DimensionRule, MappingSet
 from mappings.views.common import MAPPING_CHANGED, draft_or_refuse, is_editable
 
+# The dimensions the engine knows the order of, offered when AX's own list cannot be read.
+DIMENSION_ORDER = ("Department", "CostCenter", "BusinessUnit", "ItemGroup", "Project", "Customer", "Vendor")
 
-def dimension_context(mapping_set: MappingSet) -> list[DimensionRule]:
+
+def dimension_context(mapping_set: MappingSet, names: naming.Names | None = None) -> list[DimensionRule]:
+    """The rules with their text forms and each dimension value beside its AX description."""
+    names = names if names is not None else naming.names_for(mapping_set)
     rules = list(mapping_set.dimension_rules.all())
     for rule in rules:
         rule.conditions_text = format_conditions(rule.conditions)
         rule.dimensions_text = format_dimensions(rule.dimensions)
+        rule.condition_rows = [
+            {**row, "op_label": OP_LABELS.get(row["op"], row["op"])} for row in condition_rows(rule.conditions)
+        ]
+        rule.dimension_labels = [
+            {"name": name, "value": value, "description": names.dimension(name, value)}
+            for name, value in (rule.dimensions or {}).items()
+        ]
     return rules
+
+
+def dimension_pickers(mapping_set: MappingSet) -> dict:
+    """What the condition and dimension rows pick from: source fields, operators, AX's dimensions."""
+    return {
+        "levels": DimensionRule.Level.choices,
+        "source_paths": selectors.source_paths(mapping_set),
+        "op_labels": list(OP_LABELS.items()),
+        "dimension_names": naming.dimension_names() or list(DIMENSION_ORDER),
+    }
 
 
 def _dimensions_response(
@@ -36,9 +58,9 @@ def _dimensions_response(
             "ms": mapping_set,
             "editable": is_editable(request, mapping_set),
             "dimension_rules": rules,
-            "levels": DimensionRule.Level.choices,
             "dim_errors": errors or [],
             "posted": request.POST if errors else None,
+            **dimension_pickers(mapping_set),
         },
     )
     return trigger_client_event(response, MAPPING_CHANGED)

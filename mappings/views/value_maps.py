@@ -7,15 +7,27 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from integrations.roles import ACCOUNTANT, role_required
-from mappings import services, suggestions
+from integrations.roles import ACCOUNTANT, VIEWER, role_required
+from mappings import naming, services, suggestions
 from mappings.forms import ValueMapEntryForm, ValueMapForm
 from mappings.models import MappingSet, ValueMap
 from mappings.views.common import MAPPING_CHANGED, draft_or_refuse, form_errors, get_mapping, is_editable
 
 
-def value_map_context(mapping_set: MappingSet) -> list[ValueMap]:
-    return list(mapping_set.value_maps.prefetch_related("entries"))
+def value_map_context(mapping_set: MappingSet, names: naming.Names | None = None) -> list[ValueMap]:
+    """The value maps with their rows, each code beside its name, and which list the targets are picked from."""
+    names = names if names is not None else naming.names_for(mapping_set)
+    value_maps = list(mapping_set.value_maps.prefetch_related("entries"))
+    for vm in value_maps:
+        vm.picker = naming.picker_kind(vm, mapping_set.target_system)
+        vm.source_picker = naming.source_picker_kind(vm, mapping_set.source_system)
+        vm.checked = bool(names.accounts)  # AX's accounts were read: a code without a name is not in AX
+        vm.rows = []
+        for entry in vm.entries.all():
+            entry.source_name, entry.target_name = naming.entry_names(vm, names, entry.source_value, entry.target_value)
+            vm.rows.append(entry)
+        vm.default_name = naming.entry_names(vm, names, "", vm.default_value)[1] if vm.default_value else ""
+    return value_maps
 
 
 def _value_maps_response(
@@ -77,6 +89,26 @@ def delete_value_map_entry(request: HttpRequest, pk: int, entry_id: int) -> Http
     mapping_set = draft_or_refuse(pk)
     services.delete_value_map_entry(mapping_set, entry_id=entry_id, actor=request.user)
     return _value_maps_response(request, mapping_set)
+
+
+@role_required(VIEWER)
+@require_GET
+def reference_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picker's listbox: AX main accounts or one dimension's values matching what was typed."""
+    mapping_set = get_mapping(pk)
+    kind = request.GET.get("kind", "")
+    query = request.GET.get(request.GET.get("field", "") or "q", "")[:100]
+    return render(
+        request,
+        "mappings/partials/reference_options.html",
+        {
+            "ms": mapping_set,
+            "options": naming.search(kind, query),
+            "query": query,
+            "listbox": request.GET.get("listbox", ""),
+            "no_dimension": kind == naming.DIMENSION_PREFIX,
+        },
+    )
 
 
 @role_required(ACCOUNTANT)

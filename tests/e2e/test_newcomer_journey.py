@@ -78,12 +78,15 @@ def test_a_newcomer_maps_runs_fixes_and_checks_the_dashboard(demo, worker, brows
     value_map = page.locator(".value-map[data-name='nominal_accounts']")
     value_map.locator("input[name=source_value]").fill("4010")
     value_map.locator("input[name=target_value]").fill("401500")
+    value_map.locator("input[name=target_value]").press("Tab")  # typed in full: leave the account picker
     value_map.locator("button:has-text('Add / change')").click()
-    # A dimension rule: product sales move to cost centre OU_4.
-    rule = page.locator(".dimension-rule[data-name='Product sales'] form")
-    rule.locator("input[name=dimensions]").fill("Department=022, CostCenter=OU_4")
-    rule.locator("button:has-text('Save')").click()
-    page.wait_for_selector(".dimension-rule[data-name='Product sales'] input[name=dimensions][value*='OU_4']")
+    # A dimension rule: product sales move to cost centre OU_4 (the rule's CostCenter row).
+    rule = page.locator(".dimension-rule[data-name='Product sales'] form.dimension-form")
+    cost_centre = rule.locator(".dimension-row:has(option[selected][value='CostCenter']) input[name=dim_value]")
+    cost_centre.fill("OU_4")
+    cost_centre.press("Tab")
+    rule.locator("button[type=submit]").click()
+    page.wait_for_selector(".dimension-rule[data-name='Product sales'] input[name=dim_value][value='OU_4']")
 
     # Preview on an invoice with both kinds of line: the new account and cost centre show.
     page.locator("details:has(#sample-json)").evaluate("details => { details.open = true; }")

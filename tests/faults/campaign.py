@@ -1,6 +1,12 @@
 """The fault campaign: sync every transactional flow of a seeded demo company while the sandbox's control API
-injects faults (429 storms with Retry-After, time-outs before and after the commit, dropped connections, 500s)
-and a worker is killed with SIGKILL mid-run; then compare AX with what should be there.
+injects faults (429 storms with Retry-After, time-outs before and after the commit, dropped connections, 500s,
+faults on the look-ups by reference used after an ambiguous failure), KashFlow sessions expire every few
+seconds, and a worker is killed with SIGKILL mid-run; then compare AX with what should be there.
+
+The flows run concurrently on a real django-q2 cluster (several worker processes), together with both invoice
+status flows, which write payments as dependencies of the invoices they look at: the same records are written
+by two flows at once, as in production. Batched writes are switched on by hand in the middle of the first
+round's runs, besides the engine's own switch after repeated AX time-outs.
 
 Expected set, computed independently of the engine: every KashFlow record of a flow whose mapped document has
 no blocking issue must be in AX exactly once (found by its external reference); the others (and payments of
@@ -9,6 +15,7 @@ invoices that cannot be posted) must be in the exception queue. Nothing may be i
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +23,10 @@ from dataclasses import dataclass, field
 import httpx
 
 FLOWS = ("sales_invoice", "purchase_invoice", "journal", "payment", "bank_transaction")
+# Run at the same time as FLOWS: the status flows sync payments (KashFlow -> AX) or write KashFlow payments
+# for AX settlements (AX -> KashFlow, which must find nothing to write: every settlement came from KashFlow).
+STATUS_FLOWS = (("invoice_status", "kf_to_ax"), ("invoice_status", "ax_to_kf"))
+BATCH_SWITCHED = ("sales_invoice", "payment", "journal", "purchase_invoice")
 KF_ENTITY = {
     "sales_invoice": "invoices",
     "purchase_invoice": "purchases",
@@ -56,6 +67,14 @@ class CampaignReport:
     queued_by_schedule: int = 0
     duplicate_messages: int = 0
     seconds: float = 0.0
+    concurrent_runs: int = 0  # most runs of the campaign's flows running at the same moment
+    workers: int = 0
+    sessions_expired: int = 0  # times every KashFlow session was expired during the fault rounds
+    batching_switched_mid_run: bool = False
+    concurrent_kill: bool = False  # the whole cluster SIGKILLed while several flows were writing
+    resumed_after_concurrent_kill: int = 0
+    lookup_faults: int = 0  # faults on AX find (the look-up by reference after an ambiguous failure)
+    echo_payments: int = 0  # KashFlow payments the AX -> KashFlow status flow wrote (must be none)
 
     @property
     def faults(self) -> int:
@@ -76,8 +95,18 @@ class CampaignReport:
         lines.append("  faults by system: " + ", ".join(f"{k} {v}" for k, v in sorted(self.faults_by_system.items())))
         if self.worker_killed:
             lines.append(f"  worker killed with SIGKILL mid-run: yes; stalled runs resumed: {self.resumed_runs}")
+        if self.concurrent_kill:
+            lines.append(
+                "  cluster SIGKILLed while the flows ran concurrently: yes; runs resumed: "
+                f"{self.resumed_after_concurrent_kill}"
+            )
         if self.queued_by_schedule:
             lines.append(f"  runs queued by the flows' schedules and taken over: {self.queued_by_schedule}")
+        lines.append(
+            f"  concurrent: {self.workers} worker processes, up to {self.concurrent_runs} runs at once; "
+            f"batched writes switched on mid-run: {'yes' if self.batching_switched_mid_run else 'no'}; "
+            f"KashFlow sessions expired {self.sessions_expired} times; faults on AX look-ups {self.lookup_faults}"
+        )
         head = ("source", "not for AX", "expected", "in AX", "duplicates", "missing", "exceptions", "expected exc.",
                 "unexp. exc.", "waiting")  # fmt: skip
         lines.append(f"  {'flow':<18}" + "".join(f"{h:>14}" for h in head))
@@ -86,6 +115,7 @@ class CampaignReport:
                    f.exceptions, f.expected_exceptions, f.unexpected_exceptions, f.waiting)  # fmt: skip
             lines.append(f"  {f.flow:<18}" + "".join(f"{v:>14}" for v in row))
         lines.append(f"  duplicate AIF messages accepted twice: {self.duplicate_messages}")
+        lines.append(f"  KashFlow payments written back by the AX -> KashFlow status flow: {self.echo_payments}")
         lines.append(f"  TOTAL duplicates {self.duplicates}, missing {self.missing}")
         return "\n".join(lines) + "\n"
 
@@ -107,6 +137,9 @@ class Control:
 
     def clear_faults(self) -> None:
         assert self.http.post("faults/clear").status_code == 200
+
+    def expire_kashflow_sessions(self) -> None:
+        assert self.http.post("kashflow/expire-sessions").status_code == 200
 
     def close(self) -> None:
         self.http.close()
@@ -254,6 +287,8 @@ class Plan:
     kill_worker: bool = True
     fault_rounds: int = 4
     settle_rounds: int = 8
+    workers: int = 3  # django-q2 worker processes: the flows' runs execute concurrently
+    session_seconds: float = 3.0  # every KashFlow session expires this often during the fault rounds
 
 
 def fault_plan(scale: float, *, spread: bool = True) -> tuple[dict, ...]:
@@ -274,6 +309,10 @@ def fault_plan(scale: float, *, spread: bool = True) -> tuple[dict, ...]:
         {"system": ax, "operation": "*.create", "kind": "timeout_before_commit", "count": n(40), "probability": 0.02,
          "latency_ms": 1300},
         {"system": ax, "operation": "*.create", "kind": "drop_connection", "count": n(300), "probability": 0.2},
+        # The look-up by reference after an ambiguous failure (AIF find) fails too: the write must still not
+        # be sent twice (the same MessageId, and the record waits rather than guessing).
+        {"system": ax, "operation": "*.find", "kind": "server_error", "count": n(80), "probability": 0.3},
+        {"system": ax, "operation": "*.find", "kind": "drop_connection", "count": n(40), "probability": 0.15},
         {"system": ax, "operation": "*", "kind": "server_error", "count": n(600), "probability": 0.25},
         # KashFlow lists are read page by page and a failed page costs the whole listing: a light drizzle.
         {"system": kf, "operation": "GET *", "kind": "server_error", "count": n(100), "probability": 0.03},
@@ -290,6 +329,33 @@ def _record_hits(control: Control, report: CampaignReport) -> None:
     for rule in control.faults():
         report.faults_by_kind[rule["kind"]] += rule["hits"]
         report.faults_by_system[rule["system"]] += rule["hits"]
+        if str(rule["operation"]).endswith(".find"):
+            report.lookup_faults += rule["hits"]
+
+
+class SessionExpiry:
+    """Every ``every`` seconds, every KashFlow session expires (the clients log in again mid-run)."""
+
+    def __init__(self, control: Control, report: CampaignReport, every: float) -> None:
+        self.control, self.report, self.every = control, report, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.control.expire_kashflow_sessions()
+                self.report.sessions_expired += 1
+            except Exception:  # the portal under load may answer late: the next tick tries again
+                pass
+
+    def __enter__(self) -> SessionExpiry:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
 
 
 def _kill_phase(portal_url: str, pair, report: CampaignReport, control: Control, faults: tuple[dict, ...]) -> None:
@@ -333,25 +399,65 @@ def _kill_phase(portal_url: str, pair, report: CampaignReport, control: Control,
     report.runs += 1
 
 
-def _round(pair, report: CampaignReport) -> int:
-    """Every flow once, in the order a person would run them; returns how many records were written."""
-    from integrations.models import SyncRun
-    from integrations.sync.runner import execute_run
-    from integrations.sync.runs import FlowBusy, run_flow
+def _campaign_flows(pair) -> list:
+    from integrations.models import Flow
 
-    written = 0
-    for entity in FLOWS:
+    flows = [_flow(pair, entity) for entity in FLOWS]
+    flows += [Flow.objects.get(pair=pair, entity=entity, direction=direction) for entity, direction in STATUS_FLOWS]
+    return flows
+
+
+def _round(pair, report: CampaignReport, *, switch_batching: bool = False, kill=None) -> int:
+    """Every flow at once, on the cluster's workers; returns how many records were written.
+
+    ``switch_batching``: once the runs are under way, an admin switches the document flows to batched writes
+    (the runs take the switch up as they go). ``kill``: the cluster, SIGKILLed while several flows are writing
+    (records claimed, batches in flight) and started again; its stalled runs are resumed."""
+    from django_q.tasks import async_task
+
+    from integrations.models import Flow, SyncRun
+    from integrations.sync.runs import FlowBusy, resume_stalled_runs, start_run
+    from tests.bench.workers import wait_for_runs
+
+    ids = []
+    for flow in _campaign_flows(pair):
         try:
-            run = run_flow(_flow(pair, entity))
+            ids.append(start_run(flow).pk)
         except FlowBusy as busy:
-            # A run the flow's own schedule queued while a worker was up (the kill phase), which that worker
-            # never started: this process takes it, as the next worker would.
+            # A run queued earlier (by a schedule, or left by the killed worker) whose task may be lost: hand it to
+            # the cluster again (a second delivery is harmless: one worker claims the run).
             report.queued_by_schedule += 1
-            run = execute_run(busy.run.pk) or SyncRun.objects.get(pk=busy.run.pk)
-        report.runs += 1
-        written += run.created_count + run.updated_count
+            async_task("integrations.tasks.run_flow_task", busy.run.pk)
+            ids.append(busy.run.pk)
+    if switch_batching:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if SyncRun.objects.filter(pk__in=ids, status="running", processed__gt=0).exists():
+                break
+            time.sleep(0.05)
+        Flow.objects.filter(pair=pair, entity__in=BATCH_SWITCHED, direction="kf_to_ax").update(batched_writes=True)
+        report.batching_switched_mid_run = True
+    if kill is not None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if SyncRun.objects.filter(pk__in=ids, status="running", processed__gt=2).count() >= 2:
+                break
+            time.sleep(0.05)
+        kill.kill()
+        report.concurrent_kill = True
+        kill.start()
+        report.resumed_after_concurrent_kill = len(resume_stalled_runs(stale_after=0))
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        running = SyncRun.objects.filter(pk__in=ids, status="running").count()
+        report.concurrent_runs = max(report.concurrent_runs, running)
+        if not SyncRun.objects.filter(pk__in=ids, status__in=("queued", "running")).exists():
+            break
+        time.sleep(0.1)
+    runs = wait_for_runs(ids, timeout=60)
+    report.runs += len(runs)
     report.rounds += 1
-    return written
+    return sum(r.created_count + r.updated_count for r in runs)
 
 
 def _settled(pair) -> bool:
@@ -365,14 +471,23 @@ def _settled(pair) -> bool:
 
 
 def run_campaign(portal_url: str, pair, plan: Plan) -> CampaignReport:
-    from integrations.sync.runs import run_flow
+    from django.conf import settings
 
-    report = CampaignReport()
+    from integrations.sync.runs import run_flow
+    from tests.bench.workers import Cluster
+
+    report = CampaignReport(workers=plan.workers)
     started = time.monotonic()
     for entity in ("customer", "supplier"):  # master data first, fault-free: the documents' references exist
         run_flow(_flow(pair, entity), full=True)
     expected = expected_outcomes(pair)
+    echoes_before = _echo_payments()
     control = Control(portal_url)
+    env = {
+        name: str(getattr(settings, name))
+        for name in ("SYNC_TIMEOUTS_BEFORE_BATCHING", "SYNC_STALL_SECONDS")
+        if hasattr(settings, name)
+    }
     try:
         wanted = sum(f["count"] for f in plan.faults)
         if plan.kill_worker:
@@ -380,18 +495,29 @@ def run_campaign(portal_url: str, pair, plan: Plan) -> CampaignReport:
         else:
             for rule in plan.faults:
                 control.add_fault(**rule)
-        for _ in range(plan.fault_rounds):
-            _round(pair, report)
-            if sum(r["hits"] for r in control.faults()) >= wanted:
-                break
-        _record_hits(control, report)
-        control.clear_faults()
-        for _ in range(plan.settle_rounds):
-            written = _round(pair, report)
-            if not written and _settled(pair):
-                break
+        with Cluster(portal_url, workers=plan.workers, env=env) as cluster:
+            with SessionExpiry(control, report, plan.session_seconds):
+                for number in range(plan.fault_rounds):
+                    first = number == 0
+                    _round(pair, report, switch_batching=first, kill=cluster if first and plan.kill_worker else None)
+                    if sum(r["hits"] for r in control.faults()) >= wanted:
+                        break
+            _record_hits(control, report)
+            control.clear_faults()
+            for _ in range(plan.settle_rounds):
+                written = _round(pair, report)
+                if not written and _settled(pair):
+                    break
     finally:
         control.close()
     compare(pair, expected, report)
+    report.echo_payments = _echo_payments() - echoes_before
     report.seconds = time.monotonic() - started
     return report
+
+
+def _echo_payments() -> int:
+    from integrations.sandbox.models import KashFlowRecord
+    from integrations.sync.flows.invoice_status import is_ax_settlement
+
+    return sum(1 for p in KashFlowRecord.objects.filter(entity="payments") if is_ax_settlement(p.data))

@@ -1,5 +1,7 @@
-"""The fault campaign, short enough for every test run: a few faults of every kind and a worker killed mid-run,
-and still every record in AX exactly once or in the exception queue."""
+"""The fault campaign, short enough for every test run: a few faults of every kind (look-ups after an ambiguous
+failure included), KashFlow sessions expiring every few seconds, batched writes switched on mid-run, the flows
+running concurrently on a cluster of workers and a worker killed mid-run, and still every record in AX exactly
+once or in the exception queue."""
 
 from __future__ import annotations
 
@@ -23,6 +25,11 @@ def test_short_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
     }, report.table()
     assert all(report.faults_by_kind.values()), report.table()
     assert report.worker_killed and report.resumed_runs == 1
+    assert report.concurrent_runs >= 2 and report.workers >= 2, report.table()
+    assert report.concurrent_kill and report.resumed_after_concurrent_kill >= 1, report.table()
+    assert report.batching_switched_mid_run and report.sessions_expired >= 1, report.table()
+    assert report.lookup_faults >= 1, report.table()
+    assert report.echo_payments == 0, report.table()
     assert report.duplicates == 0, report.table()
     assert report.missing == 0, report.table()
     assert set(report.flows) == set(FLOWS)

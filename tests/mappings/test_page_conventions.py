@@ -42,5 +42,5 @@ def test_every_htmx_event_sent_is_listened_for_and_every_listener_has_a_sender()
     listened = set()
     for text in _templates().values():
         listened |= set(re.findall(r"(\w+) from:body", text))
-    assert sent == {"mappingChanged"}
+    assert sent == {"mappingChanged", "sampleChanged"}
     assert listened == sent

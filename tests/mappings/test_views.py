@@ -219,3 +219,37 @@ def test_the_list_page_reads_all_mappings_in_a_fixed_number_of_queries(client_fo
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("mappings:list"))
     assert response.content.decode().count('data-key="') == 12
+
+
+def test_a_dimension_rule_is_saved_from_condition_rows_and_dimension_rows(client_for, draft):
+    client = client_for("Accountant")
+    response = client.post(
+        reverse("mappings:save_dimension_rule", args=[draft.pk]),
+        {
+            "name": "Wholesale abroad",
+            "level": "header",
+            "stop": "on",
+            "cond_field": ["CustomTextBoxes[Name=CustomerGroup].Value", "Currency.Code", ""],
+            "cond_op": ["in", "ne", "eq"],
+            "cond_value": ["WHOLESALE, TRADE", "GBP", ""],
+            "cond_value_to": ["", "", ""],
+            "dim_name": ["BusinessUnit", "Department"],
+            "dim_value": ["BU_WHOLESALE", "020"],
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    rule = draft.dimension_rules.get(name="Wholesale abroad")
+    assert rule.conditions == [
+        {"field": "CustomTextBoxes[Name=CustomerGroup].Value", "op": "in", "value": ["WHOLESALE", "TRADE"]},
+        {"field": "Currency.Code", "op": "ne", "value": "GBP"},
+    ]
+    assert rule.dimensions == {"BusinessUnit": "BU_WHOLESALE", "Department": "020"}
+    bad = client.post(
+        reverse("mappings:save_dimension_rule", args=[draft.pk]),
+        {"name": "Half", "level": "line", "cond_field": ["LineItems[].NominalCode"], "cond_op": ["range"],
+         "cond_value": ["4000"], "cond_value_to": [""], "dim_name": ["Department"], "dim_value": [""]},
+        **HTMX,
+    )  # fmt: skip
+    assert "a range needs both ends" in bad.content.decode()
+    assert not draft.dimension_rules.filter(name="Half").exists()

@@ -290,6 +290,24 @@ class DynamicsAXConnector(Connector):
                 text.format(service=service, details=page.details), system="dynamics_ax", code=page.details
             )
 
+    def list_keys(self, entity: str) -> list[str] | None:
+        """Every key AX holds for ``entity``, page by page (getKeys: keys only, no documents read), so that a
+        caller can check cheaply that documents it linked still exist; None when the port does not expose
+        getKeys (a create-only port gives no way to list what it holds)."""
+        spec = self._entity(entity)
+        if "getKeys" not in self.client.operations(spec.service):
+            return None
+        keys: list[str] = []
+        bookmark = ""
+        while True:
+            self._acquire()
+            page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
+            self._check_page(spec.service, page)
+            keys.extend(page.keys)
+            if not page.bookmark or not page.keys:
+                return keys
+            bookmark = page.bookmark
+
     def read(self, entity: str, key: str) -> dict:
         spec = self._entity(entity)
         self._acquire()

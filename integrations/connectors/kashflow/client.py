@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
@@ -196,6 +196,16 @@ class KashFlowClient:
     def delete(self, path: str) -> object:
         return self.request("DELETE", path)
 
+    # Set by a caller that reads long lists under a retry policy (the sync engine's extract stage): called with
+    # the fetch of one page, it retries that page alone, so a failed page costs that page, not the pages read.
+    page_retry: Callable[[Callable[[], object]], object] | None = None
+
+    def get_page(self, path: str, params: dict) -> object:
+        def fetch() -> object:
+            return self.get(path, params)
+
+        return self.page_retry(fetch) if self.page_retry is not None else fetch()
+
     def iterate(self, path: str, params: dict | None = None, *, perpage: int = PAGE_SIZE) -> Iterator[dict]:
         """Every object of a list, page after page, until ``MetaData.NextPageUrl`` is empty.
 
@@ -207,7 +217,7 @@ class KashFlowClient:
     def pages(self, path: str, params: dict | None = None, *, perpage: int = PAGE_SIZE) -> Iterator[Page]:
         page = 1
         while True:
-            answer = self.get(path, {**(params or {}), "page": page, "perpage": perpage})
+            answer = self.get_page(path, {**(params or {}), "page": page, "perpage": perpage})
             if isinstance(answer, list):
                 yield Page([item for item in answer if isinstance(item, dict)], len(answer))
                 return

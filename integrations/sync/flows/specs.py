@@ -51,6 +51,7 @@ class FlowSpec:
     master_data: bool = False  # both directions exist; AX wins a conflict
     batchable: bool = True  # new AX documents may go several to one AIF message once the flow batches writes
     schedule_minutes: int = 15  # the default polling interval of a new flow
+    verify_links: bool = True  # a full run checks that the target still holds the linked documents
     description: str = ""
     decide: Decide | None = None
     enrich: Enrich | None = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
+
 from integrations.models import Flow, RecordOutcome
-from integrations.sandbox.models import AxMessage, FaultRule
+from integrations.sandbox.models import AxMessage, AxRecord, FaultRule
 from integrations.sync.runs import run_flow
 from monitoring.models import AuditEvent, ExceptionItem
 from tests.integrations.sync.conftest import flow, invoice_refs
@@ -85,8 +87,19 @@ def test_batched_writes_post_several_invoices_per_message_exactly_once(demo, int
 
     sales = flow("sales_invoice")
     Flow.objects.filter(pk=sales.pk).update(batched_writes=True, batch_size=3)
-    # The sundry nominal now maps to an account AX does not have: AX refuses the batch holding that invoice.
+    # The sundry nominal now maps to an account AX closes after the publish (the publish checks AX's chart, so
+    # the account exists then): AX refuses the batch holding that invoice.
+    template = AxRecord.objects.filter(entity="MainAccount").first()
+    closed = AxRecord.objects.create(
+        company=template.company,
+        entity="MainAccount",
+        key="999999",
+        data={**template.data, "MainAccountId": "999999", "Name": "Closed after the publish"},
+        modified_at=template.modified_at,
+    )
+    cache.clear()  # AX's chart as the publish reads it, with the account
     apply_value_map_fix(sales.mapping_set, "nominal_accounts", "4900", "999999", actor=integration_admin)
+    closed.delete()
     lost = fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_after_commit", remaining=1, latency_ms=2600)
     run = run_flow(flow("sales_invoice"))
     lost.refresh_from_db()
