@@ -62,6 +62,9 @@ SYNC_STALL_SECONDS = env.int("SYNC_STALL_SECONDS", default=120)
 SYNC_CIRCUIT_THRESHOLD = env.int("SYNC_CIRCUIT_THRESHOLD", default=3)
 SYNC_CIRCUIT_PAUSE_SECONDS = env.int("SYNC_CIRCUIT_PAUSE_SECONDS", default=300)
 SYNC_TIMEOUTS_BEFORE_BATCHING = env.int("SYNC_TIMEOUTS_BEFORE_BATCHING", default=3)
+# A document AX acknowledged only by "Duplicate message" (create-only services) whose key reconciliation has not
+# confirmed after this many hours goes to the exception queue.
+SYNC_UNCONFIRMED_KEY_HOURS = env.float("SYNC_UNCONFIRMED_KEY_HOURS", default=24.0)
 SYNC_WATERMARK_OVERLAP_SECONDS = env.float("SYNC_WATERMARK_OVERLAP_SECONDS", default=2.0)
 
 INSTALLED_APPS = [

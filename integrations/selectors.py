@@ -5,9 +5,13 @@ Writes live in ``integrations.services`` (connections, pairs, the webhook inbox)
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass
+from datetime import datetime
 
-from integrations.models import Connection, Flow, IntegrationPair, PendingRecord, SyncRun
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from integrations.models import Connection, Flow, IntegrationPair, PendingRecord, RecordLink, SyncRun
 from mappings.models import MappingSet
 
 RECENT_RUNS = 10
@@ -61,3 +65,34 @@ def pending_records(flow: Flow) -> tuple[QuerySet[PendingRecord], int]:
     """The first records waiting for the flow's next run, and how many wait in all."""
     waiting = PendingRecord.objects.filter(flow=flow)
     return waiting[:PENDING_SHOWN], waiting.count()
+
+
+# Flows whose AX documents are created as drafts, posted in AX as a separate step, and can be seen posted: free
+# text invoices (customer transactions) and journals (the journal service's read). Payment journals are drafts
+# too but their service is create-only, so LedgerBridge cannot tell when they are posted: not counted.
+DRAFT_ENTITIES = ("sales_invoice", "journal", "purchase_invoice")
+
+
+@dataclass(frozen=True)
+class AxDrafts:
+    """Documents a flow created in AX that AX has not shown posted yet, and since when the oldest waits."""
+
+    count: int
+    oldest: datetime | None
+
+    @property
+    def age_minutes(self) -> int:
+        return int((timezone.now() - self.oldest).total_seconds() // 60) if self.oldest else 0
+
+
+def ax_drafts(flows=None) -> dict[int, AxDrafts]:
+    """Per KashFlow -> AX document flow: its documents still unposted in AX as far as LedgerBridge can tell
+    (integrations.sync.confirm refreshes ``RecordLink.ax_posted_at`` after each run). Payment journals cannot be
+    read back (a create-only service) and are not counted."""
+    qs = RecordLink.objects.filter(
+        flow__direction="kf_to_ax", flow__entity__in=DRAFT_ENTITIES, ax_posted_at__isnull=True
+    ).exclude(target_key="", key_unconfirmed_since__isnull=True)
+    if flows is not None:
+        qs = qs.filter(flow__in=flows)
+    rows = qs.values("flow_id").annotate(count=Count("id"), oldest=Min("synced_at"))
+    return {r["flow_id"]: AxDrafts(r["count"], r["oldest"]) for r in rows}

@@ -71,7 +71,8 @@ class FieldRule(models.Model):
     transforms = models.JSONField(default=list, blank=True)
     default = models.JSONField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
-    notes = models.CharField(max_length=200, blank=True, default="")
+    # An accountant's explanation of the rule: as long as it needs to be (PostgreSQL enforces a CharField's length).
+    notes = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["position", "id"]

@@ -95,6 +95,27 @@ def _circuit_open(rule: AlertRule, now: datetime) -> list[Finding]:
     return found
 
 
+def _ax_drafts(rule: AlertRule, now: datetime) -> list[Finding]:
+    """Documents LedgerBridge created in AX that nobody has posted: ``threshold`` or more on a flow whose oldest
+    has waited over ``window_minutes``."""
+    from integrations.selectors import ax_drafts
+
+    found = []
+    flows = {f.pk: f for f in _flows(rule)}
+    for flow_id, drafts in ax_drafts(list(flows.values())).items():
+        waited = (now - drafts.oldest).total_seconds() / 60 if drafts.oldest else 0
+        if drafts.count >= max(rule.threshold, 1) and waited >= rule.window_minutes:
+            flow = flows[flow_id]
+            found.append(
+                Finding(
+                    flow.slug,
+                    f"{drafts.count} documents of {flow.name} wait unposted in AX, the oldest for {int(waited)} "
+                    f"minutes (threshold {rule.threshold}, {rule.window_minutes} minutes). Post them in AX.",
+                )
+            )
+    return found
+
+
 def _reconciliation_differences(rule: AlertRule, now: datetime) -> list[Finding]:
     """The alert condition of a reconciliation rule: per pair, the latest finished reconciliation found at least
     ``threshold`` (at least 1) unexplained differences, or could not read both systems. A rule with a flow looks
@@ -155,6 +176,7 @@ CONDITIONS = {
     AlertRule.Kind.EXCEPTIONS_OVER: _exceptions_over,
     AlertRule.Kind.FLOW_FAILING: _flow_failing,
     AlertRule.Kind.CIRCUIT_OPEN: _circuit_open,
+    AlertRule.Kind.AX_DRAFTS: _ax_drafts,
     AlertRule.Kind.RECONCILIATION: _reconciliation_differences,
     AlertRule.Kind.LOGIN_STOPPED: _login_stopped,
 }

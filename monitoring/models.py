@@ -141,6 +141,7 @@ class AlertRule(models.Model):
         CIRCUIT_OPEN = "circuit_open", "Connection circuit open"
         RECONCILIATION = "reconciliation", "Reconciliation finds unexplained differences"
         LOGIN_STOPPED = "login_stopped", "Logins stopped after a refused login"
+        AX_DRAFTS = "ax_drafts", "AX drafts waiting: N or more unposted, oldest over M minutes"
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
+from integrations.selectors import DRAFT_ENTITIES
 from integrations.sync.config import circuit_threshold
 from monitoring.models import AuditEvent, ExceptionItem
 
@@ -408,10 +409,22 @@ def flow_summaries(*, now: datetime | None = None) -> list[FlowSummary]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # Documents created in AX that AX has not shown posted yet (integrations.selectors.ax_drafts), in this query.
+    drafts = (
+        RecordLink.objects.filter(
+            flow=OuterRef("pk"), flow__direction="kf_to_ax", flow__entity__in=DRAFT_ENTITIES, ax_posted_at__isnull=True
+        )
+        .exclude(target_key="", key_unconfirmed_since__isnull=True)
+        .order_by()
+        .values("flow")
+        .annotate(n=Count("id"), oldest=Min("synced_at"))
+    )
     flows = list(
         Flow.objects.select_related("pair").annotate(
             last_run_id=Subquery(latest.values("id")[:1]),
             open_exceptions=Coalesce(Subquery(open_count), 0),
+            ax_drafts_count=Coalesce(Subquery(drafts.values("n")), 0),
+            ax_drafts_oldest=Subquery(drafts.values("oldest")),
         )
     )
     runs = SyncRun.objects.in_bulk([f.last_run_id for f in flows if f.last_run_id])

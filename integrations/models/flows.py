@@ -190,6 +190,13 @@ class RecordLink(models.Model):
     # Set, and committed, before a write is sent; cleared with the outcome. Still set on entry means a
     # worker died mid-write: look the record up in the target before writing again.
     pending_message_id = models.CharField(max_length=64, blank=True, default="")
+    # Created, AX key to be confirmed: AX answered "Duplicate message" to a re-sent create on a service without
+    # find (free text invoices, payment journals), so the document exists but its key is not known yet.
+    # pending_message_id keeps the MessageId that created it; reconciliation confirms the key.
+    key_unconfirmed_since = models.DateTimeField(null=True, blank=True)
+    # When AX showed the document posted (a customer transaction, a journal read with Posted = Yes); empty while it
+    # is a draft in AX as far as LedgerBridge can tell (integrations.sync.confirm).
+    ax_posted_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -312,3 +312,47 @@ def push_webhook(body: dict, *, own_urls: tuple[str, ...]) -> dict:
         "event": json.loads(payload)["event"],
         "id": json.loads(payload)["id"],
     }
+
+
+# --- AX posting (the accountant or an AX batch job) ---------------------------------------------------------
+
+
+def ax_post(body: dict) -> dict:
+    """Post AX drafts. ``body``: ``company`` (DataAreaId; every company when absent), ``kinds`` (sales_invoice,
+    payment, journal, purchase_invoice), ``keys`` (InvoiceId / JournalNum), ``older_than_minutes``."""
+    from integrations.sandbox.ax import posting
+    from integrations.sandbox.models import AxCompany
+
+    companies = AxCompany.objects.all()
+    if body.get("company"):
+        companies = companies.filter(data_area_id__iexact=str(body["company"]))
+        if not companies.exists():
+            raise ControlError(f"No AX company {body['company']!r} in the sandbox.", status=404)
+    kinds = body.get("kinds")
+    if kinds is not None and (not isinstance(kinds, list) or set(kinds) - set(posting.KINDS)):
+        raise ControlError(f"kinds must be a list of {', '.join(posting.KINDS)}.")
+    keys = body.get("keys")
+    if keys is not None and not isinstance(keys, list):
+        raise ControlError("keys must be a list of InvoiceId / JournalNum values.")
+    before = None
+    if body.get("older_than_minutes") not in (None, ""):
+        try:
+            before = timezone.now() - timedelta(minutes=float(body["older_than_minutes"]))
+        except (TypeError, ValueError):
+            raise ControlError("older_than_minutes must be a number.") from None
+    out: dict = {"companies": {}}
+    for company in companies:
+        result = posting.post(
+            company, kinds=kinds, keys=[str(k) for k in keys] if keys else None, created_before=before
+        )
+        out["companies"][company.data_area_id] = result.as_dict()
+    out["count"] = sum(c["count"] for c in out["companies"].values())
+    return out
+
+
+def ax_drafts() -> dict:
+    """Per company and kind: how many AX documents wait to be posted, and the oldest's creation time."""
+    from integrations.sandbox.ax import posting
+    from integrations.sandbox.models import AxCompany
+
+    return {c.data_area_id: posting.summary(c) for c in AxCompany.objects.all()}

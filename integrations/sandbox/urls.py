@@ -27,6 +27,7 @@ control_patterns = [
     path("state/<str:system>", views.system_state, name="control-state"),
     path("state/<str:system>/<str:entity>", views.entity_state, name="control-state-entity"),
     path("ax/messages", views.ax_messages, name="control-ax-messages"),
+    path("ax/post", views.ax_post, name="control-ax-post"),
     path("faults", views.faults, name="control-faults"),
     path("faults/clear", views.clear_faults, name="control-faults-clear"),
     path("faults/<int:pk>", views.fault, name="control-fault"),

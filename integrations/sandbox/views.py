@@ -157,3 +157,11 @@ def expire_kashflow_sessions(request: HttpRequest) -> JsonResponse:
 def webhook(request: HttpRequest) -> JsonResponse:
     own_urls = control.portal_webhook_urls(request.build_absolute_uri("/"))
     return JsonResponse(control.push_webhook(_json_body(request), own_urls=own_urls))
+
+
+@control_view("GET", "POST")
+def ax_post(request: HttpRequest) -> JsonResponse:
+    """POST: post AX drafts (filters in the body); GET: the drafts waiting per company and kind."""
+    if request.method == "POST":
+        return JsonResponse(control.ax_post(_json_body(request)))
+    return JsonResponse({"drafts": control.ax_drafts()})

@@ -7,6 +7,10 @@
 - After an ambiguous failure (time-out after commit, dropped connection) the record is looked up in the
   target by its external reference before it is written again; AX's duplicate-message answer is the same
   case. The retried write carries the same MessageId, so AX refuses a second posting.
+- AX services without ``find`` (free text invoices, payment and general journals: Microsoft's list of standard
+  document services) are never looked up: the same document is re-sent with the same MessageId, and AX's
+  "Duplicate message" proves it was processed. The record is then *created, AX key to be confirmed*
+  (``RecordLink.key_unconfirmed_since``) until reconciliation confirms the key.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class WriteResult:
     key: Any  # the target key (a list of keys for a batch)
     attempts: int
     recovered: bool = False  # found in the target after an ambiguous failure: not written again
+    unconfirmed: bool = False  # AX answered "Duplicate message" and nothing can look the key up
     warnings: str = ""  # warnings the target returned with a successful write (AX's Infolog SOAP header)
 
 
@@ -77,17 +82,19 @@ def call(ctx, fn: Callable[[], T], *, what: str = "") -> T:
     raise AssertionError("unreachable")
 
 
-def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_first: bool = False) -> WriteResult:
+def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any] | None, recheck_first: bool = False) -> WriteResult:
     """Write once, whatever happens on the wire.
 
     ``fn`` performs the write (carrying a deterministic MessageId) and returns the target key;
-    ``lookup`` finds the record by its external reference and returns its key or None.
+    ``lookup`` finds the record by its external reference and returns its key or None; None when the target
+    cannot look it up (an AX create-only service): the write is re-sent with the same MessageId and a
+    "Duplicate message" answer ends it as unconfirmed.
     ``recheck_first``: a previous attempt (maybe by a worker that died) may have committed.
     """
     policy = ctx.policy
     ambiguous = recheck_first
     for attempt in range(1, policy.attempts + 1):
-        if ambiguous:
+        if ambiguous and lookup is not None:
             found = call(ctx, lookup, what="lookup by reference")
             if found:
                 return WriteResult(found, attempt, recovered=True)
@@ -103,6 +110,9 @@ def write(ctx, fn: Callable[[], Any], *, lookup: Callable[[], Any], recheck_firs
             if c.kind == AMBIGUOUS:
                 ambiguous = True
                 if isinstance(exc, connector_errors.DuplicateMessageError):
+                    if lookup is None:
+                        # AX processed this very message before and the service cannot be asked for the key.
+                        return WriteResult("", attempt, recovered=True, unconfirmed=True)
                     # AX processed this very message before: its document exists, find it now.
                     found = call(ctx, lookup, what="lookup after duplicate message")
                     if found:
@@ -238,6 +248,8 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
     def lookup() -> str | None:
         return key_of(ctx, ctx.target.find_by_reference(entity, reference))
 
+    lookup_fn = lookup if can_find(ctx, entity) else None
+
     if link and link.target_key:
         if not spec.updatable and src_hash and link.source_hash == src_hash:
             return Decision(Action.SKIPPED, link.target_key, note="already posted; only the mapping changed since")
@@ -256,12 +268,35 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
             ),
         )
         return Decision(Action.UPDATED, link.target_key, mid, result.attempts, with_warnings("", result), digest=digest)
+    if link and link.key_unconfirmed_since:
+        note = "created in AX (Duplicate message); its AX key waits for confirmation, not sent again"
+        return Decision(Action.SKIPPED, "", note=note, link=False, extra={"keep_link": True})
     recheck = bool(link and link.pending_message_id)
+    if recheck and lookup_fn is None:
+        # A write of this record may have committed: re-send it under the MessageId it went out with, so that
+        # AX answers "Duplicate message" instead of creating it twice.
+        mid = link.pending_message_id
     mark_intent(ctx, key, mid, link)
     result = write(
-        ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup, recheck_first=recheck
+        ctx, lambda: ctx.target.create(entity, document, message_id=mid), lookup=lookup_fn, recheck_first=recheck
     )
+    if result.unconfirmed:
+        return unconfirmed_decision(mid, result, digest)
     note = with_warnings(
         "found in AX after an ambiguous failure; not written again" if result.recovered else "", result
     )
     return Decision(Action.CREATED, result.key, mid, result.attempts, note, digest=digest)
+
+
+UNCONFIRMED_NOTE = "created, AX key to be confirmed (AX answered Duplicate message to the re-sent document)"
+
+
+def unconfirmed_decision(mid: str, result: WriteResult, digest: str, *, note: str = "") -> Decision:
+    text = "; ".join(part for part in (UNCONFIRMED_NOTE, note) if part)
+    return Decision(Action.CREATED, "", mid, result.attempts, text, digest=digest, extra={"unconfirmed": True})
+
+
+def can_find(ctx, entity: str) -> bool:
+    """Whether the target can look a record up by its reference (AX's create-only services cannot)."""
+    supports = getattr(ctx.target, "supports", None)
+    return supports is None or bool(supports(entity, "find"))

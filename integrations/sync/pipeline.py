@@ -22,11 +22,13 @@ from integrations.sync.errors import BadSourceRecord, classify, describe
 from integrations.sync.link import already_synced, mark_intent, unchanged_since_last_sync
 from integrations.sync.load import (
     RetriesExhausted,
+    can_find,
     create_message_id,
     gone_target,
     key_of,
     load_document,
     load_keyed,
+    unconfirmed_decision,
     write,
 )
 from integrations.sync.locks import RunLost
@@ -162,8 +164,9 @@ def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordO
         keys = [key_of(ctx, ctx.target.find_by_reference(entity, ref)) for ref in references]
         return keys if all(keys) else None
 
+    lookup_fn = lookup if can_find(ctx, entity) else None
     try:
-        result = write(ctx, lambda: ctx.target.create_many(entity, documents, message_id=mid), lookup=lookup)
+        result = write(ctx, lambda: ctx.target.create_many(entity, documents, message_id=mid), lookup=lookup_fn)
     except Exception as exc:
         if isinstance(exc, RunLost):
             raise
@@ -175,6 +178,13 @@ def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordO
         # One record spoils the batch for all: write them one by one to find it.
         log.info("batch of %s refused (%s); writing one by one", len(batch), describe(exc))
         return [_single_after_batch(ctx, p) for p in batch]
+    if result.unconfirmed:
+        return [
+            finish(ctx, p.key, p.record, p.document,
+                   unconfirmed_decision(mid, result, p.digest, note=f"written in a batch of {len(batch)}"),
+                   p.src_hash, p.started, link_exists=True)
+            for p in batch
+        ]  # fmt: skip
     note = f"written in a batch of {len(batch)}" + (" (found after an ambiguous failure)" if result.recovered else "")
     return [
         finish(

@@ -101,6 +101,7 @@ def finish(
                 "source_modified_at": modified_at(record),
                 "source_hash": src_hash,
                 "pending_message_id": "",
+                "key_unconfirmed_since": None,
             }
             # A skip that did not look at the document or the target keeps what the link knew of them.
             if document is not None:
@@ -111,7 +112,20 @@ def finish(
                 defaults["target_hash"] = ""  # posted (again): no "gone" marker left from a full run's check
             # Records that were written have a link since mark_intent: usually one UPDATE does it.
             save_link(ctx, key, defaults, exists=True if decision.message_id else link_exists)
-        elif decision.action != Action.VALIDATED:
+        elif decision.extra.get("unconfirmed"):
+            # Created in AX, key unknown: keep the MessageId that created it, and since when it waits.
+            fields = {
+                "mapping_version": ctx.mapping_set.version,
+                "source_modified_at": modified_at(record),
+                "source_hash": src_hash,
+                "pending_message_id": decision.message_id,
+                "content_hash": decision.digest or (content_hash(document) if document is not None else ""),
+            }
+            save_link(ctx, key, fields, exists=True)
+            RecordLink.objects.filter(flow=ctx.flow, source_key=key, key_unconfirmed_since__isnull=True).update(
+                key_unconfirmed_since=timezone.now()
+            )
+        elif decision.action != Action.VALIDATED and not decision.extra.get("keep_link"):
             RecordLink.objects.filter(flow=ctx.flow, source_key=key).update(pending_message_id="")
         outcome = RecordOutcome.objects.create(
             run=ctx.run,

@@ -16,6 +16,7 @@ from integrations.models import Flow, RecordOutcome, SyncRun
 from integrations.sync import claims, locks, verify
 from integrations.sync.alerts import circuit_opened
 from integrations.sync.config import circuit_pause, circuit_threshold
+from integrations.sync.confirm import confirm_keys, refresh_posted
 from integrations.sync.context import CircuitOpen, RunContext
 from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
@@ -100,6 +101,8 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
         load_batch(ctx, batch)
         if ctx.consecutive_exhausted >= circuit_threshold():
             raise CircuitOpen(f"the remote system could not be reached {ctx.consecutive_exhausted} times in a row")
+        confirm_keys(ctx)
+        refresh_posted(ctx)
         run.refresh_from_db()
         waiting = run.outcomes.filter(action=RecordOutcome.Action.WAITING).exists()
         status = SyncRun.Status.PARTIAL if run.failed_count or waiting else SyncRun.Status.SUCCEEDED

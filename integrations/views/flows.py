@@ -44,6 +44,7 @@ def _detail_context(request: HttpRequest, flow: Flow, *, form=None, run_form=Non
         "runs": selectors.recent_runs(flow),
         "pending": pending,
         "pending_count": pending_count,
+        "ax_drafts": selectors.ax_drafts([flow]).get(flow.pk) if flow.entity in selectors.DRAFT_ENTITIES else None,
         "can_admin": has_role(request.user, INTEGRATION_ADMIN),
         "schedule_name": schedules.schedule_name(flow),
     }

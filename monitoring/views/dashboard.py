@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from integrations.roles import VIEWER, role_required
+from integrations.selectors import AxDrafts
 from monitoring import charts, selectors
 from monitoring.models import Alert
 
@@ -23,6 +24,11 @@ def _context() -> dict:
         rows.append(
             {
                 "s": summary,
+                "drafts": (
+                    AxDrafts(summary.flow.ax_drafts_count, summary.flow.ax_drafts_oldest)
+                    if summary.flow.ax_drafts_count
+                    else None
+                ),
                 "throughput": charts.bar_chart(
                     data["written"] if data else [0] * 24,
                     labels=data["buckets"] if data else None,

@@ -42,6 +42,15 @@ def test_install_publishes_version_one_once_and_leaves_edited_mappings_alone(db,
     assert MappingSet.objects.count() == len(TEMPLATE_KEYS) + 1
 
 
+def test_every_installed_rule_and_value_map_row_fits_its_columns(db):
+    # SQLite does not enforce a column's length; PostgreSQL refuses the whole install.
+    for mapping in install_templates():
+        entries = [entry for value_map in mapping.value_maps.all() for entry in value_map.entries.all()]
+        rows = (mapping, *mapping.rules.all(), *mapping.value_maps.all(), *entries, *mapping.dimension_rules.all())
+        for model in rows:
+            model.full_clean(validate_unique=False, validate_constraints=False)
+
+
 def test_an_installed_template_exports_as_its_data_file(db):
     documents = template_documents()
     for mapping in install_templates():

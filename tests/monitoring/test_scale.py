@@ -70,7 +70,7 @@ def big(django_db_setup, django_db_blocker):
                 "message": f"'Invoice ' || CAST(i AS TEXT) || ': ' || CAST({cause} AS TEXT) || ' is not mapped'",
                 "fingerprint": f"'cause-' || CAST({cause} AS TEXT)",
                 "party": "'Customer ' || CAST(i % 997 AS TEXT) || ' Ltd'",
-                "amount": "CAST(i % 5000 AS TEXT) || '.50'",
+                "amount": "CAST(CAST(i % 5000 AS TEXT) || '.50' AS NUMERIC)",
                 "currency": "CASE WHEN i % 3 = 0 THEN 'EUR' ELSE 'GBP' END",
                 # Every cause has items in every status: 6 in 10 open, 3 resolved, 1 ignored.
                 "status": f"CASE WHEN (i / {CAUSES}) % 10 < 6 THEN 'open' "

@@ -65,6 +65,9 @@ ENTITIES: dict[str, EntityService] = {
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
 }
+# Sales invoices are read back (their settlement) as posted customer transactions: FreeTextInvoiceService only
+# creates, and a draft has no settlement; CustomerTransactionService (AX 2012 R2: F, FK, R) shows what AX posted.
+INVOICE_TRANSACTIONS = "CustomerTransactionService"
 DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
 # The port name used when a connection names none (the demo company's port). A customer's AX administrator names
 # the port; the connection form's "discover" step shows what a port exposes.
@@ -95,15 +98,18 @@ class PortDiscovery:
         return not self.missing
 
 
-# The operations each entity's flow uses (discover reports what a port lacks).
+# The operations each entity's flow uses (discover reports what a port lacks). Documents AX numbers itself are
+# written with ``create`` only: free text invoices and payment journals are create-only services, the ledger
+# journal service adds ``read`` (Microsoft's "Standard Document Services" list); exactly-once rests on the
+# MessageId, never on a lookup.
 NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "customer": ("create", "read", "update", "find", "getKeys", "getChangedKeys"),
     "supplier": ("create", "read", "update", "find", "getKeys", "getChangedKeys"),
     "product": ("create", "read", "update", "find", "getKeys"),
-    "sales_invoice": ("create", "read", "find"),
-    "payment": ("create", "read", "find"),
-    "purchase_invoice": ("create", "read", "find"),
-    "journal": ("create", "read", "find"),
+    "sales_invoice": ("create",),
+    "payment": ("create",),
+    "purchase_invoice": ("create", "read"),
+    "journal": ("create", "read"),
     "main_account": ("find",),
     "dimension_value": ("find",),
     "exchange_rate": ("find",),
@@ -221,12 +227,17 @@ class DynamicsAXConnector(Connector):
         missing: dict[str, list[str]] = {}
         for entity, spec in ENTITIES.items():
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
+            problems: list[str] = []
             if spec.service not in exposed:
-                missing[entity] = [f"{spec.service} is not exposed"]
-                continue
-            lacking = [op for op in needed if op not in exposed[spec.service]]
-            if lacking:
-                missing[entity] = [f"{spec.service} lacks {', '.join(lacking)}"]
+                problems.append(f"{spec.service} is not exposed")
+            else:
+                lacking = [op for op in needed if op not in exposed[spec.service]]
+                if lacking:
+                    problems.append(f"{spec.service} lacks {', '.join(lacking)}")
+            if entity == "sales_invoice" and "find" not in exposed.get(INVOICE_TRANSACTIONS, set()):
+                problems.append(f"{INVOICE_TRANSACTIONS} (find) is not exposed: invoice settlement cannot be read")
+            if problems:
+                missing[entity] = problems
         return PortDiscovery(services, missing)
 
     # --- Connector interface -----------------------------------------------------------------------------------
@@ -261,8 +272,19 @@ class DynamicsAXConnector(Connector):
         return ConnectionTestResult(True, f"Connected to Dynamics AX company {company} as {self.client.user}.", {})
 
     def list_changed(self, entity: str, since: datetime | None = None) -> Iterator[dict]:
-        """Every record changed at or after ``since`` (getChangedKeys), or all (getKeys), read in batches."""
+        """Every record changed at or after ``since`` (getChangedKeys), or all (getKeys), read in batches.
+        Sales invoices: the posted ones, from customer transactions (posted or settled on or after ``since``)."""
         spec = self._entity(entity)
+        if entity == "sales_invoice":
+            yield from self.posted_invoices(since)
+            return
+        if "getKeys" not in spec.definition.operations:
+            raise ValidationError(
+                f"Dynamics AX cannot list {entity} records: {spec.service} offers only "
+                f"{', '.join(spec.definition.operations)} (Microsoft's list of standard document services).",
+                system=self.system,
+                code="operation_not_offered",
+            )
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         # what the port exposes, not what the service could offer: an administrator selects operations per port
@@ -310,15 +332,66 @@ class DynamicsAXConnector(Connector):
 
     def read(self, entity: str, key: str) -> dict:
         spec = self._entity(entity)
+        if entity == "sales_invoice":
+            found = self._invoice_transactions([Criterion("CustTrans", "Invoice", "Equal", key)])
+            if not found:
+                raise NotFoundError(
+                    f"Invoice {key} is not posted in Dynamics AX (no customer transaction): a draft shows nothing "
+                    "settled until it is posted",
+                    system=self.system,
+                )
+            return found[0]
         self._acquire()
         records = self.client.read(spec.service, [key])
         if not records or not self._wanted(spec, records[0]):
             raise NotFoundError(f"{entity} {key} was not found in Dynamics AX", system=self.system)
         return self._clean(records[0])
 
+    def posted_invoices(self, since: datetime | None = None) -> Iterator[dict]:
+        """Posted free text invoices as CustInvoiceTable-shaped dicts (InvoiceId, CustomerRef, OrderAccount,
+        InvoiceDate, CurrencyCode, InvoiceAmount, SettledAmount, PaymentStatus) from CustomerTransactionService
+        ``find``; with ``since``, those posted or settled on or after its date. AX ORs query criteria (D9), so one
+        criterion goes to AX and the date filter is applied here."""
+        rows = self._invoice_transactions([Criterion("CustTrans", "Invoice", "NotEqual", "")])
+        if since is None:
+            yield from rows
+            return
+        day = since.date().isoformat()
+        for row in rows:
+            if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
+                yield row
+
+    def _invoice_transactions(self, criteria: list[Criterion]) -> list[dict]:
+        self._acquire()
+        out = []
+        for trans in self.client.find(INVOICE_TRANSACTIONS, criteria):
+            amount = _decimal(trans.get("AmountCur"))
+            settled = _decimal(trans.get("SettleAmountCur"))
+            status = "Paid" if settled > 0 and settled >= amount else ("PartlyPaid" if settled > 0 else "None")
+            out.append(
+                {
+                    "InvoiceId": trans.get("Invoice", ""),
+                    "CustomerRef": trans.get("Txt", ""),
+                    "OrderAccount": trans.get("AccountNum", ""),
+                    "InvoiceDate": trans.get("TransDate", ""),
+                    "CurrencyCode": trans.get("CurrencyCode", ""),
+                    "InvoiceAmount": trans.get("AmountCur", "0"),
+                    "SettledAmount": trans.get("SettleAmountCur", "0"),
+                    "PaymentStatus": status,
+                    "_LastSettleDate": trans.get("LastSettleDate", ""),
+                }
+            )
+        return sorted(out, key=lambda r: r["InvoiceId"])
+
+    def supports(self, entity: str, operation: str) -> bool:
+        """Whether AX ships ``operation`` on the entity's service (Microsoft's list; the port may offer less)."""
+        return operation in self._entity(entity).definition.operations
+
     def find_by_reference(self, entity: str, reference: str) -> dict | None:
+        """The record carrying ``reference``; None when AX has none, or when the service has no ``find`` at all
+        (free text invoices, payment and general journals): the caller relies on the MessageId instead."""
         spec = self._entity(entity)
-        if spec.reference is None or not reference:
+        if spec.reference is None or not reference or not self.supports(entity, "find"):
             return None
         data_source, field = spec.reference
         criteria = [Criterion(data_source, field, "Equal", str(reference))]
@@ -426,3 +499,10 @@ class DynamicsAXConnector(Connector):
                     continue
                 return (Decimal(1) / rate) if invert else rate
         return None
+
+
+def _decimal(value) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else 0))
+    except InvalidOperation:
+        return Decimal(0)

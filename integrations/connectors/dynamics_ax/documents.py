@@ -38,6 +38,12 @@ NS_ROUTING = "http://schemas.microsoft.com/netfx/2009/05/routing"
 DOCUMENT_OPERATIONS = ("create", "read", "update", "delete", "find", "findKeys", "getKeys", "getChangedKeys")
 READ_OPERATIONS = ("read", "find", "findKeys", "getKeys")
 WRITE_OPERATIONS = ("create", "update", "delete")
+# The operations AX ships per standard document service: Microsoft's list "Standard Document Services"
+# (MicrosoftDocs/DynamicsAX2012-technet, dynamicsax2012-technet/standard-document-services.md): free text invoice
+# C, customer payment journal C, ledger journal CR, exchange rates CR. A service outside these keeps every
+# operation (customer, vendor and item: see the connector README).
+CREATE_ONLY = ("create",)
+CREATE_READ = ("create", "read")
 QUERY_OPERATORS = ("Equal", "NotEqual", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Range")
 
 # Field types: string | decimal | integer | date | datetime | enum | account (AxdType_MultiTypeAccount) |
@@ -325,9 +331,32 @@ LEDGER_JOURNAL_TABLE = AxTable(
         _text("JournalNum", 10, "Journal batch number", description="Assigned by AX from the journal number sequence"),
         _text("JournalName", 10, "Name", required=True),
         _text("Name", 60, "Description"),
+        # A journal created through AIF is a draft until someone validates and posts it in AX (audit row 20, P2).
+        _enum("Posted", NO_YES, "Posted", read_only=True, description="Yes once the journal is posted in AX"),
     ),
     children=(LEDGER_JOURNAL_TRANS,),
     label="Journal",
+)
+
+# --- Customer transactions (AX 2012 R2 CustomerTransactionService, operations F, FK, R: Microsoft's list of
+# standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
+# settled on it. The fields are CustTrans's own; the document's exact layout is not public (inferred), and the
+# sandbox puts the free text invoice's CustomerRef in Txt (inferred).
+CUST_TRANS = AxTable(
+    "CustTrans",
+    (
+        _text("Voucher", 20, "Voucher"),
+        _text("AccountNum", 20, "Customer account"),
+        _text("Invoice", 20, "Invoice"),
+        _date("TransDate", "Date"),
+        _text("Txt", 60, "Transaction text"),
+        _text("CurrencyCode", 3, "Currency"),
+        _amount("AmountCur", "Amount in transaction currency"),
+        _amount("SettleAmountCur", "Settled amount in transaction currency"),
+        _date("LastSettleDate", "Last settlement date"),
+        _date("Closed", "Closed"),
+    ),
+    label="Customer transactions",
 )
 
 # --- Reference data ---------------------------------------------------------------------------------------------
@@ -401,7 +430,8 @@ SERVICES: dict[str, AxDocumentService] = {
             CUST_INVOICE_TABLE,
             ("InvoiceId",),
             number_sequence="FTI-",
-            confirmed="external name, class and document",
+            operations=CREATE_ONLY,
+            confirmed="external name, class and document; operations C",
         ),
         AxDocumentService(
             "LedgerGeneralJournalService",
@@ -412,7 +442,8 @@ SERVICES: dict[str, AxDocumentService] = {
             ("JournalNum",),
             journal_names=("GenJrn", "VendInv"),
             number_sequence="JNL-",
-            confirmed="class and document",
+            operations=CREATE_READ,
+            confirmed="class and document; operations CR",
         ),
         AxDocumentService(
             "CustPaymJournalService",
@@ -423,7 +454,18 @@ SERVICES: dict[str, AxDocumentService] = {
             ("JournalNum",),
             journal_names=("CustPay",),
             number_sequence="JNL-",
-            confirmed="class and document",
+            operations=CREATE_ONLY,
+            confirmed="class and document; operations C",
+        ),
+        AxDocumentService(
+            "CustomerTransactionService",
+            "CustomerTransactionService",
+            "CustomerTransaction",
+            "AxdCustomerTransaction",
+            CUST_TRANS,
+            ("Voucher",),
+            operations=("find", "findKeys", "read"),
+            confirmed="class, document and operations F, FK, R (AX 2012 R2)",
         ),
         AxDocumentService(
             "MainAccountService",

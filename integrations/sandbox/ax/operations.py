@@ -142,9 +142,10 @@ def create(call: Call) -> Outcome:
         if all_errors:
             continue
         key = svc.key_of(record)
-        AxRecord.objects.create(company=call.company, entity=svc.entity, key=key, data=record, modified_at=now)
         if svc.entity == "LedgerJournalTable":
-            rules.settle_marked_invoices(call.company, record)
+            # a draft: posting (integrations.sandbox.ax.posting) settles what its payment lines mark
+            record["Posted"] = "No"
+        AxRecord.objects.create(company=call.company, entity=svc.entity, key=key, data=record, modified_at=now)
         keys.append(key)
     if all_errors:
         raise AifError(all_errors)

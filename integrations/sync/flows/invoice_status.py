@@ -11,8 +11,12 @@
   KashFlow has outstanding, or where KashFlow refuses the payment, the invoice is an exception for a
   person, with the amounts on both sides, never a write.
 - KashFlow -> AX: AX's PaymentStatus is computed from settlements, so it cannot be written. Where KashFlow
-  shows more paid than AX has settled, the invoice's KashFlow payments are synced now (each settles the
-  AX invoice); a difference that remains is a reconciliation exception.
+  shows more paid than AX has settled, the invoice's KashFlow payments are synced now; they settle the AX
+  invoice once the payment journals are posted in AX. A difference with no payment journal to explain it is a
+  reconciliation exception.
+
+AX's side is read from customer transactions (CustomerTransactionService): only what AX has posted and settled.
+An invoice or payment journal AX still holds as a draft shows nothing settled.
 """
 
 from __future__ import annotations
@@ -170,13 +174,16 @@ def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:
     except MissingReference:
         # The sales invoice flow brings the invoice (or queues why it cannot); its payments wait for it.
         return Decision(Action.SKIPPED, "", note="not in AX yet: nothing to settle", link=False)
-    ax_invoice = load.call(ctx, lambda: ctx.target.read("sales_invoice", invoice_id), what="read AX invoice")
+    try:
+        ax_invoice = load.call(ctx, lambda: ctx.target.read("sales_invoice", invoice_id), what="read AX invoice")
+    except NotFoundError:
+        ax_invoice = None  # created in AX, still a draft: nothing is settled before it is posted
     kf_paid = _amount(document.get("SettledAmount"))
-    if _amount(ax_invoice.get("SettledAmount")) >= kf_paid:
+    if ax_invoice is not None and _amount(ax_invoice.get("SettledAmount")) >= kf_paid:
         return Decision(Action.SKIPPED, invoice_id, note="AX has settled at least what KashFlow shows paid")
     if ctx.dry_run:
         return Decision(Action.VALIDATED, invoice_id, link=False)
-    synced = 0
+    synced = linked_count = 0
     waiting: list[str] = []
     payments = record.get("PaymentLines") or load.call(ctx, lambda: ctx.source.invoice_payments(number))
     for payment in payments:
@@ -191,14 +198,24 @@ def _kashflow_to_ax(ctx, record: dict, number: str, document: dict) -> Decision:
                 synced += 1
             elif outcome is not None and outcome.action == "waiting":
                 waiting.append(str(payment["Id"]))
-    ax_invoice = load.call(ctx, lambda: ctx.target.read("sales_invoice", invoice_id), what="read AX invoice")
-    settled = _amount(ax_invoice.get("SettledAmount"))
+        else:
+            linked_count += 1
+    settled = _amount(ax_invoice.get("SettledAmount")) if ax_invoice is not None else Decimal(0)
     if settled < kf_paid and waiting:
         # A payment is being written by another run (the payments flow) or waits for AX: not a mismatch yet.
         raise MissingReference(
             f"Payments {', '.join(waiting)} of invoice {number} are not in AX yet; its status waits for them.",
             entity="payment",
             key=waiting[0],
+        )
+    if settled < kf_paid and (synced or linked_count):
+        # The payments are in AX as payment journals; AX settles the invoice when they (and it) are posted.
+        return Decision(
+            Action.UPDATED,
+            invoice_id,
+            note=f"{synced + linked_count} payment(s) in AX; AX settles {invoice_id} when they are posted "
+            f"(settled now: {settled} of {kf_paid})",
+            link=False,
         )
     if settled < kf_paid:
         raise StatusMismatch(

@@ -12,7 +12,8 @@ from integrations.connectors.dynamics_ax.catalog import CATALOGS
 from integrations.connectors.dynamics_ax.connector import DynamicsAXConnector
 from integrations.connectors.errors import NotFoundError, ProtocolError, TransientError, ValidationError
 from integrations.connectors.registry import connector_class
-from integrations.sandbox.models import AxRecord
+from integrations.sandbox.ax import posting
+from integrations.sandbox.models import AxMessage, AxRecord
 from tests.integrations.ax.conftest import COMPANY, PASSWORD, USER, invoice, journal
 
 pytestmark = [
@@ -134,14 +135,15 @@ def test_journals_payments_and_purchase_invoices_stay_apart(connector):
     del purchase["JournalName"]
     purchase_key = connector.create("purchase_invoice", purchase)
 
-    assert [j["JournalNum"] for j in connector.list_changed("journal")] == [journal_key]
-    assert [j["JournalNum"] for j in connector.list_changed("purchase_invoice")] == [purchase_key]
+    assert connector.read("journal", journal_key)["JournalName"] == "GenJrn"
     assert connector.read("purchase_invoice", purchase_key)["JournalName"] == "VendInv"
+    with pytest.raises(NotFoundError):
+        connector.read("purchase_invoice", journal_key)
     with pytest.raises(NotFoundError):
         connector.read("journal", purchase_key)
 
 
-def test_find_by_reference_for_every_kind_of_reference(connector):
+def test_find_by_reference_only_where_the_service_has_find(connector, ax_company):
     invoice_key = connector.create("sales_invoice", invoice(reference="KF-123"))
     journal_key = connector.create("journal", journal(reference="KFJ-5"))
     payment = {
@@ -160,13 +162,19 @@ def test_find_by_reference_for_every_kind_of_reference(connector):
     }
     payment_key = connector.create("payment", payment)
 
-    assert connector.find_by_reference("sales_invoice", "KF-123")["InvoiceId"] == invoice_key
-    assert connector.find_by_reference("journal", "KFJ-5")["JournalNum"] == journal_key
-    assert connector.find_by_reference("payment", "PAY-77")["JournalNum"] == payment_key
+    # free text invoices (C), payment journals (C) and general journals (CR) have no find: never asked
+    assert connector.find_by_reference("sales_invoice", "KF-123") is None
+    assert connector.find_by_reference("journal", "KFJ-5") is None
+    assert connector.find_by_reference("payment", "PAY-77") is None
     assert connector.find_by_reference("customer", "C0001")["AccountNum"] == "C0001"
-    assert connector.find_by_reference("sales_invoice", "KF-999") is None
-    assert connector.find_by_reference("journal", "PAY-77") is None
-    assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"
+    assert connector.find_by_reference("customer", "C9999") is None
+    assert payment_key and journal_key
+    assert not AxMessage.objects.filter(operation="find").exclude(service="CustomerService").exists()
+    with pytest.raises(NotFoundError, match="not posted"):
+        connector.read("sales_invoice", invoice_key)  # a draft: no customer transaction yet
+    posting.post(ax_company)
+    posted = connector.read("sales_invoice", invoice_key)
+    assert (posted["CustomerRef"], posted["PaymentStatus"], posted["SettledAmount"]) == ("KF-123", "Paid", "120.00")
 
 
 def test_create_many_writes_a_batch_in_one_message_all_or_nothing(connector):
@@ -213,10 +221,12 @@ def test_catalog_comes_from_the_document_definitions(connector):
     assert set(connector.entities()) == set(CATALOGS)
 
 
-def test_a_free_text_invoice_carries_sales_tax_and_is_paid_only_by_its_gross_amount(connector):
+def test_a_free_text_invoice_carries_sales_tax_and_is_paid_only_by_its_gross_amount(connector, ax_company):
     invoice_key = connector.create("sales_invoice", invoice(reference="KF-TAX"))
+    posting.post(ax_company)
     stored = connector.read("sales_invoice", invoice_key)
-    assert (Decimal(stored["SumTax"]), Decimal(stored["InvoiceAmount"])) == (Decimal("20.00"), Decimal("120.00"))
+    tax = AxRecord.objects.get(entity="CustInvoiceTable", key=invoice_key).data["SumTax"]
+    assert (Decimal(tax), Decimal(stored["InvoiceAmount"])) == (Decimal("20.00"), Decimal("120.00"))
 
     def pay(amount: str, reference: str) -> None:
         line = {
@@ -232,6 +242,9 @@ def test_a_free_text_invoice_carries_sales_tax_and_is_paid_only_by_its_gross_amo
         connector.create("payment", {"LedgerJournalTrans": [line]})
 
     pay("100.00", "PAY-NET")
+    assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "None"  # settles only when posted
+    posting.post(ax_company)
     assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "PartlyPaid"
     pay("20.00", "PAY-REST")
+    posting.post(ax_company)
     assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from integrations.connectors.dynamics_ax.client import AxClient
+from integrations.connectors.dynamics_ax.client import AxClient, Criterion
 from integrations.connectors.dynamics_ax.connector import DEFAULT_PORT
 from integrations.connectors.errors import (
     AmbiguousError,
@@ -33,6 +33,10 @@ def quick_client(ax_company, ax_url):
     client.close()
 
 
+# a read on a service that has one: posted customer transactions (find keys)
+CRITERIA = [Criterion("CustTrans", "Invoice", "NotEqual", "")]
+
+
 def _rule(operation: str, kind: str, **kw) -> FaultRule:
     return FaultRule.objects.create(system="dynamics_ax", operation=operation, kind=kind, remaining=1, **kw)
 
@@ -42,13 +46,13 @@ def _invoices() -> int:
 
 
 def test_latency_slows_the_call_down_and_it_still_answers(quick_client):
-    _rule("FreeTextInvoiceService.getKeys", "latency", latency_ms=300)
+    _rule("CustomerTransactionService.findKeys", "latency", latency_ms=300)
 
     started = time.monotonic()
-    page = quick_client.get_keys("FreeTextInvoiceService")
+    page = quick_client.find_keys("CustomerTransactionService", CRITERIA)
 
     assert time.monotonic() - started >= 0.3
-    assert page.keys == []
+    assert page == []
 
 
 def test_rate_limit_is_a_503_with_retry_after(quick_client):
@@ -104,10 +108,10 @@ def test_dropped_connection_after_a_write_is_ambiguous_and_the_write_committed(q
 
 
 def test_dropped_connection_on_a_read_is_transient(quick_client):
-    _rule("FreeTextInvoiceService.getKeys", "drop_connection")
+    _rule("CustomerTransactionService.findKeys", "drop_connection")
 
     with pytest.raises(TransientError) as caught:
-        quick_client.get_keys("FreeTextInvoiceService")
+        quick_client.find_keys("CustomerTransactionService", CRITERIA)
 
     assert not caught.value.ambiguous
-    assert quick_client.get_keys("FreeTextInvoiceService").keys == []
+    assert quick_client.find_keys("CustomerTransactionService", CRITERIA) == []

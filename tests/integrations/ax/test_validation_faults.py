@@ -150,22 +150,34 @@ def test_schema_validation_reports_too_long_and_unknown_enum_values(ax_client):
     )
 
 
+NEW_CUSTOMER = {"AccountNum": "C0100", "CustGroup": "RETAIL", "Currency": "GBP", "DirParty": [{"Name": "New"}]}
+
+
 def test_duplicate_message_id_is_refused_on_create_update_and_delete(ax_client):
-    [key] = ax_client.create("FreeTextInvoiceService", [invoice()], message_id="msg-create")
+    # CustomerService: create, update and delete are all shipped (free text invoices are create-only)
+    [key] = ax_client.create("CustomerService", [NEW_CUSTOMER], message_id="msg-create")
     with pytest.raises(DuplicateMessageError, match=r"Duplicate message\. Message has already been processed\."):
-        ax_client.create("FreeTextInvoiceService", [invoice()], message_id="msg-create")
+        ax_client.create("CustomerService", [NEW_CUSTOMER], message_id="msg-create")
 
-    [current] = ax_client.read("FreeTextInvoiceService", [key])
-    change = {"PurchOrderFormNum": "PO-2", "_DocumentHash": current["_DocumentHash"]}
-    ax_client.update("FreeTextInvoiceService", [key], [change], message_id="msg-update")
+    [current] = ax_client.read("CustomerService", [key])
+    change = {"CustGroup": "WHOLESALE", "_DocumentHash": current["_DocumentHash"]}
+    ax_client.update("CustomerService", [key], [change], message_id="msg-update")
     with pytest.raises(DuplicateMessageError):
-        ax_client.update("FreeTextInvoiceService", [key], [{"PurchOrderFormNum": "PO-3"}], message_id="msg-update")
-    ax_client.delete("FreeTextInvoiceService", [key], message_id="msg-delete")
+        ax_client.update("CustomerService", [key], [{"CustGroup": "RETAIL"}], message_id="msg-update")
+    ax_client.delete("CustomerService", [key], message_id="msg-delete")
     with pytest.raises(DuplicateMessageError):
-        ax_client.delete("FreeTextInvoiceService", [key], message_id="msg-delete")
+        ax_client.delete("CustomerService", [key], message_id="msg-delete")
 
-    assert AxRecord.objects.filter(entity="CustInvoiceTable").count() == 0
+    assert not AxRecord.objects.filter(entity="CustTable", key="C0100").exists()
     assert AxMessage.objects.filter(succeeded=False).count() == 3
+
+
+def test_a_create_only_service_answers_a_resent_create_with_duplicate_message(ax_client):
+    [key] = ax_client.create("FreeTextInvoiceService", [invoice()], message_id="msg-invoice")
+    with pytest.raises(DuplicateMessageError):
+        ax_client.create("FreeTextInvoiceService", [invoice()], message_id="msg-invoice")
+
+    assert list(AxRecord.objects.filter(entity="CustInvoiceTable").values_list("key", flat=True)) == [key]
 
 
 def test_a_refused_message_id_can_be_sent_again_once_the_document_is_fixed(ax_client):
@@ -176,23 +188,19 @@ def test_a_refused_message_id_can_be_sent_again_once_the_document_is_fixed(ax_cl
 
 
 def test_update_with_a_stale_document_hash_is_refused(ax_client):
-    [key] = ax_client.create("FreeTextInvoiceService", [invoice()])
-    [read] = ax_client.read("FreeTextInvoiceService", [key])
-    ax_client.update(
-        "FreeTextInvoiceService", [key], [{"PurchOrderFormNum": "A", "_DocumentHash": read["_DocumentHash"]}]
-    )
+    [key] = ax_client.create("CustomerService", [NEW_CUSTOMER])
+    [read] = ax_client.read("CustomerService", [key])
+    ax_client.update("CustomerService", [key], [{"CustGroup": "WHOLESALE", "_DocumentHash": read["_DocumentHash"]}])
 
     with pytest.raises(ValidationError, match="document hash does not match"):
-        ax_client.update(
-            "FreeTextInvoiceService", [key], [{"PurchOrderFormNum": "B", "_DocumentHash": read["_DocumentHash"]}]
-        )
+        ax_client.update("CustomerService", [key], [{"CustGroup": "RETAIL", "_DocumentHash": read["_DocumentHash"]}])
 
 
 def test_update_without_the_document_hash_is_refused(ax_client):
-    [key] = ax_client.create("FreeTextInvoiceService", [invoice()])
+    [key] = ax_client.create("CustomerService", [NEW_CUSTOMER])
 
     with pytest.raises(ValidationError, match="must carry the _DocumentHash returned by read"):
-        ax_client.update("FreeTextInvoiceService", [key], [{"PurchOrderFormNum": "B"}])
+        ax_client.update("CustomerService", [key], [{"CustGroup": "RETAIL"}])
 
 
 def test_wrong_company_is_refused(ax_company, ax_url):

@@ -146,8 +146,11 @@ def test_discover_lists_what_the_port_exposes_and_what_each_flow_lacks(ax_compan
 
     assert [s.name for s in found.services] == ["CustomerService"]
     assert found.missing["customer"] == ["CustomerService lacks update, getChangedKeys"]
-    assert found.missing["sales_invoice"] == ["FreeTextInvoiceService is not exposed"]
-    assert full.ok and len(full.services) == 9
+    assert found.missing["sales_invoice"] == [
+        "FreeTextInvoiceService is not exposed",
+        "CustomerTransactionService (find) is not exposed: invoice settlement cannot be read",
+    ]
+    assert full.ok and len(full.services) == 10
 
 
 def test_connection_settings_choose_auth_ports_and_port_urls():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from integrations.models import Flow, RecordOutcome
-from integrations.sandbox.models import AxMessage, AxRecord, FaultRule
+from integrations.models import Flow, RecordLink, RecordOutcome
+from integrations.sandbox.ax import posting
+from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, FaultRule
 from integrations.sync.runs import run_flow
 from monitoring.models import AuditEvent, ExceptionItem
 from tests.integrations.sync.conftest import flow, invoice_refs
@@ -32,6 +33,11 @@ def assert_exactly_once(run) -> None:
     assert len(ids) == len(set(ids))
 
 
+def post_ax_drafts() -> None:
+    for company in AxCompany.objects.all():
+        posting.post(company)
+
+
 def test_a_429_storm_on_ax_and_kashflow_is_waited_out(demo):
     storm = fault("dynamics_ax", "FreeTextInvoiceService.create", "rate_limit", remaining=3, retry_after=1)
     kf = fault("kashflow", "GET invoices*", "rate_limit", remaining=1, retry_after=1)
@@ -44,15 +50,27 @@ def test_a_429_storm_on_ax_and_kashflow_is_waited_out(demo):
     assert RecordOutcome.objects.filter(run=run, attempts__gt=1).exists()
 
 
-def test_time_outs_after_commit_are_found_by_reference_not_written_twice(demo, settings):
+def test_time_outs_after_commit_are_resent_and_confirmed_not_written_twice(demo, settings):
     settings.SYNC_TIMEOUTS_BEFORE_BATCHING = 2
     rule = fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_after_commit", remaining=2, latency_ms=2600)
     run = run_flow(flow("sales_invoice"))
     rule.refresh_from_db()
     assert rule.hits == 2
     assert_exactly_once(run)
-    recovered = RecordOutcome.objects.filter(run=run, error__contains="ambiguous")
-    assert recovered.count() == 2
+    # FreeTextInvoiceService is create-only: the same document went again under its MessageId, AX answered
+    # Duplicate message, and the record waits for its AX key (no find was ever sent).
+    unconfirmed = RecordOutcome.objects.filter(run=run, error__contains="key to be confirmed")
+    assert unconfirmed.exists()  # a re-sent create can time out again: two hits may be one record
+    waiting = RecordLink.objects.filter(flow=flow("sales_invoice"), key_unconfirmed_since__isnull=False)
+    assert waiting.count() == unconfirmed.count() and not waiting.exclude(target_key="").exists()
+    assert not AxMessage.objects.filter(service="FreeTextInvoiceService").exclude(operation="create").exists()
+    # The accountant posts in AX; the next run confirms the keys from customer transactions.
+    post_ax_drafts()
+    run_flow(flow("sales_invoice"))
+    confirmed = RecordLink.objects.filter(
+        flow=flow("sales_invoice"), source_key__in=[u.source_key for u in unconfirmed]
+    )
+    assert all(link.target_key.startswith("FTI-") and link.key_unconfirmed_since is None for link in confirmed)
     # Repeated AX time-outs switch the flow to batched writes.
     assert Flow.objects.get(pk=flow("sales_invoice").pk).batched_writes
 
@@ -104,7 +122,8 @@ def test_batched_writes_post_several_invoices_per_message_exactly_once(demo, int
     run = run_flow(flow("sales_invoice"))
     lost.refresh_from_db()
     assert lost.hits == 1
-    assert RecordOutcome.objects.filter(run=run, error__contains="found after an ambiguous failure").count() == 3
+    # create-only service: the batch went again under its MessageId; AX said Duplicate message; keys wait
+    assert RecordOutcome.objects.filter(run=run, error__contains="key to be confirmed").count() == 3
     refs = invoice_refs()
     assert set(refs.values()) == {1} and len(refs) == run.created_count == 7
     messages = AxMessage.objects.filter(service="FreeTextInvoiceService", operation="create", succeeded=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.models import PendingRecord, RecordLink, RecordOutcome
-from integrations.sandbox.models import AxMessage, AxRecord, KashFlowRecord
+from integrations.sandbox.ax import posting
+from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, KashFlowRecord
 from integrations.sync.runs import run_flow
 from monitoring.models import ExceptionItem
 from tests.integrations.sync.conftest import edit_kashflow, flow, invoice_refs, journal_refs
@@ -52,6 +53,10 @@ def test_payments_settle_the_ax_invoice_they_pay_syncing_the_invoice_first(demo)
     }
     refs = journal_refs("CustPay")
     assert refs and set(refs.values()) == {1}
+    # created through AIF, the journals settle nothing until the accountant posts them (with their invoices)
+    assert all(Decimal(r.data["SettledAmount"]) == 0 for r in AxRecord.objects.filter(entity="CustInvoiceTable"))
+    for company in AxCompany.objects.all():
+        posting.post(company)
     invoices = {r.data["CustomerRef"]: r for r in AxRecord.objects.filter(entity="CustInvoiceTable")}
     for journal in AxRecord.objects.filter(entity="LedgerJournalTable"):
         if journal.data.get("JournalName") != "CustPay":

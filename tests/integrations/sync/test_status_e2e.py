@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from integrations.models import RecordOutcome
-from integrations.sandbox.models import AxRecord, KashFlowRecord
+from integrations.sandbox.ax import posting
+from integrations.sandbox.models import AxCompany, AxRecord, KashFlowRecord
 from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
 from tests.integrations.sync.conftest import flow, journal_refs
@@ -14,6 +15,11 @@ from tests.integrations.sync.conftest import flow, journal_refs
 
 def ax_invoice(number: str) -> AxRecord:
     return AxRecord.objects.get(entity="CustInvoiceTable", data__CustomerRef=number)
+
+
+def post_ax_drafts() -> None:
+    for company in AxCompany.objects.all():
+        posting.post(company)
 
 
 def test_a_settlement_made_in_ax_marks_the_kashflow_invoice_paid_and_is_not_sent_back(demo):
@@ -47,6 +53,13 @@ def test_a_settlement_made_in_ax_marks_the_kashflow_invoice_paid_and_is_not_sent
                 ],
             },
         )
+    # created through AIF: a draft journal, nothing settled, and the invoice itself is a draft too
+    assert Decimal(ax_invoice(number).data["SettledAmount"]) == 0
+    waiting = run_flow(flow("invoice_status", "ax_to_kf"))
+    assert not RecordOutcome.objects.filter(run=waiting, source_key=invoice.key, action="updated").exists()
+    assert KashFlowRecord.objects.get(entity="invoices", key=number).data["TotalPaidAmount"] == 0
+
+    post_ax_drafts()  # the accountant posts the invoices and the payment journal in AX
     assert Decimal(ax_invoice(number).data["SettledAmount"]) == 100
 
     run = run_flow(flow("invoice_status", "ax_to_kf"))
@@ -78,9 +91,14 @@ def test_an_invoice_paid_in_kashflow_gets_its_payments_settled_in_ax(demo):
     run = run_flow(flow("invoice_status"))
     for number in paid:
         outcome = RecordOutcome.objects.get(run=run, source_key=number)
-        assert outcome.action == "updated" and "settled in AX" in outcome.error
+        assert outcome.action == "updated" and "when they are posted" in outcome.error
+        assert Decimal(ax_invoice(number).data["SettledAmount"]) == 0  # payment journals wait as drafts
+    post_ax_drafts()
+    for number in paid:
         kf_paid = Decimal(str(KashFlowRecord.objects.get(entity="invoices", key=number).data["TotalPaidAmount"]))
         assert Decimal(ax_invoice(number).data["SettledAmount"]) == kf_paid
+    settled = run_flow(flow("invoice_status"), full=True)
+    assert not RecordOutcome.objects.filter(run=settled, action="failed").exists()
     refs = journal_refs("CustPay")
     assert refs and set(refs.values()) == {1}
     assert run_flow(flow("payment")).created_count == 0  # already settled through the status flow

@@ -9,7 +9,8 @@ from datetime import date
 import httpx
 
 from integrations.models import SyncRun, WebhookEvent
-from integrations.sandbox.models import AxRecord, FaultRule
+from integrations.sandbox.ax import posting
+from integrations.sandbox.models import AxCompany, AxRecord, FaultRule
 from integrations.services.connections import build_connector
 from integrations.services.webhooks import SIGNATURE_HEADER, sign
 from integrations.sync.runs import resume_stalled_runs, start_run
@@ -84,6 +85,9 @@ def test_order_to_cash_an_order_becomes_an_invoice_a_payment_settles_it_in_ax(de
         assert push(url, {"event": "payments.created", "resource": "payments", "key": payment["Id"]}).status_code == 202
 
     def settled():
+        # AX settles only what is posted: the accountant (or an AX batch job) posts the drafts AIF created
+        for company in AxCompany.objects.all():
+            posting.post(company)
         invoice = AxRecord.objects.filter(entity="CustInvoiceTable", data__CustomerRef=str(number)).first()
         return invoice if invoice and invoice.data.get("PaymentStatus") == "Paid" else None
 

@@ -1,0 +1,161 @@
+"""Posting in the simulated AX: what the accountant (or an AX batch job) does after AIF created a document.
+
+A free text invoice or a journal created through AIF is a draft: AX posts it as a separate step (audit rows 19
+and 20; a journal is validated and posted in the journal form, P2; a free text invoice is posted from its form,
+after an optional pro forma, P3). Only posting makes customer transactions (CustTrans), and only posting a
+payment journal settles the invoices its lines mark. Drafts therefore show nothing settled in
+CustomerTransactionService, which is where LedgerBridge reads settlement.
+
+The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the button on the sandbox's AX
+page call ``post``. Invoices are posted before journals, so a payment posted in the same call settles them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.sandbox.ax import rules
+from integrations.sandbox.models import AxCompany, AxRecord
+
+INVOICE = "CustInvoiceTable"
+JOURNAL = "LedgerJournalTable"
+CUST_TRANS = "CustTrans"
+# Our entity kinds -> the AX journal names the demo company uses for them (documents.JOURNAL_NAMES).
+KINDS = {"sales_invoice": None, "payment": "CustPay", "journal": "GenJrn", "purchase_invoice": "VendInv"}
+
+
+@dataclass
+class PostResult:
+    posted: dict[str, list[str]] = field(default_factory=dict)  # kind -> keys posted
+    refused: dict[str, str] = field(default_factory=dict)  # key -> why it stays a draft
+
+    def as_dict(self) -> dict:
+        return {"posted": self.posted, "refused": self.refused, "count": sum(len(v) for v in self.posted.values())}
+
+
+def is_posted_invoice(company: AxCompany, invoice_id: str) -> bool:
+    return AxRecord.objects.filter(company=company, entity=CUST_TRANS, data__Invoice=invoice_id).exists()
+
+
+def drafts(company: AxCompany, kind: str):
+    """The unposted documents of one kind, oldest first."""
+    if kind == "sales_invoice":
+        posted = AxRecord.objects.filter(company=company, entity=CUST_TRANS).values_list("data__Invoice", flat=True)
+        return (
+            AxRecord.objects.filter(company=company, entity=INVOICE)
+            .exclude(key__in=[p for p in posted if p])
+            .order_by("created_at", "pk")
+        )
+    return (
+        AxRecord.objects.filter(company=company, entity=JOURNAL, data__JournalName=KINDS[kind])
+        .exclude(data__Posted="Yes")
+        .order_by("created_at", "pk")
+    )
+
+
+def post(
+    company: AxCompany,
+    *,
+    kinds: list[str] | None = None,
+    keys: list[str] | None = None,
+    created_before: datetime | None = None,
+) -> PostResult:
+    """Post the drafts of ``kinds`` (all when None), only ``keys`` when given, only those created before
+    ``created_before`` when given. Invoices first, then journals."""
+    wanted = [k for k in KINDS if kinds is None or k in kinds]
+    unknown = set(kinds or ()) - set(KINDS)
+    if unknown:
+        raise ValueError(f"Unknown kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
+    result = PostResult()
+    with transaction.atomic():
+        for kind in wanted:
+            rows = drafts(company, kind)
+            if keys:
+                rows = rows.filter(key__in=keys)
+            if created_before is not None:
+                rows = rows.filter(created_at__lt=created_before)
+            for row in rows.select_for_update():
+                why = _post_invoice(company, row) if kind == "sales_invoice" else _post_journal(company, row, kind)
+                if why:
+                    result.refused[row.key] = why
+                else:
+                    result.posted.setdefault(kind, []).append(row.key)
+    return result
+
+
+def _post_invoice(company: AxCompany, row: AxRecord) -> str:
+    data = row.data
+    now = timezone.now()
+    AxRecord.objects.create(
+        company=company,
+        entity=CUST_TRANS,
+        key=row.key,  # the voucher of a posted free text invoice: its invoice number here (inferred)
+        data={
+            "Voucher": row.key,
+            "AccountNum": data.get("InvoiceAccount") or data.get("OrderAccount", ""),
+            "Invoice": row.key,
+            "TransDate": data.get("InvoiceDate") or timezone.localdate().isoformat(),
+            "Txt": data.get("CustomerRef", ""),
+            "CurrencyCode": data.get("CurrencyCode", ""),
+            "AmountCur": data.get("InvoiceAmount", "0.00"),
+            "SettleAmountCur": "0.00",
+        },
+        modified_at=now,
+    )
+    return ""
+
+
+def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
+    data = dict(row.data)
+    if kind == "payment":
+        marked = {
+            line.get("MarkedInvoice") for line in data.get("LedgerJournalTrans") or [] if line.get("MarkedInvoice")
+        }
+        unposted = sorted(m for m in marked if not is_posted_invoice(company, m))
+        if unposted:
+            return f"Invoice {', '.join(unposted)} is not posted; post it before settling a payment against it."
+    data["Posted"] = "Yes"
+    row.data = data
+    row.rec_version += 1
+    row.modified_at = timezone.now()
+    row.save(update_fields=["data", "rec_version", "modified_at"])
+    if kind == "payment":
+        settle(company, data)
+    return ""
+
+
+def settle(company: AxCompany, journal: dict) -> None:
+    """Settlement on posting: the invoice's settled amount and its customer transaction's."""
+    rules.settle_marked_invoices(company, journal)
+    today = timezone.localdate().isoformat()
+    for trans in AxRecord.objects.select_for_update().filter(company=company, entity=CUST_TRANS):
+        invoice = AxRecord.objects.filter(company=company, entity=INVOICE, key=trans.data.get("Invoice")).first()
+        if invoice is None:
+            continue
+        settled = invoice.data.get("SettledAmount") or "0.00"
+        if rules.dec(settled) == rules.dec(trans.data.get("SettleAmountCur")):
+            continue
+        data = dict(trans.data)
+        data["SettleAmountCur"] = rules.money(rules.dec(settled))
+        data["LastSettleDate"] = today
+        if rules.dec(settled) >= rules.dec(data.get("AmountCur")) > Decimal(0):
+            data["Closed"] = today
+        trans.data = data
+        trans.rec_version += 1
+        trans.modified_at = timezone.now()
+        trans.save(update_fields=["data", "rec_version", "modified_at"])
+
+
+def summary(company: AxCompany) -> dict[str, dict]:
+    """Per kind: how many drafts wait and since when (the oldest's creation time)."""
+    out = {}
+    for kind in KINDS:
+        rows = drafts(company, kind)
+        oldest = rows.first()
+        out[kind] = {"count": rows.count(), "oldest": oldest.created_at.isoformat() if oldest else None}
+    return out
