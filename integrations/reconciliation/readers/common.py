@@ -106,6 +106,20 @@ def currency_rate(record: dict):
     return value.get("ExchangeRate") if isinstance(value, dict) else record.get("ExchangeRate")
 
 
+def ax_units_per_pound(exch_rate: object):
+    """AX's ExchRate (pounds per 100 foreign units) in KashFlow's terms (foreign units per pound), so the two
+    sides compare: the flows post ``100 / Currency.ExchangeRate``. Six places, as the flows round it."""
+    from decimal import Decimal, InvalidOperation
+
+    if exch_rate in (None, ""):
+        return None
+    try:
+        value = Decimal(str(exch_rate))
+    except (InvalidOperation, ValueError):
+        return None
+    return (Decimal(100) / value).quantize(Decimal("0.000001")) if value else None
+
+
 def ax_account(dimension: object) -> str:
     return str((dimension or {}).get("Account") or "").strip() if isinstance(dimension, dict) else ""
 

@@ -10,6 +10,7 @@ from integrations.reconciliation.core import ZERO, Document, money, rate
 from integrations.reconciliation.readers.common import (
     Reference,
     ax_account,
+    ax_units_per_pound,
     code,
     currency_of,
     currency_rate,
@@ -64,7 +65,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
                 ax_key=str(record.get("JournalNum") or ""),
                 party=ax_account(head.get("LedgerDimension")).upper(),
                 currency=str(head.get("CurrencyCode") or "").strip().upper(),
-                rate=rate(head.get("ExchRate")) if head.get("ExchRate") not in (None, "") else None,
+                rate=rate(ax_units_per_pound(head.get("ExchRate"))),
                 date=str(head.get("TransDate") or "")[:10],
                 net=-sum((signed(line) for line in customer), ZERO),
                 gross=-sum((signed(line) for line in customer), ZERO),

@@ -292,10 +292,20 @@ def test_templates_map_kashflow_s_example_bodies(real_account, connector):
     result = _mapped("purchase-invoice-kf-to-ax", purchase)
     lines = result.document["LedgerJournalTrans"]
     assert [line["LedgerDimension"]["Account"] for line in lines] == ["08C", "08C"]
-    assert [Decimal(str(line["AmountCurCredit"])) for line in lines] == [Decimal("51.08"), Decimal("144.00")]
-    assert {line["CurrencyCode"] for line in lines} == {"AUD"}
+    # Each line's net to its expense account; KashFlow's line VAT is added as vendor lines to input VAT.
+    assert [Decimal(str(line["AmountCurCredit"])) for line in lines] == [Decimal("45.00"), Decimal("120.00")]
     assert lines[1]["TaxItemGroup"] == "STD"  # VATLevel 20
     assert any(str(i.value) == "13.5" for i in result.issues)  # VATLevel 13.5 is not a UK rate
+    from integrations.sync.flows.purchase_invoice import split_vat
+
+    lines = split_vat(purchase, result.document, "222200")["LedgerJournalTrans"]
+    vat = [
+        Decimal(str(x["AmountCurCredit"]))
+        for x in lines
+        if (x.get("OffsetLedgerDimension") or {}).get("Account") == "222200"
+    ]
+    assert vat == [Decimal("6.08"), Decimal("24.00")]
+    assert {line["CurrencyCode"] for line in lines} == {"AUD"}
     total = sum(Decimal(str(line["AmountCurCredit"])) for line in lines)
     assert total == Decimal(str(purchase["GrossAmount"])).quantize(Decimal("0.01"))
     # ExchangeRate is foreign units per pound: the sterling amount KashFlow posts is gross / rate.
