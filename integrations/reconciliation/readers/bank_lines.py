@@ -11,7 +11,14 @@ the control accounts are checked.
 from __future__ import annotations
 
 from integrations.reconciliation.core import Document, money
-from integrations.reconciliation.readers.common import Reference, ax_account, code, journal_lines_by_document, signed
+from integrations.reconciliation.readers.common import (
+    Reference,
+    ax_account,
+    code,
+    journal_header,
+    journal_lines_by_document,
+    signed,
+)
 
 ENTITY = "bank_transaction"
 KASHFLOW_ENTITY = "bank_transaction"
@@ -68,9 +75,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
             Document(
                 entity=ENTITY,
                 key=reference[len(PREFIX) :],
-                ax_key=str(record.get("JournalNum") or ""),
-                currency=str(head.get("CurrencyCode") or "").strip().upper(),
-                date=str(head.get("TransDate") or "")[:10],
+                **journal_header(record, head),
                 net=amount,
                 gross=amount,
                 bank_account=ax_account(head.get("LedgerDimension")),

@@ -143,6 +143,15 @@ def signed(line: dict) -> Decimal:
     return money(line.get("AmountCurDebit")) - money(line.get("AmountCurCredit"))
 
 
+def journal_header(record: dict, head: dict) -> dict:
+    """The Document fields every AX journal reader takes from the journal and its first line."""
+    return {
+        "ax_key": str(record.get("JournalNum") or ""),
+        "currency": str(head.get("CurrencyCode") or "").strip().upper(),
+        "date": str(head.get("TransDate") or "")[:10],
+    }
+
+
 def journal_lines_by_document(record: dict) -> dict[str, list[dict]]:
     """An AX journal's lines grouped by their DocumentNum (our external reference); a batch may hold several."""
     grouped: dict[str, list[dict]] = {}

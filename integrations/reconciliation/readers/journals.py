@@ -8,7 +8,14 @@ told apart by their ``BANK-`` reference (``bank_lines``).
 from __future__ import annotations
 
 from integrations.reconciliation.core import ZERO, Document, Line, money
-from integrations.reconciliation.readers.common import Reference, ax_account, code, journal_lines_by_document, signed
+from integrations.reconciliation.readers.common import (
+    Reference,
+    ax_account,
+    code,
+    journal_header,
+    journal_lines_by_document,
+    signed,
+)
 
 ENTITY = "journal"
 KASHFLOW_ENTITY = "journal"
@@ -52,9 +59,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
             Document(
                 entity=ENTITY,
                 key=reference,
-                ax_key=str(record.get("JournalNum") or ""),
-                currency=str(head.get("CurrencyCode") or "").strip().upper(),
-                date=str(head.get("TransDate") or "")[:10],
+                **journal_header(record, head),
                 net=debits,
                 gross=debits,
                 lines=tuple(lines),

@@ -14,6 +14,7 @@ from integrations.reconciliation.readers.common import (
     code,
     currency_of,
     currency_rate,
+    journal_header,
     journal_lines_by_document,
     signed,
 )
@@ -62,11 +63,9 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
             Document(
                 entity=ENTITY,
                 key=reference,
-                ax_key=str(record.get("JournalNum") or ""),
+                **journal_header(record, head),
                 party=ax_account(head.get("LedgerDimension")).upper(),
-                currency=str(head.get("CurrencyCode") or "").strip().upper(),
                 rate=rate(ax_units_per_pound(head.get("ExchRate"))),
-                date=str(head.get("TransDate") or "")[:10],
                 net=-sum((signed(line) for line in customer), ZERO),
                 gross=-sum((signed(line) for line in customer), ZERO),
                 bank_account=ax_account(head.get("OffsetLedgerDimension")),
