@@ -1,5 +1,14 @@
 from integrations.models.connections import Connection, IntegrationPair
-from integrations.models.flows import Flow, PendingRecord, RecordClaim, RecordLink, RecordOutcome, SyncRun, WebhookEvent
+from integrations.models.flows import (
+    Flow,
+    PendingRecord,
+    RecordClaim,
+    RecordLink,
+    RecordOutcome,
+    SyncRun,
+    WebhookEvent,
+    WriteIntent,
+)
 
 __all__ = [
     "Connection",
@@ -11,4 +20,5 @@ __all__ = [
     "RecordOutcome",
     "SyncRun",
     "WebhookEvent",
+    "WriteIntent",
 ]

@@ -222,6 +222,26 @@ class RecordClaim(models.Model):
         indexes = [models.Index(fields=["holder"], name="claim_holder")]
 
 
+class WriteIntent(models.Model):
+    """A batched AX write in flight: the MessageId it goes out under and exactly what it carries, committed before
+    the AIF message is sent and deleted once its members' links and outcomes are.
+
+    On a create-only service the MessageId is AX's only duplicate guard, and a batch is one AIF message (all or
+    nothing): after a worker dies between AX's commit and the links, the members must go again as that same
+    message, under that same MessageId, for AX to answer "Duplicate message" to all of them at once. Re-sending
+    them one by one (under their own MessageIds, or one member under the batch's) would post them again, or mark
+    members created that AX never saw. Each member's link names the batch by its ``pending_message_id``."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="write_intents")
+    message_id = models.CharField(max_length=64)
+    # [{"key", "record", "document", "digest", "src_hash"}] in the order they were sent; documents in their wire form
+    members = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "message_id"], name="one_intent_per_message")]
+
+
 class RecordOutcome(models.Model):
     """Lineage: what happened to one record in one run."""
 

@@ -84,6 +84,20 @@ def batch_message_id(flow_id: int, member_ids: list[str]) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{flow_id}:batch:" + ",".join(sorted(member_ids))))
 
 
+def wire_json(value: Any) -> Any:
+    """``value`` as JSON that goes on the wire as the same text: amounts as the plain decimal strings the AX client
+    writes (never "1E+2"), dates as ISO text. A document stored this way and sent again is the same document."""
+    if isinstance(value, dict):
+        return {str(k): wire_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with amounts as strings and dates as ISO text, ready for a JSON column."""
     if value is None:

@@ -13,9 +13,9 @@ import copy
 import logging
 import time
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
-from integrations.models import RecordLink, RecordOutcome
+from integrations.models import RecordLink, RecordOutcome, WriteIntent
 from integrations.sync import claims
 from integrations.sync.decisions import Action, Decision, Prepared
 from integrations.sync.errors import BadSourceRecord, classify, describe
@@ -33,13 +33,13 @@ from integrations.sync.load import (
 )
 from integrations.sync.locks import RunLost
 from integrations.sync.mapping import map_record
-from integrations.sync.messageid import batch_message_id, content_hash, record_hash
+from integrations.sync.messageid import batch_message_id, content_hash, jsonable, record_hash, wire_json
 from integrations.sync.report import failed, finish, wait
 from integrations.sync.validate import validate
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Decision", "Prepared", "load_batch", "process_record"]
+__all__ = ["Decision", "Prepared", "load_batch", "process_record", "replay_intent", "replay_intents"]
 
 
 def process_record(
@@ -96,6 +96,13 @@ def _load_claimed(ctx, key: str, record: dict, document: dict, digest: str, src_
     """Write one record under its claim: its link is read again here, immediately before sending, because
     another flow's run may have posted it (as a dependency) since this run first looked."""
     link = RecordLink.objects.filter(flow=ctx.flow, source_key=key).first()
+    intent = _batch_in_flight(ctx, link)
+    if intent is not None:
+        # The record went in a batch whose worker died: the whole batch goes again as that message.
+        mine = [o for o in replay_intent(ctx, intent) if o.source_key == key]
+        if mine:
+            return mine[0]
+        link = RecordLink.objects.filter(flow=ctx.flow, source_key=key).first()
     if link and link.target_key and link.content_hash == digest and not link.pending_message_id:
         decision = Decision(Action.SKIPPED, link.target_key, note="unchanged", digest=digest)
     elif ctx.spec.target_key_field:
@@ -106,6 +113,13 @@ def _load_claimed(ctx, key: str, record: dict, document: dict, digest: str, src_
     if gone and decision.action == Action.CREATED:
         decision.note = "; ".join(filter(None, [f"posted again: AX no longer had {gone}", decision.note]))
     return finish(ctx, key, record, document, decision, src_hash, started)
+
+
+def _batch_in_flight(ctx, link) -> WriteIntent | None:
+    """The batch this record's link says is in flight (sent, or about to be, when its worker died); None else."""
+    if not (link and link.pending_message_id) or link.target_key or link.key_unconfirmed_since:
+        return None
+    return WriteIntent.objects.filter(flow=ctx.flow, message_id=link.pending_message_id).first()
 
 
 def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
@@ -152,13 +166,37 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
 
 
 def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordOutcome]:
+    mid = batch_message_id(ctx.flow.pk, [own[p.key] for p in batch])
+    _persist_intent(ctx, mid, batch)
+    return _write_batch(ctx, mid, batch)
+
+
+def _persist_intent(ctx, mid: str, batch: list[Prepared]) -> None:
+    """Commit, before the batch is sent, the message it goes out as: its MessageId on every member's link and the
+    members' documents in a ``WriteIntent``, so a worker killed at any moment after leaves enough to send the very
+    same message again (``replay_intent``)."""
+    members = [
+        {"key": p.key, "record": jsonable(p.record), "document": wire_json(p.document), "digest": p.digest,
+         "src_hash": p.src_hash}
+        for p in batch
+    ]  # fmt: skip
+    with transaction.atomic():
+        WriteIntent.objects.update_or_create(flow=ctx.flow, message_id=mid, defaults={"members": members})
+        for p in batch:
+            mark_intent(ctx, p.key, mid)
+
+
+def _write_batch(
+    ctx, mid: str, batch: list[Prepared], *, recheck: bool = False, open_keys: set[str] | None = None
+) -> list[RecordOutcome]:
+    """Send ``batch`` as one AIF message under ``mid`` and settle its members. ``recheck``: a previous attempt (a
+    worker that died) may have committed it. ``open_keys``: the members still waiting for this message's outcome
+    (the others were settled before the worker died): all are sent, only these are settled."""
     spec = ctx.spec
     entity = spec.target_entity
     documents = [p.document for p in batch]
     references = [spec.external_reference(p.document, p.key) for p in batch]
-    mid = batch_message_id(ctx.flow.pk, [own[p.key] for p in batch])
-    for p in batch:
-        mark_intent(ctx, p.key, own[p.key])
+    settle = [p for p in batch if open_keys is None or p.key in open_keys]
 
     def lookup() -> list[str] | None:
         keys = [key_of(ctx, ctx.target.find_by_reference(entity, ref)) for ref in references]
@@ -166,34 +204,110 @@ def _send_batch(ctx, batch: list[Prepared], own: dict[str, str]) -> list[RecordO
 
     lookup_fn = lookup if can_find(ctx, entity) else None
     try:
-        result = write(ctx, lambda: ctx.target.create_many(entity, documents, message_id=mid), lookup=lookup_fn)
+        result = write(
+            ctx,
+            lambda: ctx.target.create_many(entity, documents, message_id=mid),
+            lookup=lookup_fn,
+            recheck_first=recheck,
+        )
     except Exception as exc:
         if isinstance(exc, RunLost):
             raise
         if isinstance(exc, RetriesExhausted) or not classify(exc).permanent:
-            # One message failed, not each record: the circuit breaker counts it once; every record waits.
+            # One message failed, not each record: the circuit breaker counts it once; every record waits, and its
+            # intent stays, so the next attempt is this same message again.
             ctx.consecutive_exhausted += 1
             attempts = getattr(exc, "attempts", 1)
-            return [wait(ctx, p.key, p.record, p.document, exc, p.started, attempts=attempts) for p in batch]
-        # One record spoils the batch for all: write them one by one to find it.
+            return [wait(ctx, p.key, p.record, p.document, exc, p.started, attempts=attempts) for p in settle]
+        # AX refused the message (all or nothing: nothing of it was posted). One record spoils the batch for all:
+        # write them one by one, each under its own MessageId, to find it.
         log.info("batch of %s refused (%s); writing one by one", len(batch), describe(exc))
-        return [_single_after_batch(ctx, p) for p in batch]
+        _abandon_intent(ctx, mid, [p.key for p in batch])
+        return [_single_after_batch(ctx, p) for p in settle]
+    note = f"written in a batch of {len(batch)}"
     if result.unconfirmed:
-        return [
-            finish(ctx, p.key, p.record, p.document,
-                   unconfirmed_decision(mid, result, p.digest, note=f"written in a batch of {len(batch)}"),
+        outcomes = [
+            finish(ctx, p.key, p.record, p.document, unconfirmed_decision(mid, result, p.digest, note=note),
                    p.src_hash, p.started, link_exists=True)
-            for p in batch
+            for p in settle
         ]  # fmt: skip
-    note = f"written in a batch of {len(batch)}" + (" (found after an ambiguous failure)" if result.recovered else "")
-    return [
-        finish(
-            ctx, p.key, p.record, p.document,
-            Decision(Action.CREATED, key, mid, result.attempts, note, digest=p.digest),
-            p.src_hash, p.started, link_exists=True,
-        )
-        for p, key in zip(batch, result.key, strict=True)
-    ]  # fmt: skip
+    else:
+        if result.recovered:
+            note += " (found after an ambiguous failure)"
+        keys = dict(zip([p.key for p in batch], result.key, strict=True))
+        outcomes = [
+            finish(
+                ctx, p.key, p.record, p.document,
+                Decision(Action.CREATED, keys[p.key], mid, result.attempts, note, digest=p.digest),
+                p.src_hash, p.started, link_exists=True,
+            )
+            for p in settle
+        ]  # fmt: skip
+    WriteIntent.objects.filter(flow=ctx.flow, message_id=mid).delete()
+    return outcomes
+
+
+def _abandon_intent(ctx, mid: str, keys: list[str]) -> None:
+    """AX refused the batch: nothing of it exists, so its members go on their own, each under its own MessageId."""
+    with transaction.atomic():
+        WriteIntent.objects.filter(flow=ctx.flow, message_id=mid).delete()
+        RecordLink.objects.filter(
+            flow=ctx.flow, source_key__in=keys, pending_message_id=mid, target_key="", key_unconfirmed_since=None
+        ).update(pending_message_id="")
+
+
+def _in_flight(link, mid: str) -> bool:
+    """Whether ``link`` still waits for the outcome of the message ``mid``."""
+    return bool(link and link.pending_message_id == mid and not link.target_key and not link.key_unconfirmed_since)
+
+
+def replay_intent(ctx, intent: WriteIntent) -> list[RecordOutcome]:
+    """Send a batch that was in flight when its worker died again, as the same message: the same members, the same
+    documents, the same MessageId. AX answers "Duplicate message" when it had committed it (the members are then
+    created, AX keys to be confirmed) and posts it when it had not. Takes every member's claim without waiting;
+    raises ``RecordBusy`` when another run is writing one of them."""
+    held = ctx.cache.setdefault("claims_held", set())
+    members = [
+        Prepared(m["key"], m["record"], m["document"], m["digest"], m["src_hash"], time.monotonic())
+        for m in intent.members
+    ]
+    taken: list[str] = []
+    try:
+        for p in members:
+            if (ctx.flow.pk, p.key) in held:
+                continue
+            if not claims.try_claim(ctx, p.key):
+                raise claims.RecordBusy(ctx.flow, p.key)
+            held.add((ctx.flow.pk, p.key))
+            taken.append(p.key)
+        if not WriteIntent.objects.filter(pk=intent.pk).exists():
+            return []  # another writer settled it meanwhile
+        links = RecordLink.objects.filter(flow=ctx.flow, source_key__in=[p.key for p in members])
+        open_keys = {link.source_key for link in links if _in_flight(link, intent.message_id)}
+        if not open_keys:
+            intent.delete()
+            return []
+        outcomes = _write_batch(ctx, intent.message_id, members, recheck=True, open_keys=open_keys)
+        ctx.cache.setdefault("replayed", set()).update(open_keys)
+        return outcomes
+    finally:
+        for key in taken:
+            held.discard((ctx.flow.pk, key))
+            claims.release(ctx, key)
+
+
+def replay_intents(ctx) -> int:
+    """Before a run walks its records: send again, each as the same message, the batches its flow had in flight
+    when a worker died (``replay_intent``). Returns how many records they settled."""
+    if ctx.dry_run:
+        return 0
+    settled = 0
+    for intent in WriteIntent.objects.filter(flow=ctx.flow).order_by("pk"):
+        try:
+            settled += len(replay_intent(ctx, intent))
+        except claims.RecordBusy as busy:
+            log.info("batch %s waits: %s", intent.message_id, busy)
+    return settled
 
 
 def _single_after_batch(ctx, p: Prepared) -> RecordOutcome:

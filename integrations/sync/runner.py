@@ -22,7 +22,7 @@ from integrations.sync.errors import classify, describe
 from integrations.sync.extract import extract
 from integrations.sync.heartbeat import Heartbeat
 from integrations.sync.load import RetriesExhausted
-from integrations.sync.pipeline import Prepared, load_batch, process_record
+from integrations.sync.pipeline import Prepared, load_batch, process_record, replay_intents
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
         if verify.applies(ctx):
             check = verify.verify_links(ctx)
             SyncRun.objects.filter(pk=run.pk).update(notes=check.note(ctx.spec.target_entity))
+        replay_intents(ctx)  # batches a dead worker left in flight go again first, each as the same message
         done = set(run.outcomes.filter(action__in=FINAL_ACTIONS).values_list("source_key", flat=True))
         SyncRun.objects.filter(pk=run.pk).update(
             total=len(records) if not done else max(len(records), run.processed),
@@ -84,7 +85,7 @@ def execute_run(run_id: int, *, on_progress: Callable[[SyncRun], None] | None = 
             if number % SWITCH_CHECK_EVERY == 0:
                 _take_up_batching_switch(ctx)
             key = ctx.spec.source_key(record) if isinstance(record, dict) else ""
-            if key and key in done:
+            if key and (key in done or key in ctx.cache.get("replayed", ())):  # settled by a replayed batch
                 continue
             override = ctx.cache.get("document_overrides", {}).get(key)
             result = process_record(ctx, record, document_override=override, defer_create=batched_writes(ctx))
