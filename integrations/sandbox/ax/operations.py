@@ -61,13 +61,21 @@ def records(call: Call):
 
 
 def execute(call: Call) -> Outcome:
+    """Run one service operation. create, update and delete are idempotent by MessageId, as the standard document
+    services ship them (EnableIdempotence = Yes on those operations: "How to: Enable Checking for Duplicate
+    Messages", MicrosoftDocs/DynamicsAX2012-technet ``how-to-enable-checking-for-duplicate-messages.md``): an inbound
+    message is refused "if the system has seen this same MessageId value before" (``message-header.md``), with the
+    fault code DuplicateMessage and the text ``DUPLICATE``, and nothing of it is processed; without a MessageId a
+    message is never a duplicate. The check is made for the whole AX instance (its AIF message log), not per company,
+    port or service: the documents say "the system", and the MessageId identifies a message uniquely. A batch (several
+    documents in one message) is one message: sent again, all of it is refused. Inferred (no source shows it): that a
+    message AX refused (a fault) is not remembered, so a corrected document may go again under its MessageId."""
     handler = _HANDLERS[call.operation]
     if call.operation in ("create", "update", "delete"):
         with transaction.atomic():
             if (
                 call.message_id
                 and AxMessage.objects.filter(
-                    company=call.company,
                     message_id=call.message_id,
                     succeeded=True,
                     operation__in=("create", "update", "delete"),

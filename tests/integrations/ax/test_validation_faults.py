@@ -180,6 +180,23 @@ def test_a_create_only_service_answers_a_resent_create_with_duplicate_message(ax
     assert list(AxRecord.objects.filter(entity="CustInvoiceTable").values_list("key", flat=True)) == [key]
 
 
+def test_a_resent_batch_is_refused_whole_and_its_message_id_is_known_to_every_service(ax_client):
+    """One AIF message with two journals: sent again (whole, or any part of it), AX answers Duplicate message and
+    posts nothing; the MessageId is AX's, not the service's ("the system has seen this same MessageId")."""
+    batch = [journal(reference="J-1"), journal(reference="J-2")]
+    assert len(ax_client.create("LedgerGeneralJournalService", batch, message_id="msg-batch")) == 2
+
+    with pytest.raises(DuplicateMessageError, match=r"Duplicate message\. Message has already been processed\."):
+        ax_client.create("LedgerGeneralJournalService", batch, message_id="msg-batch")
+    with pytest.raises(DuplicateMessageError):
+        ax_client.create("LedgerGeneralJournalService", batch[1:], message_id="msg-batch")
+    with pytest.raises(DuplicateMessageError):
+        ax_client.create("FreeTextInvoiceService", [invoice()], message_id="msg-batch")
+
+    assert AxRecord.objects.filter(entity="LedgerJournalTable").count() == 2
+    assert not AxRecord.objects.filter(entity="CustInvoiceTable").exists()
+
+
 def test_a_refused_message_id_can_be_sent_again_once_the_document_is_fixed(ax_client):
     with pytest.raises(ValidationError):
         ax_client.create("FreeTextInvoiceService", [invoice(customer="NOPE")], message_id="fixed-later")
