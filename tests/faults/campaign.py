@@ -9,8 +9,16 @@ by two flows at once, as in production. Batched writes are switched on by hand i
 round's runs, besides the engine's own switch after repeated AX time-outs.
 
 Expected set, computed independently of the engine: every KashFlow record of a flow whose mapped document has
-no blocking issue must be in AX exactly once (found by its external reference); the others (and payments of
-invoices that cannot be posted) must be in the exception queue. Nothing may be in neither place.
+no blocking issue must be in AX exactly once (found by its external reference); the others (payments of invoices
+that cannot be posted, and bank lines no bank matching rule covers) must be in the exception queue. Nothing may be
+in neither place.
+
+Then, as an accountant would, the AX drafts are posted (the sandbox's control API) and, a day later as far as the
+engine can tell, every flow runs once more: sales invoices confirm their AX keys from posted customer
+transactions, and documents created on a create-only service whose key no service can tell (payment and general
+journals answered "Duplicate message") go to the exception queue for a person, with that reason. Last, the money
+reconciliation of both ledgers (``monitoring.services.reconciliation.reconcile``): no difference may remain that
+is not explained by a record in the exception queue for a stated reason.
 """
 
 from __future__ import annotations
@@ -34,6 +42,13 @@ KF_ENTITY = {
     "payment": "payments",
     "bank_transaction": "banktransactions",
 }
+# The create-only services (no find by reference: Microsoft's list of standard document services) whose creates
+# get time-outs after AX's commit of their own: the MessageId is the only duplicate guard there.
+AFTER_COMMIT_ON = {
+    "free text invoices": "FreeTextInvoiceService",
+    "payment journals": "CustPaymJournalService",
+    "general journals": "LedgerGeneralJournalService",
+}
 SKIP = None  # expected neither in AX nor in the queue: a bank line not reconciled yet, or a receipt a payment posts
 BLOCKING = {"missing_required", "value_not_mapped", "too_long", "wrong_type", "not_allowed", "rule_error"}
 
@@ -51,6 +66,7 @@ class FlowReport:
     exceptions: int = 0
     unexpected_exceptions: int = 0
     waiting: int = 0
+    unconfirmed: int = 0  # in AX once, its AX key for a person to confirm (create-only service, Duplicate message)
     missing_keys: list[str] = field(default_factory=list)
     duplicate_keys: list[str] = field(default_factory=list)
 
@@ -75,6 +91,25 @@ class CampaignReport:
     resumed_after_concurrent_kill: int = 0
     lookup_faults: int = 0  # faults on AX find (the look-up by reference after an ambiguous failure)
     echo_payments: int = 0  # KashFlow payments the AX -> KashFlow status flow wrote (must be none)
+    faults_by_rule: Counter = field(default_factory=Counter)  # "kind on operation" -> hits
+    drafts_posted: int = 0  # AX drafts the accountant posted before reconciling
+    reconciled_documents: int = 0
+    reconciliation_unexplained: Counter = field(default_factory=Counter)  # (entity, kind) -> differences
+    reconciliation_explained: Counter = field(default_factory=Counter)  # entity -> differences with a reason
+    reconciliation_error: str = ""
+    reconciliation_samples: list[str] = field(default_factory=list)  # the first unexplained differences
+
+    def after_commit(self, service: str) -> int:
+        """Time-outs after AX's commit injected on ``service``'s create (the ambiguous failure)."""
+        return self.faults_by_rule.get(f"timeout_after_commit on {service}.create", 0)
+
+    @property
+    def reconciliation_differences(self) -> int:
+        return sum(self.reconciliation_unexplained.values())
+
+    @property
+    def unexpected_exceptions(self) -> int:
+        return sum(f.unexpected_exceptions for f in self.flows.values())
 
     @property
     def faults(self) -> int:
@@ -107,16 +142,33 @@ class CampaignReport:
             f"batched writes switched on mid-run: {'yes' if self.batching_switched_mid_run else 'no'}; "
             f"KashFlow sessions expired {self.sessions_expired} times; faults on AX look-ups {self.lookup_faults}"
         )
+        after = {name: self.after_commit(service) for name, service in AFTER_COMMIT_ON.items()}
+        lines.append("  time-outs after AX's commit on the create-only services: "
+                     + ", ".join(f"{name} {n}" for name, n in after.items()))  # fmt: skip
         head = ("source", "not for AX", "expected", "in AX", "duplicates", "missing", "exceptions", "expected exc.",
-                "unexp. exc.", "waiting")  # fmt: skip
+                "unexp. exc.", "key unconf.", "waiting")  # fmt: skip
         lines.append(f"  {'flow':<18}" + "".join(f"{h:>14}" for h in head))
         for f in self.flows.values():
             row = (f.source_records, f.expected_skipped, f.expected_in_ax, f.in_ax, f.duplicates, f.missing,
-                   f.exceptions, f.expected_exceptions, f.unexpected_exceptions, f.waiting)  # fmt: skip
+                   f.exceptions, f.expected_exceptions, f.unexpected_exceptions, f.unconfirmed, f.waiting)  # fmt: skip
             lines.append(f"  {f.flow:<18}" + "".join(f"{v:>14}" for v in row))
         lines.append(f"  duplicate AIF messages accepted twice: {self.duplicate_messages}")
         lines.append(f"  KashFlow payments written back by the AX -> KashFlow status flow: {self.echo_payments}")
         lines.append(f"  TOTAL duplicates {self.duplicates}, missing {self.missing}")
+        lines.append(f"  AX drafts posted by the accountant before reconciling: {self.drafts_posted}")
+        if self.reconciliation_error:
+            lines.append(f"  money reconciliation FAILED to run: {self.reconciliation_error}")
+        else:
+            explained = sum(self.reconciliation_explained.values())
+            lines.append(
+                f"  money reconciliation of both ledgers: {self.reconciled_documents} documents, "
+                f"{self.reconciliation_differences} unexplained differences, {explained} explained by the exception "
+                "queue" + (" (" + ", ".join(f"{e} {n}" for e, n in sorted(self.reconciliation_explained.items()))
+                           + ")" if explained else "")
+            )  # fmt: skip
+            for (entity, kind), n in sorted(self.reconciliation_unexplained.items()):
+                lines.append(f"    unexplained {entity} {kind}: {n}")
+            lines.extend(f"      {sample}" for sample in self.reconciliation_samples)
         return "\n".join(lines) + "\n"
 
 
@@ -141,6 +193,12 @@ class Control:
     def expire_kashflow_sessions(self) -> None:
         assert self.http.post("kashflow/expire-sessions").status_code == 200
 
+    def post_ax_drafts(self) -> int:
+        """Post every AX draft, as the accountant (or AX's batch job) does; returns how many were posted."""
+        response = self.http.post("ax/post", json={})
+        assert response.status_code == 200, response.text
+        return int(response.json()["count"])
+
     def close(self) -> None:
         self.http.close()
 
@@ -158,8 +216,11 @@ def expected_outcomes(pair) -> dict[str, dict[str, str | None]]:
     """{flow: {source key: external reference, "" when the record cannot be posted, SKIP when it is not for AX}},
     from the KashFlow records and the published mappings alone."""
     from integrations.sync.flows import spec_for
+    from mappings.banking.matching import counter_for
+    from mappings.banking.selectors import active_rules
     from mappings.services import compiled_mapping
 
+    rules = active_rules()
     expected: dict[str, dict[str, str]] = {}
     for entity in FLOWS:
         flow = _flow(pair, entity)
@@ -170,6 +231,9 @@ def expected_outcomes(pair) -> dict[str, dict[str, str | None]]:
             key = spec.source_key(record)
             if entity == "bank_transaction" and _not_for_ax(record):
                 outcome[key] = SKIP
+                continue
+            if entity == "bank_transaction" and counter_for(rules, record) is None:
+                outcome[key] = ""  # no bank matching rule names its counter-account: a person adds one
                 continue
             result = mapping.apply(record)
             ok = not any(i.code in BLOCKING for i in result.issues)
@@ -230,6 +294,9 @@ def ax_references() -> dict[str, Counter]:
     return found
 
 
+UNCONFIRMED = "ax_key_unconfirmed"  # integrations.sync.confirm: created in AX, its key for a person to confirm
+
+
 def compare(pair, expected: dict[str, dict[str, str]], report: CampaignReport) -> None:
     from integrations.models import PendingRecord
     from integrations.sandbox.models import AxMessage
@@ -239,10 +306,11 @@ def compare(pair, expected: dict[str, dict[str, str]], report: CampaignReport) -
     for entity in FLOWS:
         flow = _flow(pair, entity)
         f = FlowReport(entity)
-        open_items = set(
+        codes = dict(
             ExceptionItem.objects.filter(flow=flow).exclude(status__in=["resolved", "ignored"])
-            .values_list("source_key", flat=True)
+            .values_list("source_key", "error_code")
         )  # fmt: skip
+        open_items = set(codes)
         waiting = set(PendingRecord.objects.filter(flow=flow).values_list("source_key", flat=True))
         for key, ref in expected[entity].items():
             f.source_records += 1
@@ -262,7 +330,9 @@ def compare(pair, expected: dict[str, dict[str, str]], report: CampaignReport) -
                 f.duplicate_keys.append(key)
             if key in open_items:
                 f.exceptions += 1
-                if ref:
+                if ref and copies == 1 and codes[key] == UNCONFIRMED:
+                    f.unconfirmed += 1  # in AX once; a person confirms its AX key (its stated reason)
+                elif ref:
                     f.unexpected_exceptions += 1
             if key in waiting:
                 f.waiting += 1
@@ -299,7 +369,15 @@ def fault_plan(scale: float, *, spread: bool = True) -> tuple[dict, ...]:
         return max(1, round(count * scale))
 
     ax, kf = "dynamics_ax", "kashflow"
+    # First (rules are tried oldest first): time-outs after AX's commit on each create-only service's create, the
+    # ambiguous failure after which only the same MessageId keeps AX from posting the document again.
+    after_commit = tuple(
+        {"system": ax, "operation": f"{service}.create", "kind": "timeout_after_commit", "count": n(count),
+         "probability": 0.05, "latency_ms": 1300}
+        for service, count in zip(AFTER_COMMIT_ON.values(), (40, 30, 30), strict=True)
+    )  # fmt: skip
     rules = (
+        *after_commit,
         {"system": ax, "operation": "*.create", "kind": "rate_limit", "count": n(50), "probability": 0.03,
          "retry_after": 1},
         {"system": kf, "operation": "GET *", "kind": "rate_limit", "count": n(30), "probability": 0.01,
@@ -329,6 +407,7 @@ def _record_hits(control: Control, report: CampaignReport) -> None:
     for rule in control.faults():
         report.faults_by_kind[rule["kind"]] += rule["hits"]
         report.faults_by_system[rule["system"]] += rule["hits"]
+        report.faults_by_rule[f"{rule['kind']} on {rule['operation']}"] += rule["hits"]
         if str(rule["operation"]).endswith(".find"):
             report.lookup_faults += rule["hits"]
 
@@ -508,12 +587,51 @@ def run_campaign(portal_url: str, pair, plan: Plan) -> CampaignReport:
                 written = _round(pair, report)
                 if not written and _settled(pair):
                     break
+        _accountant_and_next_day(pair, control, report)
     finally:
         control.close()
     compare(pair, expected, report)
     report.echo_payments = _echo_payments() - echoes_before
+    reconcile_money(pair, report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _accountant_and_next_day(pair, control: Control, report: CampaignReport) -> None:
+    """The accountant posts AX's drafts; then, as if the keys' confirmation time had passed (a day), every flow
+    runs once more: posted sales invoices confirm their keys from customer transactions, and what no AX service
+    can confirm goes to the exception queue for a person, with that reason."""
+    from django.test import override_settings
+
+    from integrations.sync.runs import run_flow
+
+    report.drafts_posted = control.post_ax_drafts()
+    with override_settings(SYNC_UNCONFIRMED_KEY_HOURS=0):
+        for flow in _campaign_flows(pair):
+            run = run_flow(flow)
+            assert run.status in ("succeeded", "partial"), f"{flow}: {run.status} {run.error}"
+            report.runs += 1
+    report.rounds += 1
+
+
+def reconcile_money(pair, report: CampaignReport) -> None:
+    """The money reconciliation of both ledgers, as the product runs it: every difference it finds must be
+    explained by a record in the exception queue (or waiting) for a stated reason."""
+    from monitoring.services.reconciliation import reconcile
+
+    try:
+        result = reconcile(pair)
+    except Exception as exc:  # the verdict reports it: a reconciliation that cannot run proves nothing
+        report.reconciliation_error = f"{type(exc).__name__}: {exc}"[:500]
+        return
+    report.reconciled_documents = result.documents
+    for difference in result.unexplained:
+        report.reconciliation_unexplained[(difference.entity, difference.kind)] += 1
+    for difference in result.explained:
+        report.reconciliation_explained[difference.entity] += 1
+    report.reconciliation_samples = [
+        f"{d.entity} {d.kind} {d.key}: KashFlow {d.kashflow!r}, AX {d.ax!r}" for d in result.unexplained[:10]
+    ]
 
 
 def _echo_payments() -> int:

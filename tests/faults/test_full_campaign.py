@@ -1,5 +1,6 @@
 """The full fault campaign (``make faults``; skipped without ``--faults``): over a thousand faults across a sync
-of several thousand records of every transactional flow, and a worker killed mid-run."""
+of several thousand records of every transactional flow (time-outs after AX's commit on the create-only services
+among them), a worker killed mid-run, then the whole cluster; and the money reconciliation of both ledgers."""
 
 from __future__ import annotations
 
@@ -28,11 +29,28 @@ def test_full_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
                 "seconds": round(report.seconds, 1),
                 "flows": {k: {n: v for n, v in f.__dict__.items()} for k, f in report.flows.items()},
                 "duplicate_messages": report.duplicate_messages,
+                "faults_by_rule": report.faults_by_rule,
+                "sessions_expired": report.sessions_expired,
+                "lookup_faults": report.lookup_faults,
+                "echo_payments": report.echo_payments,
+                "drafts_posted": report.drafts_posted,
+                "reconciled_documents": report.reconciled_documents,
+                "reconciliation_unexplained": {
+                    f"{e} {k}": n for (e, k), n in report.reconciliation_unexplained.items()
+                },
+                "reconciliation_explained": report.reconciliation_explained,
+                "reconciliation_error": report.reconciliation_error,
             },
             indent=2,
         )
     )
     assert report.faults >= 1000, text
     assert sum(f.source_records for f in report.flows.values()) >= 3000, text
+    assert report.after_commit("FreeTextInvoiceService") >= 1, text
+    assert report.after_commit("CustPaymJournalService") >= 1, text
     assert report.duplicates == 0, text
     assert report.missing == 0, text
+    assert report.unexpected_exceptions == 0, text
+    assert report.echo_payments == 0, text
+    assert not report.reconciliation_error, text
+    assert report.reconciled_documents > 0 and report.reconciliation_differences == 0, text
