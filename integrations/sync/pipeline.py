@@ -127,11 +127,12 @@ def load_batch(ctx, batch: list[Prepared]) -> list[RecordOutcome]:
 
     Each member's claim is taken (without waiting) and its link read again under it immediately before the
     batch is sent: a member another run holds, or posted since it was deferred, leaves the batch and goes the
-    single way (which waits for the claim and then finds it posted). Each member's intent carries its own
-    MessageId, and the batch's MessageId is derived from its members' MessageIds, so a re-sent batch is
-    refused by AX as a duplicate message. After an ambiguous failure the batch is looked up by its records'
-    external references; a refused batch (one bad record) falls back to one write per record, so only the
-    bad record goes to the exception queue.
+    single way (which waits for the claim and then finds it posted). The batch's MessageId is derived from its
+    members' own MessageIds; every member's intent carries the batch's, and the batch itself is committed as a
+    ``WriteIntent`` before it is sent, so whatever interrupts it, it goes again as the same message (AX refuses
+    a re-sent message as a duplicate). After an ambiguous failure the batch is looked up by its records'
+    external references where AX can; a refused batch (one bad record) falls back to one write per record, so
+    only the bad record goes to the exception queue.
     """
     if not batch:
         return []
