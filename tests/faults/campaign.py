@@ -195,7 +195,7 @@ class Control:
 
     def post_ax_drafts(self) -> int:
         """Post every AX draft, as the accountant (or AX's batch job) does; returns how many were posted."""
-        response = self.http.post("ax/post", json={})
+        response = self.http.post("ax/post", json={}, timeout=1800)  # thousands of drafts take a while
         assert response.status_code == 200, response.text
         return int(response.json()["count"])
 
