@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import httpx
 import pytest
 
 from integrations.models import Flow, RecordOutcome
@@ -48,13 +49,18 @@ def admin_client(client_for, demo):
     return client_for("Integration admin")
 
 
-def _post_vendor_invoices() -> None:
-    from integrations.sandbox.models import AxCompany
-    from integrations.sandbox.ax import posting
-
-    for company in AxCompany.objects.all():
-        result = posting.post(company, kinds=["vendor_invoice"])
-        assert not result.refused, result.refused
+def _post_vendor_invoices(demo, settings) -> None:
+    """The accountant posts the pending invoices: the sandbox's control API, over the live server."""
+    settings.SANDBOX_CONTROL_TOKEN = "post-token"
+    response = httpx.post(
+        f"{demo['url']}/sandbox/control/ax/post",
+        json={"kinds": ["vendor_invoice"]},
+        headers={"Authorization": "Bearer post-token"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    for company in response.json()["companies"].values():
+        assert not company["refused"], company["refused"]
 
 
 def test_switching_the_flow_setting_switches_the_ax_document(demo, admin_client):
@@ -73,13 +79,15 @@ def test_switching_the_flow_setting_switches_the_ax_document(demo, admin_client)
     assert back.mapping_set.key == "purchase-invoice-kf-to-ax" and back.spec.target_entity == "purchase_invoice"
 
 
-def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to_the_penny(demo, admin_client):
+def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to_the_penny(
+    demo, admin_client, settings
+):
     _choose(admin_client, "vendor_invoice")
     run = run_flow(flow("purchase_invoice"))
     assert run.status in ("succeeded", "partial"), run.error
     failed = RecordOutcome.objects.filter(run=run, flow__isnull=True, action="failed")
     assert not failed.exists(), list(failed.values_list("source_key", "error"))
-    _post_vendor_invoices()
+    _post_vendor_invoices(demo, settings)
     purchases = _purchases()
     by_reference = {(p["SupplierCode"], p["SupplierReference"]): p for p in purchases.values()}
     posted = list(AxRecord.objects.filter(entity=vendinvoice.JOURNAL))
@@ -140,3 +148,29 @@ def test_an_ambiguous_failure_is_resolved_by_the_invoice_number_not_written_twic
     assert (invoice["OrderAccount"], invoice["Num"]) == (purchase["SupplierCode"], purchase["SupplierReference"])
     net = sum(_d(line["LineAmount"]) for line in invoice["VendInvoiceInfoLine"])
     assert net == _d(purchase["NetAmount"])
+
+
+def test_a_vat_ax_would_compute_differently_or_drop_is_refused_before_sending():
+    """Defect 6: purchase VAT is never lost. AX computes a vendor invoice's tax from the line's tax group, so the
+    flow refuses a KashFlow VAT that is not the line's rate applied to its net, and a taxed line without a group."""
+    from integrations.sync.errors import ValidationFailed
+    from integrations.sync.flows.purchase_invoice import check_vat
+
+    record = {"LineItems": [{"VATLevel": 20.0, "VATAmount": 20.0}, {"VATLevel": 5.0, "VATAmount": 2.28}]}
+    document = {
+        "VendInvoiceInfoLine": [
+            {"LineAmount": "100.00", "TaxItemGroup": "STD"},
+            {"LineAmount": "45.55", "TaxItemGroup": "RED"},
+        ]
+    }
+    check_vat(record, document)  # 20.00 and 2.2775 -> 2.28: what AX computes too
+
+    adjusted = {"LineItems": [{"VATLevel": 20.0, "VATAmount": 19.99}, record["LineItems"][1]]}
+    with pytest.raises(ValidationFailed, match="general journal path") as refused:
+        check_vat(adjusted, document)
+    assert refused.value.error_code == "vat_not_computable"
+
+    document["VendInvoiceInfoLine"][0]["TaxItemGroup"] = ""
+    with pytest.raises(ValidationFailed) as refused:
+        check_vat(record, document)
+    assert refused.value.error_code == "no_tax_group"
