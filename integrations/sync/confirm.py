@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
 
 
-JOURNAL_ENTITIES = ("journal", "purchase_invoice")
-READ_LIMIT = 200  # journals read back per run to learn whether they were posted
+# Documents read back one by one to learn whether AX posted them: the field and value that say so. Journals show
+# Posted; a pending vendor invoice (VendInvoiceService, R2) shows ParmJobStatus Executed once posted (inferred).
+READ_BACK = {
+    "journal": ("Posted", "Yes"),
+    "purchase_invoice": ("Posted", "Yes"),
+    "vendor_invoice": ("ParmJobStatus", "Executed"),
+}
+READ_LIMIT = 200  # documents read back per run to learn whether they were posted
 
 
 def unconfirmed_hours() -> float:
@@ -48,7 +54,7 @@ def confirm_keys(ctx) -> dict[str, int]:
 
 def refresh_posted(ctx) -> int:
     """Mark the links of documents AX now shows posted; returns how many. Sales invoices: from customer
-    transactions; journals: the journal service's read (Posted). Payment journals cannot be read back (C only)."""
+    transactions; journals and vendor invoices: their service's read. Payment journals cannot be read back (C only)."""
     if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
         return 0
     drafts = RecordLink.objects.filter(flow=ctx.flow, ax_posted_at__isnull=True).exclude(target_key="")
@@ -56,8 +62,9 @@ def refresh_posted(ctx) -> int:
     if ctx.spec.target_entity == "sales_invoice":
         posted = set(_posted_invoices(ctx).values())
         return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
-    if ctx.spec.target_entity not in JOURNAL_ENTITIES:
+    if ctx.spec.target_entity not in READ_BACK:
         return 0
+    field, value = READ_BACK[ctx.spec.target_entity]
     done = 0
     for link in drafts.order_by("synced_at")[:READ_LIMIT]:
         try:
@@ -65,7 +72,7 @@ def refresh_posted(ctx) -> int:
         except Exception as exc:  # reading back must not fail the run that wrote
             log.info("could not read journal %s back: %s", link.target_key, exc)
             continue
-        if journal.get("Posted") == "Yes":
+        if journal.get(field) == value:
             done += RecordLink.objects.filter(pk=link.pk).update(ax_posted_at=now)
     return done
 

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import httpx
 import pytest
 
-from integrations.models import Flow, RecordOutcome
+from integrations.models import Flow, RecordLink, RecordOutcome
 from integrations.sandbox.ax import vendinvoice
 from integrations.sandbox.demo_data import NOMINAL_TO_MAIN_ACCOUNT
 from integrations.sandbox.models import AxMessage, AxRecord, FaultRule, KashFlowRecord
@@ -116,6 +116,11 @@ def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to
         assert trans["CurrencyCode"] == purchase["Currency"]["Code"]
     assert vat_total == sum(_d(p["VATAmount"]) for p in purchases.values()) > 0
     assert {"GBP", "EUR"} <= currencies, currencies
+    # The next run reads the invoices back and sees them posted: none waits as a draft on the flow page.
+    links = RecordLink.objects.filter(flow=flow("purchase_invoice"))
+    assert links.filter(ax_posted_at__isnull=True).count() == len(purchases)
+    run_flow(flow("purchase_invoice"))
+    assert links.filter(ax_posted_at__isnull=True).count() == 0 and links.count() == len(purchases)
 
 
 def test_an_ambiguous_failure_is_resolved_by_the_invoice_number_not_written_twice(demo, admin_client):
