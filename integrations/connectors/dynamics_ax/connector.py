@@ -2,7 +2,7 @@
 
 Records in and out are the root-table dicts of ``AxRecord.data`` (CustTable, CustInvoiceTable,
 LedgerJournalTable ...). Keys are the entity keys joined with "/" (``AccountNum``, ``InvoiceId``,
-``DimensionName/Value``, ``FromCurrency/ToCurrency/ValidFrom``).
+``DimensionName/Value``, ``FromCurrencyCode/ToCurrencyCode/ExchangeRateType``).
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ REFERENCE_CUSTOM = "custom"
 REFERENCE_ENTITIES = ("main_account", "dimension_value")
 OPTIONAL_ENTITIES = ("bank_statement",)
 _YES = {"1", "true", "yes", "on", "y"}
+# The exchange rate type read when the connection names none, and the currencies whose pairs are read (AX's rate
+# service has no find or getKeys: the pairs must be named). Both are the demo company's; a customer's ledger
+# names its own default type (Ledger::defaultExchangeRateType).
+DEFAULT_RATE_TYPE = "Default"
+DEFAULT_RATE_CURRENCIES = ("GBP", "EUR", "USD")
+RATE_UNIT = Decimal(100)  # AX keeps ExchangeRate per 100 units of the from currency (documents.EXCHANGE_RATE)
 
 
 def parse_service_ports(text: str) -> dict[str, str]:
@@ -120,7 +126,8 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "bank_statement": ("create", "read", "find"),
     "main_account": ("find",),
     "dimension_value": ("find",),
-    "exchange_rate": ("find",),
+    # LedgerExchangeRatesService is CR (D1): a currency pair's rates are read by the pair's key, never found
+    "exchange_rate": ("read",),
 }
 
 
@@ -166,6 +173,21 @@ class DynamicsAXConnector(Connector):
             choices=(("", "None: CSV uploads"), (REFERENCE_CUSTOM, "Custom service (LedgerBridge contract)")),
         ),
         ConfigField(
+            "exchange_rate_type",
+            "Exchange rate type",
+            required=False,
+            help_text=f"The AX exchange rate type whose rates convert amounts (the ledger's default type); "
+            f"{DEFAULT_RATE_TYPE} when empty",
+        ),
+        ConfigField(
+            "rate_currencies",
+            "Currencies with exchange rates",
+            required=False,
+            help_text="The currency codes whose AX exchange rates LedgerBridge reads, e.g. GBP, EUR, USD (AX's "
+            f"exchange rate service reads one currency pair at a time); {', '.join(DEFAULT_RATE_CURRENCIES)} "
+            "when empty",
+        ),
+        ConfigField(
             "allow_basic_over_http",
             "Allow Basic over http",
             required=False,
@@ -194,6 +216,11 @@ class DynamicsAXConnector(Connector):
             allow_basic_over_http=(settings.get("allow_basic_over_http") or "").strip().lower() in _YES,
         )
         self.reference_custom = (settings.get("reference_service") or "").strip().lower() == REFERENCE_CUSTOM
+        self.rate_type = (settings.get("exchange_rate_type") or "").strip() or DEFAULT_RATE_TYPE
+        codes = (settings.get("rate_currencies") or "").replace(";", ",").replace(" ", ",").split(",")
+        self.rate_currencies = tuple(dict.fromkeys(c.strip().upper() for c in codes if c.strip())) or (
+            DEFAULT_RATE_CURRENCIES
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -512,33 +539,75 @@ class DynamicsAXConnector(Connector):
         return self._reference("dimension_value")
 
     def exchange_rates(self, from_currency: str, to_currency: str) -> list[dict]:
-        """The rates of one currency pair, oldest first: ``{"FromCurrency", "ToCurrency", "ValidFrom", "Rate"}``."""
+        """The rates of one currency pair of the connection's exchange rate type, oldest first, flattened:
+        ``{"FromCurrency", "ToCurrency", "ValidFrom", "ValidTo", "Rate"}`` with ``Rate`` in units of ToCurrency per
+        1 FromCurrency (AX's ExchangeRate divided by 100). One ``read`` of the CurrencyPair document by its key;
+        a pair AX does not hold reads as no rates."""
+        key = f"{from_currency.upper()}/{to_currency.upper()}/{self.rate_type}"
         self._acquire()
-        rows = self.client.find(
-            "ExchangeRateService",
-            [
-                Criterion("ExchangeRate", "FromCurrency", "Equal", from_currency),
-                Criterion("ExchangeRate", "ToCurrency", "Equal", to_currency),
-            ],
-        )
-        return sorted(rows, key=lambda r: r.get("ValidFrom", ""))
+        try:
+            documents = self.client.read(ENTITIES["exchange_rate"].service, [key])
+        except NotFoundError:
+            return []
+        return flatten_rates(documents)
+
+    def all_exchange_rates(self) -> list[dict]:
+        """The rates of every ordered pair of the connection's currencies (``rate_currencies``), flattened as
+        ``exchange_rates`` returns them: one ``read`` per pair."""
+        out: list[dict] = []
+        for src in self.rate_currencies:
+            for dst in self.rate_currencies:
+                if src != dst:
+                    out.extend(self.exchange_rates(src, dst))
+        return out
 
     def exchange_rate(self, from_currency: str, to_currency: str, on_date: date) -> Decimal | None:
-        """Units of ``to_currency`` per 1 ``from_currency`` valid on ``on_date`` (the latest ValidFrom on or before
-        it); the inverse pair is used when only that one is kept; None when AX has no rate."""
+        """Units of ``to_currency`` per 1 ``from_currency`` valid on ``on_date`` (``rate_on``); the inverse pair is
+        used when only that one is kept; None when AX has no rate."""
         if from_currency.upper() == to_currency.upper():
             return Decimal(1)
-        day = on_date.isoformat()
         for src, dst, invert in ((from_currency, to_currency, False), (to_currency, from_currency, True)):
-            valid = [r for r in self.exchange_rates(src, dst) if r.get("ValidFrom", "") <= day]
-            if valid:
-                try:
-                    rate = Decimal(str(valid[-1]["Rate"]))
-                except (InvalidOperation, KeyError):
-                    continue
-                if rate == 0:
-                    continue
+            rate = rate_on(self.exchange_rates(src, dst), on_date)
+            if rate is not None and rate != 0:
                 return (Decimal(1) / rate) if invert else rate
+        return None
+
+
+def flatten_rates(documents: list[dict]) -> list[dict]:
+    """CurrencyPair documents (pair fields, ``ExchangeRate`` rows) -> one flat row per rate, oldest first; rows
+    without a date or a readable rate are left out."""
+    out: list[dict] = []
+    for pair in documents:
+        for row in pair.get("ExchangeRate") or []:
+            try:
+                rate = Decimal(str(row["ExchangeRate"])) / RATE_UNIT
+            except (InvalidOperation, KeyError):
+                continue
+            if not row.get("ValidFrom"):
+                continue
+            out.append(
+                {
+                    "FromCurrency": pair.get("FromCurrencyCode", ""),
+                    "ToCurrency": pair.get("ToCurrencyCode", ""),
+                    "ValidFrom": str(row["ValidFrom"])[:10],
+                    "ValidTo": str(row.get("ValidTo") or "")[:10],
+                    "Rate": format(rate.normalize(), "f"),
+                }
+            )
+    return sorted(out, key=lambda r: (r["FromCurrency"], r["ToCurrency"], r["ValidFrom"]))
+
+
+def rate_on(rates: list[dict], on_date: date) -> Decimal | None:
+    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule);
+    None when every rate starts later."""
+    day = on_date.isoformat()
+    valid = [r for r in rates if str(r.get("ValidFrom") or "")[:10] <= day and r.get("ValidFrom")]
+    if not valid:
+        return None
+    best = max(valid, key=lambda r: str(r["ValidFrom"])[:10])
+    try:
+        return Decimal(str(best["Rate"]))
+    except (InvalidOperation, KeyError):
         return None
 
 

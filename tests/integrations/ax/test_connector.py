@@ -231,6 +231,26 @@ def test_reference_data_helpers(ax_company, ax_url):
         assert [r["ValidFrom"] for r in connector.exchange_rates("EUR", "GBP")] == ["2024-01-01", "2024-06-01"]
 
 
+def test_exchange_rates_are_read_pair_by_pair_with_read_never_find(connector):
+    """AX's rate service is CR: the connector reads each CurrencyPair by its key (FromCurrencyCode,
+    ToCurrencyCode, the connection's exchange rate type), turns AX's per-100 rate into units per 1, and a pair AX
+    does not hold is simply no rates."""
+    from integrations.sandbox.models import AxMessage
+
+    rates = connector.all_exchange_rates()
+
+    assert {(r["FromCurrency"], r["ToCurrency"], r["ValidFrom"], Decimal(r["Rate"])) for r in rates} == {
+        ("EUR", "GBP", "2024-01-01", Decimal("0.86")),
+        ("EUR", "GBP", "2024-06-01", Decimal("0.85")),
+        ("USD", "GBP", "2024-01-01", Decimal("0.79")),
+    }
+    sent = AxMessage.objects.filter(service="ExchangeRateService")
+    assert set(sent.values_list("operation", flat=True)) == {"read"}
+    assert sent.count() == 6  # GBP, EUR, USD: every ordered pair once
+    assert connector.exchange_rates("GBP", "EUR") == []
+    assert connector.exchange_rate("EUR", "USD", date(2024, 3, 1)) is None
+
+
 def test_unknown_entity_is_a_clear_error(connector):
     with pytest.raises(ValidationError, match="no entity 'bank_account'"):
         connector.read("bank_account", "1")
