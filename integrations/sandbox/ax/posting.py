@@ -6,8 +6,9 @@ after an optional pro forma, P3). Only posting makes customer transactions (Cust
 payment journal settles the invoices its lines mark. Drafts therefore show nothing settled in
 CustomerTransactionService, which is where LedgerBridge reads settlement.
 
-The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the button on the sandbox's AX
-page call ``post``. Invoices are posted before journals, so a payment posted in the same call settles them.
+The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the buttons of the sandbox's AX
+drafts page (``/sandbox/ax-drafts/``, ``integrations.sandbox.pages``) call ``post``. Invoices are posted before
+journals, so a payment posted in the same call settles them.
 """
 
 from __future__ import annotations
