@@ -31,6 +31,14 @@ def settled_in_ax(ax, invoice_id: str) -> Decimal | None:
     return Decimal(found[0]["SettleAmountCur"]) if found else None
 
 
+def dashboard_drafts(client, entity: str) -> int:
+    """The dashboard card of the flow: "Unposted in AX: N, oldest M min" (absent when nothing waits)."""
+    html = client.get(reverse("monitoring:dashboard")).content.decode()
+    card = html.split(f'data-flow="{flow(entity).slug}"', 1)[1].split("</section>", 1)[0]
+    found = re.search(r'class="ax-drafts">(\d+), oldest \d+ min', card)
+    return int(found.group(1)) if found else 0
+
+
 def page_drafts(client, entity: str) -> int:
     html = client.get(reverse("integrations:flow-detail", args=[flow(entity).slug])).content.decode()
     found = re.search(r"Unposted in AX: <strong>(\d+)</strong>", html)
@@ -83,6 +91,7 @@ def test_drafts_wait_in_the_demo_until_posted_in_the_sandbox_then_kashflow_shows
         # Drafts wait: the portal counts them per flow, the sandbox lists them, AX shows nothing settled.
         viewer = client_for("Viewer")
         assert page_drafts(viewer, "sales_invoice") == invoices.created_count
+        assert dashboard_drafts(viewer, "sales_invoice") == invoices.created_count
         accountant = client_for("Accountant")
         sandbox = accountant.get(reverse("sandbox:ax-drafts")).content.decode()
         waiting = dict(re.findall(r'data-kind="(\w+)" data-count="(\d+)"', sandbox))
@@ -98,7 +107,7 @@ def test_drafts_wait_in_the_demo_until_posted_in_the_sandbox_then_kashflow_shows
         assert f"Posted {total} documents in AX company {AX_COMPANY}." in answer.content.decode()
         assert "stays a draft" not in answer.content.decode()
         run_flow(flow("sales_invoice"))  # the next run confirms what AX now shows posted
-        assert page_drafts(viewer, "sales_invoice") == 0
+        assert page_drafts(viewer, "sales_invoice") == dashboard_drafts(viewer, "sales_invoice") == 0
 
         # The status flow: KashFlow's own settlements match AX and come back as nothing; the AX receipt is paid.
         status = run_flow(flow("invoice_status", "ax_to_kf"))
