@@ -341,7 +341,9 @@ LEDGER_JOURNAL_TABLE = AxTable(
 # --- Customer transactions (AX 2012 R2 CustomerTransactionService, operations F, FK, R: Microsoft's list of
 # standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
 # settled on it. The fields are CustTrans's own; the document's exact layout is not public (inferred), and the
-# sandbox puts the free text invoice's CustomerRef in Txt (inferred).
+# sandbox puts the free text invoice's CustomerRef in Txt (inferred). A posted payment line's DocumentNum is
+# carried onto its customer transaction (CustTrans.DocumentNum, inferred: the field exists on CustTrans, that
+# posting copies the journal line's value into it is not shown by any public source).
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -350,6 +352,7 @@ CUST_TRANS = AxTable(
         _text("Invoice", 20, "Invoice"),
         _date("TransDate", "Date"),
         _text("Txt", 60, "Transaction text"),
+        _text("DocumentNum", 20, "Document"),
         _text("CurrencyCode", 3, "Currency"),
         _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
