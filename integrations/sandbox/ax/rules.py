@@ -29,7 +29,12 @@ RELATED_TABLES = {
     "BankAccountTable": "Bank accounts",
     "ProcurementCategory": "Procurement categories",
 }
-TABLE_LABELS = {"CustTable": "Customers", "VendTable": "Vendors", "InventTable": "Items"}
+TABLE_LABELS = {
+    "CustTable": "Customers",
+    "VendTable": "Vendors",
+    "InventTable": "Items",
+    "CurrencyPair": "Exchange rate currency pairs",  # label inferred
+}
 
 
 def dec(value: object) -> Decimal:

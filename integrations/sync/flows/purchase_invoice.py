@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.references import ensure_in_target
+from integrations.sync.verify import by_read
 from mappings.engine.valuemaps import compile_value_map
 
 # KashFlow's default chart of accounts: 2201 is Purchase Tax Control (input VAT), 2200 Sales Tax Control.
@@ -164,6 +165,9 @@ SPECS = (
         schedule_minutes=10,
         description="Purchase invoices become AX vendor invoice journals",
         resolve=vendor_first,
+        # vendor invoice journals: the ledger journal service reads by JournalNum, drafts too (and VendInvoiceService
+        # reads pending and posted vendor invoices by TableRefId on the vendor invoice path)
+        verify_links=by_read,
         variant=choose_path,
         documents=(
             (JOURNAL_PATH, "General journal, vendor account lines (LedgerGeneralJournalService, every AX 2012)"),

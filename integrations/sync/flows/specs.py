@@ -35,6 +35,10 @@ def _first_line_value(document: dict, table: str, field: str) -> str:
 #   variant(flow) -> FlowSpec | None                     the spec this flow runs when it posts another AX document
 #                                                        (the purchase invoices' vendor invoice path); None: this one
 #   reference(document, source_key) -> str               the external reference, when not one field of the document
+#   verify_links(ctx, links) -> verify.Verdicts          a full run's verdict on each link (present, gone, draft,
+#                                                        unverifiable) with the operations AX ships for the
+#                                                        document (``verify.by_read``, ``verify.by_posted_*``);
+#                                                        None: the flow's links name no AX document it wrote
 Decide = Callable[[Any, dict, str, Any], Any]
 Enrich = Callable[[Any, dict], dict]
 Check = Callable[[dict], None]
@@ -42,6 +46,7 @@ Resolve = Callable[[Any, dict, dict], dict]
 LinkedEntity = Callable[[Any], str]
 Variant = Callable[[Any], "FlowSpec | None"]
 Reference = Callable[[dict, str], str]
+VerifyLinks = Callable[[Any, list], Any]
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,6 @@ class FlowSpec:
     master_data: bool = False  # both directions exist; AX wins a conflict
     batchable: bool = True  # new AX documents may go several to one AIF message once the flow batches writes
     schedule_minutes: int = 15  # the default polling interval of a new flow
-    verify_links: bool = True  # a full run checks that the target still holds the linked documents
     description: str = ""
     decide: Decide | None = None
     enrich: Enrich | None = None
@@ -70,6 +74,7 @@ class FlowSpec:
     # The AX documents a flow of this entity may post, (target entity, label), the default first: the flow page
     # offers the choice, and the flow's mapping says which one the flow posts (its target entity).
     documents: tuple[tuple[str, str], ...] = ()
+    verify_links: VerifyLinks | None = None  # a full run checks that AX still holds the linked documents
 
     @property
     def source_system(self) -> str:
