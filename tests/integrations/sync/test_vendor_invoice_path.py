@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 import pytest
+from django.urls import reverse
 
 from integrations.models import Flow, RecordLink, RecordOutcome
 from integrations.sandbox.ax import vendinvoice
@@ -80,13 +81,15 @@ def test_switching_the_flow_setting_switches_the_ax_document(demo, admin_client)
 
 
 def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to_the_penny(
-    demo, admin_client, settings
+    demo, admin_client, settings, client_for
 ):
     _choose(admin_client, "vendor_invoice")
     run = run_flow(flow("purchase_invoice"))
     assert run.status in ("succeeded", "partial"), run.error
     failed = RecordOutcome.objects.filter(run=run, flow__isnull=True, action="failed")
     assert not failed.exists(), list(failed.values_list("source_key", "error"))
+    page = client_for("Accountant").get(reverse("sandbox:ax-drafts")).content.decode()
+    assert "Pending vendor invoices (VendInvoiceService)" in page  # the accountant sees them waiting in AX
     _post_vendor_invoices(demo, settings)
     purchases = _purchases()
     by_reference = {(p["SupplierCode"], p["SupplierReference"]): p for p in purchases.values()}
