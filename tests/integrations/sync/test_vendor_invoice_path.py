@@ -14,6 +14,7 @@ from integrations.sandbox.ax import vendinvoice
 from integrations.sandbox.demo_data import NOMINAL_TO_MAIN_ACCOUNT
 from integrations.sandbox.models import AxMessage, AxRecord, FaultRule, KashFlowRecord
 from integrations.sync.runs import run_flow
+from mappings.models import MappingSet
 from tests.integrations.sync.conftest import flow
 
 CENT = Decimal("0.01")
@@ -27,20 +28,24 @@ def _purchases() -> dict[str, dict]:
     return {r.key: r.data for r in KashFlowRecord.objects.filter(entity="purchases")}
 
 
-def _choose(client, document: str) -> Flow:
-    """The flow page's settings form, as an integration admin saves it: only the AX document changes."""
+def _save_settings(client, document: str, mapping_set_id: int | None = None):
     current = flow("purchase_invoice")
-    response = client.post(
+    return client.post(
         f"/flows/{current.slug}/settings/",
         {
             "ax_document": document,
             "trigger": current.trigger,
             "schedule_minutes": current.schedule_minutes or "",
-            "mapping_set": current.mapping_set_id,
+            "mapping_set": mapping_set_id or current.mapping_set_id,
             "batch_size": current.batch_size,
             "enabled": "on",
         },
     )
+
+
+def _choose(client, document: str) -> Flow:
+    """The flow page's settings form, as an integration admin saves it: only the AX document changes."""
+    response = _save_settings(client, document)
     assert response.status_code in (200, 302), response.content[:2000]
     return flow("purchase_invoice")
 
@@ -78,6 +83,11 @@ def test_switching_the_flow_setting_switches_the_ax_document(demo, admin_client)
     assert not [r for r in AxRecord.objects.filter(entity="LedgerJournalTable") if r.data["JournalName"] == "VendInv"]
     back = _choose(admin_client, "purchase_invoice")
     assert back.mapping_set.key == "purchase-invoice-kf-to-ax" and back.spec.target_entity == "purchase_invoice"
+    # A mapping of the other document, chosen together with this one, is refused: the flow stays as it was.
+    vendor_mapping = MappingSet.objects.get(key="purchase-invoice-vendor-invoice-kf-to-ax", status="published")
+    refused = _save_settings(admin_client, "purchase_invoice", vendor_mapping.pk)
+    assert refused.status_code == 400 and "does not post the chosen AX document" in refused.content.decode()
+    assert flow("purchase_invoice").spec.target_entity == "purchase_invoice"
 
 
 def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to_the_penny(
