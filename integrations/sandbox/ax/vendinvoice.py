@@ -177,5 +177,6 @@ def post_invoice(company: AxCompany, row: AxRecord) -> str:
 def no_lines_error(record: dict, xpath: str) -> list[FaultEntry]:
     if record.get(LINES):
         return []
-    text = f"The vendor invoice {record.get('Num') or ''} has no lines.".replace("  ", " ")
-    return [FaultEntry(text, code="NoLines", field=LINES, xpath=f"{xpath}/{LINES}")]
+    number = str(record.get("Num") or "").strip()
+    text = f"The vendor invoice {number} has no lines." if number else "The vendor invoice has no lines."
+    return [FaultEntry(text, code="NoLines", field=LINES, xpath=f"{xpath}/{LINES}")]  # our wording (inferred)
