@@ -29,6 +29,14 @@ def page_drafts(client, entity: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+def dashboard_drafts(client, entity: str) -> int:
+    """The flow's dashboard card: "Unposted in AX: N, oldest M min" (absent when nothing waits)."""
+    html = client.get(reverse("monitoring:dashboard")).content.decode()
+    card = html.split(f'data-flow="{flow(entity).slug}"', 1)[1].split("</section>", 1)[0]
+    found = re.search(r'class="ax-drafts">(\d+), oldest \d+ min', card)
+    return int(found.group(1)) if found else 0
+
+
 def payment_transactions(reference: str) -> list[dict]:
     """The customer transactions AX holds for a payment (the journal line's DocumentNum), not for invoices."""
     rows = AxRecord.objects.filter(entity="CustTrans", data__DocumentNum=reference)
@@ -62,6 +70,7 @@ def test_payment_journals_count_as_drafts_until_posted_then_the_next_run_sees_th
     # The portal counts the payment journals waiting in AX, on the flow's page too.
     viewer = client_for("Viewer")
     assert drafts("payment") == page_drafts(viewer, "payment") == payments.created_count
+    assert dashboard_drafts(viewer, "payment") == payments.created_count
     assert not AxRecord.objects.filter(entity="CustTrans").exists()  # AX shows nothing posted yet
 
     posted = httpx.post(
@@ -76,7 +85,7 @@ def test_payment_journals_count_as_drafts_until_posted_then_the_next_run_sees_th
 
     again = wait_for_run(start_run(flow("payment")).pk)
     assert again.created_count == 0
-    assert drafts("payment") == page_drafts(viewer, "payment") == 0
+    assert drafts("payment") == page_drafts(viewer, "payment") == dashboard_drafts(viewer, "payment") == 0
     for link in RecordLink.objects.filter(flow=flow("payment")):
         assert link.target_key.startswith("JNL-")  # the key AX answered with is kept
         trans = assert_posted_as_sent(link)
