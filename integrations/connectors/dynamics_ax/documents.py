@@ -344,6 +344,17 @@ LEDGER_JOURNAL_TABLE = AxTable(
 # sandbox puts the free text invoice's CustomerRef in Txt (inferred). A posted payment line's DocumentNum is
 # carried onto its customer transaction (CustTrans.DocumentNum, inferred: the field exists on CustTrans, that
 # posting copies the journal line's value into it is not shown by any public source).
+# Sources for the payment fields: AX 2012's "Customer transactions marked for settlement (form)" (TechNet
+# aa590546) shows a customer transaction's Voucher, Method of payment (PaymMode), Invoice and Payment reference
+# (PaymReference); "Customer payment management transactions (form)" (aa616116) its Document ("the identifier of
+# the document that generated the transaction"); "Customer transactions (form)" (aa634902) lists invoice and
+# payment transactions side by side. Warehouse models over the AX 2012 database select CustTrans.TransType,
+# PaymMode, LastSettleVoucher, Invoice (empty on payments) and Closed by these names. TransType is the
+# LedgerTransType base enum; the sandbox uses two of its values, Cust for a posted free text invoice and Payment
+# for a posted payment line (which value AX gives a free text invoice is inferred; the enum's other values are
+# left out). That the PaymReference and PaymMode of the journal line are copied onto the payment's CustTrans
+# row is inferred, as for DocumentNum.
+LEDGER_TRANS_TYPE = AxEnum("LedgerTransType", ("None", "Cust", "Payment"))
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -353,6 +364,9 @@ CUST_TRANS = AxTable(
         _date("TransDate", "Date"),
         _text("Txt", 60, "Transaction text"),
         _text("DocumentNum", 20, "Document"),
+        _enum("TransType", LEDGER_TRANS_TYPE, "Transaction type"),
+        _text("PaymReference", 20, "Payment reference"),
+        _text("PaymMode", 10, "Method of payment"),
         _text("CurrencyCode", 3, "Currency"),
         _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
