@@ -4,10 +4,12 @@ A free text invoice or a journal created through AIF is a draft: AX posts it as 
 and 20; a journal is validated and posted in the journal form, P2; a free text invoice is posted from its form,
 after an optional pro forma, P3). Only posting makes customer transactions (CustTrans), and only posting a
 payment journal settles the invoices its lines mark. Drafts therefore show nothing settled in
-CustomerTransactionService, which is where LedgerBridge reads settlement.
+CustomerTransactionService, which is where LedgerBridge reads settlement; posted payment journals show there as
+customer transactions of their own (carrying each line's DocumentNum), which is how a full run checks them.
 
-The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the button on the sandbox's AX
-page call ``post``. Invoices are posted before journals, so a payment posted in the same call settles them.
+The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the buttons of the sandbox's AX
+drafts page (``/sandbox/ax-drafts/``, ``integrations.sandbox.pages``) call ``post``. Invoices are posted before
+journals, so a payment posted in the same call settles them.
 """
 
 from __future__ import annotations
@@ -19,14 +21,21 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.sandbox.ax import rules
+from integrations.sandbox.ax import rules, vendinvoice
 from integrations.sandbox.models import AxCompany, AxRecord
 
 INVOICE = "CustInvoiceTable"
 JOURNAL = "LedgerJournalTable"
 CUST_TRANS = "CustTrans"
 # Our entity kinds -> the AX journal names the demo company uses for them (documents.JOURNAL_NAMES).
-KINDS = {"sales_invoice": None, "payment": "CustPay", "journal": "GenJrn", "purchase_invoice": "VendInv"}
+# Pending vendor invoices (VendInvoiceService, AX 2012 R2) are posted like the free text invoices, before journals.
+KINDS = {
+    "sales_invoice": None,
+    "vendor_invoice": None,
+    "payment": "CustPay",
+    "journal": "GenJrn",
+    "purchase_invoice": "VendInv",
+}
 
 
 @dataclass
@@ -44,6 +53,8 @@ def is_posted_invoice(company: AxCompany, invoice_id: str) -> bool:
 
 def drafts(company: AxCompany, kind: str):
     """The unposted documents of one kind, oldest first."""
+    if kind == "vendor_invoice":
+        return vendinvoice.drafts(company).order_by("created_at", "pk")
     if kind == "sales_invoice":
         posted = AxRecord.objects.filter(company=company, entity=CUST_TRANS).values_list("data__Invoice", flat=True)
         return (
@@ -80,7 +91,12 @@ def post(
             if created_before is not None:
                 rows = rows.filter(created_at__lt=created_before)
             for row in rows.select_for_update():
-                why = _post_invoice(company, row) if kind == "sales_invoice" else _post_journal(company, row, kind)
+                if kind == "vendor_invoice":
+                    why = vendinvoice.post_invoice(company, row)
+                elif kind == "sales_invoice":
+                    why = _post_invoice(company, row)
+                else:
+                    why = _post_journal(company, row, kind)
                 if why:
                     result.refused[row.key] = why
                 else:
@@ -99,6 +115,7 @@ def _post_invoice(company: AxCompany, row: AxRecord) -> str:
             "Voucher": row.key,
             "AccountNum": data.get("InvoiceAccount") or data.get("OrderAccount", ""),
             "Invoice": row.key,
+            "TransType": "Cust",  # documents.CUST_TRANS: the value is inferred
             "TransDate": data.get("InvoiceDate") or timezone.localdate().isoformat(),
             "Txt": data.get("CustomerRef", ""),
             "CurrencyCode": data.get("CurrencyCode", ""),
@@ -126,7 +143,47 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     row.save(update_fields=["data", "rec_version", "modified_at"])
     if kind == "payment":
         settle(company, data)
+        _payment_transactions(company, row.key, data)
     return ""
+
+
+def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -> None:
+    """Posting a customer payment journal makes a customer transaction per customer line (a payment is a credit on
+    the customer's account: AmountCur negative, TransType Payment, no Invoice), carrying the line's DocumentNum,
+    PaymReference and PaymMode (inferred, see documents.CUST_TRANS) and, when the line marks an invoice, what it
+    settled. Keyed by the line's voucher (the journal's one, ``VCH-<number>``, when the line names none; -<line>
+    added when vouchers are shared)."""
+    now = timezone.now()
+    today = timezone.localdate().isoformat()
+    for number, line in enumerate(journal.get("LedgerJournalTrans") or [], start=1):
+        if line.get("AccountType", "Cust") != "Cust":
+            continue
+        voucher = str(line.get("Voucher") or "VCH-" + journal_num.rsplit("-", 1)[-1])
+        key = voucher
+        if AxRecord.objects.filter(company=company, entity=CUST_TRANS, key=key).exists():
+            key = f"{voucher}-{line.get('LineNum') or number}"
+        amount = rules.dec(line.get("AmountCurCredit")) - rules.dec(line.get("AmountCurDebit"))
+        marked = bool(line.get("MarkedInvoice"))
+        AxRecord.objects.create(
+            company=company,
+            entity=CUST_TRANS,
+            key=key,
+            data={
+                "Voucher": voucher,
+                "AccountNum": str((line.get("LedgerDimension") or {}).get("Account") or ""),
+                "TransDate": line.get("TransDate") or today,
+                "Txt": line.get("Txt", ""),
+                "DocumentNum": str(line.get("DocumentNum") or ""),
+                "TransType": "Payment",
+                "PaymReference": str(line.get("PaymReference") or ""),
+                "PaymMode": str(line.get("PaymMode") or ""),
+                "CurrencyCode": line.get("CurrencyCode", ""),
+                "AmountCur": rules.money(-amount),
+                "SettleAmountCur": rules.money(-amount if marked else Decimal(0)),
+                **({"LastSettleDate": today} if marked else {}),
+            },
+            modified_at=now,
+        )
 
 
 def settle(company: AxCompany, journal: dict) -> None:
