@@ -23,6 +23,7 @@ from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.sources import (
     Snapshot,
+    ax_side,
     expected_documents,
     flows_to_reconcile,
     on_or_after,
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 Explanations = Callable[[Flow], dict[str, str]]
 # Documents that need the mapping's view of them (their dimensions come from the accountant's rules).
-WITH_EXPECTED = {"sales_invoice": "Number", "purchase_invoice": "Number"}
+# (Sales invoices' dimensions are not reconciled: AX shows a posted invoice's customer transaction, not its lines.)
+WITH_EXPECTED = {"purchase_invoice": "Number"}
 
 
 @dataclass
@@ -98,19 +100,19 @@ def reconcile(
                 expected = expected_documents(flow, records, lambda r, f=field_name: str(r.get(f)).strip())
                 ref.expected.update({(flow.entity, k): v for k, v in expected.items()})
             kf_docs = [d for d in (reader.kashflow_document(r, ref) for r in records) if on_or_after(d.date, since)]
-            ax_docs = [
-                d
-                for record in read(snapshot.ax, ax, reader.AX_ENTITY)
-                for d in reader.ax_documents(record, ref)
-                if on_or_after(d.date, since)
-            ]
             links = dict(
                 RecordLink.objects.filter(flow=flow).exclude(target_key="").values_list("source_key", "target_key")
             )
+            side = ax_side(flow, reader, ax, snapshot, links)
+            ax_docs = [
+                d for record in side.records for d in reader.ax_documents(record, ref) if on_or_after(d.date, since)
+            ]
             reasons = waiting_explanations(flow)
             if explanations is not None:
                 reasons.update(explanations(flow))
-            outcome.results.append(reconcile_entity(flow.entity, kf_docs, ax_docs, links=links, explained=reasons))
+            outcome.results.append(
+                reconcile_entity(flow.entity, kf_docs, ax_docs, links=links, explained=reasons, ax_view=side.view)
+            )
     finally:
         if connectors is None:
             kashflow.close()

@@ -2,8 +2,19 @@
 
 Everything a reader needs beyond the documents themselves is gathered here once: the chart correspondence and
 the VAT item groups (the accountant's value maps in the published mappings), customers' countries, invoices
-and bank accounts from KashFlow, AX invoice ids, and what each published mapping makes of each KashFlow record
-(the reference for financial dimensions).
+and bank accounts from KashFlow, and what each published mapping makes of each KashFlow record (the reference
+for financial dimensions).
+
+The AX side is read only with operations AX ships (Microsoft's list of standard document services), which
+decides what each entity's absence means (``ax_side`` and ``core.AxView``):
+
+- sales invoices and customer payments: the posted ones, listed from customer transactions
+  (CustomerTransactionService find). Everything AX has posted is seen, drafts are not: a document we created in
+  AX (we hold its key) that AX does not show is an unposted draft;
+- purchase invoices, journals and bank journal lines: each journal we linked, read by its key (the ledger journal
+  service offers create and read only). A read journal says whether it is posted; a journal we never linked
+  cannot be seen, because AX offers no way to list or search them;
+- bank statements (the bank flow's statement path): listed (BankStmtService getKeys, read).
 """
 
 from __future__ import annotations
@@ -13,7 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from integrations.models import Flow, IntegrationPair
+from integrations.connectors.errors import NotFoundError
+from integrations.models import Flow, IntegrationPair, RecordLink
+from integrations.reconciliation.core import ZERO, AxView, money
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.readers.common import Reference, code, rate_text
 
@@ -58,8 +71,8 @@ def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]
 
 # The KashFlow / AX entities each reader's reference data needs, beyond its own documents.
 NEEDS: dict[str, tuple[set[str], set[str]]] = {
-    "sales_invoice": ({"customer"}, set()),
-    "payment": ({"sales_invoice", "bank_account"}, {"sales_invoice"}),
+    "sales_invoice": ({"customer", "payment"}, {"payment"}),
+    "payment": ({"sales_invoice", "bank_account"}, set()),
     "purchase_invoice": (set(), set()),
     "journal": (set(), set()),
     "bank_transaction": ({"payment", "purchase_invoice", "bank_account"}, set()),
@@ -76,7 +89,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
 
     customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
     payments, bank_accounts = kf("payment"), kf("bank_account")
-    ax_invoices = read(snapshot.ax, ax, "sales_invoice") if "sales_invoice" in ax_needed else []
+    unposted = _unposted_payments(pair, payments, posted(snapshot, ax, "payment")) if "payment" in ax_needed else {}
     return Reference(
         chart=_value_map(pair, kind=CHART_KIND, name=CHART_MAP),
         vat_item_groups={rate_text(k): v for k, v in _value_map(pair, kind=ITEM_TAX_KIND, name=ITEM_TAX_MAP).items()},
@@ -94,8 +107,84 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
             for line in purchase.get("PaymentLines") or []
             if isinstance(line, dict) and line.get("Reference")
         ),
-        ax_invoice_refs={str(i.get("InvoiceId")): str(i.get("CustomerRef") or "").strip() for i in ax_invoices},
+        unposted_payments=unposted,
     )
+
+
+def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payments: list[dict]) -> dict:
+    """KashFlow invoice number -> the money of its payments that AX holds as unposted journals: linked (we created
+    the journal), but AX shows no posted customer transaction carrying the payment's reference."""
+    linked = set(
+        RecordLink.objects.filter(flow__pair=pair, flow__direction=KF_TO_AX, flow__entity="payment")
+        .exclude(target_key="")
+        .values_list("source_key", flat=True)
+    )
+    seen = {str(p.get("DocumentNum") or "").strip() for p in posted_payments}
+    out: dict[str, object] = {}
+    for payment in payments:
+        key = code(payment.get("Id"))
+        if key in linked and key not in seen:
+            invoice = code(payment.get("InvoiceNumber"))
+            out[invoice] = out.get(invoice, ZERO) + money(payment.get("Amount"))
+    return out
+
+
+# How AX lists what it has posted, per reader: the connector method and the sentence for the report.
+POSTED = {
+    "sales_invoice": ("posted_invoices", "AX lists the free text invoices it has posted (customer transactions)"),
+    "payment": ("posted_payments", "AX lists the customer payments it has posted (customer transactions)"),
+}
+BY_KEY = "AX lists no journals (their services offer create and read only): only the journals we linked are read"
+UNPOSTED_NOTE = (
+    "created through AIF and not posted yet, so in neither AX's books nor these totals; post it in AX (AX shows only "
+    "posted documents back, so one deleted in AX before posting looks the same)"
+)
+STATEMENTS = "AX lists its bank statements (BankStmtService)"
+
+
+def posted(snapshot: Snapshot, ax, entity: str) -> list[dict]:
+    """What AX has posted of ``entity`` (sales invoices or payments), read once per reconciliation."""
+    method, _how = POSTED[entity]
+    name = f"posted:{entity}"
+    if name not in snapshot.ax:
+        snapshot.ax[name] = list(getattr(ax, method)())
+    return snapshot.ax[name]
+
+
+@dataclass
+class AxSide:
+    records: list[dict]
+    view: AxView
+
+
+def ax_side(flow: Flow, reader, ax, snapshot: Snapshot, links: dict[str, str]) -> AxSide:
+    """The AX records of one flow's reader, read with the operations AX ships, and what their absence means."""
+    if flow.entity in POSTED:
+        how = POSTED[flow.entity][1]
+        return AxSide(posted(snapshot, ax, flow.entity), AxView(posted_only=True, how=how, unposted_note=UNPOSTED_NOTE))
+    entity = reader.AX_ENTITY
+    if flow.entity == "bank_transaction" and _statement_mode(flow):
+        return AxSide(read(snapshot.ax, ax, "bank_statement"), AxView(how=STATEMENTS))
+    records, gone = [], {}
+    for key in sorted(set(links.values())):
+        cache = f"{entity}:{key}"
+        if cache not in snapshot.ax:
+            try:
+                snapshot.ax[cache] = [ax.read(entity, key)]
+            except NotFoundError:
+                snapshot.ax[cache] = []
+        if snapshot.ax[cache]:
+            records.extend(snapshot.ax[cache])
+        else:
+            gone[key] = "AX has no such journal"
+    note = "post it in AX; until then it is in neither AX's books nor these totals"
+    return AxSide(records, AxView(listed=False, gone=gone, how=BY_KEY, unposted_note=note))
+
+
+def _statement_mode(flow: Flow) -> bool:
+    from mappings.banking.selectors import flow_mode
+
+    return flow_mode(flow.slug) == "statement"
 
 
 def read(cache: dict[str, list[dict]], connector, entity: str) -> list[dict]:

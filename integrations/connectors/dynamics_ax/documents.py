@@ -340,8 +340,11 @@ LEDGER_JOURNAL_TABLE = AxTable(
 
 # --- Customer transactions (AX 2012 R2 CustomerTransactionService, operations F, FK, R: Microsoft's list of
 # standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
-# settled on it. The fields are CustTrans's own; the document's exact layout is not public (inferred), and the
-# sandbox puts the free text invoice's CustomerRef in Txt (inferred).
+# settled on it. The fields are CustTrans's own (TransType, DocumentNum, PaymReference and ExchRate among them:
+# microsoft/CDM, schemaDocuments/core/operationsCommon/Tables/Finance/AccountsReceivable/Transaction/
+# CustTrans.cdm.json); the document's exact layout is not public (inferred), and the sandbox puts the free text
+# invoice's CustomerRef in Txt (inferred). A payment's transaction carries its journal line's DocumentNum; which
+# journal it came from it does not say (the journal number is not a CustTrans field).
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -349,9 +352,15 @@ CUST_TRANS = AxTable(
         _text("AccountNum", 20, "Customer account"),
         _text("Invoice", 20, "Invoice"),
         _date("TransDate", "Date"),
+        _text("TransType", 20, "Transaction type", description="Invoice (a posted free text invoice) or Payment"),
         _text("Txt", 60, "Transaction text"),
+        _text("DocumentNum", 20, "Document", description="A payment's journal line DocumentNum (our reference)"),
+        _text("PaymReference", 20, "Payment reference"),
         _text("CurrencyCode", 3, "Currency"),
-        _amount("AmountCur", "Amount in transaction currency"),
+        _amount("ExchRate", "Exchange rate"),
+        _amount(
+            "AmountCur", "Amount in transaction currency", description="Positive for an invoice, negative for a payment"
+        ),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
         _date("LastSettleDate", "Last settlement date"),
         _date("Closed", "Closed"),

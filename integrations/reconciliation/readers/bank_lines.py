@@ -79,7 +79,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
                 net=amount,
                 gross=amount,
                 bank_account=ax_account(head.get("LedgerDimension")),
-                counter_account=ax_account(head.get("OffsetLedgerDimension")) or None,
+                counter_account=ax_account(head.get("OffsetLedgerDimension")),
             )
         )
     return documents

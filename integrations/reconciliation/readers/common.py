@@ -43,6 +43,9 @@ class Reference:
     payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
     purchase_payment_references: frozenset[str] = frozenset()
     ax_invoice_refs: dict[str, str] = field(default_factory=dict)  # AX InvoiceId -> KashFlow invoice number
+    # KashFlow invoice number -> the money of its KashFlow payments that AX holds as unposted payment journals
+    # (linked, no posted customer transaction yet): not settled in AX until someone posts them.
+    unposted_payments: dict[str, Decimal] = field(default_factory=dict)
     expected: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def account(self, nominal: object) -> str:
@@ -144,9 +147,11 @@ def signed(line: dict) -> Decimal:
 
 
 def journal_header(record: dict, head: dict) -> dict:
-    """The Document fields every AX journal reader takes from the journal and its first line."""
+    """The Document fields every AX journal reader takes from the journal and its first line. A journal created
+    through AIF is a draft until someone posts it in AX: its Posted field says Yes only then."""
     return {
         "ax_key": str(record.get("JournalNum") or ""),
+        "posted": str(record.get("Posted") or "No") == "Yes",
         "currency": str(head.get("CurrencyCode") or "").strip().upper(),
         "date": str(head.get("TransDate") or "")[:10],
     }

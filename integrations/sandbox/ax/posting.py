@@ -100,6 +100,7 @@ def _post_invoice(company: AxCompany, row: AxRecord) -> str:
             "AccountNum": data.get("InvoiceAccount") or data.get("OrderAccount", ""),
             "Invoice": row.key,
             "TransDate": data.get("InvoiceDate") or timezone.localdate().isoformat(),
+            "TransType": "Invoice",
             "Txt": data.get("CustomerRef", ""),
             "CurrencyCode": data.get("CurrencyCode", ""),
             "AmountCur": data.get("InvoiceAmount", "0.00"),
@@ -125,8 +126,50 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     row.modified_at = timezone.now()
     row.save(update_fields=["data", "rec_version", "modified_at"])
     if kind == "payment":
+        _payment_transactions(company, data)
         settle(company, data)
     return ""
+
+
+def _payment_transactions(company: AxCompany, journal: dict) -> None:
+    """Posting a payment journal makes one customer transaction per customer line (TransType Payment, the amount
+    negative, the line's DocumentNum and exchange rate kept: CustTrans's fields, microsoft/CDM CustTrans.cdm.json).
+    Keyed by the line's voucher; a voucher with several customer lines gets its line number appended (inferred:
+    AX keys CustTrans by RecId)."""
+    lines = [line for line in journal.get("LedgerJournalTrans") or [] if line.get("AccountType") == "Cust"]
+    now = timezone.now()
+    for line in lines:
+        voucher = str(line.get("Voucher") or journal.get("JournalNum") or "")
+        key = (
+            voucher
+            if sum(1 for x in lines if x.get("Voucher") == line.get("Voucher")) == 1
+            else (f"{voucher}/{line.get('LineNum') or lines.index(line) + 1}")
+        )
+        amount = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
+        account = line.get("LedgerDimension") or {}
+        AxRecord.objects.update_or_create(
+            company=company,
+            entity=CUST_TRANS,
+            key=key,
+            defaults={
+                "data": {
+                    "Voucher": voucher,
+                    "AccountNum": account.get("Account", "") if isinstance(account, dict) else str(account),
+                    "Invoice": "",
+                    "TransDate": line.get("TransDate") or timezone.localdate().isoformat(),
+                    "TransType": "Payment",
+                    "Txt": line.get("Txt", ""),
+                    "DocumentNum": line.get("DocumentNum", ""),
+                    "PaymReference": line.get("PaymReference", ""),
+                    "CurrencyCode": line.get("CurrencyCode", ""),
+                    "ExchRate": line.get("ExchRate", ""),
+                    "AmountCur": rules.money(amount),
+                    "SettleAmountCur": rules.money(-amount) if line.get("MarkedInvoice") else "0.00",
+                    "LastSettleDate": timezone.localdate().isoformat() if line.get("MarkedInvoice") else "",
+                },
+                "modified_at": now,
+            },
+        )
 
 
 def settle(company: AxCompany, journal: dict) -> None:
@@ -134,6 +177,8 @@ def settle(company: AxCompany, journal: dict) -> None:
     rules.settle_marked_invoices(company, journal)
     today = timezone.localdate().isoformat()
     for trans in AxRecord.objects.select_for_update().filter(company=company, entity=CUST_TRANS):
+        if not trans.data.get("Invoice"):
+            continue  # a payment's own transaction: settled when it is made (it marks its invoice)
         invoice = AxRecord.objects.filter(company=company, entity=INVOICE, key=trans.data.get("Invoice")).first()
         if invoice is None:
             continue

@@ -105,11 +105,19 @@ def test_each_money_field_that_differs_is_its_own_difference_with_both_sides():
 def test_bank_and_counter_accounts_and_what_a_payment_settles():
     payment = Document("payment", "7", party="ACME01", currency="EUR", gross=D("10.00"), bank_account="110120")
     payment = replace(payment, settles="1001", compare_lines=False)
-    ax = replace(payment, ax_key="JNL-1", bank_account="110110", settles=None)
+    ax = replace(payment, ax_key="JNL-1", bank_account="110110", settles="")
     found = {d.kind: d for d in reconcile_entity("payment", [payment], [ax], links={"7": "JNL-1"}).differences}
     assert set(found) == {Kind.BANK_ACCOUNT, Kind.SETTLEMENT}
     assert (found[Kind.BANK_ACCOUNT].kashflow, found[Kind.BANK_ACCOUNT].ax) == ("110120", "110110")
     assert found[Kind.SETTLEMENT].ax == "settles nothing"
+    # A side that does not carry a field (None: AX's customer transactions name no bank account and no invoice)
+    # is not compared on it; everything it does carry still is.
+    unseen = replace(ax, bank_account=None, settles=None)
+    assert reconcile_entity("payment", [payment], [unseen], links={"7": "JNL-1"}).differences == []
+    wrong = replace(unseen, gross=D("9.00"))
+    assert [d.kind for d in reconcile_entity("payment", [payment], [wrong], links={"7": "JNL-1"}).differences] == [
+        Kind.GROSS
+    ]
 
     fee = Document("bank_transaction", "3", currency="GBP", gross=D("-5.00"), compare_lines=False)
     fee = replace(fee, forbidden_counter_accounts=frozenset({"130100", "200100"}))
