@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Flow, IntegrationPair, PendingRecord, RecordLink
-from integrations.reconciliation.core import EntityResult, Total, reconcile_entity
+from integrations.reconciliation.core import EntityResult, Kind, Total, reconcile_entity
 from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.sources import (
@@ -50,6 +50,17 @@ class Reconciliation:
     @property
     def explained(self) -> list:
         return [d for r in self.results for d in r.explained]
+
+    @property
+    def unposted(self) -> list:
+        """Documents we created in AX that are drafts not posted yet (explained; see ``Kind.UNPOSTED``)."""
+        return [d for d in self.explained if d.kind == Kind.UNPOSTED]
+
+    @property
+    def not_listed(self) -> list[str]:
+        """Entities whose AX side could only be read by the keys we linked: AX documents we hold no link for
+        cannot be seen there (AX offers no way to list them)."""
+        return [r.entity for r in self.results if not r.ax_listed]
 
     def differences_of(self, entity: str) -> list:
         return [d for r in self.results if r.entity == entity for d in r.differences]
@@ -194,6 +205,9 @@ def store_result(run: ReconciliationRun, result: Reconciliation) -> None:
                 "ax_documents": r.ax_documents,
                 "unexplained": len(r.unexplained),
                 "explained": len(r.explained),
+                "unposted": sum(1 for d in r.explained if d.kind == Kind.UNPOSTED),
+                "ax_listed": r.ax_listed,
+                "ax_read": r.ax_read,
             }
             for r in result.results
         ],

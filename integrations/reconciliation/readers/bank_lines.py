@@ -64,6 +64,8 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
 
 
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
+    if "BankStmtISOReportEntry" in record or "Identification" in record:
+        return _statement_lines(record)
     documents = []
     for reference, lines in journal_lines_by_document(record).items():
         if not reference.startswith(PREFIX):
@@ -80,6 +82,31 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
                 gross=amount,
                 bank_account=ax_account(head.get("LedgerDimension")),
                 counter_account=ax_account(head.get("OffsetLedgerDimension")),
+            )
+        )
+    return documents
+
+
+def _statement_lines(statement: dict) -> list[Document]:
+    """The lines of an AX bank statement (the bank flow's statement path; BankStmtService read / getKeys): each
+    line's EntryReference is the KashFlow bank transaction's Id, a Credit line is money in. A statement posts
+    nothing to the ledger and names the AX bank account, not a main account, so neither account is compared."""
+    documents = []
+    for entry in statement.get("BankStmtISOReportEntry") or []:
+        if not isinstance(entry, dict):
+            continue
+        amount = money(entry.get("Amount"))
+        if str(entry.get("AmountCreditDebitIndicator") or "") == "Debit":
+            amount = -amount
+        documents.append(
+            Document(
+                entity=ENTITY,
+                key=str(entry.get("EntryReference") or "").strip(),
+                ax_key=str(statement.get("Identification") or ""),
+                currency=str(statement.get("Currency") or "").strip().upper(),
+                date=str(entry.get("BookingDateTime") or "")[:10],
+                net=amount,
+                gross=amount,
             )
         )
     return documents

@@ -14,6 +14,7 @@ from integrations.reconciliation.core import Kind
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sync.runs import run_flow
 from monitoring.services.reconciliation import reconcile
+from tests.integrations.reconciliation.test_reconcile_e2e import post_in_ax
 from tests.integrations.sync.conftest import flow
 
 
@@ -39,14 +40,8 @@ def synced_demo(demo):
     for entity in ORDER:
         run = run_flow(flow(entity))
         assert run.status in ("succeeded", "partial"), run.error
+    post_in_ax()  # the accountant posts in AX what LedgerBridge created there
     return demo
-
-
-KNOWN_BROKEN = (
-    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
-    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
-    "transactions and reads by key (issue 13, open)"
-)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +54,6 @@ KNOWN_BROKEN = (
     ]
     + ["journal", "sales_invoice", "payment", "purchase_invoice"],
 )
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_the_synced_demo_company_reconciles_clean(synced_demo, entity):
     result = reconcile(synced_demo["pair"], entities=[entity])
     kinds = {d.kind for d in result.unexplained}
