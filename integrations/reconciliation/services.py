@@ -115,8 +115,10 @@ def reconcile(
                 RecordLink.objects.filter(flow=flow).exclude(target_key="").values_list("source_key", "target_key")
             )
             side = ax_side(flow, reader, ax, snapshot, links)
+            prepare = getattr(reader, "prepare_ax", None)  # a reader may first group AX's rows into documents
+            ax_records = prepare(side.records) if prepare else side.records
             ax_docs = [
-                d for record in side.records for d in reader.ax_documents(record, ref) if on_or_after(d.date, since)
+                d for record in ax_records for d in reader.ax_documents(record, ref) if on_or_after(d.date, since)
             ]
             reasons = waiting_explanations(flow)
             if explanations is not None:

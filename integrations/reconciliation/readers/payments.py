@@ -56,6 +56,20 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     )
 
 
+def prepare_ax(records: list[dict]) -> list[dict]:
+    """One payment per posting: the customer transactions of one voucher carrying one reference (a payment split
+    over several customer lines of its journal) are added up, so a split is not taken for a duplicate."""
+    merged: dict[tuple[str, str], dict] = {}
+    for record in records:
+        group = (str(record.get("Voucher") or ""), str(record.get("DocumentNum") or "").strip())
+        if group in merged:
+            first_row = merged[group]
+            first_row["AmountCur"] = str(money(first_row.get("AmountCur")) + money(record.get("AmountCur")))
+        else:
+            merged[group] = dict(record)
+    return list(merged.values())
+
+
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
     """A posted payment as the connector's ``posted_payments`` gives it (a customer transaction)."""
     amount = -money(record.get("AmountCur"))  # AX: a payment credits the customer (negative)

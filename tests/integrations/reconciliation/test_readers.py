@@ -220,3 +220,46 @@ def test_a_payment_the_status_flow_wrote_into_kashflow_is_a_difference_even_thou
     result = reconcile_entity("payment", [payments.kashflow_document(echo, REF)], [], links={})
     assert [(d.kind, d.key, d.amount) for d in result.differences] == [(Kind.WRITTEN_BACK, "9", D("75.00"))]
     assert "AX settlement" in result.differences[0].kashflow
+
+
+def test_a_payment_split_over_two_customer_lines_of_one_voucher_is_one_payment_not_a_duplicate():
+    kf = {"Id": 7, "InvoiceNumber": 1001, "Date": "2026-11-20", "Amount": 50.0, "AccountId": 1210}
+    half = {
+        "Voucher": "VCH-000009",
+        "AccountNum": "LYON01",
+        "TransDate": "2026-11-20",
+        "CurrencyCode": "EUR",
+        "AmountCur": "-25.00",
+        "DocumentNum": "7",
+    }
+    rows = payments.prepare_ax([half, {**half}])
+    assert len(rows) == 1
+    assert compare(payments, kf, rows[0], "JNL-000009").differences == []
+    again = payments.prepare_ax([half, {**half, "Voucher": "VCH-000010"}])
+    documents = [d for row in again for d in payments.ax_documents(row, REF)]
+    result = reconcile_entity("payment", [payments.kashflow_document(kf, REF)], documents, links={"7": "JNL-9"})
+    assert {d.kind for d in result.differences} == {Kind.DUPLICATED_IN_AX, Kind.NET, Kind.GROSS}
+
+
+def test_bank_statement_lines_are_read_from_the_statement_with_its_currency():
+    kf = {"Id": 3, "Date": "2026-10-26", "PaidIn": 0, "PaidOut": 16.18, "BankAccountCode": 1210, "Reconciled": True}
+    statement = {
+        "Identification": "KF-2-2026-10",
+        "BankAccountTable": "EUR-BANK",
+        "Currency": "EUR",
+        "BankStmtISOReportEntry": [
+            {
+                "EntryReference": "3",
+                "BookingDateTime": "2026-10-26",
+                "Amount": "16.18",
+                "AmountCreditDebitIndicator": "Debit",
+            }
+        ],
+    }
+    assert compare(bank_lines, kf, statement, "KF-2-2026-10").differences == []
+    money_in = {
+        **statement,
+        "BankStmtISOReportEntry": [{**statement["BankStmtISOReportEntry"][0], "AmountCreditDebitIndicator": "Credit"}],
+    }
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(bank_lines, kf, money_in, "KF-2-2026-10").differences}
+    assert found == {Kind.NET: ("-16.18", "16.18"), Kind.GROSS: ("-16.18", "16.18")}

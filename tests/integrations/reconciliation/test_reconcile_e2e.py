@@ -19,7 +19,7 @@ from integrations.sandbox.ax import posting
 from integrations.sandbox.models import AxCompany, AxRecord, KashFlowRecord
 from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
-from monitoring.services.reconciliation import reconcile
+from monitoring.services.reconciliation import check_books, reconcile
 from tests.integrations.sync.conftest import edit_kashflow, flow
 
 # The flows the demo company syncs without a known defect (issue 13 lists those of the others).
@@ -200,6 +200,12 @@ def test_the_reconciliation_finds_each_injected_difference_with_both_sides_and_n
         for t in result.totals
         if (t.entity, t.by, t.name, t.currency) == ("sales_invoice", "currency", "gross", "GBP")
     )
+    # What the fault campaign asks at its end: the same, as counts by kind and the explained differences.
+    books = check_books(demo["pair"], entities=CLEAN_FLOWS)
+    assert not books.clean and books.by_kind[Kind.MISSING_IN_AX] == 2 and books.by_entity["payment"] == {"currency": 1}
+    assert sum(books.by_kind.values()) == len(result.unexplained) and books.unposted == 1
+    assert {d["kind"] for d in books.explained} == {Kind.MISSING_IN_AX, Kind.UNPOSTED}
+    assert books.not_listed == ["journal"]
     assert gross.ax - gross.kashflow == sum(
         (
             Decimal(invoices[twice]["InvoiceAmount"]),
