@@ -54,14 +54,15 @@ def flows_to_reconcile(pair: IntegrationPair, entities: Iterable[str] | None = N
     return [flows[e] for e in READERS if e in flows]
 
 
-def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]:
+def _value_map(pair: IntegrationPair, *, kind: str | None, name: str) -> dict[str, str]:
+    """The entries of the published value maps named ``name`` (or, with ``kind``, of that kind)."""
     from mappings.models import MappingSet, ValueMap
 
     published = [f.published_mapping_set() for f in Flow.objects.filter(pair=pair)]
     ids = [m.pk for m in published if m is not None and m.status == MappingSet.Status.PUBLISHED]
     entries: dict[str, str] = {}
     for value_map in ValueMap.objects.filter(mapping_set_id__in=ids).prefetch_related("entries"):
-        if value_map.name != name and value_map.kind != kind:
+        if value_map.name != name and (kind is None or value_map.kind != kind):
             continue
         for entry in value_map.entries.all():
             if not entry.source_to:
@@ -90,6 +91,9 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
     customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
     payments, bank_accounts = kf("payment"), kf("bank_account")
     unposted = _unposted_payments(pair, payments, posted(snapshot, ax, "payment")) if "payment" in ax_needed else {}
+    bank_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="bank_transaction").first()
+    statements = "bank_transaction" in entities and bank_flow is not None and _statement_mode(bank_flow)
+    due = _statements_due(read(snapshot.kashflow, kashflow, "bank_transaction")) if statements else {}
     return Reference(
         chart=_value_map(pair, kind=CHART_KIND, name=CHART_MAP),
         vat_item_groups={rate_text(k): v for k, v in _value_map(pair, kind=ITEM_TAX_KIND, name=ITEM_TAX_MAP).items()},
@@ -108,7 +112,30 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
             if isinstance(line, dict) and line.get("Reference")
         ),
         unposted_payments=unposted,
+        bank_account_currencies=_value_map(pair, kind=None, name="bank_account_currencies"),
+        bank_account_main=_value_map(pair, kind=None, name="bank_accounts"),
+        bank_statement_mode=statements,
+        bank_statement_of=due,
     )
+
+
+def _statements_due(lines: list[dict]) -> dict[str, str]:
+    """KashFlow line Id -> its statement, for the statements the bank flow's statement path sends: the month is
+    over and every line of it is reconciled (integrations/sync/flows/bank_statements.py, the same rule)."""
+    from django.utils import timezone
+
+    from integrations.sync.flows.bank_statements import period_of, period_over, statement_id
+
+    today = timezone.localdate()
+    groups: dict[str, list[dict]] = {}
+    for line in lines:
+        groups.setdefault(statement_id(line), []).append(line)
+    return {
+        code(line.get("Id")): sid
+        for sid, group in groups.items()
+        if period_over(period_of(group[0]), today) and all(line.get("Reconciled") for line in group)
+        for line in group
+    }
 
 
 def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payments: list[dict]) -> dict:

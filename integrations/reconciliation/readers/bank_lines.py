@@ -26,10 +26,21 @@ AX_ENTITY = "journal"
 PREFIX = "BANK-"
 
 
+def link_key(source_key: str) -> str:
+    """The bank flow keys its links by ``AccountId/Id``; AX carries only the Id (``BANK-<Id>``, EntryReference).
+    Known limit: KashFlow numbers lines per bank account, so two accounts' lines with one Id share a reference."""
+    return source_key.rsplit("/", 1)[-1]
+
+
 def kashflow_document(record: dict, ref: Reference) -> Document:
     key = code(record.get("Id"))
-    bank_code = ref.bank_account_code(record.get("BankAccountCode") or record.get("AccountId"))
+    account_id = code(record.get("BankAccountCode") or record.get("AccountId"))
+    bank_code = ref.bank_account_code(account_id)
     account = ref.bank_accounts.get(bank_code) or {}
+    # The bank flow's published mapping says each KashFlow bank account's currency and AX bank account (value maps
+    # bank_account_currencies and bank_accounts); without an entry, the account's own currency and the chart.
+    currency = ref.bank_account_currencies.get(account_id) or str(account.get("Currency") or "GBP")
+    bank_account = ref.bank_account_main.get(account_id) or ref.account(bank_code)
     if "PaidIn" in record or "PaidOut" in record:  # KashFlow's wire: PaidIn / PaidOut, never negative
         amount = money(record.get("PaidIn")) - money(record.get("PaidOut"))
     else:
@@ -42,6 +53,13 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     why = ""
     if not record.get("Reconciled"):
         why = "not reconciled in KashFlow"
+    elif ref.bank_statement_mode:
+        # every reconciled line goes on its month's statement (receipts too, marked matched), once that is due
+        why = (
+            ""
+            if key in ref.bank_statement_of
+            else "on a bank statement not due yet (month not over, or a line of it unreconciled)"
+        )
     elif matched:
         why = f"receipt posted by the payments flow (payment {ref.payment_references[(reference, date)]})"
     supplier_payment = amount < 0 and reference in ref.purchase_payment_references
@@ -49,13 +67,15 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     return Document(
         entity=ENTITY,
         key=key,
-        currency=str(account.get("Currency") or "GBP").upper(),
+        currency=currency.strip().upper(),
         date=date,
         net=amount,
         gross=amount,
-        bank_account=ref.account(bank_code),
-        counter_account=ref.account(ref.creditors_nominal) if supplier_payment else None,
-        forbidden_counter_accounts=frozenset() if supplier_payment else frozenset(controls),
+        bank_account=bank_account,
+        counter_account=ref.account(ref.creditors_nominal)
+        if supplier_payment and not ref.bank_statement_mode
+        else None,
+        forbidden_counter_accounts=frozenset() if supplier_payment or ref.bank_statement_mode else frozenset(controls),
         expected_in_ax=not why,
         why_not_expected=why,
         compare_lines=False,
@@ -89,8 +109,8 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
 
 def _statement_lines(statement: dict) -> list[Document]:
     """The lines of an AX bank statement (the bank flow's statement path; BankStmtService read / getKeys): each
-    line's EntryReference is the KashFlow bank transaction's Id, a Credit line is money in. A statement posts
-    nothing to the ledger and names the AX bank account, not a main account, so neither account is compared."""
+    line's EntryReference is the KashFlow bank transaction's Id, a Credit line is money in, the statement's
+    BankAccountTable the bank account it was sent for. A statement posts nothing to the ledger: no counter-account."""
     documents = []
     for entry in statement.get("BankStmtISOReportEntry") or []:
         if not isinstance(entry, dict):
@@ -105,6 +125,7 @@ def _statement_lines(statement: dict) -> list[Document]:
                 ax_key=str(statement.get("Identification") or ""),
                 currency=str(statement.get("Currency") or "").strip().upper(),
                 date=str(entry.get("BookingDateTime") or "")[:10],
+                bank_account=str(statement.get("BankAccountTable") or "").strip(),
                 net=amount,
                 gross=amount,
             )

@@ -245,7 +245,7 @@ def test_bank_statement_lines_are_read_from_the_statement_with_its_currency():
     kf = {"Id": 3, "Date": "2026-10-26", "PaidIn": 0, "PaidOut": 16.18, "BankAccountCode": 1210, "Reconciled": True}
     statement = {
         "Identification": "KF-2-2026-10",
-        "BankAccountTable": "EUR-BANK",
+        "BankAccountTable": "110120",
         "Currency": "EUR",
         "BankStmtISOReportEntry": [
             {

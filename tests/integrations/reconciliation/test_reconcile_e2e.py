@@ -292,3 +292,21 @@ def test_a_payment_posted_again_inside_a_batch_is_duplicated_and_the_invoice_is_
     assert settled.amount == -Decimal(line["AmountCurCredit"])  # AX holds the payment's money twice
     found.pop(("sales_invoice", Kind.STATUS, str(line["Invoice"])), None)  # partly paid may now read as paid
     assert found == {}
+
+
+def test_bank_lines_sent_as_statements_reconcile_against_the_statements_ax_lists(demo):
+    from mappings.banking.models import BankFlowSetting
+
+    BankFlowSetting.objects.create(flow_slug=flow("bank_transaction").slug, mode="statement")
+    sync("bank_transaction")
+    result = reconcile(demo["pair"], entities=["bank_transaction"])
+    assert result.unexplained == [], [(d.kind, d.key, d.kashflow, d.ax) for d in result.unexplained]
+    assert result.documents > 0 and result.not_listed == []  # BankStmtService lists its statements
+    assert all(t.agrees for t in result.totals)
+
+    statement = AxRecord.objects.filter(entity="BankStmtISOAccountStatement").order_by("key").first()
+    entry = statement.data["BankStmtISOReportEntry"][0]
+    ax_edit("BankStmtISOAccountStatement", statement.key, lambda d: d.update(Currency="USD"))
+    found = {(d.kind, d.key) for d in reconcile(demo["pair"], entities=["bank_transaction"]).unexplained}
+    assert (Kind.CURRENCY, entry["EntryReference"]) in found
+    assert {kind for kind, _ in found} == {Kind.CURRENCY}
