@@ -114,8 +114,6 @@ def reconcile(
             links = dict(
                 RecordLink.objects.filter(flow=flow).exclude(target_key="").values_list("source_key", "target_key")
             )
-            if hasattr(reader, "link_key"):  # a flow whose link keys are not the reference AX carries
-                links = {reader.link_key(k): v for k, v in links.items()}
             side = ax_side(flow, reader, ax, snapshot, links)
             prepare = getattr(reader, "prepare_ax", None)  # a reader may first group AX's rows into documents
             ax_records = prepare(side.records) if prepare else side.records

@@ -119,9 +119,9 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
     )
 
 
-def _statements_due(lines: list[dict]) -> dict[str, str]:
-    """KashFlow line Id -> its statement, for the statements the bank flow's statement path sends: the month is
-    over and every line of it is reconciled (integrations/sync/flows/bank_statements.py, the same rule)."""
+def _statements_due(lines: list[dict]) -> dict[str, frozenset[str]]:
+    """KashFlow bank account Id -> the Ids of its lines on the statements the bank flow's statement path sends: the
+    month is over and every line of it is reconciled (integrations/sync/flows/bank_statements.py, the same rule)."""
     from django.utils import timezone
 
     from integrations.sync.flows.bank_statements import period_of, period_over, statement_id
@@ -130,12 +130,12 @@ def _statements_due(lines: list[dict]) -> dict[str, str]:
     groups: dict[str, list[dict]] = {}
     for line in lines:
         groups.setdefault(statement_id(line), []).append(line)
-    return {
-        code(line.get("Id")): sid
-        for sid, group in groups.items()
-        if period_over(period_of(group[0]), today) and all(line.get("Reconciled") for line in group)
-        for line in group
-    }
+    due: dict[str, set[str]] = {}
+    for group in groups.values():
+        if period_over(period_of(group[0]), today) and all(line.get("Reconciled") for line in group):
+            for line in group:
+                due.setdefault(code(line.get("AccountId")), set()).add(code(line.get("Id")))
+    return {account: frozenset(ids) for account, ids in due.items()}
 
 
 def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payments: list[dict]) -> dict:

@@ -20,21 +20,22 @@ from integrations.reconciliation.readers.common import (
     signed,
 )
 
+# What KashFlow says a line is (the bank flow's own rule, integrations/sync/flows/bank_transaction.py): a receipt
+# KashFlow links to an invoice (EntityName) is posted by the payments flow; the receiving side of a transfer
+# (TransactionType 4, numbering inferred there) is posted from the paying side.
+RECEIPT_ENTITIES = frozenset({"invoice", "invoicebatchpayment"})
+TRANSFER = 4
+
 ENTITY = "bank_transaction"
 KASHFLOW_ENTITY = "bank_transaction"
 AX_ENTITY = "journal"
 PREFIX = "BANK-"
 
 
-def link_key(source_key: str) -> str:
-    """The bank flow keys its links by ``AccountId/Id``; AX carries only the Id (``BANK-<Id>``, EntryReference).
-    Known limit: KashFlow numbers lines per bank account, so two accounts' lines with one Id share a reference."""
-    return source_key.rsplit("/", 1)[-1]
-
-
 def kashflow_document(record: dict, ref: Reference) -> Document:
-    key = code(record.get("Id"))
+    # The bank flow's key, ``AccountId/Id`` (a transfer's two sides share one Id): the KashFlow connector's Key.
     account_id = code(record.get("BankAccountCode") or record.get("AccountId"))
+    key = str(record.get("Key") or f"{account_id}/{code(record.get('Id'))}")
     bank_code = ref.bank_account_code(account_id)
     account = ref.bank_accounts.get(bank_code) or {}
     # The bank flow's published mapping says each KashFlow bank account's currency and AX bank account (value maps
@@ -50,6 +51,9 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     reference = str(record.get("Reference") or "").strip()
     date = str(record.get("Date") or "")[:10]
     matched = amount > 0 and reference and (reference, date) in ref.payment_references
+    line_id = code(record.get("Id"))
+    receipt = amount > 0 and str(record.get("EntityName") or "").strip().lower() in RECEIPT_ENTITIES
+    transfer_in = amount > 0 and str(record.get("TransactionType")) == str(TRANSFER)
     why = ""
     if not record.get("Reconciled"):
         why = "not reconciled in KashFlow"
@@ -57,11 +61,15 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
         # every reconciled line goes on its month's statement (receipts too, marked matched), once that is due
         why = (
             ""
-            if key in ref.bank_statement_of
+            if line_id in ref.bank_statement_of.get(account_id, ())
             else "on a bank statement not due yet (month not over, or a line of it unreconciled)"
         )
+    elif receipt:
+        why = f"receipt of invoice {code(record.get('ResourceNumber'))}, posted by the payments flow"
     elif matched:
         why = f"receipt posted by the payments flow (payment {ref.payment_references[(reference, date)]})"
+    elif transfer_in:
+        why = "the receiving side of a transfer, posted from the paying side"
     supplier_payment = amount < 0 and reference in ref.purchase_payment_references
     controls = {ref.account(ref.debtors_nominal), ref.account(ref.creditors_nominal)}
     return Document(
@@ -85,7 +93,7 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
 
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
     if "BankStmtISOReportEntry" in record or "Identification" in record:
-        return _statement_lines(record)
+        return _statement_lines(record, ref)
     documents = []
     for reference, lines in journal_lines_by_document(record).items():
         if not reference.startswith(PREFIX):
@@ -107,10 +115,22 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
     return documents
 
 
-def _statement_lines(statement: dict) -> list[Document]:
+def _statement_account(statement: dict, ref: Reference) -> str:
+    """The KashFlow bank account a statement was sent for: the one the bank flow's mapping gives its AX bank
+    account, else the one its Identification names (``KF-<AccountId>-<YYYY-MM>``, the statement path's own)."""
+    bank = str(statement.get("BankAccountTable") or "").strip()
+    by_main = [kf for kf, main in ref.bank_account_main.items() if main == bank]
+    if len(by_main) == 1:
+        return by_main[0]
+    parts = str(statement.get("Identification") or "").split("-")
+    return parts[1] if len(parts) >= 2 and parts[0] == "KF" else bank
+
+
+def _statement_lines(statement: dict, ref: Reference) -> list[Document]:
     """The lines of an AX bank statement (the bank flow's statement path; BankStmtService read / getKeys): each
     line's EntryReference is the KashFlow bank transaction's Id, a Credit line is money in, the statement's
     BankAccountTable the bank account it was sent for. A statement posts nothing to the ledger: no counter-account."""
+    account_id = _statement_account(statement, ref)
     documents = []
     for entry in statement.get("BankStmtISOReportEntry") or []:
         if not isinstance(entry, dict):
@@ -121,7 +141,7 @@ def _statement_lines(statement: dict) -> list[Document]:
         documents.append(
             Document(
                 entity=ENTITY,
-                key=str(entry.get("EntryReference") or "").strip(),
+                key=f"{account_id}/{str(entry.get('EntryReference') or '').strip()}",
                 ax_key=str(statement.get("Identification") or ""),
                 currency=str(statement.get("Currency") or "").strip().upper(),
                 date=str(entry.get("BookingDateTime") or "")[:10],

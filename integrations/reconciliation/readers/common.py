@@ -46,12 +46,12 @@ class Reference:
     # KashFlow invoice number -> the money of its KashFlow payments that AX holds as unposted payment journals
     # (linked, no posted customer transaction yet): not settled in AX until someone posts them.
     unposted_payments: dict[str, Decimal] = field(default_factory=dict)
-    # The bank flow's statement path (AX bank statements, not journal lines): KashFlow line Id -> the statement it
-    # belongs on, for the lines whose statement is due (its month over, every line of it reconciled).
     bank_account_currencies: dict[str, str] = field(default_factory=dict)  # KashFlow bank account Id -> currency
     bank_account_main: dict[str, str] = field(default_factory=dict)  # KashFlow bank account Id -> AX main account
+    # The bank flow's statement path (AX bank statements, not journal lines): KashFlow bank account Id -> the Ids
+    # of its lines whose statement is due (its month over, every line of it reconciled).
     bank_statement_mode: bool = False
-    bank_statement_of: dict[str, str] = field(default_factory=dict)
+    bank_statement_of: dict[str, frozenset[str]] = field(default_factory=dict)
     expected: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def account(self, nominal: object) -> str:

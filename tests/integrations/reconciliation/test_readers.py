@@ -188,7 +188,7 @@ def test_a_bank_fee_offset_to_a_control_account_and_a_euro_line_in_sterling():
         "Posted": "Yes",
         "LedgerJournalTrans": [
             {
-                "DocumentNum": "BANK-3",
+                "DocumentNum": "BANK-1210/3",
                 "AccountType": "Bank",
                 "LedgerDimension": {"Account": "110110"},
                 "AmountCurCredit": "16.18",
@@ -244,7 +244,7 @@ def test_a_payment_split_over_two_customer_lines_of_one_voucher_is_one_payment_n
 def test_bank_statement_lines_are_read_from_the_statement_with_its_currency():
     kf = {"Id": 3, "Date": "2026-10-26", "PaidIn": 0, "PaidOut": 16.18, "BankAccountCode": 1210, "Reconciled": True}
     statement = {
-        "Identification": "KF-2-2026-10",
+        "Identification": "KF-1210-2026-10",
         "BankAccountTable": "110120",
         "Currency": "EUR",
         "BankStmtISOReportEntry": [
@@ -256,10 +256,10 @@ def test_bank_statement_lines_are_read_from_the_statement_with_its_currency():
             }
         ],
     }
-    assert compare(bank_lines, kf, statement, "KF-2-2026-10").differences == []
+    assert compare(bank_lines, kf, statement, "KF-1210-2026-10").differences == []
     money_in = {
         **statement,
         "BankStmtISOReportEntry": [{**statement["BankStmtISOReportEntry"][0], "AmountCreditDebitIndicator": "Credit"}],
     }
-    found = {d.kind: (d.kashflow, d.ax) for d in compare(bank_lines, kf, money_in, "KF-2-2026-10").differences}
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(bank_lines, kf, money_in, "KF-1210-2026-10").differences}
     assert found == {Kind.NET: ("-16.18", "16.18"), Kind.GROSS: ("-16.18", "16.18")}

@@ -308,5 +308,7 @@ def test_bank_lines_sent_as_statements_reconcile_against_the_statements_ax_lists
     entry = statement.data["BankStmtISOReportEntry"][0]
     ax_edit("BankStmtISOAccountStatement", statement.key, lambda d: d.update(Currency="USD"))
     found = {(d.kind, d.key) for d in reconcile(demo["pair"], entities=["bank_transaction"]).unexplained}
-    assert (Kind.CURRENCY, entry["EntryReference"]) in found
+    account = statement.key.split("-")[1]  # KF-<AccountId>-<YYYY-MM>: the bank flow keys lines AccountId/Id
+    assert (Kind.CURRENCY, f"{account}/{entry['EntryReference']}") in found
+    assert len(found) == len(statement.data["BankStmtISOReportEntry"])  # every line of that statement, no other
     assert {kind for kind, _ in found} == {Kind.CURRENCY}
