@@ -25,7 +25,7 @@ class Reference:
     ``chart``: KashFlow nominal code -> AX main account (the accountant's chart correspondence).
     ``vat_item_groups``: KashFlow VAT rate ("20") -> AX item sales tax group.
     ``vat_nominals``: the KashFlow nominal codes of VAT (sales and purchases); ``purchase_vat_nominal`` the one
-    purchase VAT goes to. ``customer_countries`` / ``invoices`` / ``bank_accounts`` / ``ax_invoice_refs`` are
+    purchase VAT goes to. ``customer_countries`` / ``invoices`` / ``bank_accounts`` / ``unposted_payments`` are
     read from the two systems. ``expected``: (entity, key) -> the document the published mapping makes of the
     KashFlow record, the reference for financial dimensions (they come from the accountant's dimension rules).
     """
@@ -42,7 +42,6 @@ class Reference:
     bank_accounts: dict[str, dict] = field(default_factory=dict)  # KashFlow bank account code -> the account
     payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
     purchase_payment_references: frozenset[str] = frozenset()
-    ax_invoice_refs: dict[str, str] = field(default_factory=dict)  # AX InvoiceId -> KashFlow invoice number
     # KashFlow invoice number -> the money of its KashFlow payments that AX holds as unposted payment journals
     # (linked, no posted customer transaction yet): not settled in AX until someone posts them.
     unposted_payments: dict[str, Decimal] = field(default_factory=dict)
