@@ -211,6 +211,7 @@ class DemoBuilder:
                     {"DimensionName": dimension, "Value": value, "Description": description},
                 )
             )
+        pairs: dict[tuple[str, str], list[dict]] = {}
         for month in self._rate_months():
             for currency, base in data.BASE_RATES_TO_GBP.items():
                 rate = (Decimal(str(base)) * Decimal(str(1 + self.rng.uniform(-0.03, 0.03)))).quantize(
@@ -219,19 +220,20 @@ class DemoBuilder:
                 self.rates[(currency, month)] = rate
                 inverse = (1 / rate).quantize(Decimal("0.000001"))
                 for src, dst, value in ((currency, "GBP", rate), ("GBP", currency, inverse)):
-                    key = f"{src}/{dst}/{month.isoformat()}"
-                    self.ax.append(
-                        (
-                            "ExchangeRate",
-                            key,
-                            {
-                                "FromCurrency": src,
-                                "ToCurrency": dst,
-                                "ValidFrom": month.isoformat(),
-                                "Rate": str(value),
-                            },
-                        )
+                    # AX keeps a rate per 100 units of the from currency (documents.EXCHANGE_RATE)
+                    pairs.setdefault((src, dst), []).append(
+                        {"ValidFrom": month.isoformat(), "ExchangeRate": str((value * 100).quantize(Decimal("0.0001")))}
                     )
+        for (src, dst), rows in pairs.items():
+            key = f"{src}/{dst}/{data.EXCHANGE_RATE_TYPE}"
+            pair = {
+                "FromCurrencyCode": src,
+                "ToCurrencyCode": dst,
+                "ExchangeRateType": data.EXCHANGE_RATE_TYPE,
+                "ExchangeRateDisplayFactor": "One",
+                "ExchangeRate": rows,
+            }
+            self.ax.append(("CurrencyPair", key, pair))
 
     def _rate_months(self) -> list[date]:
         """The first of each of the last twelve months, and of January this year: rates for every demo date."""

@@ -48,7 +48,9 @@ def confirm_keys(ctx) -> dict[str, int]:
 
 def refresh_posted(ctx) -> int:
     """Mark the links of documents AX now shows posted; returns how many. Sales invoices: from customer
-    transactions; journals: the journal service's read (Posted). Payment journals cannot be read back (C only)."""
+    transactions; payments: the customer transactions their posting made (by DocumentNum, the KashFlow payment
+    Id; a payment journal itself cannot be read back, C only); journals: the journal service's read (Posted).
+    A full run's link check (``verify``) tells a posting AX lost from a draft by this mark."""
     if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
         return 0
     drafts = RecordLink.objects.filter(flow=ctx.flow, ax_posted_at__isnull=True).exclude(target_key="")
@@ -56,18 +58,31 @@ def refresh_posted(ctx) -> int:
     if ctx.spec.target_entity == "sales_invoice":
         posted = set(_posted_invoices(ctx).values())
         return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
+    if ctx.spec.target_entity == "payment":
+        return _refresh_posted_payments(ctx, drafts, now)
     if ctx.spec.target_entity not in JOURNAL_ENTITIES:
         return 0
-    done = 0
-    for link in drafts.order_by("synced_at")[:READ_LIMIT]:
-        try:
-            journal = ctx.target.read(ctx.spec.target_entity, link.target_key)
-        except Exception as exc:  # reading back must not fail the run that wrote
-            log.info("could not read journal %s back: %s", link.target_key, exc)
-            continue
-        if journal.get("Posted") == "Yes":
-            done += RecordLink.objects.filter(pk=link.pk).update(ax_posted_at=now)
-    return done
+    keys = list(drafts.order_by("synced_at").values_list("target_key", flat=True)[:READ_LIMIT])
+    try:
+        journals = ctx.target.read_held(ctx.spec.target_entity, keys)  # batched reads, drafts too
+    except Exception as exc:  # reading back must not fail the run that wrote
+        log.info("could not read journals back: %s", exc)
+        return 0
+    posted = [key for key, journal in journals.items() if journal.get("Posted") == "Yes"]
+    return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
+
+
+def _refresh_posted_payments(ctx, drafts, now) -> int:
+    lookup = getattr(ctx.target, "posted_payment_references", None)
+    references = list(drafts.values_list("source_key", flat=True))
+    if lookup is None or not references:
+        return 0
+    try:
+        posted = lookup(references)
+    except Exception as exc:  # reading back must not fail the run that wrote
+        log.info("could not read posted payments back: %s", exc)
+        return 0
+    return drafts.filter(source_key__in=posted).update(ax_posted_at=now) if posted else 0
 
 
 def _confirm(ctx, links, by_reference: dict[str, str], counts: dict[str, int]) -> dict[str, int]:

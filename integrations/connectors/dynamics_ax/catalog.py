@@ -105,8 +105,8 @@ CONCEPTS: dict[str, dict[str, str]] = {
     "main_account": {"MainAccountId": "account.code", "Name": "account.name"},
     "dimension_value": {"DimensionName": "dimension.name", "Value": "dimension.value"},
     "exchange_rate": {
-        "FromCurrency": "money.currency",
-        "Rate": "money.exchange_rate",
+        "FromCurrencyCode": "money.currency",
+        "ExchangeRate[].ExchangeRate": "money.exchange_rate",
     },
 }
 

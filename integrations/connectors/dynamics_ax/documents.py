@@ -342,9 +342,10 @@ LEDGER_JOURNAL_TABLE = AxTable(
 # standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
 # settled on it. The fields are CustTrans's own (TransType, DocumentNum, PaymReference and ExchRate among them:
 # microsoft/CDM, schemaDocuments/core/operationsCommon/Tables/Finance/AccountsReceivable/Transaction/
-# CustTrans.cdm.json); the document's exact layout is not public (inferred), and the sandbox puts the free text
-# invoice's CustomerRef in Txt (inferred). A payment's transaction carries its journal line's DocumentNum; which
-# journal it came from it does not say (the journal number is not a CustTrans field).
+# CustTrans.cdm.json); the document's exact layout is not public (inferred), and the
+# sandbox puts the free text invoice's CustomerRef in Txt (inferred). A posted payment line's DocumentNum is
+# carried onto its customer transaction (CustTrans.DocumentNum, inferred: the field exists on CustTrans, that
+# posting copies the journal line's value into it is not shown by any public source).
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -354,13 +355,11 @@ CUST_TRANS = AxTable(
         _date("TransDate", "Date"),
         _text("TransType", 20, "Transaction type", description="Invoice (a posted free text invoice) or Payment"),
         _text("Txt", 60, "Transaction text"),
-        _text("DocumentNum", 20, "Document", description="A payment's journal line DocumentNum (our reference)"),
+        _text("DocumentNum", 20, "Document"),
         _text("PaymReference", 20, "Payment reference"),
         _text("CurrencyCode", 3, "Currency"),
         _amount("ExchRate", "Exchange rate"),
-        _amount(
-            "AmountCur", "Amount in transaction currency", description="Positive for an invoice, negative for a payment"
-        ),
+        _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
         _date("LastSettleDate", "Last settlement date"),
         _date("Closed", "Closed"),
@@ -429,15 +428,47 @@ DIMENSION_VALUE = AxTable(
     ),
     label="Financial dimension values",
 )
+# Exchange rates: LedgerExchangeRatesService, document AxdExchangeRates, operations CR (D1,
+# standard-document-services.md). The document nests the rates of a currency pair under the pair: data source
+# ``CurrencyPair`` (table ExchangeRateCurrencyPair; a Microsoft support sample queries FromCurrencyCode and
+# ToCurrencyCode on DataSourceName "CurrencyPair": blogs.msdn.microsoft.com/axsupport 2015/02/07 "Adding Exchange
+# Rates using the AIF LedgerExchangeRateService Service"; ``AxdEntity_CurrencyPair`` and ``AxdEntity_ExchangeRate``
+# in the public C# sample gist fraga/1072951) holding ``ExchangeRate`` rows (table ExchangeRate: ExchangeRate,
+# ValidFrom, ValidTo; its pair is a RefRecId, ExchangeRate::findByDate(pair, date) in the AX 2012 reference). The
+# types exist in the real sharedtypes (xsd=xsd4): AxdExtType_ExchangeRateTypeName (20 characters),
+# AxdEnum_ExchangeRateDisplayFactor (One .. TenThousand, "Quotation unit"), AxdExtType_CurrencyExchangeRate
+# (12 decimals), AxdExtType_ValidFromDate / ValidToDate (dates). Inferred: the exact field list and order, that
+# the pair's rate type travels by name (ConnExchRate_CurrencyPair.parmExchangeRateType is an
+# ExchangeRateTypeName), and that the key of a document is the pair's FromCurrencyCode + ToCurrencyCode +
+# ExchangeRateType (the pair's unique fields).
+EXCHANGE_RATE_DISPLAY_FACTOR = AxEnum("ExchangeRateDisplayFactor", ("One", "Ten", "Hundred", "Thousand", "TenThousand"))
 EXCHANGE_RATE = AxTable(
     "ExchangeRate",
     (
-        _text("FromCurrency", 3, "From currency", required=True),
-        _text("ToCurrency", 3, "To currency", required=True),
-        _date("ValidFrom", "Start date", required=True),
-        _amount("Rate", "Exchange rate", required=True, description="Units of ToCurrency per 1 FromCurrency"),
+        _date("ValidFrom", "Effective", required=True),
+        _date("ValidTo", "Expiration"),
+        # AX keeps the rate per 100 units of the from currency whatever the quotation unit shows (a warehouse
+        # model over AX 2012's ExchangeRate table divides ExchangeRate by 100); that AIF carries the stored
+        # value is inferred
+        _amount(
+            "ExchangeRate",
+            "Exchange rate",
+            required=True,
+            description="Units of ToCurrencyCode per 100 FromCurrencyCode, as AX stores it",
+        ),
     ),
     label="Exchange rates",
+)
+CURRENCY_PAIR = AxTable(
+    "CurrencyPair",
+    (
+        _text("FromCurrencyCode", 3, "From currency", required=True),
+        _text("ToCurrencyCode", 3, "To currency", required=True),
+        _text("ExchangeRateType", 20, "Exchange rate type", required=True),
+        _enum("ExchangeRateDisplayFactor", EXCHANGE_RATE_DISPLAY_FACTOR, "Quotation unit"),
+    ),
+    children=(EXCHANGE_RATE,),
+    label="Exchange rate currency pairs",
 )
 
 # --- The services -----------------------------------------------------------------------------------------------
@@ -548,14 +579,15 @@ SERVICES: dict[str, AxDocumentService] = {
             operations=READ_OPERATIONS,
         ),
         AxDocumentService(
+            # the external name: the WCF client of both public samples is ExchangeRateServiceClient
             "ExchangeRateService",
             "LedgerExchangeRatesService",
             "ExchangeRates",
             "AxdExchangeRates",
-            EXCHANGE_RATE,
-            ("FromCurrency", "ToCurrency", "ValidFrom"),
-            operations=READ_OPERATIONS,
-            confirmed="external name",
+            CURRENCY_PAIR,
+            ("FromCurrencyCode", "ToCurrencyCode", "ExchangeRateType"),
+            operations=CREATE_READ,
+            confirmed="class, document and operations CR; external name and the CurrencyPair data source",
         ),
     )
 }

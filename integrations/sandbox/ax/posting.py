@@ -4,10 +4,12 @@ A free text invoice or a journal created through AIF is a draft: AX posts it as 
 and 20; a journal is validated and posted in the journal form, P2; a free text invoice is posted from its form,
 after an optional pro forma, P3). Only posting makes customer transactions (CustTrans), and only posting a
 payment journal settles the invoices its lines mark. Drafts therefore show nothing settled in
-CustomerTransactionService, which is where LedgerBridge reads settlement.
+CustomerTransactionService, which is where LedgerBridge reads settlement; posted payment journals show there as
+customer transactions of their own (carrying each line's DocumentNum), which is how a full run checks them.
 
-The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the button on the sandbox's AX
-page call ``post``. Invoices are posted before journals, so a payment posted in the same call settles them.
+The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the buttons of the sandbox's AX
+drafts page (``/sandbox/ax-drafts/``, ``integrations.sandbox.pages``) call ``post``. Invoices are posted before
+journals, so a payment posted in the same call settles them.
 """
 
 from __future__ import annotations
@@ -126,49 +128,46 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     row.modified_at = timezone.now()
     row.save(update_fields=["data", "rec_version", "modified_at"])
     if kind == "payment":
-        _payment_transactions(company, data)
         settle(company, data)
+        _payment_transactions(company, row.key, data)
     return ""
 
 
-def _payment_transactions(company: AxCompany, journal: dict) -> None:
-    """Posting a payment journal makes one customer transaction per customer line (TransType Payment, the amount
-    negative, the line's DocumentNum and exchange rate kept: CustTrans's fields, microsoft/CDM CustTrans.cdm.json).
-    Keyed by the line's voucher; a voucher with several customer lines gets its line number appended (inferred:
-    AX keys CustTrans by RecId)."""
-    lines = [line for line in journal.get("LedgerJournalTrans") or [] if line.get("AccountType") == "Cust"]
+def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -> None:
+    """Posting a customer payment journal makes a customer transaction per customer line (a payment is a credit on
+    the customer's account: AmountCur negative), carrying the line's DocumentNum (inferred, see
+    documents.CUST_TRANS) and, when the line marks an invoice, what it settled. Keyed by the line's voucher (the
+    journal's one, ``VCH-<number>``, when the line names none; -<line> added when vouchers are shared)."""
     now = timezone.now()
-    for line in lines:
-        voucher = str(line.get("Voucher") or journal.get("JournalNum") or "")
-        key = (
-            voucher
-            if sum(1 for x in lines if x.get("Voucher") == line.get("Voucher")) == 1
-            else (f"{voucher}/{line.get('LineNum') or lines.index(line) + 1}")
-        )
-        amount = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
-        account = line.get("LedgerDimension") or {}
-        AxRecord.objects.update_or_create(
+    today = timezone.localdate().isoformat()
+    for number, line in enumerate(journal.get("LedgerJournalTrans") or [], start=1):
+        if line.get("AccountType", "Cust") != "Cust":
+            continue
+        voucher = str(line.get("Voucher") or "VCH-" + journal_num.rsplit("-", 1)[-1])
+        key = voucher
+        if AxRecord.objects.filter(company=company, entity=CUST_TRANS, key=key).exists():
+            key = f"{voucher}-{line.get('LineNum') or number}"
+        amount = rules.dec(line.get("AmountCurCredit")) - rules.dec(line.get("AmountCurDebit"))
+        marked = bool(line.get("MarkedInvoice"))
+        AxRecord.objects.create(
             company=company,
             entity=CUST_TRANS,
             key=key,
-            defaults={
-                "data": {
-                    "Voucher": voucher,
-                    "AccountNum": account.get("Account", "") if isinstance(account, dict) else str(account),
-                    "Invoice": "",
-                    "TransDate": line.get("TransDate") or timezone.localdate().isoformat(),
-                    "TransType": "Payment",
-                    "Txt": line.get("Txt", ""),
-                    "DocumentNum": line.get("DocumentNum", ""),
-                    "PaymReference": line.get("PaymReference", ""),
-                    "CurrencyCode": line.get("CurrencyCode", ""),
-                    "ExchRate": line.get("ExchRate", ""),
-                    "AmountCur": rules.money(amount),
-                    "SettleAmountCur": rules.money(-amount) if line.get("MarkedInvoice") else "0.00",
-                    "LastSettleDate": timezone.localdate().isoformat() if line.get("MarkedInvoice") else "",
-                },
-                "modified_at": now,
+            data={
+                "Voucher": voucher,
+                "AccountNum": str((line.get("LedgerDimension") or {}).get("Account") or ""),
+                "TransDate": line.get("TransDate") or today,
+                "TransType": "Payment",
+                "Txt": line.get("Txt", ""),
+                "DocumentNum": str(line.get("DocumentNum") or ""),
+                "PaymReference": str(line.get("PaymReference") or ""),
+                "CurrencyCode": line.get("CurrencyCode", ""),
+                "ExchRate": str(line.get("ExchRate") or ""),
+                "AmountCur": rules.money(-amount),
+                "SettleAmountCur": rules.money(-amount if marked else Decimal(0)),
+                **({"LastSettleDate": today} if marked else {}),
             },
+            modified_at=now,
         )
 
 
@@ -177,8 +176,6 @@ def settle(company: AxCompany, journal: dict) -> None:
     rules.settle_marked_invoices(company, journal)
     today = timezone.localdate().isoformat()
     for trans in AxRecord.objects.select_for_update().filter(company=company, entity=CUST_TRANS):
-        if not trans.data.get("Invoice"):
-            continue  # a payment's own transaction: settled when it is made (it marks its invoice)
         invoice = AxRecord.objects.filter(company=company, entity=INVOICE, key=trans.data.get("Invoice")).first()
         if invoice is None:
             continue

@@ -28,7 +28,12 @@ RELATED_TABLES = {
     "MainAccount": "Main accounts",
     "BankAccountTable": "Bank accounts",
 }
-TABLE_LABELS = {"CustTable": "Customers", "VendTable": "Vendors", "InventTable": "Items"}
+TABLE_LABELS = {
+    "CustTable": "Customers",
+    "VendTable": "Vendors",
+    "InventTable": "Items",
+    "CurrencyPair": "Exchange rate currency pairs",  # label inferred
+}
 
 
 def dec(value: object) -> Decimal:

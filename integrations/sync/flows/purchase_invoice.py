@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.references import ensure_in_target
+from integrations.sync.verify import by_read
 from mappings.engine.valuemaps import compile_value_map
 
 # KashFlow's default chart of accounts: 2201 is Purchase Tax Control (input VAT), 2200 Sales Tax Control.
@@ -94,5 +95,6 @@ SPECS = (
         schedule_minutes=10,
         description="Purchase invoices become AX vendor invoice journals",
         resolve=vendor_first,
+        verify_links=by_read,  # vendor invoice journals: the ledger journal service reads by JournalNum, drafts too
     ),
 )
