@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.sandbox import demo_data as data
-from integrations.sandbox.ax import bankstmt
+from integrations.sandbox.ax import bankstmt, vendinvoice
 from integrations.sandbox.demo_credentials import (
     AX_COMPANY,
     AX_SERVICE_PASSWORD,
@@ -203,6 +203,7 @@ class DemoBuilder:
         for account_id, name, kind in data.MAIN_ACCOUNTS:
             self.ax.append(("MainAccount", account_id, {"MainAccountId": account_id, "Name": name, "Type": kind}))
         self.ax.extend(bankstmt.demo_records())  # AX bank accounts with advanced bank reconciliation
+        self.ax.extend(vendinvoice.demo_records())  # procurement categories of vendor invoice lines
         for dimension, value, description in data.DIMENSION_VALUES:
             self.ax.append(
                 (

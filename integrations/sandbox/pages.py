@@ -24,6 +24,7 @@ from integrations.sandbox.models import AxCompany
 
 KIND_LABELS = {
     "sales_invoice": "Free text invoices",
+    "vendor_invoice": "Pending vendor invoices (VendInvoiceService)",
     "payment": "Customer payment journals (CustPay)",
     "journal": "General journals (GenJrn)",
     "purchase_invoice": "Vendor invoice journals (VendInv)",
@@ -51,6 +52,8 @@ class KindDrafts:
 def _reference(kind: str, data: dict) -> str:
     if kind == "sales_invoice":
         return str(data.get("CustomerRef") or "")
+    if kind == "vendor_invoice":
+        return f"{data.get('OrderAccount', '')} {data.get('Num', '')}".strip()
     lines = data.get("LedgerJournalTrans") or []
     refs = sorted({str(line.get("DocumentNum")) for line in lines if line.get("DocumentNum")})
     return ", ".join(refs[:5]) + (f" (+{len(refs) - 5})" if len(refs) > 5 else "")

@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
 
 
-JOURNAL_ENTITIES = ("journal", "purchase_invoice")
-READ_LIMIT = 200  # journals read back per run to learn whether they were posted
+# Documents read back one by one to learn whether AX posted them: the field and value that say so. Journals show
+# Posted; a pending vendor invoice (VendInvoiceService, R2) shows ParmJobStatus Executed once posted (inferred).
+READ_BACK = {
+    "journal": ("Posted", "Yes"),
+    "purchase_invoice": ("Posted", "Yes"),
+    "vendor_invoice": ("ParmJobStatus", "Executed"),
+}
+READ_LIMIT = 200  # documents read back per run to learn whether they were posted
 
 
 def unconfirmed_hours() -> float:
@@ -49,8 +55,8 @@ def confirm_keys(ctx) -> dict[str, int]:
 def refresh_posted(ctx) -> int:
     """Mark the links of documents AX now shows posted; returns how many. Sales invoices: from customer
     transactions; payments: the customer transactions their posting made (by DocumentNum, the KashFlow payment
-    Id; a payment journal itself cannot be read back, C only); journals: the journal service's read (Posted).
-    A full run's link check (``verify``) tells a posting AX lost from a draft by this mark."""
+    Id; a payment journal itself cannot be read back, C only); journals and vendor invoices: their service's read
+    (Posted, ParmJobStatus). A full run's link check (``verify``) tells a posting AX lost from a draft by this mark."""
     if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
         return 0
     drafts = RecordLink.objects.filter(flow=ctx.flow, ax_posted_at__isnull=True).exclude(target_key="")
@@ -60,15 +66,16 @@ def refresh_posted(ctx) -> int:
         return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
     if ctx.spec.target_entity == "payment":
         return _refresh_posted_payments(ctx, drafts, now)
-    if ctx.spec.target_entity not in JOURNAL_ENTITIES:
+    if ctx.spec.target_entity not in READ_BACK:
         return 0
+    field, value = READ_BACK[ctx.spec.target_entity]
     keys = list(drafts.order_by("synced_at").values_list("target_key", flat=True)[:READ_LIMIT])
     try:
         journals = ctx.target.read_held(ctx.spec.target_entity, keys)  # batched reads, drafts too
     except Exception as exc:  # reading back must not fail the run that wrote
         log.info("could not read journals back: %s", exc)
         return 0
-    posted = [key for key, journal in journals.items() if journal.get("Posted") == "Yes"]
+    posted = [key for key, journal in journals.items() if journal.get(field) == value]
     return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
 
 

@@ -65,6 +65,8 @@ ENTITIES: dict[str, EntityService] = {
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
     # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
     "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
+    # AX 2012 R2 pending vendor invoices (D1: C, R, D, F, FK, GK, GCK): found again by vendor and invoice number
+    "vendor_invoice": EntityService("VendVendInvoiceService", reference=("VendInvoiceInfoTable", "Num")),
     "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
@@ -93,7 +95,7 @@ PROBE_KEY = "LEDGERBRIDGE-CONNECTION-TEST"
 # they are read only through a customer-specific custom service the admin switches on.
 REFERENCE_CUSTOM = "custom"
 REFERENCE_ENTITIES = ("main_account", "dimension_value")
-OPTIONAL_ENTITIES = ("bank_statement",)
+OPTIONAL_ENTITIES = ("bank_statement", "vendor_invoice")
 _YES = {"1", "true", "yes", "on", "y"}
 # The exchange rate type read when the connection names none, and the currencies whose pairs are read (AX's rate
 # service has no find or getKeys: the pairs must be named). Both are the demo company's; a customer's ledger
@@ -138,6 +140,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "purchase_invoice": ("create", "read"),
     "journal": ("create", "read"),
     "bank_statement": ("create", "read", "find"),
+    "vendor_invoice": ("create", "read", "find"),
     "main_account": ("find",),
     "dimension_value": ("find",),
     # LedgerExchangeRatesService is CR (D1): a currency pair's rates are read by the pair's key, never found
@@ -289,7 +292,7 @@ class DynamicsAXConnector(Connector):
             if entity in REFERENCE_ENTITIES and not self.reference_custom:
                 continue  # not a standard service: needed only where the admin says a custom one is deployed
             if entity in OPTIONAL_ENTITIES:
-                continue  # needed only by a bank flow on the statement path (AX 2012 R2 advanced reconciliation)
+                continue  # needed only by a flow on an AX 2012 R2 path (bank statements, vendor invoices)
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
             problems: list[str] = []
             if spec.service not in exposed:
@@ -515,6 +518,8 @@ class DynamicsAXConnector(Connector):
         spec = self._entity(entity)
         if spec.reference is None or not reference or not self.supports(entity, "find"):
             return None
+        if entity == "vendor_invoice":
+            return self._vendor_invoice(reference)
         data_source, field = spec.reference
         criteria = [Criterion(data_source, field, "Equal", str(reference))]
         if spec.journal_names:
@@ -522,6 +527,21 @@ class DynamicsAXConnector(Connector):
         self._acquire()
         for record in self.client.find(spec.service, criteria):
             if self._wanted(spec, record):
+                return self._clean(record)
+        return None
+
+    def _vendor_invoice(self, reference: str) -> dict | None:
+        """The pending or posted vendor invoice ``"<vendor account>/<invoice number>"``: AX keeps invoice numbers
+        unique per vendor (Accounts payable parameters, VendReuseInvoice), so the number alone could find another
+        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here."""
+        vendor, _, number = reference.partition("/")
+        if not number:
+            vendor, number = "", vendor
+        self._acquire()
+        for record in self.client.find(
+            "VendVendInvoiceService", [Criterion("VendInvoiceInfoTable", "Num", "Equal", number)]
+        ):
+            if not vendor or str(record.get("OrderAccount") or "") == vendor:
                 return self._clean(record)
         return None
 

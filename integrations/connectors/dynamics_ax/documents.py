@@ -409,6 +409,57 @@ BANK_STMT = AxTable(
     label="Bank statements",
 )
 
+# --- Vendor invoices (AX 2012 R2 VendInvoiceService / AxdVendInvoice) -------------------------------------------
+# D1 standard-document-services.md: "Vendor invoice", AxdVendInvoice, VendInvoiceService, AX 2012 R2, "Creates a new
+# Vendor invoice", operations C, R, D, F, FK, GK, GCK; "You must provide the InventTransId value for the desired
+# Purchase Order line on VendInvoiceInfoLine if receiving against Purchase Order" (an invoice without a purchase
+# order, as LedgerBridge sends, has none). The entity names AxdEntity_VendInvoiceInfoTable / _VendInvoiceInfoLine
+# and the header fields Num, OrderAccount, InvoiceAccount, CurrencyCode come from the AX support team's AIF example
+# ("How to link the Purchase order line with a Vendor invoice line in the AIF VendVendInvoiceService service",
+# Microsoft Dynamics AX Support blog, 2015-08-16), which also names the service VendVendInvoiceService. The line
+# fields are VendInvoiceInfoLine's own (Microsoft's Common Data Model page TransactionLine/VendInvoiceInfoLine:
+# LineNum, Description, ProcurementCategory, LineAmount, PurchPrice, ReceiveNow, TaxGroup, TaxItemGroup,
+# DefaultDimension); the line has no ledger account: the expense account comes from its procurement category's
+# posting setup. Inferred, as no public copy of the AxdVendInvoice schema was found: the nesting (lines directly
+# under the header, VendInvoiceInfoSubTable left out), the mandatory flags, the key (TableRefId, numbered by AX),
+# ProcurementCategory sent by the category's name, and ParmJobStatus showing a posted invoice.
+PARM_JOB_STATUS = AxEnum("ParmJobStatus", ("Waiting", "Executed", "ContainErrors"))
+VEND_INVOICE_LINE = AxTable(
+    "VendInvoiceInfoLine",
+    (
+        _amount("LineNum", "Line number"),
+        _text("Description", 1000, "Description"),
+        _text("ProcurementCategory", 254, "Procurement category", required=True),
+        _amount("ReceiveNow", "Quantity"),
+        _amount("PurchPrice", "Unit price"),
+        _amount("LineAmount", "Net amount", required=True),
+        _text("CurrencyCode", 3, "Currency"),
+        _text("TaxGroup", 10, "Sales tax group"),
+        _text("TaxItemGroup", 10, "Item sales tax group"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+    ),
+    label="Invoice lines",
+)
+VEND_INVOICE_TABLE = AxTable(
+    "VendInvoiceInfoTable",
+    (
+        _text("TableRefId", 20, "Internal id", description="Assigned by AX when the pending invoice is created"),
+        _text("Num", 20, "Invoice", required=True, description="The vendor's invoice number"),
+        _text("OrderAccount", 20, "Vendor account", required=True),
+        _text("InvoiceAccount", 20, "Invoice account"),
+        _date("DocumentDate", "Invoice date"),
+        _date("TransDate", "Posting date"),
+        _date("FixedDueDate", "Due date"),
+        _text("CurrencyCode", 3, "Currency"),
+        _text("Description", 60, "Invoice description"),
+        _text("PaymMode", 10, "Method of payment"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+        _enum("ParmJobStatus", PARM_JOB_STATUS, "Posted", read_only=True, description="Executed once AX posted it"),
+    ),
+    children=(VEND_INVOICE_LINE,),
+    label="Pending vendor invoice",
+)
+
 # --- Reference data ---------------------------------------------------------------------------------------------
 MAIN_ACCOUNT = AxTable(
     "MainAccount",
@@ -559,6 +610,18 @@ SERVICES: dict[str, AxDocumentService] = {
             # D1: C, R, D, F, GK, GCK (no update, no findKeys); the external name is inferred from the class name
             operations=("create", "read", "delete", "find", "getKeys", "getChangedKeys"),
             confirmed="class, document and operations",
+        ),
+        AxDocumentService(
+            "VendVendInvoiceService",
+            "VendInvoiceService",
+            "VendInvoice",
+            "AxdVendInvoice",
+            VEND_INVOICE_TABLE,
+            ("TableRefId",),
+            # D1: C, R, D, F, FK, GK, GCK (no update); the external name is the AX support blog's
+            operations=("create", "read", "delete", "find", "findKeys", "getKeys", "getChangedKeys"),
+            number_sequence="VIN-",
+            confirmed="class, document and operations (AX 2012 R2); external name from Microsoft's AIF example",
         ),
         AxDocumentService(
             "MainAccountService",

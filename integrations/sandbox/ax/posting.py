@@ -21,14 +21,21 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.sandbox.ax import rules
+from integrations.sandbox.ax import rules, vendinvoice
 from integrations.sandbox.models import AxCompany, AxRecord
 
 INVOICE = "CustInvoiceTable"
 JOURNAL = "LedgerJournalTable"
 CUST_TRANS = "CustTrans"
 # Our entity kinds -> the AX journal names the demo company uses for them (documents.JOURNAL_NAMES).
-KINDS = {"sales_invoice": None, "payment": "CustPay", "journal": "GenJrn", "purchase_invoice": "VendInv"}
+# Pending vendor invoices (VendInvoiceService, AX 2012 R2) are posted like the free text invoices, before journals.
+KINDS = {
+    "sales_invoice": None,
+    "vendor_invoice": None,
+    "payment": "CustPay",
+    "journal": "GenJrn",
+    "purchase_invoice": "VendInv",
+}
 
 
 @dataclass
@@ -46,6 +53,8 @@ def is_posted_invoice(company: AxCompany, invoice_id: str) -> bool:
 
 def drafts(company: AxCompany, kind: str):
     """The unposted documents of one kind, oldest first."""
+    if kind == "vendor_invoice":
+        return vendinvoice.drafts(company).order_by("created_at", "pk")
     if kind == "sales_invoice":
         posted = AxRecord.objects.filter(company=company, entity=CUST_TRANS).values_list("data__Invoice", flat=True)
         return (
@@ -82,7 +91,12 @@ def post(
             if created_before is not None:
                 rows = rows.filter(created_at__lt=created_before)
             for row in rows.select_for_update():
-                why = _post_invoice(company, row) if kind == "sales_invoice" else _post_journal(company, row, kind)
+                if kind == "vendor_invoice":
+                    why = vendinvoice.post_invoice(company, row)
+                elif kind == "sales_invoice":
+                    why = _post_invoice(company, row)
+                else:
+                    why = _post_journal(company, row, kind)
                 if why:
                     result.refused[row.key] = why
                 else:

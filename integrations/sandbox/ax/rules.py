@@ -17,7 +17,7 @@ from integrations.connectors.dynamics_ax.documents import (
     AxDocumentService,
     AxTable,
 )
-from integrations.sandbox.ax import bankstmt
+from integrations.sandbox.ax import bankstmt, vendinvoice
 from integrations.sandbox.ax.soap import AifError, FaultEntry
 from integrations.sandbox.models import AxCompany, AxRecord
 
@@ -27,6 +27,7 @@ RELATED_TABLES = {
     "VendTable": "Vendors",
     "MainAccount": "Main accounts",
     "BankAccountTable": "Bank accounts",
+    "ProcurementCategory": "Procurement categories",
 }
 TABLE_LABELS = {
     "CustTable": "Customers",
@@ -211,6 +212,9 @@ def prepare(
         errors.extend(_journal_rules(svc, record, refs, xpath))
     elif table == bankstmt.STATEMENT:
         errors.extend(bankstmt.statement_rules(company, record, xpath, is_create=is_create))
+    elif table == vendinvoice.INVOICE:
+        vendinvoice.invoice_references(record, refs, xpath)
+        errors.extend(vendinvoice.no_lines_error(record, xpath))
     errors.extend(refs.check())
     if is_create and table in TABLE_LABELS:
         key = svc.key_of(record)
@@ -231,6 +235,8 @@ def prepare(
         _invoice_defaults(record, refs)
     elif table == "LedgerJournalTable":
         _journal_defaults(record)
+    elif table == vendinvoice.INVOICE:
+        vendinvoice.invoice_defaults(record, refs)
     return []
 
 
