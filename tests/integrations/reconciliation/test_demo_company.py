@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.reconciliation.core import Kind
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sync.runs import run_flow
 from monitoring.services.reconciliation import reconcile
