@@ -477,14 +477,16 @@ def totals(entity: str, kashflow: Iterable[Document], ax: Iterable[Document]) ->
     kashflow, ax = list(kashflow), list(ax)
     carried = {m for m in ("gross", "net", "vat") if all(m in d.amounts for d in kashflow + ax)}
     with_lines = all(d.compare_lines for d in kashflow)
+    # per customer/supplier: the gross where both sides carry it, else the net (a pending vendor invoice)
+    party_measure = "gross" if "gross" in carried else ("net" if "net" in carried else "")
     with_bank = all(d.bank_account is not None for d in kashflow + ax)
     for side, documents in ((0, kashflow), (1, ax)):
         for d in documents:
             for measure, amount in (("gross", d.gross), ("net", d.net), ("vat", d.vat)):
                 if measure in carried:
                     sums[("currency", measure, d.currency)][side] += amount
-            if d.party:
-                sums[("party", d.party, d.currency)][side] += d.gross
+            if d.party and party_measure:
+                sums[("party", d.party, d.currency)][side] += getattr(d, party_measure)
             for line in d.lines if with_lines else ():
                 sums[("account", line.account, d.currency)][side] += line.amount
             if with_bank and d.bank_account:

@@ -29,6 +29,7 @@ from integrations.models import Flow, IntegrationPair, RecordLink
 from integrations.reconciliation.core import ZERO, AxView, money
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.readers.common import Reference, code, rate_text
+from integrations.reconciliation.readers.purchase_invoices import LINKED_FROM
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
     customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
     payments, bank_accounts = kf("payment"), kf("bank_account")
     unposted = _unposted_payments(pair, payments, posted(snapshot, ax, "payment")) if "payment" in ax_needed else {}
+    purchase_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="purchase_invoice").first()
     bank_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="bank_transaction").first()
     statements = "bank_transaction" in entities and bank_flow is not None and _statement_mode(bank_flow)
     due = _statements_due(read(snapshot.kashflow, kashflow, "bank_transaction")) if statements else {}
@@ -115,6 +117,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
         bank_account_currencies=_value_map(pair, kind=None, name="bank_account_currencies"),
         bank_account_main=_value_map(pair, kind=None, name="bank_accounts"),
         bank_statement_mode=statements,
+        purchase_vendor_invoices=purchase_flow is not None and vendor_invoice_path(purchase_flow),
         bank_statement_of=due,
     )
 
@@ -190,6 +193,8 @@ def ax_side(flow: Flow, reader, ax, snapshot: Snapshot, links: dict[str, str]) -
         how = POSTED[flow.entity][1]
         return AxSide(posted(snapshot, ax, flow.entity), AxView(posted_only=True, how=how, unposted_note=UNPOSTED_NOTE))
     entity = reader.AX_ENTITY
+    if flow.entity == "purchase_invoice" and vendor_invoice_path(flow):
+        entity = VENDOR_INVOICE
     if flow.entity == "bank_transaction" and _statement_mode(flow):
         return AxSide(read(snapshot.ax, ax, "bank_statement"), AxView(how=STATEMENTS))
     records, gone = [], {}
@@ -201,11 +206,22 @@ def ax_side(flow: Flow, reader, ax, snapshot: Snapshot, links: dict[str, str]) -
             except NotFoundError:
                 snapshot.ax[cache] = []
         if snapshot.ax[cache]:
-            records.extend(snapshot.ax[cache])
+            # what our links say the document stands for: a vendor invoice carries the vendor's invoice number,
+            # not the KashFlow purchase's, so the reader takes the KashFlow key from here
+            sources = sorted(k for k, v in links.items() if v == key)
+            records.extend({**r, LINKED_FROM: sources} for r in snapshot.ax[cache])
         else:
-            gone[key] = "AX has no such journal"
+            gone[key] = "AX has no such journal" if entity != VENDOR_INVOICE else "AX has no such vendor invoice"
     note = "post it in AX; until then it is in neither AX's books nor these totals"
     return AxSide(records, AxView(listed=False, gone=gone, how=BY_KEY, unposted_note=note))
+
+
+VENDOR_INVOICE = "vendor_invoice"
+
+
+def vendor_invoice_path(flow: Flow) -> bool:
+    """The purchase flow posts pending vendor invoices (VendInvoiceService, AX 2012 R2), not journals."""
+    return flow.spec.target_entity == VENDOR_INVOICE
 
 
 def _statement_mode(flow: Flow) -> bool:

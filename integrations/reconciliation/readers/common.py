@@ -49,6 +49,7 @@ class Reference:
     bank_account_main: dict[str, str] = field(default_factory=dict)  # KashFlow bank account Id -> AX main account
     # The bank flow's statement path (AX bank statements, not journal lines): KashFlow bank account Id -> the Ids
     # of its lines whose statement is due (its month over, every line of it reconciled).
+    purchase_vendor_invoices: bool = False  # the purchase flow posts pending vendor invoices, not journals
     bank_statement_mode: bool = False
     bank_statement_of: dict[str, frozenset[str]] = field(default_factory=dict)
     expected: dict[tuple[str, str], dict] = field(default_factory=dict)

@@ -312,3 +312,33 @@ def test_bank_lines_sent_as_statements_reconcile_against_the_statements_ax_lists
     assert (Kind.CURRENCY, f"{account}/{entry['EntryReference']}") in found
     assert len(found) == len(statement.data["BankStmtISOReportEntry"])  # every line of that statement, no other
     assert {kind for kind, _ in found} == {Kind.CURRENCY}
+
+
+def test_purchases_posted_as_vendor_invoices_reconcile_by_the_keys_we_linked(demo):
+    from mappings.models import MappingSet
+
+    purchases = flow("purchase_invoice")
+    purchases.mapping_set = MappingSet.objects.get(key="purchase-invoice-vendor-invoice-kf-to-ax", status="published")
+    purchases.save(update_fields=["mapping_set"])
+    sync("supplier", "purchase_invoice")
+    waiting = reconcile(demo["pair"], entities=["purchase_invoice"])
+    assert waiting.unexplained == [], [(d.kind, d.key, d.kashflow, d.ax) for d in waiting.unexplained]
+    assert waiting.unposted and all("an unposted draft in AX" in d.explained_by for d in waiting.unposted)
+
+    post_in_ax(kinds=["vendor_invoice"])
+    result = reconcile(demo["pair"], entities=["purchase_invoice"])
+    assert result.unexplained == [] and result.unposted == [] and result.documents > 0
+    assert result.not_listed == ["purchase_invoice"]
+    assert all(t.agrees for t in result.totals), [t for t in result.totals if not t.agrees]
+
+    invoice = AxRecord.objects.filter(entity="VendInvoiceInfoTable").order_by("key").first()
+    ax_edit("VendInvoiceInfoTable", invoice.key, lambda d: d["VendInvoiceInfoLine"][0].update(LineAmount="1.00"))
+    (found,) = reconcile(demo["pair"], entities=["purchase_invoice"]).unexplained
+    lines = invoice.data["VendInvoiceInfoLine"]
+    net_in_ax = Decimal("1.00") + sum((Decimal(str(line["LineAmount"])) for line in lines[1:]), Decimal(0))
+    assert (found.kind, found.ax_keys, found.ax) == (Kind.NET, (invoice.key,), f"{net_in_ax:.2f}")
+    linked = RecordLink.objects.get(flow=purchases, target_key=invoice.key).source_key
+    purchase = next(
+        r.data for r in KashFlowRecord.objects.filter(entity="purchases") if str(r.data["Number"]) == linked
+    )
+    assert found.key == linked and found.kashflow == f"{Decimal(str(purchase['NetAmount'])):.2f}"
