@@ -162,7 +162,7 @@ def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payme
 # How AX lists what it has posted, per reader: the connector method and the sentence for the report.
 POSTED = {
     "sales_invoice": ("posted_invoices", "AX lists the free text invoices it has posted (customer transactions)"),
-    "payment": ("posted_payments", "AX lists the customer payments it has posted (customer transactions)"),
+    "payment": ("all_posted_payments", "AX lists the customer payments it has posted (customer transactions)"),
 }
 BY_KEY = "AX lists no journals (their services offer create and read only): only the journals we linked are read"
 UNPOSTED_NOTE = (

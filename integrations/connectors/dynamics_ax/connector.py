@@ -426,17 +426,35 @@ class DynamicsAXConnector(Connector):
         """Which payment references (the journal lines' DocumentNum) AX shows posted: the customer transactions
         that posting a payment journal makes carry the line's DocumentNum. CustPaymJournalService only creates,
         so a payment journal AX holds as a draft cannot be seen at all."""
-        return self._posted("DocumentNum", references)
+        return set(self.posted_payments(references))
+
+    def posted_payments(self, references: list[str]) -> dict[str, list[dict]]:
+        """The payment customer transactions AX has posted for ``references`` (the payment journal lines'
+        DocumentNum: our KashFlow payment Id), by reference: the CustTrans rows (Voucher, AccountNum, TransDate,
+        DocumentNum, PaymReference, PaymMode, CurrencyCode, AmountCur negative for money received,
+        SettleAmountCur ...) of payments, never of invoices (a payment's CustTrans carries no Invoice). Looked up
+        ``POSTED_PAGE`` references per CustomerTransactionService ``find``, so each request stays bounded however
+        many payments wait. Several rows for one reference mean AX posted that document more than once, or a person
+        typed the same document number: the caller decides."""
+        out: dict[str, list[dict]] = {}
+        for row in self._posted_rows("DocumentNum", references):
+            if row.get("Invoice") or row.get("TransType") not in (None, "", "Payment"):
+                continue  # an invoice (or another kind of transaction) that happens to carry the document number
+            out.setdefault(str(row.get("DocumentNum") or ""), []).append(row)
+        return out
 
     def _posted(self, field: str, values: list[str]) -> set[str]:
+        return {str(r.get(field) or "") for r in self._posted_rows(field, values)}
+
+    def _posted_rows(self, field: str, values: list[str]) -> list[dict]:
         wanted = list(dict.fromkeys(str(v) for v in values if v))
-        found: set[str] = set()
+        found: list[dict] = []
         for start in range(0, len(wanted), POSTED_PAGE):
             page = wanted[start : start + POSTED_PAGE]
             self._acquire()
             criteria = [Criterion("CustTrans", field, "Equal", v) for v in page]
             rows = self.client.find_any(INVOICE_TRANSACTIONS, criteria)
-            found |= {str(r.get(field) or "") for r in rows} & set(page)
+            found.extend(r for r in rows if str(r.get(field) or "") in set(page))
         return found
 
     def read(self, entity: str, key: str) -> dict:
@@ -470,12 +488,14 @@ class DynamicsAXConnector(Connector):
             if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
                 yield row
 
-    def posted_payments(self) -> list[dict]:
-        """Posted customer payments, one per customer transaction of type Payment (CustomerTransactionService
-        ``find``): Voucher, AccountNum, TransDate, CurrencyCode, ExchRate, AmountCur (negative: money received),
-        SettleAmountCur, DocumentNum (the journal line's, our external reference), PaymReference, Txt. The payment
-        journal service is create-only, so this is the only way AX shows a payment back; an unposted payment
-        journal shows nothing here, and no transaction says which journal it came from."""
+    def all_posted_payments(self) -> list[dict]:
+        """Every posted customer payment, one per customer transaction of type Payment (CustomerTransactionService
+        ``find`` on TransType, one criterion: D9), so that payments AX holds with no KashFlow counterpart are seen
+        too (``posted_payments`` looks up the references one already holds): Voucher, AccountNum, TransDate,
+        CurrencyCode, ExchRate, AmountCur (negative: money received), SettleAmountCur, DocumentNum (the journal
+        line's, our external reference), PaymReference, Txt. The payment journal service is create-only, so this is
+        the only way AX shows a payment back; an unposted payment journal shows nothing here, and no transaction
+        says which journal it came from."""
         self._acquire()
         rows = [
             {name: trans.get(name, "") for name in PAYMENT_FIELDS}
@@ -490,6 +510,8 @@ class DynamicsAXConnector(Connector):
         self._acquire()
         out = []
         for trans in self.client.find(INVOICE_TRANSACTIONS, criteria):
+            if not trans.get("Invoice") or trans.get("TransType") == "Payment":
+                continue  # invoices only: a payment's customer transaction carries no Invoice
             amount = _decimal(trans.get("AmountCur"))
             settled = _decimal(trans.get("SettleAmountCur"))
             status = "Paid" if settled > 0 and settled >= amount else ("PartlyPaid" if settled > 0 else "None")

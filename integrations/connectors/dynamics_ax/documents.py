@@ -340,12 +340,21 @@ LEDGER_JOURNAL_TABLE = AxTable(
 
 # --- Customer transactions (AX 2012 R2 CustomerTransactionService, operations F, FK, R: Microsoft's list of
 # standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
-# settled on it. The fields are CustTrans's own (TransType, DocumentNum, PaymReference and ExchRate among them:
-# microsoft/CDM, schemaDocuments/core/operationsCommon/Tables/Finance/AccountsReceivable/Transaction/
-# CustTrans.cdm.json); the document's exact layout is not public (inferred), and the
+# settled on it. The fields are CustTrans's own; the document's exact layout is not public (inferred), and the
 # sandbox puts the free text invoice's CustomerRef in Txt (inferred). A posted payment line's DocumentNum is
 # carried onto its customer transaction (CustTrans.DocumentNum, inferred: the field exists on CustTrans, that
 # posting copies the journal line's value into it is not shown by any public source).
+# Sources for the payment fields: AX 2012's "Customer transactions marked for settlement (form)" (TechNet
+# aa590546) shows a customer transaction's Voucher, Method of payment (PaymMode), Invoice and Payment reference
+# (PaymReference); "Customer payment management transactions (form)" (aa616116) its Document ("the identifier of
+# the document that generated the transaction"); "Customer transactions (form)" (aa634902) lists invoice and
+# payment transactions side by side. Warehouse models over the AX 2012 database select CustTrans.TransType,
+# PaymMode, LastSettleVoucher, Invoice (empty on payments) and Closed by these names. TransType is the
+# LedgerTransType base enum; the sandbox uses two of its values, Cust for a posted free text invoice and Payment
+# for a posted payment line (which value AX gives a free text invoice is inferred; the enum's other values are
+# left out). That the PaymReference and PaymMode of the journal line are copied onto the payment's CustTrans
+# row is inferred, as for DocumentNum.
+LEDGER_TRANS_TYPE = AxEnum("LedgerTransType", ("None", "Cust", "Payment"))
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -353,11 +362,14 @@ CUST_TRANS = AxTable(
         _text("AccountNum", 20, "Customer account"),
         _text("Invoice", 20, "Invoice"),
         _date("TransDate", "Date"),
-        _text("TransType", 20, "Transaction type", description="Invoice (a posted free text invoice) or Payment"),
         _text("Txt", 60, "Transaction text"),
         _text("DocumentNum", 20, "Document"),
+        _enum("TransType", LEDGER_TRANS_TYPE, "Transaction type"),
         _text("PaymReference", 20, "Payment reference"),
+        _text("PaymMode", 10, "Method of payment"),
         _text("CurrencyCode", 3, "Currency"),
+        # ExchRate is CustTrans's too (microsoft/CDM, schemaDocuments/core/operationsCommon/Tables/Finance/
+        # AccountsReceivable/Transaction/CustTrans.cdm.json); that posting copies the payment line's rate is inferred
         _amount("ExchRate", "Exchange rate"),
         _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),

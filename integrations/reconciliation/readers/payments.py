@@ -71,7 +71,7 @@ def prepare_ax(records: list[dict]) -> list[dict]:
 
 
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
-    """A posted payment as the connector's ``posted_payments`` gives it (a customer transaction)."""
+    """A posted payment as the connector's ``all_posted_payments`` gives it (a customer transaction)."""
     amount = -money(record.get("AmountCur"))  # AX: a payment credits the customer (negative)
     return [
         Document(

@@ -115,8 +115,8 @@ def _post_invoice(company: AxCompany, row: AxRecord) -> str:
             "Voucher": row.key,
             "AccountNum": data.get("InvoiceAccount") or data.get("OrderAccount", ""),
             "Invoice": row.key,
+            "TransType": "Cust",  # documents.CUST_TRANS: the value is inferred
             "TransDate": data.get("InvoiceDate") or timezone.localdate().isoformat(),
-            "TransType": "Invoice",
             "Txt": data.get("CustomerRef", ""),
             "CurrencyCode": data.get("CurrencyCode", ""),
             "AmountCur": data.get("InvoiceAmount", "0.00"),
@@ -149,9 +149,10 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
 
 def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -> None:
     """Posting a customer payment journal makes a customer transaction per customer line (a payment is a credit on
-    the customer's account: AmountCur negative), carrying the line's DocumentNum (inferred, see
-    documents.CUST_TRANS) and, when the line marks an invoice, what it settled. Keyed by the line's voucher (the
-    journal's one, ``VCH-<number>``, when the line names none; -<line> added when vouchers are shared)."""
+    the customer's account: AmountCur negative, TransType Payment, no Invoice), carrying the line's DocumentNum,
+    PaymReference and PaymMode (inferred, see documents.CUST_TRANS) and, when the line marks an invoice, what it
+    settled. Keyed by the line's voucher (the journal's one, ``VCH-<number>``, when the line names none; -<line>
+    added when vouchers are shared)."""
     now = timezone.now()
     today = timezone.localdate().isoformat()
     for number, line in enumerate(journal.get("LedgerJournalTrans") or [], start=1):
@@ -171,10 +172,11 @@ def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -
                 "Voucher": voucher,
                 "AccountNum": str((line.get("LedgerDimension") or {}).get("Account") or ""),
                 "TransDate": line.get("TransDate") or today,
-                "TransType": "Payment",
                 "Txt": line.get("Txt", ""),
                 "DocumentNum": str(line.get("DocumentNum") or ""),
+                "TransType": "Payment",
                 "PaymReference": str(line.get("PaymReference") or ""),
+                "PaymMode": str(line.get("PaymMode") or ""),
                 "CurrencyCode": line.get("CurrencyCode", ""),
                 "ExchRate": str(line.get("ExchRate") or ""),
                 "AmountCur": rules.money(-amount),

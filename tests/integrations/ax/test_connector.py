@@ -336,3 +336,54 @@ def test_posted_lookups_find_a_page_of_invoices_and_payments_in_one_find_each(co
     assert AxMessage.objects.filter(service="CustomerTransactionService").count() - before == 2
     # the payment's own customer transaction does not read as a posted invoice
     assert [r["InvoiceId"] for r in connector.posted_invoices()] == [first]
+
+
+def test_posted_payments_return_the_payment_rows_with_their_money_a_bounded_page_per_find(
+    connector, ax_company, monkeypatch
+):
+    from integrations.connectors.dynamics_ax import connector as module
+
+    monkeypatch.setattr(module, "POSTED_PAGE", 2)
+    invoice_id = connector.create("sales_invoice", invoice(reference="30001"))
+    invoice_total = Decimal(connector_invoice_amount(invoice_id))
+
+    def payment(reference: str, amount: str, **extra) -> dict:
+        line = {
+            "TransDate": "2024-03-09",
+            "AccountType": "Cust",
+            "LedgerDimension": {"Account": "C0001"},
+            "AmountCurCredit": amount,
+            "CurrencyCode": "GBP",
+            "DocumentNum": reference,
+            "OffsetAccountType": "Ledger",
+            "OffsetLedgerDimension": {"Account": "110180"},
+            **extra,
+        }
+        return journal(line, name="CustPay")
+
+    connector.create("payment", payment("PAY-1", "25.00", MarkedInvoice=invoice_id, PaymReference="BACS 881"))
+    connector.create("payment", payment("PAY-2", "7.50", PaymMode="CHQ"))
+    connector.create("payment", payment("PAY-3", "1.00"))  # stays a draft
+    posting.post(ax_company, kinds=["sales_invoice"])
+    drafts = posting.drafts(ax_company, "payment").order_by("key")
+    posting.post(ax_company, kinds=["payment"], keys=[d.key for d in drafts[:2]])
+    before = AxMessage.objects.filter(service="CustomerTransactionService", operation="find").count()
+    found = connector.posted_payments(["PAY-1", "PAY-2", "PAY-3", "PAY-NONE", invoice_id])
+    finds = AxMessage.objects.filter(service="CustomerTransactionService", operation="find").count() - before
+    assert finds == 3  # 5 references, 2 per find
+    assert set(found) == {"PAY-1", "PAY-2"}  # the draft shows nothing; the invoice is no payment
+    [first], [second] = found["PAY-1"], found["PAY-2"]
+    # money received is negative on the customer's account; the marked invoice's part is settled
+    assert Decimal(first["AmountCur"]) == Decimal("-25.00") and first["CurrencyCode"] == "GBP"
+    assert Decimal(first["SettleAmountCur"]) == Decimal("-25.00")
+    assert first["TransType"] == "Payment" and not first.get("Invoice") and first["Voucher"].startswith("VCH-")
+    assert first["PaymReference"] == "BACS 881" and second["PaymMode"] == "CHQ"
+    assert Decimal(second["AmountCur"]) == Decimal("-7.50") and Decimal(second["SettleAmountCur"]) == 0
+    # the invoice's own transaction shows what the payment settled; posted_invoices still lists invoices only
+    [posted] = list(connector.posted_invoices())
+    assert posted["InvoiceId"] == invoice_id and Decimal(posted["SettledAmount"]) == Decimal("25.00")
+    assert Decimal(posted["InvoiceAmount"]) == invoice_total
+
+
+def connector_invoice_amount(invoice_id: str) -> str:
+    return AxRecord.objects.get(entity="CustInvoiceTable", key=invoice_id).data["InvoiceAmount"]
