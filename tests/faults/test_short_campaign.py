@@ -6,18 +6,9 @@ a stated reason; then the accountant posts AX's drafts and the money reconciliat
 
 from __future__ import annotations
 
-import pytest
-
 from tests.faults.campaign import FLOWS, Plan, fault_plan, run_campaign
 
-KNOWN_BROKEN = (
-    "Issue 13, open: the money reconciliation that ends the campaign cannot read AX's create-only services yet "
-    "(payment journals offer only create): its AX readers are moving to posted customer transactions and reads by "
-    "key. Every record-level check passes."
-)
 
-
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_short_fault_campaign_loses_nothing_and_posts_nothing_twice(company):
     demo = company(24)
     report = run_campaign(
