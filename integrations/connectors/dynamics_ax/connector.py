@@ -555,7 +555,9 @@ class DynamicsAXConnector(Connector):
     def _vendor_invoice(self, reference: str) -> dict | None:
         """The pending or posted vendor invoice ``"<vendor account>/<invoice number>"``: AX keeps invoice numbers
         unique per vendor (Accounts payable parameters, VendReuseInvoice), so the number alone could find another
-        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here."""
+        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here. AX checks the
+        number for reuse only at posting, so a pending invoice found here may be someone else's: the vendor invoice
+        flow compares its currency and net with the document sent before adopting it (``FlowSpec.adopt``)."""
         vendor, _, number = reference.partition("/")
         if not number:
             vendor, number = "", vendor

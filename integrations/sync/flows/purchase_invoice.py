@@ -139,6 +139,36 @@ def check_vat(record: dict, document: dict) -> None:
             )
 
 
+def _net(document: dict) -> Decimal:
+    return sum((_money(line.get("LineAmount")) for line in document.get(INVOICE_LINES) or []), Decimal(0))
+
+
+def same_vendor_invoice(document: dict, found: dict) -> None:
+    """The pending or posted invoice found by vendor and number after an ambiguous failure must be the one sent.
+
+    AX checks a vendor's invoice number for reuse only when the invoice is posted (Accounts payable parameters,
+    "Check the invoice number used"), so a pending invoice a person keyed, or another purchase whose number is the
+    same once cut to 20 characters, can carry our vendor and number. Adopting it would link the purchase to
+    someone else's invoice and never post ours: the currency and the net (the sum of ``LineAmount``) must match
+    the document sent, or the record goes to the exception queue with both sides. A document without a currency
+    takes the vendor's in AX, so only a currency we sent is compared."""
+    sent_currency = str(document.get("CurrencyCode") or "").strip().upper()
+    found_currency = str(found.get("CurrencyCode") or "").strip().upper()
+    sent_net, found_net = _net(document), _net(found)
+    if sent_net == found_net and (not sent_currency or sent_currency == found_currency):
+        return
+    key = found.get("TableRefId") or ""
+    raise ValidationFailed(
+        f"AX already holds vendor invoice {key} for vendor {document.get('OrderAccount') or ''} with invoice number "
+        f"{document.get('Num') or ''}, but it is not this purchase: AX has {found_net} {found_currency or '?'} net, "
+        f"this purchase sends {sent_net} {sent_currency or '(the vendor currency)'}. It was not linked and this "
+        "purchase was not sent again. Check the invoice in AX: if it is another document, give this purchase a "
+        "distinct supplier reference in KashFlow; if it is this one, correct it in AX.",
+        code="invoice_number_taken",
+        suggested_fix={"kind": "manual", "message": "Compare the AX vendor invoice with the KashFlow purchase."},
+    )
+
+
 def vendor_invoice_first(ctx, record: dict, document: dict) -> dict:
     """The invoice's vendor must be in AX (synced first through the supplier flow), and its VAT must survive."""
     account = str(document.get("OrderAccount") or record.get("SupplierCode") or "")
@@ -185,4 +215,5 @@ VENDOR_INVOICE_SPEC = replace(
     description="Purchase invoices become AX pending vendor invoices (VendInvoiceService, AX 2012 R2)",
     resolve=vendor_invoice_first,
     variant=None,
+    adopt=same_vendor_invoice,
 )

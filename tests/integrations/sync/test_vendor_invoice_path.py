@@ -168,6 +168,81 @@ def test_an_ambiguous_failure_is_resolved_by_the_invoice_number_not_written_twic
     assert net == _d(purchase["NetAmount"])
 
 
+def _mapped_number(purchase: dict) -> str:
+    """The starter mapping's Num: the supplier's reference, else KF-<number>, cut to 20 characters."""
+    reference = str(purchase.get("SupplierReference") or "").strip()
+    return (reference or f"KF-{purchase['Number']}")[:20]
+
+
+def test_an_invoice_a_person_keyed_under_our_number_is_not_adopted_after_an_ambiguous_failure(demo, admin_client):
+    """AX checks a vendor's invoice number for reuse only at posting: a pending invoice someone keyed with our vendor
+    and number but other money must not be taken for the purchase whose create timed out."""
+    from integrations.services.connections import build_connector
+    from monitoring.models import ExceptionItem
+
+    _choose(admin_client, "vendor_invoice")
+    purchases = _purchases()
+    category = vendinvoice.DEMO_CATEGORIES[0][0]
+    with build_connector(demo["pair"].dynamics_ax) as ax:
+        for purchase in purchases.values():  # whichever purchase the time-out hits finds a stranger's invoice
+            ax.create(
+                "vendor_invoice",
+                {
+                    "Num": _mapped_number(purchase),
+                    "OrderAccount": purchase["SupplierCode"],
+                    "CurrencyCode": purchase["Currency"]["Code"],
+                    "DocumentDate": "2024-03-01",
+                    "Description": "Keyed by hand",
+                    "VendInvoiceInfoLine": [
+                        {"Description": "Hand", "ProcurementCategory": category, "LineAmount": "1.00"},
+                    ],
+                },
+            )
+    keyed = {r.key for r in AxRecord.objects.filter(entity=vendinvoice.INVOICE)}
+    rule = FaultRule.objects.create(
+        system="dynamics_ax", operation="VendVendInvoiceService.create", kind="timeout_before_commit", remaining=1
+    )
+    purchase_flow = flow("purchase_invoice")
+    run = run_flow(purchase_flow)
+    rule.refresh_from_db()
+    assert rule.hits == 1
+    refused = RecordOutcome.objects.get(run=run, flow__isnull=True, action="failed")
+    assert "not this purchase" in refused.error, refused.error
+    purchase = purchases[refused.source_key]
+    currency = purchase["Currency"]["Code"]
+    # Both sides in the message: AX's stranger (1.00) and this purchase's net, with the currency.
+    assert f"AX has 1.00 {currency} net" in refused.error
+    assert f"this purchase sends {_d(purchase['NetAmount'])} {currency}" in refused.error
+    item = ExceptionItem.objects.get(flow=purchase_flow, source_key=refused.source_key)
+    assert item.error_code == "invoice_number_taken" and "not this purchase" in item.message
+    # Not linked to the stranger's invoice, and the others posted once each besides the hand-keyed ones.
+    link = RecordLink.objects.filter(flow=purchase_flow, source_key=refused.source_key).first()
+    assert link is None or link.target_key not in keyed
+    created = RecordOutcome.objects.filter(run=run, flow__isnull=True, action="created")
+    assert created.count() == len(purchases) - 1
+    assert not created.filter(target_key__in=keyed).exists()
+
+
+def test_the_invoice_found_is_adopted_only_with_the_currency_and_net_sent():
+    from integrations.sync.errors import ValidationFailed
+    from integrations.sync.flows.purchase_invoice import same_vendor_invoice
+
+    sent = {
+        "OrderAccount": "V1",
+        "Num": "INV-1",
+        "CurrencyCode": "EUR",
+        "VendInvoiceInfoLine": [{"LineAmount": "100.00"}, {"LineAmount": "45.55"}],
+    }
+    ours = {"TableRefId": "VIN-1", "CurrencyCode": "EUR", "VendInvoiceInfoLine": [{"LineAmount": "145.55"}]}
+    same_vendor_invoice(sent, ours)  # the same money in other lines: AX's document of ours
+    with pytest.raises(ValidationFailed, match=r"AX has 145\.55 GBP net, this purchase sends 145\.55 EUR") as refused:
+        same_vendor_invoice(sent, {**ours, "CurrencyCode": "GBP"})
+    assert refused.value.error_code == "invoice_number_taken"
+    with pytest.raises(ValidationFailed, match=r"AX has 145\.56 EUR net"):
+        same_vendor_invoice(sent, {**ours, "VendInvoiceInfoLine": [{"LineAmount": "145.56"}]})
+    same_vendor_invoice({**sent, "CurrencyCode": ""}, {**ours, "CurrencyCode": "GBP"})  # AX chose the vendor's
+
+
 def test_a_vat_ax_would_compute_differently_or_drop_is_refused_before_sending():
     """Defect 6: purchase VAT is never lost. AX computes a vendor invoice's tax from the line's tax group, so the
     flow refuses a KashFlow VAT that is not the line's rate applied to its net, and a taxed line without a group."""
