@@ -713,14 +713,32 @@ def flatten_rates(documents: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: (r["FromCurrency"], r["ToCurrency"], r["ValidFrom"]))
 
 
+# AX stores "no date" as 1900-01-01 (dateNull()); an ExchangeRate row without an end date is open-ended. As a
+# valid-time-state table its open end may also read as the latest date AX knows (2154-12-31), which is simply
+# later than any document. Inferred: how AIF serializes an empty ValidTo (omitted, empty or 1900-01-01) -- all
+# three read as open-ended here.
+NO_DATE = "1900-01-01"
+
+
+def rate_expired(row: dict, day: str) -> bool:
+    """Whether the rate row ended before ``day`` (``YYYY-MM-DD``): its ValidTo is set and earlier."""
+    valid_to = str(row.get("ValidTo") or "")[:10]
+    return bool(valid_to) and valid_to != NO_DATE and valid_to < day
+
+
 def rate_on(rates: list[dict], on_date: date) -> Decimal | None:
-    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule);
-    None when every rate starts later."""
+    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule),
+    unless its ValidTo is before the date: AX does not apply an expired rate, so the gap after a ValidTo has no
+    rate (and the record is refused as having none). An earlier row never fills the gap: AX's rows of a pair do
+    not overlap, so a later ValidFrom ends the earlier rows whatever ValidTo they show. None when every rate starts
+    later."""
     day = on_date.isoformat()
-    valid = [r for r in rates if str(r.get("ValidFrom") or "")[:10] <= day and r.get("ValidFrom")]
+    valid = [r for r in rates if r.get("ValidFrom") and str(r.get("ValidFrom") or "")[:10] <= day]
     if not valid:
         return None
     best = max(valid, key=lambda r: str(r["ValidFrom"])[:10])
+    if rate_expired(best, day):
+        return None
     try:
         return Decimal(str(best["Rate"]))
     except (InvalidOperation, KeyError):
