@@ -102,6 +102,9 @@ _YES = {"1", "true", "yes", "on", "y"}
 # names its own default type (Ledger::defaultExchangeRateType).
 DEFAULT_RATE_TYPE = "Default"
 DEFAULT_RATE_CURRENCIES = ("GBP", "EUR", "USD")
+# AX's sales tax calculation methods (General ledger parameters): the connection says which one the site uses
+TAX_LINE = "line"
+TAX_TOTAL = "total"
 RATE_UNIT = Decimal(100)  # AX keeps ExchangeRate per 100 units of the from currency (documents.EXCHANGE_RATE)
 
 
@@ -205,6 +208,15 @@ class DynamicsAXConnector(Connector):
             "when empty",
         ),
         ConfigField(
+            "tax_calculation_method",
+            "Sales tax calculation method",
+            required=False,
+            help_text="As set in AX's General ledger parameters: Line rounds each line's tax, Total rounds once per "
+            "sales tax code over the invoice. Vendor invoices (AX computes their tax) are sent only when KashFlow's "
+            "VAT is what this method gives; when not known, only when both methods give it",
+            choices=(("", "Not known: both must agree"), (TAX_LINE, "Line"), (TAX_TOTAL, "Total")),
+        ),
+        ConfigField(
             "allow_basic_over_http",
             "Allow Basic over http",
             required=False,
@@ -234,6 +246,8 @@ class DynamicsAXConnector(Connector):
         )
         self.reference_custom = (settings.get("reference_service") or "").strip().lower() == REFERENCE_CUSTOM
         self.rate_type = (settings.get("exchange_rate_type") or "").strip() or DEFAULT_RATE_TYPE
+        method = (settings.get("tax_calculation_method") or "").strip().lower()
+        self.tax_calculation_method = method if method in (TAX_LINE, TAX_TOTAL) else ""
         codes = (settings.get("rate_currencies") or "").replace(";", ",").replace(" ", ",").split(",")
         self.rate_currencies = tuple(dict.fromkeys(c.strip().upper() for c in codes if c.strip())) or (
             DEFAULT_RATE_CURRENCIES

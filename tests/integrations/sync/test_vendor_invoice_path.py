@@ -267,3 +267,37 @@ def test_a_vat_ax_would_compute_differently_or_drop_is_refused_before_sending():
     with pytest.raises(ValidationFailed) as refused:
         check_vat(record, document)
     assert refused.value.error_code == "no_tax_group"
+
+
+def test_a_vat_that_only_per_line_rounding_gives_is_refused():
+    """AX's Total calculation method rounds once per tax code over the invoice: 20% of 0.03 twice is 0.01 + 0.01 per
+    line but 0.01 over the summed 0.06. The site's method is unknown, so both must give KashFlow's VAT."""
+    from integrations.sync.errors import ValidationFailed
+    from integrations.sync.flows.purchase_invoice import check_vat
+
+    record = {"LineItems": [{"VATLevel": 20.0, "VATAmount": 0.01}, {"VATLevel": 20.0, "VATAmount": 0.01}]}
+    document = {"VendInvoiceInfoLine": [{"LineAmount": "0.03", "TaxItemGroup": "STD"}] * 2}
+    with pytest.raises(ValidationFailed, match=r"At 20\.00% the lines' VAT adds up to 0\.02.*is 0\.01") as refused:
+        check_vat(record, document)
+    assert refused.value.error_code == "vat_not_computable"
+    check_vat(record, document, "line")  # a site rounding per line computes 0.01 + 0.01
+    with pytest.raises(ValidationFailed, match="does not say which"):
+        check_vat(record, document)
+    with pytest.raises(ValidationFailed, match="the AX connection's setting"):
+        check_vat(record, document, "total")
+    # Under Total only the per-code sum counts: 0.01 + 0.00 is 20% of 0.06.
+    spread = {"LineItems": [{"VATLevel": 20.0, "VATAmount": 0.01}, {"VATLevel": 20.0, "VATAmount": 0.0}]}
+    check_vat(spread, document, "total")
+    with pytest.raises(ValidationFailed, match="Line 2"):
+        check_vat(spread, document, "line")
+    # Per line and per rate agree here (0.60 + 0.80 = 20% of 7.00): sent.
+    record = {"LineItems": [{"VATLevel": 20.0, "VATAmount": 0.60}, {"VATLevel": 20.0, "VATAmount": 0.80}]}
+    check_vat(
+        record,
+        {
+            "VendInvoiceInfoLine": [
+                {"LineAmount": "3.00", "TaxItemGroup": "STD"},
+                {"LineAmount": "4.00", "TaxItemGroup": "STD"},
+            ]
+        },
+    )
