@@ -8,7 +8,7 @@ LedgerJournalTable ...). Keys are the entity keys joined with "/" (``AccountNum`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
@@ -124,10 +124,11 @@ class PortDiscovery:
 
     services: list[DiscoveredService]
     missing: dict[str, list[str]]  # entity -> problems ("FreeTextInvoiceService is not exposed", "… lacks find")
+    settings: list[str] = field(default_factory=list)  # connection settings AX's answers contradict (rate type)
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.settings
 
 
 # The operations each entity's flow uses (discover reports what a port lacks). Documents AX numbers itself are
@@ -197,7 +198,8 @@ class DynamicsAXConnector(Connector):
             "Exchange rate type",
             required=False,
             help_text=f"The AX exchange rate type whose rates convert amounts (the ledger's default type); "
-            f"{DEFAULT_RATE_TYPE} when empty",
+            f"{DEFAULT_RATE_TYPE} when empty (the demo company's name: yours may differ). Test and Discover say "
+            "when AX holds no rates of this type",
         ),
         ConfigField(
             "rate_currencies",
@@ -205,7 +207,7 @@ class DynamicsAXConnector(Connector):
             required=False,
             help_text="The currency codes whose AX exchange rates LedgerBridge reads, e.g. GBP, EUR, USD (AX's "
             f"exchange rate service reads one currency pair at a time); {', '.join(DEFAULT_RATE_CURRENCIES)} "
-            "when empty",
+            "when empty (the demo company's)",
         ),
         ConfigField(
             "tax_calculation_method",
@@ -319,7 +321,27 @@ class DynamicsAXConnector(Connector):
                 problems.append(f"{INVOICE_TRANSACTIONS} (find) is not exposed: invoice settlement cannot be read")
             if problems:
                 missing[entity] = problems
-        return PortDiscovery(services, missing)
+        rates = ENTITIES["exchange_rate"].service
+        problem = self.rate_type_problem() if "read" in exposed.get(rates, set()) else ""
+        return PortDiscovery(services, missing, [problem] if problem else [])
+
+    def rate_type_problem(self) -> str:
+        """ "" when AX holds rates of the connection's exchange rate type for at least one pair of its currencies
+        (read pair by pair, stopping at the first with rates); else what to check. AX answers a pair it does not
+        hold like a pair without rates, so a mistyped rate type would otherwise look exactly like "AX has no rate"
+        on every foreign currency record."""
+        pairs = [(a, b) for a in self.rate_currencies for b in self.rate_currencies if a != b]
+        for src, dst in pairs:
+            if self.exchange_rates(src, dst):
+                return ""
+        if not pairs:
+            return ""
+        shown = ", ".join(f"{a}/{b}" for a, b in pairs)
+        return (
+            f"AX has no exchange rates of type {self.rate_type} for {shown}: check the exchange rate type setting "
+            "(AX's default type is the ledger's, Ledger::defaultExchangeRateType) and the currencies with exchange "
+            "rates. Until then no foreign currency amount can be converted."
+        )
 
     # --- Connector interface -----------------------------------------------------------------------------------
     def test_connection(self) -> ConnectionTestResult:
@@ -331,12 +353,17 @@ class DynamicsAXConnector(Connector):
             self._acquire()
             self.client.read("CustomerService", [PROBE_KEY])
         except NotFoundError:
-            return ConnectionTestResult(
-                True,
+            connected = (
                 f"Connected to Dynamics AX company {company} as {self.client.user} through "
-                f"{self.client.service_url('CustomerService')}.",
-                {"port": self.client.service_url("CustomerService")},
+                f"{self.client.service_url('CustomerService')}."
             )
+            try:
+                problem = self.rate_type_problem()
+            except ConnectorError:  # the port lacks the rate service: Discover names what it lacks
+                problem = ""
+            if problem:
+                return ConnectionTestResult(True, f"{connected} But {problem}", {"kind": "warning"})
+            return ConnectionTestResult(True, connected, {"port": self.client.service_url("CustomerService")})
         except (AmbiguousError, TransientError) as exc:
             if exc.code == "AifFault":
                 return ConnectionTestResult(
