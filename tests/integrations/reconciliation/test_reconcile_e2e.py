@@ -8,16 +8,18 @@ an invoice turns out to be a draft in KashFlow.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from integrations.connectors.dynamics_ax.connector import PAYMENT_WINDOW_DAYS
 from integrations.models import RecordLink
 from integrations.reconciliation.core import Kind
 from integrations.sandbox.ax import posting
-from integrations.sandbox.models import AxCompany, AxRecord, KashFlowRecord
+from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, KashFlowRecord
 from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
 from monitoring.services.reconciliation import check_books, reconcile
@@ -407,3 +409,47 @@ def test_a_posting_ax_showed_and_lost_is_an_unexplained_difference_never_an_unpo
     page = client_for("accountant").get(response["Location"]).content.decode()
     assert f'data-kind="missing_in_ax" data-key="{payment.source_key}"' in page
     assert f"AX showed it posted on {day} and no longer does" in page
+
+
+def ax_requests(service: str, operation: str) -> int:
+    return AxMessage.objects.filter(service=service, operation=operation).count()
+
+
+def test_the_journals_we_linked_are_read_a_batch_of_keys_per_read_not_one_request_each(demo):
+    sync("journal")
+    post_in_ax(kinds=["journal"])
+    linked = RecordLink.objects.filter(flow=flow("journal")).exclude(target_key="").count()
+    assert linked > 1
+    before = ax_requests("LedgerGeneralJournalService", "read")
+    result = reconcile(demo["pair"], entities=["journal"])
+    assert ax_requests("LedgerGeneralJournalService", "read") - before == 1  # up to 50 keys per read
+    assert result.unexplained == [] and result.results[0].ax_documents == linked
+
+
+def test_posted_payments_are_listed_only_when_payments_are_reconciled_and_then_from_the_runs_date(demo):
+    sync("sales_invoice", "payment")
+    post_in_ax(kinds=["sales_invoice"])  # the payment journals wait to be posted
+    drafts = RecordLink.objects.filter(flow=flow("payment")).exclude(target_key="").count()
+    assert 0 < drafts <= 50
+
+    def finds() -> int:
+        return ax_requests("CustomerTransactionService", "find")
+
+    before = finds()
+    invoices_only = reconcile(demo["pair"], entities=["sales_invoice"])
+    # the posted invoices, and the payment drafts looked up by reference (one page): never every payment AX holds
+    assert finds() - before == 2
+    assert invoices_only.unexplained == [], [(d.kind, d.key, d.kashflow, d.ax) for d in invoices_only.unexplained]
+
+    post_in_ax(kinds=["payment"])
+    sync("payment")  # the run sees the postings: no payment draft is left to look up
+    before = finds()
+    assert reconcile(demo["pair"], entities=["sales_invoice"]).unexplained == []
+    assert finds() - before == 1
+
+    since = date(2024, 1, 1)
+    before = finds()
+    payments = reconcile(demo["pair"], entities=["payment"], since=since)
+    assert payments.unexplained == [] and payments.documents > 0
+    windows = (datetime.now(UTC).date() - since).days // PAYMENT_WINDOW_DAYS + 1
+    assert finds() - before == windows  # one TransDate window per find, each answer bounded by it
