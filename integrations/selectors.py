@@ -70,7 +70,7 @@ def pending_records(flow: Flow) -> tuple[QuerySet[PendingRecord], int]:
 # Flows whose AX documents are created as drafts, posted in AX as a separate step, and can be seen posted: free
 # text invoices (customer transactions) and journals (the journal service's read). Payment journals are drafts
 # too but their service is create-only, so LedgerBridge cannot tell when they are posted: not counted.
-DRAFT_ENTITIES = ("sales_invoice", "journal", "purchase_invoice")
+DRAFT_ENTITIES = ("sales_invoice", "journal", "purchase_invoice", "supplier_payment")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ TEMPLATE_KEYS = {
     ("sales_invoice", "kf_to_ax"): "sales-invoice-kf-to-ax",
     ("payment", "kf_to_ax"): "payment-kf-to-ax",
     ("purchase_invoice", "kf_to_ax"): "purchase-invoice-kf-to-ax",
+    ("supplier_payment", "kf_to_ax"): "supplier-payment-kf-to-ax",
     ("journal", "kf_to_ax"): "journal-kf-to-ax",
     ("bank_transaction", "kf_to_ax"): "bank-transaction-kf-to-ax",
     ("invoice_status", "ax_to_kf"): "invoice-status-ax-to-kf",

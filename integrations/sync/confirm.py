@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
 
 
-JOURNAL_ENTITIES = ("journal", "purchase_invoice")
+JOURNAL_ENTITIES = ("journal", "purchase_invoice", "supplier_payment")
 READ_LIMIT = 200  # journals read back per run to learn whether they were posted
 
 
