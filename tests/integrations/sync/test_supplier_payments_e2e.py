@@ -99,3 +99,126 @@ def test_each_payment_is_one_vendor_line_in_the_purchases_currency_and_rate_offs
         assert line["OffsetLedgerDimension"]["Account"] == BANK[paid["AccountId"]]
         assert line["MarkedInvoice"] == purchase["SupplierReference"].strip()
     assert {"GBP", "EUR"} <= currencies, currencies  # foreign purchases are paid in their own currency
+
+
+def _open_by_invoice() -> dict[tuple[str, str], Decimal]:
+    return {
+        (t["AccountNum"], t["Invoice"]): -(_d(t["AmountCur"]) - _d(t["SettleAmountCur"]))
+        for t in _vend_trans()
+        if t["Invoice"]
+    }
+
+
+def test_a_second_run_and_a_full_run_post_no_payment_twice_and_settle_nothing_twice(demo):
+    assert run_flow(flow("purchase_invoice")).status in ("succeeded", "partial")
+    first = run_flow(flow("supplier_payment"))
+    assert first.status == "succeeded" and first.created_count > 0
+    again = run_flow(flow("supplier_payment"))
+    full = run_flow(flow("supplier_payment"), full=True)
+    assert again.created_count == 0 and full.created_count == 0, (again.notes, full.notes)
+    assert set(journal_refs("VendPay").values()) == {1}
+    company = AxCompany.objects.get()
+    posting.post(company)
+    settled = _open_by_invoice()
+    # Nothing new to post, and posting again settles nothing more.
+    assert run_flow(flow("supplier_payment")).created_count == 0
+    assert posting.post(company).as_dict()["count"] == 0
+    assert _open_by_invoice() == settled
+
+
+def test_a_time_out_after_ax_committed_the_journal_is_resent_under_its_message_id_not_posted_twice(demo, settings):
+    from integrations.models import RecordLink, RecordOutcome
+    from integrations.sandbox.models import AxMessage, FaultRule
+
+    assert run_flow(flow("purchase_invoice")).status in ("succeeded", "partial")
+    purchases = _purchases()
+    lost = FaultRule.objects.create(
+        system="dynamics_ax",
+        operation="LedgerGeneralJournalService.create",
+        kind="timeout_after_commit",
+        remaining=1,
+        latency_ms=2600,
+    )
+    run = run_flow(flow("supplier_payment"))
+    lost.refresh_from_db()
+    assert lost.hits == 1
+    payments = _payments(purchases)
+    assert journal_refs("VendPay") == dict.fromkeys(payments, 1)
+    # The ledger journal service reads by key only: the same document went again under its MessageId, AX said
+    # Duplicate message, and the record waits for its AX key; nothing was looked up by reference.
+    unconfirmed = RecordOutcome.objects.filter(run=run, error__contains="key to be confirmed")
+    assert unconfirmed.count() == 1
+    link = RecordLink.objects.get(flow=flow("supplier_payment"), source_key=unconfirmed.get().source_key)
+    assert link.key_unconfirmed_since is not None and link.pending_message_id
+    assert not AxMessage.objects.filter(service="LedgerGeneralJournalService", operation="find").exists()
+    ids = list(
+        AxMessage.objects.filter(service="LedgerGeneralJournalService", operation="create", succeeded=True)
+        .exclude(message_id="")
+        .values_list("message_id", flat=True)
+    )
+    assert len(ids) == len(set(ids))
+    # Later runs leave it alone; once posted, each vendor invoice is settled by what KashFlow paid, once.
+    assert run_flow(flow("supplier_payment")).created_count == 0
+    assert journal_refs("VendPay") == dict.fromkeys(payments, 1)
+    posting.post(AxCompany.objects.get())
+    for purchase in purchases.values():
+        if not purchase.get("PaymentLines"):
+            continue
+        paid = sum((_d(p["Amount"]) for p in purchase["PaymentLines"]), Decimal(0))
+        expected = max(Decimal(0), _d(purchase["GrossAmount"]) - paid)
+        key = (purchase["SupplierCode"].strip().upper(), purchase["SupplierReference"].strip())
+        assert _open_by_invoice()[key] == expected, (purchase["Number"], expected)
+
+
+def test_a_payment_whose_purchase_ax_lacks_syncs_the_purchase_first_then_marks_its_vendor_invoice(demo):
+    from integrations.models import RecordOutcome
+
+    run = run_flow(flow("supplier_payment"))
+    assert run.status == "succeeded", run.error
+    purchases = _purchases()
+    paid = {n for n, p in purchases.items() if p.get("PaymentLines")}
+    # Each paid purchase went to AX first, through its own flow, in the same run.
+    assert set(journal_refs("VendInv")) == paid
+    synced_first = RecordOutcome.objects.filter(run=run, flow=flow("purchase_invoice"), action="created")
+    assert set(synced_first.values_list("source_key", flat=True)) == paid
+    for journal in _journals("VendPay"):
+        (line,) = journal["LedgerJournalTrans"]
+        number = line["DocumentNum"].split("/")[0]
+        assert line["MarkedInvoice"] == purchases[number]["SupplierReference"].strip()
+
+
+def test_bank_lines_of_supplier_payments_are_left_to_the_supplier_payments_flow(demo):
+    from integrations.models import RecordOutcome
+
+    lines = {
+        f"{r.data['AccountId']}/{r.data['Id']}": r.data
+        for r in KashFlowRecord.objects.filter(entity="banktransactions")
+    }
+    supplier = {
+        key
+        for key, line in lines.items()
+        if line["Reconciled"] and line["EntityName"] in ("purchase", "purchasebatchpayment") and line["PaidOut"] > 0
+    }
+    assert supplier
+    run = run_flow(flow("bank_transaction"))
+    outcomes = {o.source_key: o for o in RecordOutcome.objects.filter(run=run)}
+    for key in supplier:
+        assert outcomes[key].action == "skipped" and "supplier payments flow" in outcomes[key].error, key
+    posted = set(journal_refs("GenJrn"))
+    assert posted and not {f"BANK-{key}" for key in supplier} & posted
+    # The money those lines show leaves the same AX bank once, through the supplier payments flow.
+    assert run_flow(flow("supplier_payment")).status == "succeeded"
+    journals: dict[tuple[str, str], list[Decimal]] = {}
+    for journal in _journals("VendPay"):
+        (line,) = journal["LedgerJournalTrans"]
+        if line["CurrencyCode"] == "GBP":  # the demo's bank lines of foreign payments are in pounds
+            place = (line["DocumentNum"].split("/")[0], line["OffsetLedgerDimension"]["Account"])
+            journals.setdefault(place, []).append(_d(line["AmountCurDebit"]))
+    bank_lines: dict[tuple[str, str], list[Decimal]] = {}
+    for key in supplier:
+        line = lines[key]
+        place = (str(line["ResourceNumber"]), BANK[line["AccountId"]])
+        if line["EntityName"] == "purchase" and place in journals:
+            bank_lines.setdefault(place, []).append(_d(line["PaidOut"]))
+    assert bank_lines
+    assert {p: sorted(v) for p, v in bank_lines.items()} == {p: sorted(journals[p]) for p in bank_lines}
