@@ -61,6 +61,7 @@ NEEDS: dict[str, tuple[set[str], set[str]]] = {
     "sales_invoice": ({"customer"}, set()),
     "payment": ({"sales_invoice", "bank_account"}, {"sales_invoice"}),
     "purchase_invoice": (set(), set()),
+    "supplier_payment": ({"bank_account"}, set()),
     "journal": (set(), set()),
     "bank_transaction": ({"payment", "purchase_invoice", "bank_account"}, set()),
 }
