@@ -96,6 +96,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
             if isinstance(line, dict) and line.get("Reference")
         ),
         ax_invoice_refs={str(i.get("InvoiceId")): str(i.get("CustomerRef") or "").strip() for i in ax_invoices},
+        supplier_payments_flow=Flow.objects.filter(pair=pair, entity="supplier_payment", direction=KF_TO_AX).exists(),
     )
 
 

@@ -42,6 +42,7 @@ class Reference:
     bank_accounts: dict[str, dict] = field(default_factory=dict)  # KashFlow bank account code -> the account
     payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
     purchase_payment_references: frozenset[str] = frozenset()
+    supplier_payments_flow: bool = False  # the pair posts supplier payments itself, not through bank lines
     ax_invoice_refs: dict[str, str] = field(default_factory=dict)  # AX InvoiceId -> KashFlow invoice number
     expected: dict[tuple[str, str], dict] = field(default_factory=dict)
 

@@ -76,3 +76,24 @@ def test_a_wrong_amount_or_vendor_is_a_difference():
 def test_a_payment_without_a_currency_is_never_taken_for_pounds():
     found = differences(kf_payment(Currency=None), ax_journal(CurrencyCode="GBP", ExchRate="100"))
     assert found[Kind.CURRENCY] == ("—", "GBP")  # KashFlow's side has none: shown as a dash
+
+
+def test_a_supplier_payments_bank_line_is_expected_in_ax_only_when_no_flow_posts_the_payment():
+    from dataclasses import replace
+
+    from integrations.reconciliation.readers import bank_lines
+
+    line = {
+        "Id": 901,
+        "AccountId": 1,
+        "Date": "2026-11-20",
+        "PaidIn": 0,
+        "PaidOut": 345.5,
+        "Reconciled": True,
+        "EntityName": "purchase",
+        "ResourceNumber": 3001,
+    }
+    with_flow = bank_lines.kashflow_document(line, replace(REF, supplier_payments_flow=True))
+    without = bank_lines.kashflow_document(line, REF)
+    assert not with_flow.expected_in_ax and "supplier payments flow" in with_flow.why_not_expected
+    assert without.expected_in_ax and without.counter_account == "200100"  # creditors control, the old way
