@@ -12,6 +12,7 @@ ENTITIES = {
     "payment",
     "purchase_invoice",
     "journal",
+    "supplier_payment",
     "bank_statement",
     "main_account",
     "dimension_value",
