@@ -28,3 +28,11 @@ def test_a_statement_marks_a_supplier_payment_matched_only_when_the_supplier_pay
     assert kind == "unmatched"  # no rule suggests a counter-account: AX's worksheet, as before
     receipt_out = {**SUPPLIER_LINE, "PaidIn": 120.0, "PaidOut": 0}  # money in on a purchase: a refund, not ours
     assert bank_statements._match_note([], receipt_out, supplier_payments=True)[0] == "unmatched"
+
+
+def test_a_pushed_purchase_payment_goes_to_the_supplier_payments_flow_by_its_key():
+    from integrations.services.webhooks import FLOWS_FOR_ENTITY, parse
+
+    entity, key, _ = parse({"event": "purchasepayments.created", "data": {"Key": "3001/12", "Id": 12}})
+    assert (entity, key) == ("supplier_payment", "3001/12")
+    assert FLOWS_FOR_ENTITY[entity] == ("supplier_payment",)
