@@ -258,13 +258,15 @@ if not DEBUG:
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp; Django 5.2 has none of its own). Scripts only from our own static
 # files: no inline script, no eval (page behaviours are data attributes read by static/js/*.js).
-# Inline style attributes remain in the templates, hence 'unsafe-inline' for styles only. Redoc runs a
-# worker from a blob: URL.
+# No inline styles either: templates carry no style attribute or element (a test checks), htmx is told not to
+# inject its indicator style nor copy style attributes when it settles a swap (base.html's htmx-config), and
+# only the API docs pages, whose Swagger UI and Redoc style themselves at run time, add 'unsafe-inline' for
+# styles (config/urls.py). Redoc runs a worker from a blob: URL.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, "'unsafe-inline'"],
+        "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],

@@ -1,8 +1,15 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+# Swagger UI and Redoc build their styles at run time (style elements and attributes): only their two pages
+# allow inline styles; every portal page runs without.
+_inline_styles = csp_update({"style-src": ["'unsafe-inline'"]})
+api_docs = _inline_styles(login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")))
+api_redoc = _inline_styles(login_required(SpectacularRedocView.as_view(url_name="api-schema")))
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,8 +17,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # API docs behind login; the split view serves Swagger UI's start-up script as a file (no inline script).
-    path("api/v1/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
-    path("api/v1/redoc/", login_required(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    path("api/v1/docs/", api_docs, name="api-docs"),
+    path("api/v1/redoc/", api_redoc, name="api-redoc"),
     path("api/v1/", include("config.api_urls")),
     path("sandbox/", include("integrations.sandbox.urls")),
     path("", include("accounts.urls")),

@@ -9,7 +9,7 @@ from django import forms
 from integrations.models import Flow
 from integrations.models.flows import Trigger
 from mappings.models import MappingSet
-from mappings.selectors import mappings_for_flow, versions_for_flow
+from mappings.selectors import TEMPLATE_KEYS, mappings_for_flow, versions_for_flow
 
 
 class MappingChoiceField(forms.ModelChoiceField):
@@ -66,6 +66,18 @@ class FlowSettingsForm(forms.ModelForm):
                 field.empty_label = None  # nothing to pick that would unlink it
         self.fields["batch_size"].min_value = 1
         self.fields["batch_size"].max_value = 1000
+        documents = flow.spec.documents if flow.entity and flow.direction else ()
+        if documents:
+            # A flow that can post more than one AX document (purchase invoices: general journal or, from AX 2012
+            # R2, vendor invoice) posts the one its mapping targets; this choice switches the mapping with it.
+            self.fields["ax_document"] = forms.ChoiceField(
+                label="AX document",
+                choices=documents,
+                initial=flow.spec.target_entity,
+                help_text="What the flow posts in AX. Changing it switches the mapping to the published mapping of "
+                "that document (its starter unless you choose another of that document).",
+            )
+            self.order_fields(["ax_document", *self.Meta.fields])
 
     def clean_mapping_set(self) -> MappingSet | None:
         chosen = self.cleaned_data.get("mapping_set")
@@ -78,6 +90,8 @@ class FlowSettingsForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if "ax_document" in self.fields:
+            self._follow_document(data)
         trigger = data.get("trigger")
         minutes = data.get("schedule_minutes")
         if trigger in (Trigger.SCHEDULE, Trigger.POLLING) and not minutes:
@@ -88,6 +102,25 @@ class FlowSettingsForm(forms.ModelForm):
         if batch is not None and not 1 <= batch <= 1000:
             self.add_error("batch_size", "Between 1 and 1000.")
         return data
+
+    def _follow_document(self, data: dict) -> None:
+        """The mapping must post the chosen AX document: keep a chosen mapping of that document, else take the
+        published mapping of it (the starter first); a mapping chosen together with another document is refused."""
+        document = data.get("ax_document")
+        chosen = data.get("mapping_set")
+        if not document or (chosen is not None and chosen.target_entity == document):
+            return
+        current = self.instance.mapping_set if self.instance.pk else None
+        if chosen is not None and (current is None or chosen.key != current.key):
+            self.add_error("mapping_set", f"{chosen.name} does not post the chosen AX document: choose one that does.")
+            return
+        candidates = self.fields["mapping_set"].queryset.filter(target_entity=document)
+        starter = TEMPLATE_KEYS.get((document, self.instance.direction), "")
+        found = candidates.filter(key=starter).first() or candidates.order_by("key").first()
+        if found is None:
+            self.add_error("ax_document", "No published mapping posts this document yet: publish one first.")
+            return
+        data["mapping_set"] = found
 
 
 class RunForm(forms.Form):

@@ -68,9 +68,9 @@ def pending_records(flow: Flow) -> tuple[QuerySet[PendingRecord], int]:
 
 
 # Flows whose AX documents are created as drafts, posted in AX as a separate step, and can be seen posted: free
-# text invoices (customer transactions) and journals (the journal service's read). Payment journals are drafts
-# too but their service is create-only, so LedgerBridge cannot tell when they are posted: not counted.
-DRAFT_ENTITIES = ("sales_invoice", "journal", "purchase_invoice", "supplier_payment")
+# text invoices and customer payment journals (both create-only; posting makes customer transactions, read from
+# CustomerTransactionService) and journals (the journal service's read).
+DRAFT_ENTITIES = ("sales_invoice", "payment", "journal", "purchase_invoice", "supplier_payment")
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,9 @@ class AxDrafts:
 
 def ax_drafts(flows=None) -> dict[int, AxDrafts]:
     """Per KashFlow -> AX document flow: its documents still unposted in AX as far as LedgerBridge can tell
-    (integrations.sync.confirm refreshes ``RecordLink.ax_posted_at`` after each run). Payment journals cannot be
-    read back (a create-only service) and are not counted."""
+    (integrations.sync.confirm refreshes ``RecordLink.ax_posted_at`` after each run). A payment journal shows posted
+    once AX holds the customer transaction its posting made; before that it counts as a draft, whether its key is
+    known or still to be confirmed."""
     qs = RecordLink.objects.filter(
         flow__direction="kf_to_ax", flow__entity__in=DRAFT_ENTITIES, ax_posted_at__isnull=True
     ).exclude(target_key="", key_unconfirmed_since__isnull=True)

@@ -108,13 +108,15 @@ def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
 
 
 def exchange_rates() -> list[dict]:
-    """Every AX exchange rate: {FromCurrency, ToCurrency, ValidFrom, Rate} as strings."""
+    """The AX exchange rates between the AX connection's currencies: {FromCurrency, ToCurrency, ValidFrom, Rate}
+    as strings (Rate: units of ToCurrency per 1 FromCurrency). AX's rate service (CR) is read pair by pair by the
+    pair's key: it cannot list its pairs."""
     return _cached(
         "exchange_rates",
         "dynamics_ax",
         lambda c: [
             {k: str(r.get(k, "")) for k in ("FromCurrency", "ToCurrency", "ValidFrom", "Rate")}
-            for r in c.list_changed("exchange_rate")
+            for r in c.all_exchange_rates()
         ],
         [],
     )

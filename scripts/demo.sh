@@ -48,6 +48,7 @@ cat <<MSG
   LedgerBridge is starting on ${PORTAL_URL}/
   Log in with the demo login shown above (Integration admin; it also opens /admin/ to give people roles)
   Sandbox control API: ${PORTAL_URL}/sandbox/control/
+  AX drafts to post (as AX's accountant): ${PORTAL_URL}/sandbox/ax-drafts/
 
 MSG
 $BIN/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 8 --timeout 120 \

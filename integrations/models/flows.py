@@ -85,7 +85,8 @@ class Flow(models.Model):
         # The flow registry imports the sync stages, which import these models: a real cycle.
         from integrations.sync.flows import spec_for
 
-        return spec_for(self.entity, self.direction)
+        spec = spec_for(self.entity, self.direction)
+        return (spec.variant(self) if spec.variant else None) or spec
 
     @property
     def source_system(self) -> str:

@@ -319,7 +319,8 @@ def push_webhook(body: dict, *, own_urls: tuple[str, ...]) -> dict:
 
 def ax_post(body: dict) -> dict:
     """Post AX drafts. ``body``: ``company`` (DataAreaId; every company when absent), ``kinds`` (sales_invoice,
-    payment, journal, purchase_invoice), ``keys`` (InvoiceId / JournalNum), ``older_than_minutes``."""
+    vendor_invoice, payment, journal, purchase_invoice), ``keys`` (InvoiceId / TableRefId / JournalNum),
+    ``older_than_minutes``."""
     from integrations.sandbox.ax import posting
     from integrations.sandbox.models import AxCompany
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.sandbox import demo_data as data
-from integrations.sandbox.ax import bankstmt
+from integrations.sandbox.ax import bankstmt, vendinvoice
 from integrations.sandbox.demo_credentials import (
     AX_COMPANY,
     AX_SERVICE_PASSWORD,
@@ -203,6 +203,7 @@ class DemoBuilder:
         for account_id, name, kind in data.MAIN_ACCOUNTS:
             self.ax.append(("MainAccount", account_id, {"MainAccountId": account_id, "Name": name, "Type": kind}))
         self.ax.extend(bankstmt.demo_records())  # AX bank accounts with advanced bank reconciliation
+        self.ax.extend(vendinvoice.demo_records())  # procurement categories of vendor invoice lines
         for dimension, value, description in data.DIMENSION_VALUES:
             self.ax.append(
                 (
@@ -211,6 +212,7 @@ class DemoBuilder:
                     {"DimensionName": dimension, "Value": value, "Description": description},
                 )
             )
+        pairs: dict[tuple[str, str], list[dict]] = {}
         for month in self._rate_months():
             for currency, base in data.BASE_RATES_TO_GBP.items():
                 rate = (Decimal(str(base)) * Decimal(str(1 + self.rng.uniform(-0.03, 0.03)))).quantize(
@@ -219,19 +221,20 @@ class DemoBuilder:
                 self.rates[(currency, month)] = rate
                 inverse = (1 / rate).quantize(Decimal("0.000001"))
                 for src, dst, value in ((currency, "GBP", rate), ("GBP", currency, inverse)):
-                    key = f"{src}/{dst}/{month.isoformat()}"
-                    self.ax.append(
-                        (
-                            "ExchangeRate",
-                            key,
-                            {
-                                "FromCurrency": src,
-                                "ToCurrency": dst,
-                                "ValidFrom": month.isoformat(),
-                                "Rate": str(value),
-                            },
-                        )
+                    # AX keeps a rate per 100 units of the from currency (documents.EXCHANGE_RATE)
+                    pairs.setdefault((src, dst), []).append(
+                        {"ValidFrom": month.isoformat(), "ExchangeRate": str((value * 100).quantize(Decimal("0.0001")))}
                     )
+        for (src, dst), rows in pairs.items():
+            key = f"{src}/{dst}/{data.EXCHANGE_RATE_TYPE}"
+            pair = {
+                "FromCurrencyCode": src,
+                "ToCurrencyCode": dst,
+                "ExchangeRateType": data.EXCHANGE_RATE_TYPE,
+                "ExchangeRateDisplayFactor": "One",
+                "ExchangeRate": rows,
+            }
+            self.ax.append(("CurrencyPair", key, pair))
 
     def _rate_months(self) -> list[date]:
         """The first of each of the last twelve months, and of January this year: rates for every demo date."""

@@ -150,6 +150,9 @@ DIMENSION_VALUES: tuple[tuple[str, str, str], ...] = (
 
 # Units of GBP per 1 unit of the currency, around which the demo rates move.
 BASE_RATES_TO_GBP: dict[str, float] = {"EUR": 0.8575, "USD": 0.7890}
+# The demo ledger's default exchange rate type (AX 2012 keeps rates per type: Ledger::defaultExchangeRateType);
+# its name is the demo's choice.
+EXCHANGE_RATE_TYPE = "Default"
 
 PAYMENT_TERMS: dict[str, int] = {"Net14": 14, "Net30": 30, "Net60": 60}
 

@@ -32,7 +32,7 @@ AX_ENTITIES = (
     "LedgerJournalTable",
     "MainAccount",
     "DimensionValue",
-    "ExchangeRate",
+    "CurrencyPair",
 )
 SYSTEM_ALIASES = {"kashflow": "kashflow", "kf": "kashflow", "dynamics_ax": "dynamics_ax", "ax": "dynamics_ax"}
 

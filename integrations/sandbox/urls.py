@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RoutePattern
 
-from integrations.sandbox import views
+from integrations.sandbox import pages, views
 
 app_name = "sandbox"
 
@@ -39,6 +39,9 @@ sandbox_patterns = [
     path("kashflow/v2/", include("integrations.sandbox.kashflow.urls")),
     path("ax/", include("integrations.sandbox.ax.urls")),
     path("control/", include(control_patterns)),
+    # HTML pages behind the portal login: AX's drafts and the accountant's posting button
+    path("ax-drafts/", pages.ax_drafts, name="ax-drafts"),
+    path("ax-drafts/post", pages.ax_drafts_post, name="ax-drafts-post"),
 ]
 
 urlpatterns = [SandboxResolver(RoutePattern(""), sandbox_patterns)]

@@ -4,30 +4,52 @@ After an ambiguous failure the engine re-sends the same document under the same 
 message" proves it was processed, but a create-only service (free text invoices, payment journals) cannot say
 under which key. The record's link is then *created, AX key to be confirmed* (``key_unconfirmed_since``).
 
-This step, run after every run of a KashFlow -> AX flow, confirms keys from a service that can read: a sales
-invoice, once posted, is a customer transaction (CustomerTransactionService ``find``) carrying the KashFlow
-number. A record still unconfirmed after ``SYNC_UNCONFIRMED_KEY_HOURS`` goes to the exception queue, so someone
-looks for it in AX. Payment and general journals have no read by reference (payment journals are create-only,
-the ledger journal service reads by JournalNum only): they are confirmed by a person from the exception queue.
+This step, run after every run of a KashFlow -> AX flow, confirms keys from a service that can read: AX 2012 R2's
+CustomerTransactionService (``find``; Microsoft's list of standard document services: F, FK, R). A sales invoice,
+once posted, is a customer transaction carrying the KashFlow number; its key is the InvoiceId. A customer payment,
+once its journal is posted, is a customer transaction of its own carrying the journal line's DocumentNum (the
+KashFlow payment Id). AX shows no JournalNum there (CustPaymJournalService only creates, so the journal the
+lost answer named cannot be read), so the key stored for a payment confirmed this way is the payment's
+**Voucher**: what AX shows on the customer transaction, the ledger and the settlement, and what a person searches
+AX by. Its amount and currency must be the ones LedgerBridge sent (the mapped document of the outcome that got
+"Duplicate message"); a posted payment with other money, or several posted payments with the same document number,
+is not confirmed but queued at once, since AX then holds something other than exactly one copy of what was sent.
+
+A record still unconfirmed after ``SYNC_UNCONFIRMED_KEY_HOURS`` goes to the exception queue, so someone looks for it
+in AX. General and vendor invoice journals have no read by reference (the ledger journal service reads by
+JournalNum only) and AX 2012 ships no vendor transaction service to read posted vendor documents from (the list
+has CustomerTransactionService only; LedgerVendorPaymentService is R, a read by key): those are confirmed by a
+person from the exception queue.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import RecordLink
+from integrations.models import RecordLink, RecordOutcome
 from integrations.sync.flows.specs import KF_TO_AX
 
 log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
+MISMATCH_CODE = "ax_payment_mismatch"
 
 
-JOURNAL_ENTITIES = ("journal", "purchase_invoice", "supplier_payment")
-READ_LIMIT = 200  # journals read back per run to learn whether they were posted
+# Documents read back one by one to learn whether AX posted them: the field and value that say so. Journals show
+# Posted; a pending vendor invoice (VendInvoiceService, R2) shows ParmJobStatus Executed once posted (inferred).
+READ_BACK = {
+    "journal": ("Posted", "Yes"),
+    "purchase_invoice": ("Posted", "Yes"),
+    "supplier_payment": ("Posted", "Yes"),
+    "vendor_invoice": ("ParmJobStatus", "Executed"),
+}
+READ_LIMIT = 200  # documents read back per run to learn whether they were posted
 
 
 def unconfirmed_hours() -> float:
@@ -42,13 +64,17 @@ def confirm_keys(ctx) -> dict[str, int]:
     links = list(RecordLink.objects.filter(flow=ctx.flow, key_unconfirmed_since__isnull=False))
     if not links:
         return counts
+    if ctx.spec.target_entity == "payment":
+        return _confirm_payments(ctx, links, counts)
     by_reference = _posted_invoices(ctx) if ctx.spec.target_entity == "sales_invoice" else {}
     return _confirm(ctx, links, by_reference, counts)
 
 
 def refresh_posted(ctx) -> int:
     """Mark the links of documents AX now shows posted; returns how many. Sales invoices: from customer
-    transactions; journals: the journal service's read (Posted). Payment journals cannot be read back (C only)."""
+    transactions; payments: the customer transactions their posting made (by DocumentNum, the KashFlow payment
+    Id; a payment journal itself cannot be read back, C only); journals and vendor invoices: their service's read
+    (Posted, ParmJobStatus). A full run's link check (``verify``) tells a posting AX lost from a draft by this mark."""
     if ctx.spec.direction != KF_TO_AX or ctx.dry_run or ctx.spec.target_system != "dynamics_ax":
         return 0
     drafts = RecordLink.objects.filter(flow=ctx.flow, ax_posted_at__isnull=True).exclude(target_key="")
@@ -56,32 +82,71 @@ def refresh_posted(ctx) -> int:
     if ctx.spec.target_entity == "sales_invoice":
         posted = set(_posted_invoices(ctx).values())
         return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
-    if ctx.spec.target_entity not in JOURNAL_ENTITIES:
+    if ctx.spec.target_entity == "payment":
+        return _refresh_posted_payments(ctx, drafts, now)
+    if ctx.spec.target_entity not in READ_BACK:
         return 0
-    done = 0
-    for link in drafts.order_by("synced_at")[:READ_LIMIT]:
-        try:
-            journal = ctx.target.read(ctx.spec.target_entity, link.target_key)
-        except Exception as exc:  # reading back must not fail the run that wrote
-            log.info("could not read journal %s back: %s", link.target_key, exc)
-            continue
-        if journal.get("Posted") == "Yes":
-            done += RecordLink.objects.filter(pk=link.pk).update(ax_posted_at=now)
-    return done
+    field, value = READ_BACK[ctx.spec.target_entity]
+    keys = list(drafts.order_by("synced_at").values_list("target_key", flat=True)[:READ_LIMIT])
+    try:
+        journals = ctx.target.read_held(ctx.spec.target_entity, keys)  # batched reads, drafts too
+    except Exception as exc:  # reading back must not fail the run that wrote
+        log.info("could not read journals back: %s", exc)
+        return 0
+    posted = [key for key, journal in journals.items() if journal.get(field) == value]
+    return drafts.filter(target_key__in=posted).update(ax_posted_at=now) if posted else 0
 
 
-def _confirm(ctx, links, by_reference: dict[str, str], counts: dict[str, int]) -> dict[str, int]:
+def _refresh_posted_payments(ctx, drafts, now) -> int:
+    lookup = getattr(ctx.target, "posted_payment_references", None)
+    references = list(drafts.values_list("source_key", flat=True))
+    if lookup is None or not references:
+        return 0
+    try:
+        posted = lookup(references)
+    except Exception as exc:  # reading back must not fail the run that wrote
+        log.info("could not read posted payments back: %s", exc)
+        return 0
+    return drafts.filter(source_key__in=posted).update(ax_posted_at=now) if posted else 0
+
+
+def _confirm(
+    ctx, links, by_reference: dict[str, str], counts: dict[str, int], problems: dict[str, str] | None = None
+) -> dict[str, int]:
     from monitoring.services import record_exception, resolve_exceptions_for_record
 
-    deadline = timezone.now() - timedelta(hours=unconfirmed_hours())
+    now = timezone.now()
+    deadline = now - timedelta(hours=unconfirmed_hours())
     for link in links:
         key = by_reference.get(link.source_key, "")
+        problem = (problems or {}).get(link.source_key, "")
         if key:
+            # confirmed from a posted transaction: the document is posted too
             RecordLink.objects.filter(pk=link.pk).update(
-                target_key=key, key_unconfirmed_since=None, pending_message_id=""
+                target_key=key, key_unconfirmed_since=None, pending_message_id="", ax_posted_at=now
             )
             resolve_exceptions_for_record(flow=ctx.flow, source_key=link.source_key, run=ctx.run)
             counts["confirmed"] += 1
+        elif problem:
+            record_exception(
+                flow=ctx.flow,
+                run=ctx.run,
+                source_key=link.source_key,
+                stage="load",
+                error_class="ax_validation",
+                error_code=MISMATCH_CODE,
+                message=(
+                    f"Created in AX (AX answered Duplicate message to MessageId {link.pending_message_id}), but its "
+                    f"AX key cannot be confirmed: {problem}"
+                ),
+                source_payload=None,
+                mapped_document=None,
+                suggested_fix={
+                    "kind": "manual",
+                    "message": "Compare the payment in AX with the KashFlow payment; reverse what AX holds twice.",
+                },
+            )
+            counts["queued"] += 1
         elif link.key_unconfirmed_since <= deadline:
             record_exception(
                 flow=ctx.flow,
@@ -113,3 +178,116 @@ def _posted_invoices(ctx) -> dict[str, str]:
     except Exception as exc:  # a reconciliation read failing must not fail the run that wrote
         log.warning("could not read posted invoices to confirm keys: %s", exc)
         return {}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The money a payment journal sent to AX carried on its customer lines (received: positive)."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class PaymentMatch:
+    voucher: str = ""  # the one posted payment that is the document sent: its key from now on
+    problem: str = ""  # why AX's posted payments cannot confirm it (empty: nothing posted yet, or confirmed)
+
+
+def sent_money(document: dict | None) -> Sent | None:
+    """Amount and currency of a payment journal document's customer lines (credit - debit); None when the document
+    is unknown or names no customer line with a currency."""
+    lines = [
+        line
+        for line in (document or {}).get("LedgerJournalTrans") or []
+        if isinstance(line, dict) and (line.get("AccountType") or "Cust") == "Cust"
+    ]
+    currencies = {str(line.get("CurrencyCode") or "").upper() for line in lines}
+    if not lines or len(currencies) != 1 or "" in currencies:
+        return None
+    amount = sum((_dec(line.get("AmountCurCredit")) - _dec(line.get("AmountCurDebit")) for line in lines), Decimal(0))
+    return Sent(amount, currencies.pop())
+
+
+def match_payment(reference: str, rows: list[dict], sent: Sent | None) -> PaymentMatch:
+    """Which posted payment (customer transactions of one voucher: a payment received is negative on the customer)
+    is the document sent under ``reference``. Exactly one voucher with the sent amount and currency confirms it;
+    none posted yet waits; several, or only other money, is a problem for a person."""
+    vouchers: dict[str, tuple[Decimal, set[str]]] = {}
+    for row in rows:
+        voucher = str(row.get("Voucher") or "")
+        total, currencies = vouchers.get(voucher, (Decimal(0), set()))
+        vouchers[voucher] = (total - _dec(row.get("AmountCur")), currencies | {str(row.get("CurrencyCode") or "")})
+    if not vouchers:
+        return PaymentMatch()
+    shown = ", ".join(
+        f"{v or '(no voucher)'} {total:.2f} {'/'.join(sorted(c))}" for v, (total, c) in sorted(vouchers.items())
+    )
+    if sent is None:
+        if len(vouchers) == 1 and next(iter(vouchers)):
+            return PaymentMatch(voucher=next(iter(vouchers)))
+        return PaymentMatch(problem=f"AX shows {len(vouchers)} posted payments with document {reference} ({shown}).")
+    same = [
+        v
+        for v, (total, currencies) in vouchers.items()
+        if v and total == sent.amount and {c.upper() for c in currencies} == {sent.currency}
+    ]
+    if len(same) == 1:
+        return PaymentMatch(voucher=same[0])
+    if same:
+        return PaymentMatch(
+            problem=f"AX shows {len(same)} posted payments of {sent.amount:.2f} {sent.currency} with document "
+            f"{reference} ({shown}): it may be in AX more than once."
+        )
+    return PaymentMatch(
+        problem=f"AX shows the payment with document {reference} posted as {shown}; LedgerBridge sent "
+        f"{sent.amount:.2f} {sent.currency}."
+    )
+
+
+def _confirm_payments(ctx, links, counts: dict[str, int]) -> dict[str, int]:
+    """Payments: confirmed from the customer transactions AX made when their journals were posted."""
+    posted = _posted_payments(ctx, [link.source_key for link in links])
+    keys: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for link in links:
+        match = match_payment(link.source_key, posted.get(link.source_key, []), _sent(ctx, link))
+        if match.voucher:
+            keys[link.source_key] = match.voucher
+        elif match.problem:
+            problems[link.source_key] = match.problem
+    return _confirm(ctx, links, keys, counts, problems)
+
+
+def _sent(ctx, link) -> Sent | None:
+    """What went to AX under the MessageId AX answered Duplicate message to: the mapped document of that outcome."""
+    outcome = (
+        RecordOutcome.objects.filter(
+            Q(run__flow=ctx.flow, flow__isnull=True) | Q(flow=ctx.flow),
+            source_key=link.source_key,
+            message_id=link.pending_message_id,
+            mapped_document__isnull=False,
+        )
+        .order_by("-id")
+        .only("mapped_document")
+        .first()
+    )
+    return sent_money(outcome.mapped_document if outcome else None)
+
+
+def _posted_payments(ctx, references: list[str]) -> dict[str, list[dict]]:
+    posted = getattr(ctx.target, "posted_payments", None)
+    if posted is None or not references:
+        return {}
+    try:
+        return posted(references)
+    except Exception as exc:  # a reconciliation read failing must not fail the run that wrote
+        log.warning("could not read posted payments to confirm keys: %s", exc)
+        return {}
+
+
+def _dec(value) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else 0))
+    except InvalidOperation:
+        return Decimal(0)

@@ -2,27 +2,71 @@
 
 After AX is emptied or restored from a backup, a document is deleted there, or a pair is re-pointed from a
 test AX to a live one, every record would otherwise be skipped as "already posted". Before a ``--full`` run
-of a KashFlow -> AX flow processes its records, the keys AX holds for the flow's entity are read page by page
-(AIF ``getKeys``: keys only, no documents) and compared with the flow's links. A linked key that AX does not
-list is read once more on its own (``read``), so that a short or broken key listing can never cause a
-second posting; a document confirmed gone has its link cleared, and the record is posted again by this run
-(its outcome names the AX document that was gone). A service without ``getKeys`` offers no cheap way to
-list what AX holds: its links are reported as unverifiable and trusted, and the run's notes say so.
+of a KashFlow -> AX flow processes its records, the flow's ``verify_links`` hook (on its FlowSpec, in
+``flows/<entity>.py``) gives a verdict on each link, with the operations AX ships for that document
+(Microsoft's "Standard Document Services"; see the connector's README):
 
-A document reversed (not deleted) in AX still exists and is not found by this check: reversals are for the
-reconciliation of amounts to find.
+- **read by key** (``by_read``: customers, vendors, the ledger journal service's general and vendor invoice
+  journals, bank statements): ``READ_BATCH`` keys per ``read``; AX refuses a read naming a key it does not hold,
+  so a refused batch is halved until each missing key stands alone. A read sees drafts and posted documents
+  alike, so a key AX cannot read is **gone**: a draft deleted in AX, or AX restored from a backup taken before
+  it was created (a posted journal cannot be deleted in AX, only reversed).
+- **posted transactions** (``by_posted_invoices``, ``by_posted_payments``): free text invoices and customer
+  payment journals are create-only; AX shows them only once posted, as customer transactions
+  (CustomerTransactionService ``find``, a page of invoice ids or payment references per call). A document
+  found there is present. One not found is either a **draft** not posted yet or a draft deleted in AX, and AX's
+  standard services cannot tell which: it is never called gone (posting it again while the first is merely
+  waiting would post it twice); it is reported in the run's notes as not verifiable and left as it is (for
+  invoices, the portal's "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
+  A document AX showed posted before (``RecordLink.ax_posted_at``, set by ``confirm.refresh_posted`` and by
+  this check) and no longer shows is **gone**: a posting cannot be deleted in AX, so AX lost it (emptied, or
+  restored from a backup taken before the posting). Limit: a backup taken between its creation and its
+  posting still holds the draft, which AX's services cannot see; the run's notes say so, and the person
+  posting the new draft should delete the old one.
+
+A link confirmed gone is cleared: the record is posted again by this run (with a MessageId of its own, since
+AX remembers the first) and its outcome names the AX document that was gone. A check AX cannot answer (a
+port without the operation, AX unreachable) leaves the links unverifiable, said in the notes, never silently
+trusted. A document reversed (not deleted) in AX still exists and is not found by this check: reversals are for
+the reconciliation of amounts to find.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from integrations.connectors.errors import NotFoundError
+from django.utils import timezone
+
+from integrations.connectors.errors import ConnectorError
 from integrations.models import RecordLink
-from integrations.sync.load import GONE_PREFIX, call
+from integrations.sync.load import GONE_PREFIX, RetriesExhausted, call
 
 log = logging.getLogger(__name__)
+SHOWN = 20  # keys named in the notes per verdict
+
+
+@dataclass(frozen=True)
+class Link:
+    source_key: str
+    target_key: str
+    seen_posted: bool  # AX showed the document posted before (ax_posted_at)
+
+
+@dataclass
+class Verdicts:
+    """A flow hook's verdict on each link, by source key."""
+
+    present: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)
+    drafts: set[str] = field(default_factory=set)  # not posted in AX as far as AX's services show
+    unverifiable: dict[str, str] = field(default_factory=dict)  # source key -> why AX could not answer
+    posted: set[str] = field(default_factory=set)  # present and shown posted now (their links learn it)
+    limit: str = ""  # what a "gone" verdict of this kind cannot rule out (said in the notes when any is gone)
+
+
+VerifyLinks = Callable[[object, list[Link]], Verdicts]
 
 
 @dataclass
@@ -30,69 +74,143 @@ class LinkCheck:
     checked: int = 0
     present: int = 0
     gone: dict[str, str] = field(default_factory=dict)  # source key -> the AX key that is gone
-    unverifiable: int = 0
+    drafts: list[str] = field(default_factory=list)  # AX keys not posted yet (not verifiable)
+    unverifiable: dict[str, str] = field(default_factory=dict)  # AX key -> why
+    limit: str = ""
 
     def note(self, entity: str) -> str:
-        if self.unverifiable:
-            return (
-                f"Links checked against AX: {self.unverifiable} unverifiable (the AX service for {entity} "
-                "cannot list its documents); they are trusted."
-            )
         text = f"Links checked against AX: {self.checked} checked, {self.present} present, {len(self.gone)} gone"
         if self.gone:
-            shown = ", ".join(f"{key} (was {target})" for key, target in list(self.gone.items())[:20])
-            more = f" and {len(self.gone) - 20} more" if len(self.gone) > 20 else ""
-            text += f", posted again: {shown}{more}"
+            text += ", posted again: " + _listed(f"{key} (was {target})" for key, target in self.gone.items())
+            if self.limit:
+                text += f" ({self.limit})"
+        if self.drafts:
+            text += (
+                f"; {len(self.drafts)} not verifiable: not posted in AX yet ({_listed(self.drafts)}); AX's standard "
+                f"services cannot read a {entity} draft, so a draft deleted in AX cannot be told from one waiting "
+                "to be posted: left as they are, for a person to post (or find) in AX"
+            )
+        if self.unverifiable:
+            reasons = sorted(set(self.unverifiable.values()))
+            text += f"; {len(self.unverifiable)} unverifiable ({_listed(self.unverifiable)}): {'; '.join(reasons)}"
         return text + "."
+
+
+def _listed(items: Iterable[str]) -> str:
+    items = list(items)
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
 
 
 def applies(ctx) -> bool:
     spec = ctx.spec
-    return (
-        ctx.run.full
-        and not ctx.dry_run
-        and spec.verify_links
-        and spec.target_system == "dynamics_ax"
-        and callable(getattr(ctx.target, "list_keys", None))
-    )
+    return bool(ctx.run.full and not ctx.dry_run and spec.verify_links and spec.target_system == "dynamics_ax")
 
 
 def verify_links(ctx) -> LinkCheck:
-    """Check the flow's links against the keys AX holds; clear the links of documents confirmed gone."""
+    """Ask the flow's hook for a verdict on every link; clear the links of documents confirmed gone."""
     result = LinkCheck()
-    links = list(
-        RecordLink.objects.filter(flow=ctx.flow).exclude(target_key="").values_list("source_key", "target_key")
+    rows = list(
+        RecordLink.objects.filter(flow=ctx.flow)
+        .exclude(target_key="")
+        .order_by("source_key")
+        .values_list("source_key", "target_key", "ax_posted_at")
     )
-    if not links:
+    if not rows:
         return result
-    spec = ctx.spec
-    entity = spec.linked_entity(ctx) if spec.linked_entity else spec.target_entity
-    keys = call(ctx, lambda: ctx.target.list_keys(entity), what=f"list the {entity} keys in AX")
-    if keys is None:
-        result.unverifiable = len(links)
-        return result
-    held = set(map(str, keys))
+    links = [Link(source, target, posted is not None) for source, target, posted in rows]
+    target_of = {link.source_key: link.target_key for link in links}
+    verdicts = ctx.spec.verify_links(ctx, links)
     result.checked = len(links)
-    for source_key, target_key in links:
+    result.present = len(verdicts.present)
+    result.limit = verdicts.limit
+    result.drafts = [target_of[k] for k in sorted(verdicts.drafts)]
+    result.unverifiable = {target_of[k]: why for k, why in sorted(verdicts.unverifiable.items())}
+    if verdicts.posted:
+        RecordLink.objects.filter(flow=ctx.flow, source_key__in=verdicts.posted, ax_posted_at__isnull=True).update(
+            ax_posted_at=timezone.now()
+        )
+    for source_key in sorted(verdicts.gone):
         ctx.heartbeat.tick()
-        if target_key in held or _still_there(ctx, entity, target_key):
-            result.present += 1
-            continue
+        target_key = target_of[source_key]
         result.gone[source_key] = target_key
         # Posted again by this run: the link forgets the document and its content, keeps the source hash, and
         # remembers the gone key, so the new posting carries its own MessageId (see ``load.create_message_id``).
         RecordLink.objects.filter(flow=ctx.flow, source_key=source_key, target_key=target_key).update(
-            target_key="", content_hash="", target_hash=f"{GONE_PREFIX}{target_key}"[:64], pending_message_id=""
+            target_key="",
+            content_hash="",
+            target_hash=f"{GONE_PREFIX}{target_key}"[:64],
+            pending_message_id="",
+            ax_posted_at=None,
         )
     if result.gone:
         log.warning("flow %s: %s linked AX documents are gone", ctx.flow, len(result.gone))
     return result
 
 
-def _still_there(ctx, entity: str, key: str) -> bool:
-    """A key missing from the listing is read on its own before it is called gone."""
+def _ask(ctx, what: str, question: Callable[[], set[str]]) -> set[str] | str:
+    """AX's answer, or why there is none (the links are then unverifiable, never trusted silently)."""
     try:
-        call(ctx, lambda: ctx.target.read(entity, key), what=f"read {entity} {key}")
-        return True
-    except NotFoundError:
-        return False
+        return call(ctx, question, what=what)
+    except (ConnectorError, RetriesExhausted) as exc:
+        log.warning("flow %s: could not %s: %s", ctx.flow, what, exc)
+        return f"AX could not {what}: {exc}"
+
+
+def _all_unverifiable(links: list[Link], why: str) -> Verdicts:
+    return Verdicts(unverifiable={link.source_key: why for link in links})
+
+
+def by_read(ctx, links: list[Link]) -> Verdicts:
+    """Documents AX reads by key (drafts and posted alike): a key AX cannot read is gone."""
+    spec = ctx.spec
+    entity = spec.linked_entity(ctx) if spec.linked_entity else spec.target_entity
+    supports = getattr(ctx.target, "supports", None)
+    if not callable(getattr(ctx.target, "existing_keys", None)) or (supports and not supports(entity, "read")):
+        return _all_unverifiable(links, f"the AX service for {entity} cannot read its documents back")
+    keys = [link.target_key for link in links]
+    held = _ask(ctx, f"read the {entity} documents back", lambda: ctx.target.existing_keys(entity, keys))
+    if isinstance(held, str):
+        return _all_unverifiable(links, held)
+    verdicts = Verdicts()
+    for link in links:
+        (verdicts.present if link.target_key in held else verdicts.gone).add(link.source_key)
+    return verdicts
+
+
+def _by_posted(links: list[Link], posted: set[str] | str, value_of: Callable[[Link], str]) -> Verdicts:
+    if isinstance(posted, str):
+        return _all_unverifiable(links, posted)
+    verdicts = Verdicts(
+        limit="AX showed them posted before and no longer does; a backup restored in AX that was taken before they "
+        "were posted may still hold their drafts, which AX's services cannot read: delete those before posting"
+    )
+    for link in links:
+        if value_of(link) in posted:
+            verdicts.present.add(link.source_key)
+            verdicts.posted.add(link.source_key)
+        elif link.seen_posted:
+            verdicts.gone.add(link.source_key)
+        else:
+            verdicts.drafts.add(link.source_key)
+    return verdicts
+
+
+def by_posted_invoices(ctx, links: list[Link]) -> Verdicts:
+    """Free text invoices (create-only): present once posted, as customer transactions carrying the invoice id."""
+    if not callable(getattr(ctx.target, "posted_invoice_keys", None)):
+        return _all_unverifiable(links, "the AX connection cannot read posted invoices")
+    keys = [link.target_key for link in links]
+    posted = _ask(ctx, "read the posted invoices", lambda: ctx.target.posted_invoice_keys(keys))
+    return _by_posted(links, posted, lambda link: link.target_key)
+
+
+def by_posted_payments(ctx, links: list[Link]) -> Verdicts:
+    """Customer payment journals (create-only): present once posted, as customer transactions carrying the line's
+    DocumentNum, which the payment mapping fills with the KashFlow payment Id (the link's source key). A mapping
+    that puts something else there finds nothing: its payments stay "not posted yet", never "gone"."""
+    if not callable(getattr(ctx.target, "posted_payment_references", None)):
+        return _all_unverifiable(links, "the AX connection cannot read posted payments")
+    references = [link.source_key for link in links]
+    posted = _ask(ctx, "read the posted payments", lambda: ctx.target.posted_payment_references(references))
+    return _by_posted(links, posted, lambda link: link.source_key)

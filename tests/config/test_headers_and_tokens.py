@@ -3,6 +3,7 @@ served from our own static files, API tokens stored hashed, expiring, listed and
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +28,25 @@ def test_every_page_carries_a_csp_that_allows_no_inline_script(client_for):
     assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in policy
     assert directives["default-src"] == "'self'" and directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+    assert directives["style-src"] == "'self'", "portal pages allow no inline style"
+
+
+def test_only_the_api_docs_pages_allow_inline_styles(client_for):
+    viewer = client_for("viewer")
+    for url in ("/api/v1/docs/", "/api/v1/redoc/"):
+        policy = viewer.get(url)["Content-Security-Policy"]
+        style = next(d for d in policy.split(";") if d.strip().startswith("style-src"))
+        assert "'unsafe-inline'" in style, url
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_htmx_is_told_to_write_no_inline_style(client_for):
+    """htmx injects an indicator style element, and copies ``style`` attributes when it settles a swap, unless told
+    not to; under the policy both would be blocked (and the browser tests fail on any blocked action)."""
+    page = client_for("viewer").get(reverse("monitoring:dashboard")).content.decode()
+    config = json.loads(re.search(r"""<meta name="htmx-config" content='([^']+)'>""", page).group(1))
+    assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"] and "class" in config["attributesToSettle"]
 
 
 def test_no_template_relies_on_inline_script():

@@ -101,6 +101,24 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "LedgerJournalTrans[].Invoice": "invoice.number",
         "LedgerJournalTrans[].DocumentNum": "invoice.external_reference",
     },
+    "vendor_invoice": {
+        "Num": "invoice.number",
+        "OrderAccount": "invoice.supplier_code",
+        "InvoiceAccount": "invoice.supplier_code",
+        "DocumentDate": "invoice.date",
+        "TransDate": "invoice.date",
+        "FixedDueDate": "invoice.due_date",
+        "CurrencyCode": "money.currency",
+        "Description": "invoice.external_reference",
+        "DefaultDimension": "line.dimensions",
+        "VendInvoiceInfoLine[].Description": "line.description",
+        "VendInvoiceInfoLine[].ReceiveNow": "line.quantity",
+        "VendInvoiceInfoLine[].PurchPrice": "line.unit_price",
+        "VendInvoiceInfoLine[].LineAmount": "line.amount",
+        "VendInvoiceInfoLine[].TaxGroup": "line.tax_group",
+        "VendInvoiceInfoLine[].TaxItemGroup": "line.item_tax_group",
+        "VendInvoiceInfoLine[].DefaultDimension": "line.dimensions",
+    },
     "journal": dict(_JOURNAL),
     "supplier_payment": {
         **_JOURNAL,
@@ -115,8 +133,8 @@ CONCEPTS: dict[str, dict[str, str]] = {
     "main_account": {"MainAccountId": "account.code", "Name": "account.name"},
     "dimension_value": {"DimensionName": "dimension.name", "Value": "dimension.value"},
     "exchange_rate": {
-        "FromCurrency": "money.currency",
-        "Rate": "money.exchange_rate",
+        "FromCurrencyCode": "money.currency",
+        "ExchangeRate[].ExchangeRate": "money.exchange_rate",
     },
 }
 
@@ -196,6 +214,7 @@ ENTITY_SERVICES: dict[str, str] = {
     "journal": "LedgerGeneralJournalService",
     "supplier_payment": "LedgerGeneralJournalService",
     "bank_statement": "BankStmtService",
+    "vendor_invoice": "VendVendInvoiceService",
     "main_account": "MainAccountService",
     "dimension_value": "DimensionValueService",
     "exchange_rate": "ExchangeRateService",

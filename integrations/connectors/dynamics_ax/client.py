@@ -450,6 +450,13 @@ class AxClient:
         rows = records_from_zeep(svc, self.call(service, "find", QueryCriteria=query_criteria(criteria)))
         return [row for row in rows if matches_all(svc.root, row, criteria)]
 
+    def find_any(self, service: str, criteria: list[Criterion]) -> list[dict]:
+        """Records matching any of ``criteria``: AX connects criteria with OR (D9), which lets one call look up a
+        page of values of one field (``Invoice = A`` or ``Invoice = B`` ...)."""
+        svc = SERVICES[service]
+        rows = records_from_zeep(svc, self.call(service, "find", QueryCriteria=query_criteria(criteria)))
+        return [row for row in rows if any(matches_all(svc.root, row, [c]) for c in criteria)]
+
     def find_keys(self, service: str, criteria: list[Criterion]) -> list[str]:
         svc = SERVICES[service]
         return keys_from_zeep(svc, self.call(service, "findKeys", QueryCriteria=query_criteria(criteria)))

@@ -2,7 +2,7 @@
 
 Records in and out are the root-table dicts of ``AxRecord.data`` (CustTable, CustInvoiceTable,
 LedgerJournalTable ...). Keys are the entity keys joined with "/" (``AccountNum``, ``InvoiceId``,
-``DimensionName/Value``, ``FromCurrency/ToCurrency/ValidFrom``).
+``DimensionName/Value``, ``FromCurrencyCode/ToCurrencyCode/ExchangeRateType``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from integrations.connectors.errors import (
 
 PAGE_SIZE = 200
 READ_BATCH = 50
+# Posted documents looked up per customer-transaction find: one criterion per document, which AX ORs (D9).
+POSTED_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ ENTITIES: dict[str, EntityService] = {
     ),
     # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
     "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
+    # AX 2012 R2 pending vendor invoices (D1: C, R, D, F, FK, GK, GCK): found again by vendor and invoice number
+    "vendor_invoice": EntityService("VendVendInvoiceService", reference=("VendInvoiceInfoTable", "Num")),
     "main_account": EntityService("MainAccountService", reference=("MainAccount", "MainAccountId")),
     "dimension_value": EntityService("DimensionValueService"),
     "exchange_rate": EntityService("ExchangeRateService"),
@@ -89,8 +93,14 @@ PROBE_KEY = "LEDGERBRIDGE-CONNECTION-TEST"
 # they are read only through a customer-specific custom service the admin switches on.
 REFERENCE_CUSTOM = "custom"
 REFERENCE_ENTITIES = ("main_account", "dimension_value")
-OPTIONAL_ENTITIES = ("bank_statement",)
+OPTIONAL_ENTITIES = ("bank_statement", "vendor_invoice")
 _YES = {"1", "true", "yes", "on", "y"}
+# The exchange rate type read when the connection names none, and the currencies whose pairs are read (AX's rate
+# service has no find or getKeys: the pairs must be named). Both are the demo company's; a customer's ledger
+# names its own default type (Ledger::defaultExchangeRateType).
+DEFAULT_RATE_TYPE = "Default"
+DEFAULT_RATE_CURRENCIES = ("GBP", "EUR", "USD")
+RATE_UNIT = Decimal(100)  # AX keeps ExchangeRate per 100 units of the from currency (documents.EXCHANGE_RATE)
 
 
 def parse_service_ports(text: str) -> dict[str, str]:
@@ -129,9 +139,11 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "journal": ("create", "read"),
     "supplier_payment": ("create", "read"),
     "bank_statement": ("create", "read", "find"),
+    "vendor_invoice": ("create", "read", "find"),
     "main_account": ("find",),
     "dimension_value": ("find",),
-    "exchange_rate": ("find",),
+    # LedgerExchangeRatesService is CR (D1): a currency pair's rates are read by the pair's key, never found
+    "exchange_rate": ("read",),
 }
 
 
@@ -177,6 +189,21 @@ class DynamicsAXConnector(Connector):
             choices=(("", "None: CSV uploads"), (REFERENCE_CUSTOM, "Custom service (LedgerBridge contract)")),
         ),
         ConfigField(
+            "exchange_rate_type",
+            "Exchange rate type",
+            required=False,
+            help_text=f"The AX exchange rate type whose rates convert amounts (the ledger's default type); "
+            f"{DEFAULT_RATE_TYPE} when empty",
+        ),
+        ConfigField(
+            "rate_currencies",
+            "Currencies with exchange rates",
+            required=False,
+            help_text="The currency codes whose AX exchange rates LedgerBridge reads, e.g. GBP, EUR, USD (AX's "
+            f"exchange rate service reads one currency pair at a time); {', '.join(DEFAULT_RATE_CURRENCIES)} "
+            "when empty",
+        ),
+        ConfigField(
             "allow_basic_over_http",
             "Allow Basic over http",
             required=False,
@@ -205,6 +232,11 @@ class DynamicsAXConnector(Connector):
             allow_basic_over_http=(settings.get("allow_basic_over_http") or "").strip().lower() in _YES,
         )
         self.reference_custom = (settings.get("reference_service") or "").strip().lower() == REFERENCE_CUSTOM
+        self.rate_type = (settings.get("exchange_rate_type") or "").strip() or DEFAULT_RATE_TYPE
+        codes = (settings.get("rate_currencies") or "").replace(";", ",").replace(" ", ",").split(",")
+        self.rate_currencies = tuple(dict.fromkeys(c.strip().upper() for c in codes if c.strip())) or (
+            DEFAULT_RATE_CURRENCIES
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -259,7 +291,7 @@ class DynamicsAXConnector(Connector):
             if entity in REFERENCE_ENTITIES and not self.reference_custom:
                 continue  # not a standard service: needed only where the admin says a custom one is deployed
             if entity in OPTIONAL_ENTITIES:
-                continue  # needed only by a bank flow on the statement path (AX 2012 R2 advanced reconciliation)
+                continue  # needed only by a flow on an AX 2012 R2 path (bank statements, vendor invoices)
             needed = NEEDED_OPERATIONS.get(entity, ("read",))
             problems: list[str] = []
             if spec.service not in exposed:
@@ -346,23 +378,83 @@ class DynamicsAXConnector(Connector):
                 text.format(service=service, details=page.details), system="dynamics_ax", code=page.details
             )
 
-    def list_keys(self, entity: str) -> list[str] | None:
-        """Every key AX holds for ``entity``, page by page (getKeys: keys only, no documents read), so that a
-        caller can check cheaply that documents it linked still exist; None when the port does not expose
-        getKeys (a create-only port gives no way to list what it holds)."""
+    def existing_keys(self, entity: str, keys: list[str]) -> set[str]:
+        """Which of ``keys`` AX still holds (drafts and posted documents alike): ``read_held``."""
+        return set(self.read_held(entity, keys))
+
+    def read_held(self, entity: str, keys: list[str]) -> dict[str, dict]:
+        """The documents of ``keys`` that AX holds, by key, read ``READ_BATCH`` keys per ``read``. AX answers a read
+        naming a key it does not hold with "No valid document identified" for the whole call (the simulator does
+        so; inferred for real AX from AxdBase reading key by key), so a refused batch is halved until each missing
+        key stands alone: one missing key among 50 costs about a dozen reads more, never a guess (at worst, when
+        AX lost everything, about two reads per key). Only services
+        with ``read`` (customers, vendors, the ledger journal service, bank statements); sales invoices and payment
+        journals are create-only."""
         spec = self._entity(entity)
-        if "getKeys" not in self.client.operations(spec.service):
-            return None
-        keys: list[str] = []
-        bookmark = ""
-        while True:
+        if entity == "sales_invoice" or "read" not in spec.definition.operations:
+            raise ValidationError(
+                f"Dynamics AX cannot read {entity} records back: {spec.service} offers only "
+                f"{', '.join(spec.definition.operations)} (Microsoft's list of standard document services).",
+                system=self.system,
+                code="operation_not_offered",
+            )
+        wanted = list(dict.fromkeys(k for k in keys if k))
+        held: dict[str, dict] = {}
+        for start in range(0, len(wanted), READ_BATCH):
+            held.update(self._held(spec, wanted[start : start + READ_BATCH]))
+        return held
+
+    def _held(self, spec: EntityService, keys: list[str]) -> dict[str, dict]:
+        self._acquire()
+        try:
+            records = self.client.read(spec.service, keys)
+        except NotFoundError:
+            if len(keys) == 1:
+                return {}
+            middle = len(keys) // 2
+            return {**self._held(spec, keys[:middle]), **self._held(spec, keys[middle:])}
+        found = {spec.definition.key_of(r): self._clean(r) for r in records if self._wanted(spec, r)}
+        return {key: record for key, record in found.items() if key in set(keys)}
+
+    def posted_invoice_keys(self, invoice_ids: list[str]) -> set[str]:
+        """Which of ``invoice_ids`` AX shows posted: customer transactions carrying them (CustomerTransactionService
+        ``find``, ``POSTED_PAGE`` invoice ids per call). A draft shows nothing: FreeTextInvoiceService cannot read."""
+        return self._posted("Invoice", invoice_ids)
+
+    def posted_payment_references(self, references: list[str]) -> set[str]:
+        """Which payment references (the journal lines' DocumentNum) AX shows posted: the customer transactions
+        that posting a payment journal makes carry the line's DocumentNum. CustPaymJournalService only creates,
+        so a payment journal AX holds as a draft cannot be seen at all."""
+        return set(self.posted_payments(references))
+
+    def posted_payments(self, references: list[str]) -> dict[str, list[dict]]:
+        """The payment customer transactions AX has posted for ``references`` (the payment journal lines'
+        DocumentNum: our KashFlow payment Id), by reference: the CustTrans rows (Voucher, AccountNum, TransDate,
+        DocumentNum, PaymReference, PaymMode, CurrencyCode, AmountCur negative for money received,
+        SettleAmountCur ...) of payments, never of invoices (a payment's CustTrans carries no Invoice). Looked up
+        ``POSTED_PAGE`` references per CustomerTransactionService ``find``, so each request stays bounded however
+        many payments wait. Several rows for one reference mean AX posted that document more than once, or a person
+        typed the same document number: the caller decides."""
+        out: dict[str, list[dict]] = {}
+        for row in self._posted_rows("DocumentNum", references):
+            if row.get("Invoice") or row.get("TransType") not in (None, "", "Payment"):
+                continue  # an invoice (or another kind of transaction) that happens to carry the document number
+            out.setdefault(str(row.get("DocumentNum") or ""), []).append(row)
+        return out
+
+    def _posted(self, field: str, values: list[str]) -> set[str]:
+        return {str(r.get(field) or "") for r in self._posted_rows(field, values)}
+
+    def _posted_rows(self, field: str, values: list[str]) -> list[dict]:
+        wanted = list(dict.fromkeys(str(v) for v in values if v))
+        found: list[dict] = []
+        for start in range(0, len(wanted), POSTED_PAGE):
+            page = wanted[start : start + POSTED_PAGE]
             self._acquire()
-            page = self.client.get_keys(spec.service, page_size=PAGE_SIZE, bookmark=bookmark)
-            self._check_page(spec.service, page)
-            keys.extend(page.keys)
-            if not page.bookmark or not page.keys:
-                return keys
-            bookmark = page.bookmark
+            criteria = [Criterion("CustTrans", field, "Equal", v) for v in page]
+            rows = self.client.find_any(INVOICE_TRANSACTIONS, criteria)
+            found.extend(r for r in rows if str(r.get(field) or "") in set(page))
+        return found
 
     def read(self, entity: str, key: str) -> dict:
         spec = self._entity(entity)
@@ -399,6 +491,8 @@ class DynamicsAXConnector(Connector):
         self._acquire()
         out = []
         for trans in self.client.find(INVOICE_TRANSACTIONS, criteria):
+            if not trans.get("Invoice") or trans.get("TransType") == "Payment":
+                continue  # invoices only: a payment's customer transaction carries no Invoice
             amount = _decimal(trans.get("AmountCur"))
             settled = _decimal(trans.get("SettleAmountCur"))
             status = "Paid" if settled > 0 and settled >= amount else ("PartlyPaid" if settled > 0 else "None")
@@ -427,6 +521,8 @@ class DynamicsAXConnector(Connector):
         spec = self._entity(entity)
         if spec.reference is None or not reference or not self.supports(entity, "find"):
             return None
+        if entity == "vendor_invoice":
+            return self._vendor_invoice(reference)
         data_source, field = spec.reference
         criteria = [Criterion(data_source, field, "Equal", str(reference))]
         if spec.journal_names:
@@ -434,6 +530,21 @@ class DynamicsAXConnector(Connector):
         self._acquire()
         for record in self.client.find(spec.service, criteria):
             if self._wanted(spec, record):
+                return self._clean(record)
+        return None
+
+    def _vendor_invoice(self, reference: str) -> dict | None:
+        """The pending or posted vendor invoice ``"<vendor account>/<invoice number>"``: AX keeps invoice numbers
+        unique per vendor (Accounts payable parameters, VendReuseInvoice), so the number alone could find another
+        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here."""
+        vendor, _, number = reference.partition("/")
+        if not number:
+            vendor, number = "", vendor
+        self._acquire()
+        for record in self.client.find(
+            "VendVendInvoiceService", [Criterion("VendInvoiceInfoTable", "Num", "Equal", number)]
+        ):
+            if not vendor or str(record.get("OrderAccount") or "") == vendor:
                 return self._clean(record)
         return None
 
@@ -523,33 +634,75 @@ class DynamicsAXConnector(Connector):
         return self._reference("dimension_value")
 
     def exchange_rates(self, from_currency: str, to_currency: str) -> list[dict]:
-        """The rates of one currency pair, oldest first: ``{"FromCurrency", "ToCurrency", "ValidFrom", "Rate"}``."""
+        """The rates of one currency pair of the connection's exchange rate type, oldest first, flattened:
+        ``{"FromCurrency", "ToCurrency", "ValidFrom", "ValidTo", "Rate"}`` with ``Rate`` in units of ToCurrency per
+        1 FromCurrency (AX's ExchangeRate divided by 100). One ``read`` of the CurrencyPair document by its key;
+        a pair AX does not hold reads as no rates."""
+        key = f"{from_currency.upper()}/{to_currency.upper()}/{self.rate_type}"
         self._acquire()
-        rows = self.client.find(
-            "ExchangeRateService",
-            [
-                Criterion("ExchangeRate", "FromCurrency", "Equal", from_currency),
-                Criterion("ExchangeRate", "ToCurrency", "Equal", to_currency),
-            ],
-        )
-        return sorted(rows, key=lambda r: r.get("ValidFrom", ""))
+        try:
+            documents = self.client.read(ENTITIES["exchange_rate"].service, [key])
+        except NotFoundError:
+            return []
+        return flatten_rates(documents)
+
+    def all_exchange_rates(self) -> list[dict]:
+        """The rates of every ordered pair of the connection's currencies (``rate_currencies``), flattened as
+        ``exchange_rates`` returns them: one ``read`` per pair."""
+        out: list[dict] = []
+        for src in self.rate_currencies:
+            for dst in self.rate_currencies:
+                if src != dst:
+                    out.extend(self.exchange_rates(src, dst))
+        return out
 
     def exchange_rate(self, from_currency: str, to_currency: str, on_date: date) -> Decimal | None:
-        """Units of ``to_currency`` per 1 ``from_currency`` valid on ``on_date`` (the latest ValidFrom on or before
-        it); the inverse pair is used when only that one is kept; None when AX has no rate."""
+        """Units of ``to_currency`` per 1 ``from_currency`` valid on ``on_date`` (``rate_on``); the inverse pair is
+        used when only that one is kept; None when AX has no rate."""
         if from_currency.upper() == to_currency.upper():
             return Decimal(1)
-        day = on_date.isoformat()
         for src, dst, invert in ((from_currency, to_currency, False), (to_currency, from_currency, True)):
-            valid = [r for r in self.exchange_rates(src, dst) if r.get("ValidFrom", "") <= day]
-            if valid:
-                try:
-                    rate = Decimal(str(valid[-1]["Rate"]))
-                except (InvalidOperation, KeyError):
-                    continue
-                if rate == 0:
-                    continue
+            rate = rate_on(self.exchange_rates(src, dst), on_date)
+            if rate is not None and rate != 0:
                 return (Decimal(1) / rate) if invert else rate
+        return None
+
+
+def flatten_rates(documents: list[dict]) -> list[dict]:
+    """CurrencyPair documents (pair fields, ``ExchangeRate`` rows) -> one flat row per rate, oldest first; rows
+    without a date or a readable rate are left out."""
+    out: list[dict] = []
+    for pair in documents:
+        for row in pair.get("ExchangeRate") or []:
+            try:
+                rate = Decimal(str(row["ExchangeRate"])) / RATE_UNIT
+            except (InvalidOperation, KeyError):
+                continue
+            if not row.get("ValidFrom"):
+                continue
+            out.append(
+                {
+                    "FromCurrency": pair.get("FromCurrencyCode", ""),
+                    "ToCurrency": pair.get("ToCurrencyCode", ""),
+                    "ValidFrom": str(row["ValidFrom"])[:10],
+                    "ValidTo": str(row.get("ValidTo") or "")[:10],
+                    "Rate": format(rate.normalize(), "f"),
+                }
+            )
+    return sorted(out, key=lambda r: (r["FromCurrency"], r["ToCurrency"], r["ValidFrom"]))
+
+
+def rate_on(rates: list[dict], on_date: date) -> Decimal | None:
+    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule);
+    None when every rate starts later."""
+    day = on_date.isoformat()
+    valid = [r for r in rates if str(r.get("ValidFrom") or "")[:10] <= day and r.get("ValidFrom")]
+    if not valid:
+        return None
+    best = max(valid, key=lambda r: str(r["ValidFrom"])[:10])
+    try:
+        return Decimal(str(best["Rate"]))
+    except (InvalidOperation, KeyError):
         return None
 
 

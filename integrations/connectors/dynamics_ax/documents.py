@@ -341,7 +341,20 @@ LEDGER_JOURNAL_TABLE = AxTable(
 # --- Customer transactions (AX 2012 R2 CustomerTransactionService, operations F, FK, R: Microsoft's list of
 # standard document services). What AX has posted: one CustTrans row per posted invoice or payment, with what is
 # settled on it. The fields are CustTrans's own; the document's exact layout is not public (inferred), and the
-# sandbox puts the free text invoice's CustomerRef in Txt (inferred).
+# sandbox puts the free text invoice's CustomerRef in Txt (inferred). A posted payment line's DocumentNum is
+# carried onto its customer transaction (CustTrans.DocumentNum, inferred: the field exists on CustTrans, that
+# posting copies the journal line's value into it is not shown by any public source).
+# Sources for the payment fields: AX 2012's "Customer transactions marked for settlement (form)" (TechNet
+# aa590546) shows a customer transaction's Voucher, Method of payment (PaymMode), Invoice and Payment reference
+# (PaymReference); "Customer payment management transactions (form)" (aa616116) its Document ("the identifier of
+# the document that generated the transaction"); "Customer transactions (form)" (aa634902) lists invoice and
+# payment transactions side by side. Warehouse models over the AX 2012 database select CustTrans.TransType,
+# PaymMode, LastSettleVoucher, Invoice (empty on payments) and Closed by these names. TransType is the
+# LedgerTransType base enum; the sandbox uses two of its values, Cust for a posted free text invoice and Payment
+# for a posted payment line (which value AX gives a free text invoice is inferred; the enum's other values are
+# left out). That the PaymReference and PaymMode of the journal line are copied onto the payment's CustTrans
+# row is inferred, as for DocumentNum.
+LEDGER_TRANS_TYPE = AxEnum("LedgerTransType", ("None", "Cust", "Payment"))
 CUST_TRANS = AxTable(
     "CustTrans",
     (
@@ -350,6 +363,10 @@ CUST_TRANS = AxTable(
         _text("Invoice", 20, "Invoice"),
         _date("TransDate", "Date"),
         _text("Txt", 60, "Transaction text"),
+        _text("DocumentNum", 20, "Document"),
+        _enum("TransType", LEDGER_TRANS_TYPE, "Transaction type"),
+        _text("PaymReference", 20, "Payment reference"),
+        _text("PaymMode", 10, "Method of payment"),
         _text("CurrencyCode", 3, "Currency"),
         _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
@@ -401,6 +418,57 @@ BANK_STMT = AxTable(
     label="Bank statements",
 )
 
+# --- Vendor invoices (AX 2012 R2 VendInvoiceService / AxdVendInvoice) -------------------------------------------
+# D1 standard-document-services.md: "Vendor invoice", AxdVendInvoice, VendInvoiceService, AX 2012 R2, "Creates a new
+# Vendor invoice", operations C, R, D, F, FK, GK, GCK; "You must provide the InventTransId value for the desired
+# Purchase Order line on VendInvoiceInfoLine if receiving against Purchase Order" (an invoice without a purchase
+# order, as LedgerBridge sends, has none). The entity names AxdEntity_VendInvoiceInfoTable / _VendInvoiceInfoLine
+# and the header fields Num, OrderAccount, InvoiceAccount, CurrencyCode come from the AX support team's AIF example
+# ("How to link the Purchase order line with a Vendor invoice line in the AIF VendVendInvoiceService service",
+# Microsoft Dynamics AX Support blog, 2015-08-16), which also names the service VendVendInvoiceService. The line
+# fields are VendInvoiceInfoLine's own (Microsoft's Common Data Model page TransactionLine/VendInvoiceInfoLine:
+# LineNum, Description, ProcurementCategory, LineAmount, PurchPrice, ReceiveNow, TaxGroup, TaxItemGroup,
+# DefaultDimension); the line has no ledger account: the expense account comes from its procurement category's
+# posting setup. Inferred, as no public copy of the AxdVendInvoice schema was found: the nesting (lines directly
+# under the header, VendInvoiceInfoSubTable left out), the mandatory flags, the key (TableRefId, numbered by AX),
+# ProcurementCategory sent by the category's name, and ParmJobStatus showing a posted invoice.
+PARM_JOB_STATUS = AxEnum("ParmJobStatus", ("Waiting", "Executed", "ContainErrors"))
+VEND_INVOICE_LINE = AxTable(
+    "VendInvoiceInfoLine",
+    (
+        _amount("LineNum", "Line number"),
+        _text("Description", 1000, "Description"),
+        _text("ProcurementCategory", 254, "Procurement category", required=True),
+        _amount("ReceiveNow", "Quantity"),
+        _amount("PurchPrice", "Unit price"),
+        _amount("LineAmount", "Net amount", required=True),
+        _text("CurrencyCode", 3, "Currency"),
+        _text("TaxGroup", 10, "Sales tax group"),
+        _text("TaxItemGroup", 10, "Item sales tax group"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+    ),
+    label="Invoice lines",
+)
+VEND_INVOICE_TABLE = AxTable(
+    "VendInvoiceInfoTable",
+    (
+        _text("TableRefId", 20, "Internal id", description="Assigned by AX when the pending invoice is created"),
+        _text("Num", 20, "Invoice", required=True, description="The vendor's invoice number"),
+        _text("OrderAccount", 20, "Vendor account", required=True),
+        _text("InvoiceAccount", 20, "Invoice account"),
+        _date("DocumentDate", "Invoice date"),
+        _date("TransDate", "Posting date"),
+        _date("FixedDueDate", "Due date"),
+        _text("CurrencyCode", 3, "Currency"),
+        _text("Description", 60, "Invoice description"),
+        _text("PaymMode", 10, "Method of payment"),
+        AxField("DefaultDimension", "dimensions", label="Financial dimensions"),
+        _enum("ParmJobStatus", PARM_JOB_STATUS, "Posted", read_only=True, description="Executed once AX posted it"),
+    ),
+    children=(VEND_INVOICE_LINE,),
+    label="Pending vendor invoice",
+)
+
 # --- Reference data ---------------------------------------------------------------------------------------------
 MAIN_ACCOUNT = AxTable(
     "MainAccount",
@@ -420,15 +488,47 @@ DIMENSION_VALUE = AxTable(
     ),
     label="Financial dimension values",
 )
+# Exchange rates: LedgerExchangeRatesService, document AxdExchangeRates, operations CR (D1,
+# standard-document-services.md). The document nests the rates of a currency pair under the pair: data source
+# ``CurrencyPair`` (table ExchangeRateCurrencyPair; a Microsoft support sample queries FromCurrencyCode and
+# ToCurrencyCode on DataSourceName "CurrencyPair": blogs.msdn.microsoft.com/axsupport 2015/02/07 "Adding Exchange
+# Rates using the AIF LedgerExchangeRateService Service"; ``AxdEntity_CurrencyPair`` and ``AxdEntity_ExchangeRate``
+# in the public C# sample gist fraga/1072951) holding ``ExchangeRate`` rows (table ExchangeRate: ExchangeRate,
+# ValidFrom, ValidTo; its pair is a RefRecId, ExchangeRate::findByDate(pair, date) in the AX 2012 reference). The
+# types exist in the real sharedtypes (xsd=xsd4): AxdExtType_ExchangeRateTypeName (20 characters),
+# AxdEnum_ExchangeRateDisplayFactor (One .. TenThousand, "Quotation unit"), AxdExtType_CurrencyExchangeRate
+# (12 decimals), AxdExtType_ValidFromDate / ValidToDate (dates). Inferred: the exact field list and order, that
+# the pair's rate type travels by name (ConnExchRate_CurrencyPair.parmExchangeRateType is an
+# ExchangeRateTypeName), and that the key of a document is the pair's FromCurrencyCode + ToCurrencyCode +
+# ExchangeRateType (the pair's unique fields).
+EXCHANGE_RATE_DISPLAY_FACTOR = AxEnum("ExchangeRateDisplayFactor", ("One", "Ten", "Hundred", "Thousand", "TenThousand"))
 EXCHANGE_RATE = AxTable(
     "ExchangeRate",
     (
-        _text("FromCurrency", 3, "From currency", required=True),
-        _text("ToCurrency", 3, "To currency", required=True),
-        _date("ValidFrom", "Start date", required=True),
-        _amount("Rate", "Exchange rate", required=True, description="Units of ToCurrency per 1 FromCurrency"),
+        _date("ValidFrom", "Effective", required=True),
+        _date("ValidTo", "Expiration"),
+        # AX keeps the rate per 100 units of the from currency whatever the quotation unit shows (a warehouse
+        # model over AX 2012's ExchangeRate table divides ExchangeRate by 100); that AIF carries the stored
+        # value is inferred
+        _amount(
+            "ExchangeRate",
+            "Exchange rate",
+            required=True,
+            description="Units of ToCurrencyCode per 100 FromCurrencyCode, as AX stores it",
+        ),
     ),
     label="Exchange rates",
+)
+CURRENCY_PAIR = AxTable(
+    "CurrencyPair",
+    (
+        _text("FromCurrencyCode", 3, "From currency", required=True),
+        _text("ToCurrencyCode", 3, "To currency", required=True),
+        _text("ExchangeRateType", 20, "Exchange rate type", required=True),
+        _enum("ExchangeRateDisplayFactor", EXCHANGE_RATE_DISPLAY_FACTOR, "Quotation unit"),
+    ),
+    children=(EXCHANGE_RATE,),
+    label="Exchange rate currency pairs",
 )
 
 # --- The services -----------------------------------------------------------------------------------------------
@@ -524,6 +624,18 @@ SERVICES: dict[str, AxDocumentService] = {
             confirmed="class, document and operations",
         ),
         AxDocumentService(
+            "VendVendInvoiceService",
+            "VendInvoiceService",
+            "VendInvoice",
+            "AxdVendInvoice",
+            VEND_INVOICE_TABLE,
+            ("TableRefId",),
+            # D1: C, R, D, F, FK, GK, GCK (no update); the external name is the AX support blog's
+            operations=("create", "read", "delete", "find", "findKeys", "getKeys", "getChangedKeys"),
+            number_sequence="VIN-",
+            confirmed="class, document and operations (AX 2012 R2); external name from Microsoft's AIF example",
+        ),
+        AxDocumentService(
             "MainAccountService",
             "MainAccountService",
             "MainAccount",
@@ -542,14 +654,15 @@ SERVICES: dict[str, AxDocumentService] = {
             operations=READ_OPERATIONS,
         ),
         AxDocumentService(
+            # the external name: the WCF client of both public samples is ExchangeRateServiceClient
             "ExchangeRateService",
             "LedgerExchangeRatesService",
             "ExchangeRates",
             "AxdExchangeRates",
-            EXCHANGE_RATE,
-            ("FromCurrency", "ToCurrency", "ValidFrom"),
-            operations=READ_OPERATIONS,
-            confirmed="external name",
+            CURRENCY_PAIR,
+            ("FromCurrencyCode", "ToCurrencyCode", "ExchangeRateType"),
+            operations=CREATE_READ,
+            confirmed="class, document and operations CR; external name and the CurrencyPair data source",
         ),
     )
 }

@@ -4,7 +4,12 @@ A free text invoice or a journal created through AIF is a draft: AX posts it as 
 and 20; a journal is validated and posted in the journal form, P2; a free text invoice is posted from its form,
 after an optional pro forma, P3). Only posting makes customer transactions (CustTrans), and only posting a
 payment journal settles the invoices its lines mark. Drafts therefore show nothing settled in
-CustomerTransactionService, which is where LedgerBridge reads settlement.
+CustomerTransactionService, which is where LedgerBridge reads settlement; posted payment journals show there as
+customer transactions of their own (carrying each line's DocumentNum), which is how a full run checks them.
+
+The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the buttons of the sandbox's AX
+drafts page (``/sandbox/ax-drafts/``, ``integrations.sandbox.pages``) call ``post``. Invoices are posted before
+journals, so a payment posted in the same call settles them.
 
 Vendors alike: posting a vendor invoice journal makes one vendor transaction (VendTrans) per vendor and invoice,
 and posting a vendor disbursement journal (VendPay) makes the payment's vendor transaction and settles the vendor
@@ -12,9 +17,6 @@ invoices its vendor lines mark. AX's sign convention is kept: a vendor invoice i
 negative, a payment a debit, positive (inferred from VendTrans; AX 2012 ships no standard service reading vendor
 transactions: LedgerVendorPaymentService is R only, and no vendor counterpart of CustomerTransactionService is
 listed in standard-document-services.md).
-
-The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the button on the sandbox's AX
-page call ``post``. Invoices are posted before journals, so a payment posted in the same call settles them.
 """
 
 from __future__ import annotations
@@ -26,20 +28,21 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.sandbox.ax import rules
+from integrations.sandbox.ax import rules, vendinvoice
 from integrations.sandbox.models import AxCompany, AxRecord
 
 INVOICE = "CustInvoiceTable"
 JOURNAL = "LedgerJournalTable"
 CUST_TRANS = "CustTrans"
 # Our entity kinds -> the AX journal names the demo company uses for them (documents.JOURNAL_NAMES).
-# Vendor payments come after the vendor invoices they settle.
+# Pending vendor invoices (VendInvoiceService, AX 2012 R2) are posted like the free text invoices, before journals.
 KINDS = {
     "sales_invoice": None,
+    "vendor_invoice": None,
     "payment": "CustPay",
     "journal": "GenJrn",
     "purchase_invoice": "VendInv",
-    "supplier_payment": "VendPay",
+    "supplier_payment": "VendPay",  # vendor payments after the vendor invoices they settle
 }
 VEND_TRANS = rules.VEND_TRANS
 
@@ -59,6 +62,8 @@ def is_posted_invoice(company: AxCompany, invoice_id: str) -> bool:
 
 def drafts(company: AxCompany, kind: str):
     """The unposted documents of one kind, oldest first."""
+    if kind == "vendor_invoice":
+        return vendinvoice.drafts(company).order_by("created_at", "pk")
     if kind == "sales_invoice":
         posted = AxRecord.objects.filter(company=company, entity=CUST_TRANS).values_list("data__Invoice", flat=True)
         return (
@@ -95,7 +100,12 @@ def post(
             if created_before is not None:
                 rows = rows.filter(created_at__lt=created_before)
             for row in rows.select_for_update():
-                why = _post_invoice(company, row) if kind == "sales_invoice" else _post_journal(company, row, kind)
+                if kind == "vendor_invoice":
+                    why = vendinvoice.post_invoice(company, row)
+                elif kind == "sales_invoice":
+                    why = _post_invoice(company, row)
+                else:
+                    why = _post_journal(company, row, kind)
                 if why:
                     result.refused[row.key] = why
                 else:
@@ -114,6 +124,7 @@ def _post_invoice(company: AxCompany, row: AxRecord) -> str:
             "Voucher": row.key,
             "AccountNum": data.get("InvoiceAccount") or data.get("OrderAccount", ""),
             "Invoice": row.key,
+            "TransType": "Cust",  # documents.CUST_TRANS: the value is inferred
             "TransDate": data.get("InvoiceDate") or timezone.localdate().isoformat(),
             "Txt": data.get("CustomerRef", ""),
             "CurrencyCode": data.get("CurrencyCode", ""),
@@ -151,11 +162,51 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     row.save(update_fields=["data", "rec_version", "modified_at"])
     if kind == "payment":
         settle(company, data)
+        _payment_transactions(company, row.key, data)
     if kind == "purchase_invoice":
         _vendor_invoice_transactions(company, row.key, data)
     if kind == "supplier_payment":
         settle_vendor_invoices(company, row.key, data)
     return ""
+
+
+def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -> None:
+    """Posting a customer payment journal makes a customer transaction per customer line (a payment is a credit on
+    the customer's account: AmountCur negative, TransType Payment, no Invoice), carrying the line's DocumentNum,
+    PaymReference and PaymMode (inferred, see documents.CUST_TRANS) and, when the line marks an invoice, what it
+    settled. Keyed by the line's voucher (the journal's one, ``VCH-<number>``, when the line names none; -<line>
+    added when vouchers are shared)."""
+    now = timezone.now()
+    today = timezone.localdate().isoformat()
+    for number, line in enumerate(journal.get("LedgerJournalTrans") or [], start=1):
+        if line.get("AccountType", "Cust") != "Cust":
+            continue
+        voucher = str(line.get("Voucher") or "VCH-" + journal_num.rsplit("-", 1)[-1])
+        key = voucher
+        if AxRecord.objects.filter(company=company, entity=CUST_TRANS, key=key).exists():
+            key = f"{voucher}-{line.get('LineNum') or number}"
+        amount = rules.dec(line.get("AmountCurCredit")) - rules.dec(line.get("AmountCurDebit"))
+        marked = bool(line.get("MarkedInvoice"))
+        AxRecord.objects.create(
+            company=company,
+            entity=CUST_TRANS,
+            key=key,
+            data={
+                "Voucher": voucher,
+                "AccountNum": str((line.get("LedgerDimension") or {}).get("Account") or ""),
+                "TransDate": line.get("TransDate") or today,
+                "Txt": line.get("Txt", ""),
+                "DocumentNum": str(line.get("DocumentNum") or ""),
+                "TransType": "Payment",
+                "PaymReference": str(line.get("PaymReference") or ""),
+                "PaymMode": str(line.get("PaymMode") or ""),
+                "CurrencyCode": line.get("CurrencyCode", ""),
+                "AmountCur": rules.money(-amount),
+                "SettleAmountCur": rules.money(-amount if marked else Decimal(0)),
+                **({"LastSettleDate": today} if marked else {}),
+            },
+            modified_at=now,
+        )
 
 
 def _vend_lines(journal: dict) -> list[dict]:

@@ -17,7 +17,7 @@ from integrations.connectors.dynamics_ax.documents import (
     AxDocumentService,
     AxTable,
 )
-from integrations.sandbox.ax import bankstmt
+from integrations.sandbox.ax import bankstmt, vendinvoice
 from integrations.sandbox.ax.soap import AifError, FaultEntry
 from integrations.sandbox.models import AxCompany, AxRecord
 
@@ -27,8 +27,14 @@ RELATED_TABLES = {
     "VendTable": "Vendors",
     "MainAccount": "Main accounts",
     "BankAccountTable": "Bank accounts",
+    "ProcurementCategory": "Procurement categories",
 }
-TABLE_LABELS = {"CustTable": "Customers", "VendTable": "Vendors", "InventTable": "Items"}
+TABLE_LABELS = {
+    "CustTable": "Customers",
+    "VendTable": "Vendors",
+    "InventTable": "Items",
+    "CurrencyPair": "Exchange rate currency pairs",  # label inferred
+}
 
 
 def dec(value: object) -> Decimal:
@@ -206,6 +212,9 @@ def prepare(
         errors.extend(_journal_rules(svc, record, refs, xpath))
     elif table == bankstmt.STATEMENT:
         errors.extend(bankstmt.statement_rules(company, record, xpath, is_create=is_create))
+    elif table == vendinvoice.INVOICE:
+        vendinvoice.invoice_references(record, refs, xpath)
+        errors.extend(vendinvoice.no_lines_error(record, xpath))
     errors.extend(refs.check())
     if is_create and table in TABLE_LABELS:
         key = svc.key_of(record)
@@ -226,6 +235,8 @@ def prepare(
         _invoice_defaults(record, refs)
     elif table == "LedgerJournalTable":
         _journal_defaults(record)
+    elif table == vendinvoice.INVOICE:
+        vendinvoice.invoice_defaults(record, refs)
     return []
 
 
@@ -383,8 +394,9 @@ VENDOR_INVOICE_JOURNAL = "VendInv"
 
 
 def vendor_invoices(company: AxCompany, account: str) -> set[str]:
-    """The vendor invoice numbers of ``account`` AX knows: posted (VendTrans) or on a vendor invoice journal line
-    still to be posted (the draft may be marked, but posting the payment waits for it, as for customers)."""
+    """The vendor invoice numbers of ``account`` AX knows: posted (VendTrans), or still to be posted on a vendor
+    invoice journal line or a pending vendor invoice (VendInvoiceInfoTable); a draft may be marked, but posting the
+    payment waits for it, as for customers."""
     found = {
         str(data.get("Invoice"))
         for data in AxRecord.objects.filter(company=company, entity=VEND_TRANS, data__AccountNum=account).values_list(
@@ -400,6 +412,8 @@ def vendor_invoices(company: AxCompany, account: str) -> set[str]:
             vendor = (line.get("LedgerDimension") or {}).get("Account")
             if line.get("AccountType") == "Vend" and vendor == account and line.get("Invoice"):
                 found.add(str(line["Invoice"]))
+    pending = AxRecord.objects.filter(company=company, entity="VendInvoiceInfoTable", data__OrderAccount=account)
+    found |= {str(data.get("Num")) for data in pending.values_list("data", flat=True) if data.get("Num")}
     return found
 
 

@@ -18,6 +18,7 @@ from integrations.sync.decisions import Action, Decision
 from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows import bank_statements
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
+from integrations.sync.verify import by_read
 from mappings.banking.matching import counter_for
 from mappings.banking.selectors import active_rules, flow_mode
 
@@ -131,5 +132,6 @@ SPECS = (
         resolve=tag,
         # On the statement path a line's link names its bank statement, not a journal.
         linked_entity=lambda ctx: bank_statements.ENTITY if _mode(ctx) == STATEMENT else "journal",
+        verify_links=by_read,  # general journals and bank statements both read by key
     ),
 )

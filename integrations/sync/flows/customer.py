@@ -1,6 +1,7 @@
 """Customers, both ways: master data, AX is the master (its change wins a conflict)."""
 
 from integrations.sync.flows.specs import AX_TO_KF, KF_TO_AX, FlowSpec
+from integrations.sync.verify import by_read
 
 SPECS = (
     FlowSpec(
@@ -14,6 +15,7 @@ SPECS = (
         updatable=True,
         master_data=True,
         description="Customers first created in KashFlow, and their edits",
+        verify_links=by_read,
     ),
     FlowSpec(
         "customer",

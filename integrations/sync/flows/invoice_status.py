@@ -237,7 +237,6 @@ SPECS = (
         "InvoiceId",
         updatable=True,
         batchable=False,
-        verify_links=False,  # links name the invoices whose status was brought over, not documents written
         schedule_minutes=10,
         description="AX settlement marks KashFlow invoices paid or outstanding",
         decide=decide_status,
@@ -250,9 +249,9 @@ SPECS = (
         "Number",
         updatable=True,
         batchable=False,
-        verify_links=False,  # links name the invoices whose status was brought over, not documents written
         schedule_minutes=10,
         description="KashFlow invoice status brings AX's payment status up to date",
         decide=decide_status,
+        # no verify_links: its links name the invoices whose status was brought over, not documents it wrote
     ),
 )

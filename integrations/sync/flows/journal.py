@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
+from integrations.sync.verify import by_read
 
 
 def _amount(value) -> Decimal:
@@ -43,5 +44,6 @@ SPECS = (
         schedule_minutes=15,
         description="Journals become AX general journals",
         check=balances,
+        verify_links=by_read,  # the ledger journal service reads by JournalNum, drafts too
     ),
 )

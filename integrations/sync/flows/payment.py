@@ -9,6 +9,7 @@ from integrations.sync.flows.invoice_status import is_ax_settlement
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.load import call
 from integrations.sync.references import invoice_key_in_ax
+from integrations.sync.verify import by_posted_payments
 
 
 def skip_ax_settlements(ctx, record: dict, key: str, link) -> Decision | None:
@@ -61,5 +62,7 @@ SPECS = (
         decide=skip_ax_settlements,
         enrich=add_customer,
         resolve=invoice_first,
+        # CustPaymJournalService only creates: a payment shows in AX once posted, as a customer transaction
+        verify_links=by_posted_payments,
     ),
 )

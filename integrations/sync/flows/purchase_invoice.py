@@ -1,12 +1,29 @@
-"""Purchase invoices: KashFlow purchase invoices become AX vendor invoice journals."""
+"""Purchase invoices: KashFlow purchase invoices become AX vendor invoice journals, or AX 2012 R2 vendor invoices.
+
+Two paths, chosen per flow by the flow's mapping (the flow page's "AX document" choice switches it):
+
+* General journal (the default, every AX 2012): LedgerGeneralJournalService (operations C, R), a journal of the
+  VendInv journal name with vendor-account lines: each purchase line's net against its expense account, plus a
+  vendor line per line's VAT against input VAT, KashFlow's own VAT to the penny. Exactly-once rests on the
+  MessageId (the service has no find).
+* Vendor invoice (AX 2012 R2 and later): VendInvoiceService, external name VendVendInvoiceService (D1: C, R, D, F,
+  FK, GK, GCK), a pending vendor invoice an accountant posts; each line names a procurement category, whose
+  posting gives the expense account, and an item sales tax group from which AX computes the line's tax. AX's tax
+  must come out as KashFlow's to the penny, so a line whose KashFlow VAT is not its rate applied to its net, or a
+  taxed line without a tax group, is refused before sending (the general journal path posts such a purchase).
+  Because the service has find, an ambiguous failure is resolved by looking the invoice up by vendor and invoice
+  number, not by the MessageId alone.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from integrations.sync.errors import ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.references import ensure_in_target
+from integrations.sync.verify import by_read
 from mappings.engine.valuemaps import compile_value_map
 
 # KashFlow's default chart of accounts: 2201 is Purchase Tax Control (input VAT), 2200 Sales Tax Control.
@@ -82,6 +99,60 @@ def vendor_first(ctx, record: dict, document: dict) -> dict:
     return split_vat(record, document, mapping=ctx.mapping)
 
 
+VENDOR_INVOICE = "vendor_invoice"
+JOURNAL_PATH = "purchase_invoice"
+INVOICE_LINES = "VendInvoiceInfoLine"
+
+
+def vendor_invoice_reference(document: dict, source_key: str) -> str:
+    """``"<vendor account>/<invoice number>"``: invoice numbers are unique per vendor in AX, not across vendors."""
+    number = str(document.get("Num") or "").strip()
+    return f"{str(document.get('OrderAccount') or '').strip()}/{number}" if number else source_key
+
+
+def check_vat(record: dict, document: dict) -> None:
+    """AX computes a pending invoice's tax itself: refuse what would not come out as KashFlow's VAT to the penny."""
+    lines = document.get(INVOICE_LINES) or []
+    items = record.get("LineItems") or []
+    if len(items) != len(lines):
+        raise ValidationFailed(
+            f"The vendor invoice has {len(lines)} lines for {len(items)} purchase lines, so their VAT cannot be "
+            "checked.",
+            code="vat_lines",
+        )
+    for number, (item, line) in enumerate(zip(items, lines, strict=True), start=1):
+        vat = _money(item.get("VATAmount"))
+        net = _money(line.get("LineAmount"))
+        rate = _money(item.get("VATLevel") if item.get("VATLevel") is not None else item.get("VATRate"))
+        expected = (net * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if vat != expected:
+            raise ValidationFailed(
+                f"Line {number}: KashFlow's VAT {vat} is not {rate}% of the net {net} ({expected}). AX computes a "
+                "vendor invoice's tax from the line's tax group, so this VAT would not reach AX as it is: post this "
+                "purchase through the general journal path (the flow's AX document) or correct it in KashFlow.",
+                code="vat_not_computable",
+            )
+        if vat and not str(line.get("TaxItemGroup") or "").strip():
+            raise ValidationFailed(
+                f"Line {number} has VAT {vat} but no item sales tax group: map its VAT rate in the mapping.",
+                code="no_tax_group",
+            )
+
+
+def vendor_invoice_first(ctx, record: dict, document: dict) -> dict:
+    """The invoice's vendor must be in AX (synced first through the supplier flow), and its VAT must survive."""
+    account = str(document.get("OrderAccount") or record.get("SupplierCode") or "")
+    ensure_in_target(ctx, "supplier", account, str(record.get("SupplierCode") or account))
+    check_vat(record, document)
+    return document
+
+
+def choose_path(flow) -> FlowSpec | None:
+    """The vendor invoice spec when the flow's mapping targets vendor invoices; None (the journal path) else."""
+    mapping = getattr(flow, "mapping_set", None) if getattr(flow, "mapping_set_id", None) else None
+    return VENDOR_INVOICE_SPEC if mapping is not None and mapping.target_entity == VENDOR_INVOICE else None
+
+
 SPECS = (
     FlowSpec(
         "purchase_invoice",
@@ -94,5 +165,24 @@ SPECS = (
         schedule_minutes=10,
         description="Purchase invoices become AX vendor invoice journals",
         resolve=vendor_first,
+        # vendor invoice journals: the ledger journal service reads by JournalNum, drafts too (and VendInvoiceService
+        # reads pending and posted vendor invoices by TableRefId on the vendor invoice path)
+        verify_links=by_read,
+        variant=choose_path,
+        documents=(
+            (JOURNAL_PATH, "General journal, vendor account lines (LedgerGeneralJournalService, every AX 2012)"),
+            (VENDOR_INVOICE, "Vendor invoice (VendInvoiceService, AX 2012 R2 and later)"),
+        ),
     ),
+)
+
+VENDOR_INVOICE_SPEC = replace(
+    SPECS[0],
+    target_entity=VENDOR_INVOICE,
+    reference_field="Num",
+    reference_table="",
+    reference=vendor_invoice_reference,
+    description="Purchase invoices become AX pending vendor invoices (VendInvoiceService, AX 2012 R2)",
+    resolve=vendor_invoice_first,
+    variant=None,
 )

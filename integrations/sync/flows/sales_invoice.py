@@ -8,6 +8,7 @@ from integrations.sync.errors import MissingReference, ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.load import call
 from integrations.sync.references import ensure_in_target
+from integrations.sync.verify import by_posted_invoices
 
 
 def is_issued(invoice: dict) -> bool:
@@ -89,5 +90,7 @@ SPECS = (
         enrich=add_customer_country,
         check=has_lines,
         resolve=customer_first,
+        # FreeTextInvoiceService only creates: an invoice shows in AX once posted, as a customer transaction
+        verify_links=by_posted_invoices,
     ),
 )

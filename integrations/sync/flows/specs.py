@@ -32,11 +32,21 @@ def _first_line_value(document: dict, table: str, field: str) -> str:
 #   check(document) -> None                              raise ValidationFailed before the target sees it
 #   resolve(ctx, record, document) -> dict               references the document needs in the target
 #   linked_entity(ctx) -> str                            the target entity its links name (default: target_entity)
+#   variant(flow) -> FlowSpec | None                     the spec this flow runs when it posts another AX document
+#                                                        (the purchase invoices' vendor invoice path); None: this one
+#   reference(document, source_key) -> str               the external reference, when not one field of the document
+#   verify_links(ctx, links) -> verify.Verdicts          a full run's verdict on each link (present, gone, draft,
+#                                                        unverifiable) with the operations AX ships for the
+#                                                        document (``verify.by_read``, ``verify.by_posted_*``);
+#                                                        None: the flow's links name no AX document it wrote
 Decide = Callable[[Any, dict, str, Any], Any]
 Enrich = Callable[[Any, dict], dict]
 Check = Callable[[dict], None]
 Resolve = Callable[[Any, dict, dict], dict]
 LinkedEntity = Callable[[Any], str]
+Variant = Callable[[Any], "FlowSpec | None"]
+Reference = Callable[[dict, str], str]
+VerifyLinks = Callable[[Any, list], Any]
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,18 @@ class FlowSpec:
     master_data: bool = False  # both directions exist; AX wins a conflict
     batchable: bool = True  # new AX documents may go several to one AIF message once the flow batches writes
     schedule_minutes: int = 15  # the default polling interval of a new flow
-    verify_links: bool = True  # a full run checks that the target still holds the linked documents
     description: str = ""
     decide: Decide | None = None
     enrich: Enrich | None = None
     check: Check | None = None
     resolve: Resolve | None = None
     linked_entity: LinkedEntity | None = None  # (ctx) -> the target entity the links name, when not target_entity
+    variant: Variant | None = None
+    reference: Reference | None = None
+    # The AX documents a flow of this entity may post, (target entity, label), the default first: the flow page
+    # offers the choice, and the flow's mapping says which one the flow posts (its target entity).
+    documents: tuple[tuple[str, str], ...] = ()
+    verify_links: VerifyLinks | None = None  # a full run checks that AX still holds the linked documents
 
     @property
     def source_system(self) -> str:
@@ -84,6 +99,8 @@ class FlowSpec:
 
     def external_reference(self, document: dict, source_key: str) -> str:
         """The value ``find_by_reference`` looks for in the target."""
+        if self.reference is not None:
+            return self.reference(document, source_key).strip() or source_key
         if self.reference_table:
             value = _first_line_value(document, self.reference_table, self.reference_field)
         else:

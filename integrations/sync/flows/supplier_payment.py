@@ -25,6 +25,7 @@ from integrations.sync.errors import MissingReference, ValidationFailed
 from integrations.sync.flows.specs import KF_TO_AX, FlowSpec
 from integrations.sync.load import call
 from integrations.sync.references import sync_dependency
+from integrations.sync.verify import by_read
 
 PURCHASE_FLOW = "purchase_invoice"
 
@@ -104,5 +105,6 @@ SPECS = (
         schedule_minutes=10,
         description="Supplier payments become AX vendor disbursement journals settling the vendor invoice they pay",
         resolve=purchase_invoice_first,
+        verify_links=by_read,  # the ledger journal service reads by JournalNum, drafts too
     ),
 )

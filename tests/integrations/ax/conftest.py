@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
@@ -26,6 +28,19 @@ RATES = [
     ("EUR", "GBP", "2024-06-01", "0.8500"),
     ("USD", "GBP", "2024-01-01", "0.7900"),
 ]
+
+
+def rate_pairs() -> dict[tuple[str, str], dict]:
+    """RATES as AX's CurrencyPair documents: the pair, its rows per 100 units of the from currency."""
+    pairs: dict[tuple[str, str], dict] = {}
+    for src, dst, valid_from, rate in RATES:
+        pair = pairs.setdefault(
+            (src, dst),
+            {"FromCurrencyCode": src, "ToCurrencyCode": dst, "ExchangeRateType": "Default", "ExchangeRate": []},
+        )
+        pair["ExchangeRate"].append({"ValidFrom": valid_from, "ExchangeRate": str(Decimal(rate) * 100)})
+    return pairs
+
 
 CUSTOMER = {
     "AccountNum": "C0001",
@@ -70,13 +85,8 @@ def ax_company(transactional_db) -> AxCompany:
             f"{dim}/{value}",
             {"DimensionName": dim, "Value": value, "Description": description},
         )
-    for src, dst, valid_from, rate in RATES:
-        _put(
-            company,
-            "ExchangeRate",
-            f"{src}/{dst}/{valid_from}",
-            {"FromCurrency": src, "ToCurrency": dst, "ValidFrom": valid_from, "Rate": rate},
-        )
+    for (src, dst), pair in rate_pairs().items():
+        _put(company, "CurrencyPair", f"{src}/{dst}/Default", pair)
     _put(company, "CustTable", "C0001", CUSTOMER)
     _put(company, "VendTable", "V0001", VENDOR)
     return company

@@ -14,6 +14,7 @@ ENTITIES = {
     "journal",
     "supplier_payment",
     "bank_statement",
+    "vendor_invoice",
     "main_account",
     "dimension_value",
     "exchange_rate",
@@ -105,3 +106,13 @@ def test_documents_convert_to_zeep_values_leniently_but_refuse_unknown_fields():
     }
     assert "DefaultDimension" not in line["CustInvoiceLine"][0]
     assert problems == ["CustTable.Colour", "CustTable.DirParty[].Shoe"]
+
+
+def test_the_vendor_invoice_catalog_has_no_ledger_account_on_its_lines_but_a_procurement_category():
+    invoice = CATALOGS["vendor_invoice"]
+    assert invoice.remote_name == "VendInvoiceInfoTable" and invoice.key_field == "TableRefId"
+    assert invoice.field("Num").required and invoice.field("Num").concept == "invoice.number"
+    assert invoice.field("OrderAccount").concept == "invoice.supplier_code"
+    assert invoice.field("VendInvoiceInfoLine[].ProcurementCategory").required
+    assert invoice.field("VendInvoiceInfoLine[].LineAmount").concept == "line.amount"
+    assert invoice.field("VendInvoiceInfoLine[].LedgerDimension") is None

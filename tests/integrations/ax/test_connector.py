@@ -231,6 +231,26 @@ def test_reference_data_helpers(ax_company, ax_url):
         assert [r["ValidFrom"] for r in connector.exchange_rates("EUR", "GBP")] == ["2024-01-01", "2024-06-01"]
 
 
+def test_exchange_rates_are_read_pair_by_pair_with_read_never_find(connector):
+    """AX's rate service is CR: the connector reads each CurrencyPair by its key (FromCurrencyCode,
+    ToCurrencyCode, the connection's exchange rate type), turns AX's per-100 rate into units per 1, and a pair AX
+    does not hold is simply no rates."""
+    from integrations.sandbox.models import AxMessage
+
+    rates = connector.all_exchange_rates()
+
+    assert {(r["FromCurrency"], r["ToCurrency"], r["ValidFrom"], Decimal(r["Rate"])) for r in rates} == {
+        ("EUR", "GBP", "2024-01-01", Decimal("0.86")),
+        ("EUR", "GBP", "2024-06-01", Decimal("0.85")),
+        ("USD", "GBP", "2024-01-01", Decimal("0.79")),
+    }
+    sent = AxMessage.objects.filter(service="ExchangeRateService")
+    assert set(sent.values_list("operation", flat=True)) == {"read"}
+    assert sent.count() == 6  # GBP, EUR, USD: every ordered pair once
+    assert connector.exchange_rates("GBP", "EUR") == []
+    assert connector.exchange_rate("EUR", "USD", date(2024, 3, 1)) is None
+
+
 def test_unknown_entity_is_a_clear_error(connector):
     with pytest.raises(ValidationError, match="no entity 'bank_account'"):
         connector.read("bank_account", "1")
@@ -270,3 +290,100 @@ def test_a_free_text_invoice_carries_sales_tax_and_is_paid_only_by_its_gross_amo
     pay("20.00", "PAY-REST")
     posting.post(ax_company)
     assert connector.read("sales_invoice", invoice_key)["PaymentStatus"] == "Paid"
+
+
+def test_read_held_reads_in_batches_and_halves_a_refused_one_to_find_what_ax_lacks(connector):
+    keys = [connector.create("journal", journal(reference=f"J-{n}")) for n in range(6)]
+    purchase = connector.create("purchase_invoice", journal(name="VendInv", reference="PI-1"))
+    AxRecord.objects.filter(entity="LedgerJournalTable", key=keys[3]).delete()
+    before = AxMessage.objects.filter(operation="read").count()
+    held = connector.read_held("journal", [*keys, purchase, "JNL-NOPE"])
+    # the vendor invoice journal is not a general journal; JNL-NOPE and the deleted one AX does not hold
+    assert set(held) == set(keys) - {keys[3]} and held[keys[0]]["JournalName"] == "GenJrn"
+    reads = AxMessage.objects.filter(operation="read").count() - before
+    # one refused read of all 8, then two reads per halving towards each of the 2 missing keys (at most 1 + 2*2*3)
+    assert reads <= 13, reads
+    assert connector.existing_keys("journal", keys[:3]) == set(keys[:3])
+    with pytest.raises(ValidationError, match="create"):
+        connector.read_held("payment", ["JNL-000001"])  # CustPaymJournalService only creates
+
+
+def test_posted_lookups_find_a_page_of_invoices_and_payments_in_one_find_each(connector, ax_company):
+    first = connector.create("sales_invoice", invoice(reference="20001"))
+    second = connector.create("sales_invoice", invoice(reference="20002"))
+    pay = journal(
+        {
+            "TransDate": "2024-03-09",
+            "AccountType": "Cust",
+            "LedgerDimension": {"Account": "C0001"},
+            "AmountCurCredit": "10.00",
+            "CurrencyCode": "GBP",
+            "DocumentNum": "PAY-77",
+            "MarkedInvoice": first,
+            "OffsetAccountType": "Ledger",
+            "OffsetLedgerDimension": {"Account": "110180"},
+        },
+        name="CustPay",
+    )
+    connector.create("payment", pay)
+    assert connector.posted_invoice_keys([first, second]) == set()  # drafts show nothing
+    assert connector.posted_payment_references(["PAY-77"]) == set()
+    posting.post(ax_company, kinds=["sales_invoice"], keys=[first])
+    posting.post(ax_company, kinds=["payment"])
+    before = AxMessage.objects.filter(service="CustomerTransactionService").count()
+    assert connector.posted_invoice_keys([first, second, "FTI-NOPE"]) == {first}
+    assert connector.posted_payment_references(["PAY-77", "PAY-78"]) == {"PAY-77"}
+    assert AxMessage.objects.filter(service="CustomerTransactionService").count() - before == 2
+    # the payment's own customer transaction does not read as a posted invoice
+    assert [r["InvoiceId"] for r in connector.posted_invoices()] == [first]
+
+
+def test_posted_payments_return_the_payment_rows_with_their_money_a_bounded_page_per_find(
+    connector, ax_company, monkeypatch
+):
+    from integrations.connectors.dynamics_ax import connector as module
+
+    monkeypatch.setattr(module, "POSTED_PAGE", 2)
+    invoice_id = connector.create("sales_invoice", invoice(reference="30001"))
+    invoice_total = Decimal(connector_invoice_amount(invoice_id))
+
+    def payment(reference: str, amount: str, **extra) -> dict:
+        line = {
+            "TransDate": "2024-03-09",
+            "AccountType": "Cust",
+            "LedgerDimension": {"Account": "C0001"},
+            "AmountCurCredit": amount,
+            "CurrencyCode": "GBP",
+            "DocumentNum": reference,
+            "OffsetAccountType": "Ledger",
+            "OffsetLedgerDimension": {"Account": "110180"},
+            **extra,
+        }
+        return journal(line, name="CustPay")
+
+    connector.create("payment", payment("PAY-1", "25.00", MarkedInvoice=invoice_id, PaymReference="BACS 881"))
+    connector.create("payment", payment("PAY-2", "7.50", PaymMode="CHQ"))
+    connector.create("payment", payment("PAY-3", "1.00"))  # stays a draft
+    posting.post(ax_company, kinds=["sales_invoice"])
+    drafts = posting.drafts(ax_company, "payment").order_by("key")
+    posting.post(ax_company, kinds=["payment"], keys=[d.key for d in drafts[:2]])
+    before = AxMessage.objects.filter(service="CustomerTransactionService", operation="find").count()
+    found = connector.posted_payments(["PAY-1", "PAY-2", "PAY-3", "PAY-NONE", invoice_id])
+    finds = AxMessage.objects.filter(service="CustomerTransactionService", operation="find").count() - before
+    assert finds == 3  # 5 references, 2 per find
+    assert set(found) == {"PAY-1", "PAY-2"}  # the draft shows nothing; the invoice is no payment
+    [first], [second] = found["PAY-1"], found["PAY-2"]
+    # money received is negative on the customer's account; the marked invoice's part is settled
+    assert Decimal(first["AmountCur"]) == Decimal("-25.00") and first["CurrencyCode"] == "GBP"
+    assert Decimal(first["SettleAmountCur"]) == Decimal("-25.00")
+    assert first["TransType"] == "Payment" and not first.get("Invoice") and first["Voucher"].startswith("VCH-")
+    assert first["PaymReference"] == "BACS 881" and second["PaymMode"] == "CHQ"
+    assert Decimal(second["AmountCur"]) == Decimal("-7.50") and Decimal(second["SettleAmountCur"]) == 0
+    # the invoice's own transaction shows what the payment settled; posted_invoices still lists invoices only
+    [posted] = list(connector.posted_invoices())
+    assert posted["InvoiceId"] == invoice_id and Decimal(posted["SettledAmount"]) == Decimal("25.00")
+    assert Decimal(posted["InvoiceAmount"]) == invoice_total
+
+
+def connector_invoice_amount(invoice_id: str) -> str:
+    return AxRecord.objects.get(entity="CustInvoiceTable", key=invoice_id).data["InvoiceAmount"]

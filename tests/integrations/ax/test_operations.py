@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from integrations.connectors.dynamics_ax.client import Criterion
 from integrations.connectors.dynamics_ax.documents import DOCUMENT_OPERATIONS, SERVICES
-from integrations.connectors.errors import NotFoundError
+from integrations.connectors.errors import NotFoundError, ProtocolError
 from integrations.sandbox.ax import posting
 from integrations.sandbox.models import AxMessage, AxRecord
 from tests.integrations.ax.conftest import invoice, journal
@@ -110,7 +111,6 @@ def test_every_operation_of_every_document_service(ax_client, name):
 REFERENCE_SAMPLES = [
     ("MainAccountService", "401100", "Name", "Sales - services"),
     ("DimensionValueService", "Department/SALES", "Description", "Sales"),
-    ("ExchangeRateService", "EUR/GBP/2024-06-01", "Rate", "0.8500"),
 ]
 
 
@@ -287,3 +287,34 @@ def test_every_message_is_recorded_with_its_message_id_and_keys(ax_client, ax_co
 
     assert messages == [("CustomerService", "create", True, [key]), ("CustomerService", "read", True, [key])]
     assert len(stored_id) == 36  # our id, turned into the GUID AX expects
+
+
+def test_exchange_rates_are_read_by_currency_pair_with_their_rates_nested(ax_client):
+    """LedgerExchangeRatesService is CR (Microsoft's list): a pair is read by its key and carries its rates; a pair
+    is created with its rates; the port has no find to search rates with."""
+    [pair] = ax_client.read("ExchangeRateService", ["EUR/GBP/Default"])
+
+    assert (pair["FromCurrencyCode"], pair["ToCurrencyCode"], pair["ExchangeRateType"]) == ("EUR", "GBP", "Default")
+    assert [(r["ValidFrom"], Decimal(r["ExchangeRate"])) for r in pair["ExchangeRate"]] == [
+        ("2024-01-01", Decimal("86")),
+        ("2024-06-01", Decimal("85")),
+    ]
+    [key] = ax_client.create(
+        "ExchangeRateService",
+        [
+            {
+                "FromCurrencyCode": "CHF",
+                "ToCurrencyCode": "GBP",
+                "ExchangeRateType": "Default",
+                "ExchangeRate": [{"ValidFrom": "2024-02-01", "ExchangeRate": "88.5"}],
+            }
+        ],
+        message_id="rates-chf",
+    )
+    assert key == "CHF/GBP/Default"
+    assert ax_client.read("ExchangeRateService", [key])[0]["ExchangeRate"][0]["ExchangeRate"] == "88.5"
+    assert sorted(ax_client.operations("ExchangeRateService")) == ["create", "read"]
+    with pytest.raises(ProtocolError):
+        ax_client.find("ExchangeRateService", [Criterion("CurrencyPair", "FromCurrencyCode", "Equal", "EUR")])
+    with pytest.raises(NotFoundError):
+        ax_client.read("ExchangeRateService", ["JPY/GBP/Default"])

@@ -68,9 +68,12 @@ def test_ax_has_three_dimensions_with_values_and_rates_both_ways(seeded):
     values = ax("DimensionValue")
     assert {v["DimensionName"] for v in values} == {"Department", "CostCenter", "BusinessUnit"}
     assert {"010", "022", "OU_6", "BU_ONLINE"} <= {v["Value"] for v in values}
-    pairs = {(r["FromCurrency"], r["ToCurrency"]) for r in ax("ExchangeRate")}
-    assert pairs == {("EUR", "GBP"), ("GBP", "EUR"), ("USD", "GBP"), ("GBP", "USD")}
-    assert len({r["ValidFrom"] for r in ax("ExchangeRate")}) >= 6
+    pairs = {(r["FromCurrencyCode"], r["ToCurrencyCode"]): r for r in ax("CurrencyPair")}
+    assert set(pairs) == {("EUR", "GBP"), ("GBP", "EUR"), ("USD", "GBP"), ("GBP", "USD")}
+    assert {r["ExchangeRateType"] for r in pairs.values()} == {"Default"}
+    assert len({r["ValidFrom"] for r in pairs["EUR", "GBP"]["ExchangeRate"]}) >= 6
+    # AX keeps a rate per 100 units: 100 euros are worth some 85 pounds
+    assert all(80 < float(r["ExchangeRate"]) < 90 for r in pairs["EUR", "GBP"]["ExchangeRate"])
     keys = set(AxRecord.objects.filter(entity="DimensionValue").values_list("key", flat=True))
     assert "Department/022" in keys
 
@@ -167,8 +170,8 @@ def test_ax_values_fit_the_document_fields(seeded):
     too_long = []
     for record in AxRecord.objects.all():
         service = next((s for s in SERVICES.values() if s.entity == record.entity), None)
-        if service is None:  # AX setup no LedgerBridge service writes: the bank accounts
-            assert record.entity == "BankAccountTable", record.entity
+        if service is None:  # AX setup no LedgerBridge service writes: bank accounts, procurement categories
+            assert record.entity in ("BankAccountTable", "ProcurementCategory"), record.entity
             continue
 
         def check(table, row):

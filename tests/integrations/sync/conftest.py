@@ -145,6 +145,16 @@ def invoice_refs() -> dict[str, int]:
     return counts
 
 
+def post_ax_drafts(kinds: list[str] | None = None) -> dict:
+    """Post what AX holds as drafts, as the accountant (or an AX batch job) does: the sandbox's control API
+    ``POST /sandbox/control/ax/post`` calls the same ``posting.post``. Invoices go first, so a payment posted in the
+    same call settles them. Returns what was posted, per company."""
+    from integrations.sandbox.ax import posting
+    from integrations.sandbox.models import AxCompany
+
+    return {company.data_area_id: posting.post(company, kinds=kinds).as_dict() for company in AxCompany.objects.all()}
+
+
 def edit_kashflow(entity: str, key: str, **changes) -> dict:
     """Change a record in the simulated KashFlow as a user would (its modification time moves on)."""
     from django.utils import timezone

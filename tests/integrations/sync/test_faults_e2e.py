@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
-
 from integrations.models import Flow, RecordLink, RecordOutcome
 from integrations.sandbox.ax import posting
 from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, FaultRule
@@ -101,31 +98,21 @@ def test_a_connection_that_keeps_failing_opens_the_circuit_and_pauses_the_flow(d
     assert invoice_refs() == {}
 
 
-KNOWN_BROKEN = (
-    "Known broken since the designer refuses to publish values AX lacks and AX's real operation sets (issues 12, "
-    "15): the batched-writes scenario must be rebuilt on them (open)"
-)
-
-
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_batched_writes_post_several_invoices_per_message_exactly_once(demo, integration_admin):
+    from integrations.sandbox.loading import demo_reference_csv
+    from mappings.refdata import services as refdata
     from mappings.suggestions import apply_value_map_fix
 
     sales = flow("sales_invoice")
     Flow.objects.filter(pk=sales.pk).update(batched_writes=True, batch_size=3)
-    # The sundry nominal now maps to an account AX closes after the publish (the publish checks AX's chart, so
-    # the account exists then): AX refuses the batch holding that invoice.
-    template = AxRecord.objects.filter(entity="MainAccount").first()
-    closed = AxRecord.objects.create(
-        company=template.company,
-        entity="MainAccount",
-        key="999999",
-        data={**template.data, "MainAccountId": "999999", "Name": "Closed after the publish"},
-        modified_at=template.modified_at,
-    )
-    cache.clear()  # AX's chart as the publish reads it, with the account
+    # The sundry nominal now maps to an account that the accountant's chart export (the CSV uploaded on the
+    # Reference data page, which the publish checks) still lists, but that AX closed since: AX refuses the batch
+    # holding that invoice.
+    assert not AxRecord.objects.filter(entity="MainAccount", key="999999").exists()
+    export = demo_reference_csv()["main_accounts"] + b"999999,Closed after the export,Expense\r\n"
+    parsed = refdata.upload("main_accounts", export, filename="chart-of-accounts.csv", actor=integration_admin)
+    assert parsed.ok, parsed.problems
     apply_value_map_fix(sales.mapping_set, "nominal_accounts", "4900", "999999", actor=integration_admin)
-    closed.delete()
     lost = fault("dynamics_ax", "FreeTextInvoiceService.create", "timeout_after_commit", remaining=1, latency_ms=2600)
     run = run_flow(flow("sales_invoice"))
     lost.refresh_from_db()

@@ -6,14 +6,12 @@ import copy
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from integrations.models import RecordOutcome
 from integrations.sandbox.models import AxRecord, KashFlowRecord
 from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
 from monitoring.models import ExceptionItem
-from tests.integrations.sync.conftest import flow
+from tests.integrations.sync.conftest import flow, post_ax_drafts
 
 
 def ax_invoice(number: str) -> AxRecord:
@@ -48,16 +46,12 @@ def _receipt(ax, invoice: AxRecord, amount: str, document_num: str) -> None:
     )
 
 
-KNOWN_BROKEN = (
-    "Known broken since AX settles only on posting (issue 12): the scenario must post the payment journals in the "
-    "sandbox before the status flow runs (issue 13 defect 2, open)"
-)
-
-
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_payment(demo):
     run_flow(flow("sales_invoice"))
     run_flow(flow("payment"))
+    # AX settles only on posting: the accountant posts the invoices and KashFlow's payment journals in AX.
+    posted = post_ax_drafts()
+    assert all(not result["refused"] for result in posted.values()), posted
     paid = next(
         r for r in KashFlowRecord.objects.filter(entity="invoices").order_by("pk")
         if r.data["TotalPaidAmount"] and Decimal(str(ax_invoice(r.key).data["SettledAmount"])) > 0
@@ -69,6 +63,8 @@ def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_p
     # The same KashFlow payment posted a second time in AX (what defect 1 did): AX shows more settled.
     with build_connector(demo["pair"].dynamics_ax) as ax:
         _receipt(ax, invoice, str(payment["Amount"]), str(payment["Id"]))
+    assert Decimal(str(ax_invoice(number).data["SettledAmount"])) == Decimal(str(invoice.data["SettledAmount"]))
+    post_ax_drafts(["payment"])  # the second journal settles nothing until it is posted too
     ax_settled = Decimal(str(ax_invoice(number).data["SettledAmount"]))
     kf_paid = Decimal(str(paid.data["TotalPaidAmount"]))
     assert ax_settled > kf_paid
@@ -87,9 +83,9 @@ def test_a_kashflow_payment_settled_twice_in_ax_is_an_exception_not_a_kashflow_p
     assert ExceptionItem.objects.filter(flow=flow("invoice_status", "ax_to_kf"), source_key=invoice.key).count() == 1
 
 
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_an_ax_settlement_beyond_what_kashflow_can_take_is_an_exception_with_the_amounts(demo):
     run_flow(flow("sales_invoice"))
+    post_ax_drafts(["sales_invoice"])  # a receipt can be settled only against a posted invoice
     unpaid = next(
         r for r in KashFlowRecord.objects.filter(entity="invoices").order_by("pk") if not r.data["TotalPaidAmount"]
     )
@@ -98,6 +94,9 @@ def test_an_ax_settlement_beyond_what_kashflow_can_take_is_an_exception_with_the
     gross = Decimal(str(invoice.data["InvoiceAmount"]))
     with build_connector(demo["pair"].dynamics_ax) as ax:
         _receipt(ax, invoice, str(gross + 50), "AX-RECEIPT-OVER")
+    posted = post_ax_drafts(["payment"])
+    assert any(result["posted"].get("payment") for result in posted.values()), posted
+    assert Decimal(str(ax_invoice(number).data["SettledAmount"])) == gross + 50
 
     run = run_flow(flow("invoice_status", "ax_to_kf"), full=True)
     assert kf_payments(number) == []

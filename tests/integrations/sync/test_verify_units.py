@@ -1,12 +1,13 @@
-"""The full run's check of links against AX, on one flow's links (the target is a stand-in with a key list)."""
+"""The full run's check of links against AX, on one flow's links (the target is a stand-in answering what AX holds)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
-from integrations.connectors.errors import NotFoundError
+from integrations.connectors.errors import TransientError
 from integrations.models import Flow, RecordLink
 from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync import verify
@@ -17,26 +18,48 @@ from integrations.sync.setup import ensure_default_flows
 
 
 class Target:
-    def __init__(self, keys: list[str] | None, readable: set[str]) -> None:
-        self.keys, self.readable, self.reads = keys, readable, []
+    """Holds some documents and shows some posted (the connector's batching is tested against the sandbox)."""
 
-    def list_keys(self, entity: str):
-        return self.keys
+    def __init__(self, *, held=(), posted=(), payments=(), fail: Exception | None = None) -> None:
+        self.held, self.posted, self.payments, self.fail = set(held), set(posted), set(payments), fail
+        self.reads: list[list[str]] = []
+        self.finds: list[list[str]] = []
 
-    def read(self, entity: str, key: str) -> dict:
-        self.reads.append(key)
-        if key in self.readable:
-            return {"InvoiceId": key}
-        raise NotFoundError(f"{entity} {key} was not found", system="dynamics_ax")
+    def supports(self, entity: str, operation: str) -> bool:
+        return entity != "payment" and (entity != "sales_invoice" or operation == "create")
+
+    def existing_keys(self, entity: str, keys: list[str]) -> set[str]:
+        if self.fail:
+            raise self.fail
+        self.reads.append(list(keys))
+        return self.held & set(keys)
+
+    def posted_invoice_keys(self, keys: list[str]) -> set[str]:
+        if self.fail:
+            raise self.fail
+        self.finds.append(list(keys))
+        return self.posted & set(keys)
+
+    def posted_payment_references(self, references: list[str]) -> set[str]:
+        self.finds.append(list(references))
+        return self.payments & set(references)
+
+
+def links(flow: Flow, *, posted=()) -> None:
+    for n in range(1, 5):
+        RecordLink.objects.create(
+            flow=flow,
+            source_key=str(n),
+            target_key=f"KEY-{n}",
+            content_hash="c",
+            ax_posted_at=timezone.now() if str(n) in posted else None,
+        )
 
 
 @pytest.fixture
-def invoices(db) -> Flow:
+def flows(db) -> dict[str, Flow]:
     ensure_default_flows(ensure_demo_connections("http://127.0.0.1:9"), schedules=False)
-    flow = Flow.objects.get(entity="sales_invoice", direction="kf_to_ax")
-    for n in range(1, 5):
-        RecordLink.objects.create(flow=flow, source_key=str(n), target_key=f"FTI-{n}", content_hash="c")
-    return flow
+    return {f.entity: f for f in Flow.objects.filter(direction="kf_to_ax")}
 
 
 def _ctx(flow: Flow, target: Target):
@@ -47,34 +70,61 @@ def _ctx(flow: Flow, target: Target):
     )  # fmt: skip
 
 
-def test_links_missing_from_the_key_list_are_read_once_more_before_they_are_called_gone(invoices):
-    # FTI-3 is missing from the listing but AX still reads it (a short listing must never cause a second posting).
-    target = Target(["FTI-1", "FTI-2"], readable={"FTI-3"})
-    ctx = _ctx(invoices, target)
-    assert verify.applies(ctx)
+def test_journals_are_read_back_by_key_and_a_key_ax_cannot_read_is_gone(flows):
+    journals = flows["journal"]
+    links(journals)
+    target = Target(held={"KEY-1", "KEY-2", "KEY-3"})
+    ctx = _ctx(journals, target)
+    assert verify.applies(ctx) and journals.spec.verify_links is verify.by_read
     check = verify.verify_links(ctx)
-    assert target.reads == ["FTI-3", "FTI-4"]
-    assert (check.checked, check.present, check.gone) == (4, 3, {"4": "FTI-4"})
-    assert "4 checked, 3 present, 1 gone" in check.note("sales_invoice") and "FTI-4" in check.note("sales_invoice")
-    link = RecordLink.objects.get(flow=invoices, source_key="4")
-    assert link.target_key == "" and link.content_hash == "" and gone_target(link) == "FTI-4"
+    assert (check.checked, check.present, check.gone) == (4, 3, {"4": "KEY-4"})
+    assert "4 checked, 3 present, 1 gone" in check.note("journal") and "KEY-4" in check.note("journal")
+    link = RecordLink.objects.get(flow=journals, source_key="4")
+    assert link.target_key == "" and link.content_hash == "" and gone_target(link) == "KEY-4"
     # Posted again with a MessageId of its own: AX remembers the first one.
     first = create_message_id(ctx, "4", "d", None)
     assert create_message_id(ctx, "4", "d", link) != first
-    assert RecordLink.objects.get(flow=invoices, source_key="1").target_key == "FTI-1"
+    assert RecordLink.objects.get(flow=journals, source_key="1").target_key == "KEY-1"
 
 
-def test_a_service_that_cannot_list_its_keys_leaves_the_links_unverifiable_and_says_so(invoices):
-    target = Target(None, readable=set())
+def test_invoices_are_checked_as_posted_transactions_and_a_draft_is_never_called_gone(flows):
+    invoices = flows["sales_invoice"]
+    links(invoices, posted={"2", "3"})  # AX showed 2 and 3 posted before; 1 and 4 were only ever drafts
+    target = Target(posted={"KEY-1", "KEY-2"})  # 1 is posted now; 3's posting is gone; 4 is still a draft
     check = verify.verify_links(_ctx(invoices, target))
-    assert check.unverifiable == 4 and not check.gone and target.reads == []
-    assert "4 unverifiable" in check.note("sales_invoice")
+    assert target.finds == [["KEY-1", "KEY-2", "KEY-3", "KEY-4"]]  # one page, one find
+    assert (check.present, check.gone, check.drafts) == (2, {"3": "KEY-3"}, ["KEY-4"])
+    note = check.note("sales_invoice")
+    assert "1 gone" in note and "KEY-3" in note and "1 not verifiable: not posted in AX yet (KEY-4)" in note
+    assert "backup" in note  # what a gone posting cannot rule out: a restored draft AX's services cannot see
+    kept = {link.source_key: link for link in RecordLink.objects.filter(flow=invoices)}
+    assert kept["4"].target_key == "KEY-4" and kept["4"].ax_posted_at is None  # a draft is left as it is
+    assert kept["3"].target_key == "" and gone_target(kept["3"]) == "KEY-3" and kept["3"].ax_posted_at is None
+    assert kept["1"].ax_posted_at is not None  # seen posted now: a later loss is "gone", not "draft"
+
+
+def test_payments_are_found_posted_by_their_kashflow_id(flows):
+    payments = flows["payment"]
+    links(payments, posted={"2"})
+    target = Target(payments={"1"})
+    check = verify.verify_links(_ctx(payments, target))
+    assert target.finds == [["1", "2", "3", "4"]]
+    assert (check.present, set(check.gone), sorted(check.drafts)) == (1, {"2"}, ["KEY-3", "KEY-4"])
+
+
+def test_an_ax_that_cannot_answer_leaves_the_links_unverifiable_and_says_so(flows):
+    invoices = flows["sales_invoice"]
+    links(invoices, posted={"1", "2", "3", "4"})
+    target = Target(fail=TransientError("Cannot reach Dynamics AX", system="dynamics_ax"))
+    check = verify.verify_links(_ctx(invoices, target))
+    assert len(check.unverifiable) == 4 and not check.gone and check.present == 0
+    assert "4 unverifiable" in check.note("sales_invoice") and "Cannot reach" in check.note("sales_invoice")
     assert RecordLink.objects.filter(flow=invoices).exclude(target_key="").count() == 4
 
 
-def test_only_full_runs_of_flows_into_ax_check_their_links(invoices):
-    ctx = _ctx(invoices, Target([], set()))
+def test_only_full_runs_of_flows_into_ax_that_wrote_documents_check_their_links(flows):
+    ctx = _ctx(flows["sales_invoice"], Target())
     ctx.run = SimpleNamespace(full=False)
     assert not verify.applies(ctx)
     status = Flow.objects.get(entity="invoice_status", direction="kf_to_ax")
-    assert not verify.applies(_ctx(status, Target([], set())))
+    assert not verify.applies(_ctx(status, Target()))

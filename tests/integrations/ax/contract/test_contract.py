@@ -523,3 +523,45 @@ def test_every_document_the_flows_create_is_valid_against_the_sandbox_port(servi
     else:
         accounts = body.findall(f".//{{{svc.namespace}}}LedgerDimension")
         assert accounts and all(a.find(f"{{{NS_SHARED}}}DisplayValue") is not None for a in accounts)
+
+
+def test_exchange_rates_are_read_by_pair_key_in_a_request_the_port_accepts():
+    """LedgerExchangeRatesService (CR): the connector's read of one currency pair is a valid request on the port that
+    declares the service, and the nested CurrencyPair/ExchangeRate answer is read back row by row."""
+    svc = SERVICES["ExchangeRateService"]
+    portset = sandbox_port()
+
+    def responder(exchange):
+        body = (
+            f'<ExchangeRates xmlns="{svc.namespace}"><CurrencyPair class="entity">'
+            "<_DocumentHash>0f1e2d3c4b5a69788796a5b4c3d2e1f0</_DocumentHash>"
+            "<FromCurrencyCode>EUR</FromCurrencyCode><ToCurrencyCode>GBP</ToCurrencyCode>"
+            "<ExchangeRateType>Default</ExchangeRateType>"
+            '<ExchangeRate class="entity"><ValidFrom>2024-01-01</ValidFrom><ExchangeRate>86.0000</ExchangeRate>'
+            '</ExchangeRate><ExchangeRate class="entity"><ValidFrom>2024-06-01</ValidFrom>'
+            "<ExchangeRate>85.0000</ExchangeRate></ExchangeRate></CurrencyPair></ExchangeRates>"
+        )
+        wrapper = f"{svc.name}ReadResponse"
+        return 200, (
+            f'<s:Envelope xmlns:s="{SOAP}"><s:Body><{wrapper} xmlns="{NS_SERVICES}">{body}</{wrapper}></s:Body>'
+            "</s:Envelope>"
+        ).encode()
+
+    client, adapter = make_client(portset, svc, responder)
+
+    [pair] = client.read(svc.name, ["EUR/GBP/Default"])
+
+    body, _ = body_of(adapter.posts[0])
+    assert adapter.posts[0].action == f"{NS_SERVICES}/ExchangeRateService/read"
+    valid(schema(portset), body)
+    fields = {
+        k.findtext(f"{{{NS_ENTITY_KEY}}}Field"): k.findtext(f"{{{NS_ENTITY_KEY}}}Value")
+        for k in body.findall(f".//{{{NS_ENTITY_KEY}}}KeyField")
+    }
+    assert fields == {"FromCurrencyCode": "EUR", "ToCurrencyCode": "GBP", "ExchangeRateType": "Default"}
+    assert [(r["ValidFrom"], r["ExchangeRate"]) for r in pair["ExchangeRate"]] == [
+        ("2024-01-01", "86.0000"),
+        ("2024-06-01", "85.0000"),
+    ]
+    valid(schema(portset), etree.fromstring(responder(adapter.posts[0])[1]).find(f"{{{SOAP}}}Body")[0])
+    assert sorted(next(s.operations for s in client.discover() if s.name == svc.name)) == ["create", "read"]
