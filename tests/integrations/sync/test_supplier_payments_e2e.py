@@ -226,3 +226,27 @@ def test_bank_lines_of_supplier_payments_are_left_to_the_supplier_payments_flow(
             bank_lines.setdefault(place, []).append(_d(line["PaidOut"]))
     assert bank_lines
     assert {p: sorted(v) for p, v in bank_lines.items()} == {p: sorted(journals[p]) for p in bank_lines}
+
+
+def test_on_the_vendor_invoice_path_a_payment_marks_and_settles_the_pending_vendor_invoice(demo, client_for):
+    """When the purchase flow posts pending vendor invoices (VendInvoiceService), the payment marks the invoice's
+    number (Num) and settles it once both are posted."""
+    from tests.integrations.sync.test_vendor_invoice_path import _choose
+
+    _choose(client_for("Integration admin"), "vendor_invoice")
+    run = run_flow(flow("supplier_payment"))  # the purchases go first, as pending vendor invoices
+    assert run.status == "succeeded", run.error
+    assert not _journals("VendInv")
+    purchases = _purchases()
+    for journal in _journals("VendPay"):
+        (line,) = journal["LedgerJournalTrans"]
+        assert line["MarkedInvoice"] == purchases[line["DocumentNum"].split("/")[0]]["SupplierReference"].strip()
+    result = posting.post(AxCompany.objects.get(), kinds=["vendor_invoice", "supplier_payment"])
+    assert not result.refused, result.refused
+    for number, purchase in purchases.items():
+        if not purchase.get("PaymentLines"):
+            continue
+        paid = sum((_d(p["Amount"]) for p in purchase["PaymentLines"]), Decimal(0))
+        expected = max(Decimal(0), _d(purchase["GrossAmount"]) - paid)
+        key = (purchase["SupplierCode"].strip().upper(), purchase["SupplierReference"].strip())
+        assert _open_by_invoice()[key] == expected, (number, expected)
