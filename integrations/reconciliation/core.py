@@ -44,6 +44,9 @@ class Kind:
     DUPLICATED_IN_AX = "duplicated_in_ax"
     NOT_LINKED = "not_linked"  # present in AX, but our link is missing or points elsewhere
     UNEXPECTED_IN_AX = "unexpected_in_ax"  # in AX with no KashFlow document that should be there (a draft, ...)
+    # Created in AX (we hold its key) but not posted yet: a draft is not in AX's books. Always explained (the stated
+    # reason is the draft), and left out of the totals on both sides; the accountant posts it in AX.
+    UNPOSTED = "unposted_in_ax"
     WRITTEN_BACK = "written_back"  # money the integration wrote into KashFlow (an AX settlement echoed back)
     PARTY = "party"
     CURRENCY = "currency"
@@ -61,7 +64,7 @@ class Kind:
     SETTLEMENT = "settlement"
     STATUS = "status"
 
-    PRESENCE = (MISSING_IN_AX, DUPLICATED_IN_AX, NOT_LINKED, UNEXPECTED_IN_AX, WRITTEN_BACK)
+    PRESENCE = (MISSING_IN_AX, DUPLICATED_IN_AX, NOT_LINKED, UNEXPECTED_IN_AX, UNPOSTED, WRITTEN_BACK)
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,11 @@ class Document:
     """One side of one business document, in AX's vocabulary.
 
     ``key`` is the KashFlow key (on the AX side: the external reference the AX document carries);
-    ``ax_key`` the AX document's own key (InvoiceId, JournalNum). A field left ``None`` is not compared
-    (a side that does not carry it, e.g. KashFlow has no settlement of purchase invoices in AX terms).
+    ``ax_key`` the AX document's own key (InvoiceId, JournalNum, a customer transaction's Voucher). A field left
+    ``None`` on either side is not compared (a side that does not carry it: KashFlow has no settlement of
+    purchase invoices in AX terms; AX's customer transactions do not say which bank account a payment went to).
+    ``amounts``: which of net / VAT / gross the document carries (AX's posted customer transactions carry only
+    the gross); a measure is compared, and totalled, only where both sides carry it.
     """
 
     entity: str
@@ -109,6 +115,12 @@ class Document:
     dimension_sets: tuple[tuple[tuple[str, str], ...], ...] | None = None
     compare_lines: bool = True
     compare_tax: bool = True
+    amounts: tuple[str, ...] = ("net", "vat", "gross")
+    # AX side only. ``posted``: False for a document AX holds as a draft (a journal read by its key and not
+    # posted yet). ``link_key_known``: False when the AX document does not carry the key our link holds (a
+    # payment's customer transaction names its voucher, never its journal): then only that a link exists is checked.
+    posted: bool = True
+    link_key_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,8 @@ class EntityResult:
     entity: str
     documents: int = 0  # KashFlow documents expected in AX
     ax_documents: int = 0
+    ax_listed: bool = True  # False: AX could be read only by the keys we linked (see AxView)
+    ax_read: str = ""  # how AX was read, for the report
     differences: list[Difference] = field(default_factory=list)
     totals: list[Total] = field(default_factory=list)
 
@@ -240,16 +254,16 @@ def compare_document(kf: Document, ax: Document) -> list[Difference]:
         (Kind.VAT, kf.vat, ax.vat),
         (Kind.GROSS, kf.gross, ax.gross),
     ):
-        if mine != theirs:
+        if kind in kf.amounts and kind in ax.amounts and mine != theirs:
             diff(kind, mine, theirs, mine - theirs)
     if kf.compare_lines:
         mine, theirs = _by_account(kf.lines), _by_account(ax.lines)
         if mine != theirs:
             at_stake = sum((abs(v - theirs.get(k, ZERO)) for k, v in mine.items()), ZERO)
             diff(Kind.ACCOUNTS, _describe_accounts(mine), _describe_accounts(theirs), at_stake)
-    if kf.bank_account is not None and kf.bank_account != ax.bank_account:
+    if kf.bank_account is not None and ax.bank_account is not None and kf.bank_account != ax.bank_account:
         diff(Kind.BANK_ACCOUNT, kf.bank_account, ax.bank_account, kf.gross)
-    if kf.counter_account is not None and kf.counter_account != ax.counter_account:
+    if kf.counter_account is not None and ax.counter_account is not None and kf.counter_account != ax.counter_account:
         diff(Kind.COUNTER_ACCOUNT, kf.counter_account, ax.counter_account, kf.gross)
     if ax.counter_account and ax.counter_account in kf.forbidden_counter_accounts:
         diff(Kind.COUNTER_ACCOUNT, "not a control account", ax.counter_account, kf.gross)
@@ -270,7 +284,7 @@ def compare_document(kf: Document, ax: Document) -> list[Difference]:
                 _multiset(x.tax_item_group for x in kf.lines),
                 _multiset(x.tax_item_group for x in ax.lines),
             )
-    if kf.settles is not None and kf.settles != ax.settles:
+    if kf.settles is not None and ax.settles is not None and kf.settles != ax.settles:
         diff(Kind.SETTLEMENT, f"settles {kf.settles}", f"settles {ax.settles or 'nothing'}", kf.gross)
     if kf.settled is not None and ax.settled is not None and kf.settled != ax.settled:
         diff(Kind.SETTLEMENT, f"settled {kf.settled:.2f}", f"settled {ax.settled:.2f}", kf.settled - ax.settled)
@@ -289,15 +303,18 @@ def reconcile_entity(
     *,
     links: dict[str, str],
     explained: dict[str, str] | None = None,
+    ax_view: AxView | None = None,
 ) -> EntityResult:
     """Compare every KashFlow document of ``entity`` with the AX documents carrying its reference.
 
     ``links``: our RecordLinks, source key -> AX key. ``explained``: source key -> the stated reason a record is
     in the exception queue (or waiting); its differences are reported as explained and it is left out of the
     totals on both sides, so the totals that agree are the books without the records a person is handling.
+    ``ax_view``: how AX was read (see ``AxView``); by default, a full list of what AX holds.
     """
     explained = explained or {}
-    result = EntityResult(entity)
+    view = ax_view or AxView()
+    result = EntityResult(entity, ax_listed=view.listed, ax_read=view.how)
     by_reference: dict[str, list[Document]] = defaultdict(list)
     for document in ax:
         by_reference[document.key].append(document)
@@ -333,23 +350,48 @@ def reconcile_entity(
             result.differences.extend(_explain(found, reason))
             continue
         result.documents += 1
-        if not reason:
+        linked = links.get(kf.key, "")
+        drafts = [d for d in in_ax if not d.posted]
+        unposted = bool(drafts) or (not in_ax and bool(linked) and view.posted_only and linked not in view.gone)
+        if not reason and not unposted:
             totals_kf.append(kf)
             totals_ax.extend(in_ax)
-        if not in_ax:
+        if unposted:
+            where = ", ".join(d.ax_key for d in drafts) or linked
+            found_unposted = Difference(
+                entity,
+                Kind.UNPOSTED,
+                kf.key,
+                f"{kf.gross:.2f} {kf.currency}",
+                f"created as {where}, not posted",
+                (where,),
+                kf.currency,
+                kf.gross,
+                explained_by=f"an unposted draft in AX ({where}): {view.unposted_note}",
+            )
+            result.differences.append(found_unposted)
+        if not in_ax and not unposted:
+            if linked and linked in view.gone:
+                in_ax_text = f"linked to {linked}: {view.gone[linked]}"
+            elif linked:
+                in_ax_text = f"linked to {linked}, which holds nothing for it"
+            elif view.listed:
+                in_ax_text = "absent"
+            else:
+                in_ax_text = f"absent (no link, and {view.how})"
             found.append(
                 Difference(
                     entity,
                     Kind.MISSING_IN_AX,
                     kf.key,
                     f"{kf.gross:.2f} {kf.currency}",
-                    "absent",
-                    (),
+                    in_ax_text,
+                    (linked,) if linked else (),
                     kf.currency,
                     kf.gross,
                 )
             )
-        else:
+        elif in_ax:
             if len(in_ax) > 1:
                 found.append(
                     Difference(
@@ -363,9 +405,9 @@ def reconcile_entity(
                         sum((d.gross for d in in_ax[1:]), ZERO),
                     )
                 )
-            linked = links.get(kf.key, "")
             ax_keys = {d.ax_key for d in in_ax}
-            if linked not in ax_keys:
+            known = all(d.link_key_known for d in in_ax)
+            if (known and linked not in ax_keys) or (not known and not linked):
                 found.append(
                     Difference(
                         entity,
@@ -402,6 +444,25 @@ def reconcile_entity(
     return result
 
 
+@dataclass(frozen=True)
+class AxView:
+    """How the AX side of an entity was read, which decides what an absence means.
+
+    ``listed``: AX listed every document of the entity (a service with find or getKeys), so a document in AX
+    without a KashFlow counterpart or a link is seen; False when AX could only be read by the keys we hold
+    (create/read-only journal services): what we never linked cannot be seen, and the report says so.
+    ``posted_only``: AX shows posted documents only (customer transactions): a linked document AX does not show
+    is a draft not posted yet. ``gone``: linked AX keys that could not be read, with why. ``how``: the sentence
+    the report gives for how AX was read. ``unposted_note``: what the accountant does about a draft.
+    """
+
+    listed: bool = True
+    posted_only: bool = False
+    gone: dict[str, str] = field(default_factory=dict)
+    how: str = "AX listed every document"
+    unposted_note: str = "post it in AX; until then it is in neither AX's books nor these totals"
+
+
 def _explain(found: list[Difference], reason: str) -> list[Difference]:
     if not reason:
         return found
@@ -413,15 +474,22 @@ def _explain(found: list[Difference], reason: str) -> list[Difference]:
 def totals(entity: str, kashflow: Iterable[Document], ax: Iterable[Document]) -> list[Total]:
     """Gross, net and VAT per currency, gross per party and currency, postings per account and currency."""
     sums: dict[tuple[str, str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    kashflow, ax = list(kashflow), list(ax)
+    carried = {m for m in ("gross", "net", "vat") if all(m in d.amounts for d in kashflow + ax)}
+    with_lines = all(d.compare_lines for d in kashflow)
+    # per customer/supplier: the gross where both sides carry it, else the net (a pending vendor invoice)
+    party_measure = "gross" if "gross" in carried else ("net" if "net" in carried else "")
+    with_bank = all(d.bank_account is not None for d in kashflow + ax)
     for side, documents in ((0, kashflow), (1, ax)):
         for d in documents:
             for measure, amount in (("gross", d.gross), ("net", d.net), ("vat", d.vat)):
-                sums[("currency", measure, d.currency)][side] += amount
-            if d.party:
-                sums[("party", d.party, d.currency)][side] += d.gross
-            for line in d.lines:
+                if measure in carried:
+                    sums[("currency", measure, d.currency)][side] += amount
+            if d.party and party_measure:
+                sums[("party", d.party, d.currency)][side] += getattr(d, party_measure)
+            for line in d.lines if with_lines else ():
                 sums[("account", line.account, d.currency)][side] += line.amount
-            if d.bank_account:
+            if with_bank and d.bank_account:
                 sums[("account", d.bank_account, d.currency)][side] += d.gross
     out = []
     for (by, name, currency), (mine, theirs) in sorted(sums.items()):

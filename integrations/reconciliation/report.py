@@ -9,6 +9,7 @@ KIND_LABELS = {
     "duplicated_in_ax": "duplicated in AX",
     "not_linked": "in AX but not linked",
     "unexpected_in_ax": "in AX but should not be",
+    "unposted_in_ax": "in AX as an unposted draft",
     "written_back": "written into KashFlow by the integration",
     "party": "customer/supplier",
     "currency": "currency",
@@ -26,6 +27,7 @@ KIND_LABELS = {
     "settlement": "settlement",
     "status": "status",
 }
+UNPOSTED = "unposted_in_ax"
 ENTITY_LABELS = {
     "sales_invoice": "sales invoice",
     "payment": "payment",
@@ -58,20 +60,24 @@ def text_report(run: ReconciliationRun) -> list[str]:
     if run.status == ReconciliationRun.Status.FAILED:
         return [f"Reconciliation {run.pk} could not finish: {run.error}"]
     unexplained = [d for d in run.differences if not d.get("explained_by")]
-    explained = [d for d in run.differences if d.get("explained_by")]
+    unposted = [d for d in run.differences if d.get("explained_by") and d["kind"] == UNPOSTED]
+    explained = [d for d in run.differences if d.get("explained_by") and d["kind"] != UNPOSTED]
     totals = (run.summary or {}).get("totals", [])
     lines = []
     for entity in (run.summary or {}).get("entities", []):
         lines.append(
             f"{ENTITY_LABELS.get(entity['entity'], entity['entity'])}s: {entity['documents']} KashFlow documents, "
             f"{entity['ax_documents']} in AX, {entity['unexplained']} unexplained and {entity['explained']} "
-            "explained differences"
+            "explained differences" + ("" if entity.get("ax_listed", True) else f" ({entity.get('ax_read', '')})")
         )
     if unexplained:
         lines += ["", f"Unexplained differences ({run.unexplained_count}):"]
         lines += [f"  {difference_line(d)}" for d in unexplained]
+    if unposted:
+        lines += ["", f"Waiting to be posted in AX ({len(unposted)}):"]
+        lines += [f"  {difference_line(d)} — {d['explained_by']}" for d in unposted]
     if explained:
-        lines += ["", f"Explained by the exception queue ({run.explained_count}):"]
+        lines += ["", f"Explained by the exception queue ({len(explained)}):"]
         lines += [f"  {difference_line(d)} — {d['explained_by']}" for d in explained]
     if run.differences_truncated:
         lines.append(f"  ... the first {ReconciliationRun.MAX_STORED} differences are shown")

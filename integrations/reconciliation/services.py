@@ -18,11 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Flow, IntegrationPair, PendingRecord, RecordLink
-from integrations.reconciliation.core import EntityResult, Total, reconcile_entity
+from integrations.reconciliation.core import EntityResult, Kind, Total, reconcile_entity
 from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.sources import (
     Snapshot,
+    ax_side,
     expected_documents,
     flows_to_reconcile,
     on_or_after,
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 Explanations = Callable[[Flow], dict[str, str]]
 # Documents that need the mapping's view of them (their dimensions come from the accountant's rules).
-WITH_EXPECTED = {"sales_invoice": "Number", "purchase_invoice": "Number"}
+# (Sales invoices' dimensions are not reconciled: AX shows a posted invoice's customer transaction, not its lines.)
+WITH_EXPECTED = {"purchase_invoice": "Number"}
 
 
 @dataclass
@@ -48,6 +50,17 @@ class Reconciliation:
     @property
     def explained(self) -> list:
         return [d for r in self.results for d in r.explained]
+
+    @property
+    def unposted(self) -> list:
+        """Documents we created in AX that are drafts not posted yet (explained; see ``Kind.UNPOSTED``)."""
+        return [d for d in self.explained if d.kind == Kind.UNPOSTED]
+
+    @property
+    def not_listed(self) -> list[str]:
+        """Entities whose AX side could only be read by the keys we linked: AX documents we hold no link for
+        cannot be seen there (AX offers no way to list them)."""
+        return [r.entity for r in self.results if not r.ax_listed]
 
     def differences_of(self, entity: str) -> list:
         return [d for r in self.results if r.entity == entity for d in r.differences]
@@ -98,19 +111,21 @@ def reconcile(
                 expected = expected_documents(flow, records, lambda r, f=field_name: str(r.get(f)).strip())
                 ref.expected.update({(flow.entity, k): v for k, v in expected.items()})
             kf_docs = [d for d in (reader.kashflow_document(r, ref) for r in records) if on_or_after(d.date, since)]
-            ax_docs = [
-                d
-                for record in read(snapshot.ax, ax, reader.AX_ENTITY)
-                for d in reader.ax_documents(record, ref)
-                if on_or_after(d.date, since)
-            ]
             links = dict(
                 RecordLink.objects.filter(flow=flow).exclude(target_key="").values_list("source_key", "target_key")
             )
+            side = ax_side(flow, reader, ax, snapshot, links)
+            prepare = getattr(reader, "prepare_ax", None)  # a reader may first group AX's rows into documents
+            ax_records = prepare(side.records) if prepare else side.records
+            ax_docs = [
+                d for record in ax_records for d in reader.ax_documents(record, ref) if on_or_after(d.date, since)
+            ]
             reasons = waiting_explanations(flow)
             if explanations is not None:
                 reasons.update(explanations(flow))
-            outcome.results.append(reconcile_entity(flow.entity, kf_docs, ax_docs, links=links, explained=reasons))
+            outcome.results.append(
+                reconcile_entity(flow.entity, kf_docs, ax_docs, links=links, explained=reasons, ax_view=side.view)
+            )
     finally:
         if connectors is None:
             kashflow.close()
@@ -192,6 +207,9 @@ def store_result(run: ReconciliationRun, result: Reconciliation) -> None:
                 "ax_documents": r.ax_documents,
                 "unexplained": len(r.unexplained),
                 "explained": len(r.explained),
+                "unposted": sum(1 for d in r.explained if d.kind == Kind.UNPOSTED),
+                "ax_listed": r.ax_listed,
+                "ax_read": r.ax_read,
             }
             for r in result.results
         ],

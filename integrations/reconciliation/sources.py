@@ -2,8 +2,19 @@
 
 Everything a reader needs beyond the documents themselves is gathered here once: the chart correspondence and
 the VAT item groups (the accountant's value maps in the published mappings), customers' countries, invoices
-and bank accounts from KashFlow, AX invoice ids, and what each published mapping makes of each KashFlow record
-(the reference for financial dimensions).
+and bank accounts from KashFlow, and what each published mapping makes of each KashFlow record (the reference
+for financial dimensions).
+
+The AX side is read only with operations AX ships (Microsoft's list of standard document services), which
+decides what each entity's absence means (``ax_side`` and ``core.AxView``):
+
+- sales invoices and customer payments: the posted ones, listed from customer transactions
+  (CustomerTransactionService find). Everything AX has posted is seen, drafts are not: a document we created in
+  AX (we hold its key) that AX does not show is an unposted draft;
+- purchase invoices, journals and bank journal lines: each journal we linked, read by its key (the ledger journal
+  service offers create and read only). A read journal says whether it is posted; a journal we never linked
+  cannot be seen, because AX offers no way to list or search them;
+- bank statements (the bank flow's statement path): listed (BankStmtService getKeys, read).
 """
 
 from __future__ import annotations
@@ -13,9 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from integrations.models import Flow, IntegrationPair
+from integrations.connectors.errors import NotFoundError
+from integrations.models import Flow, IntegrationPair, RecordLink
+from integrations.reconciliation.core import ZERO, AxView, money
 from integrations.reconciliation.readers import READERS
 from integrations.reconciliation.readers.common import Reference, code, rate_text
+from integrations.reconciliation.readers.purchase_invoices import LINKED_FROM
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +55,15 @@ def flows_to_reconcile(pair: IntegrationPair, entities: Iterable[str] | None = N
     return [flows[e] for e in READERS if e in flows]
 
 
-def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]:
+def _value_map(pair: IntegrationPair, *, kind: str | None, name: str) -> dict[str, str]:
+    """The entries of the published value maps named ``name`` (or, with ``kind``, of that kind)."""
     from mappings.models import MappingSet, ValueMap
 
     published = [f.published_mapping_set() for f in Flow.objects.filter(pair=pair)]
     ids = [m.pk for m in published if m is not None and m.status == MappingSet.Status.PUBLISHED]
     entries: dict[str, str] = {}
     for value_map in ValueMap.objects.filter(mapping_set_id__in=ids).prefetch_related("entries"):
-        if value_map.name != name and value_map.kind != kind:
+        if value_map.name != name and (kind is None or value_map.kind != kind):
             continue
         for entry in value_map.entries.all():
             if not entry.source_to:
@@ -58,8 +73,8 @@ def _value_map(pair: IntegrationPair, *, kind: str, name: str) -> dict[str, str]
 
 # The KashFlow / AX entities each reader's reference data needs, beyond its own documents.
 NEEDS: dict[str, tuple[set[str], set[str]]] = {
-    "sales_invoice": ({"customer"}, set()),
-    "payment": ({"sales_invoice", "bank_account"}, {"sales_invoice"}),
+    "sales_invoice": ({"customer", "payment"}, {"payment"}),
+    "payment": ({"sales_invoice", "bank_account"}, set()),
     "purchase_invoice": (set(), set()),
     "supplier_payment": ({"bank_account"}, set()),
     "journal": (set(), set()),
@@ -77,7 +92,11 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
 
     customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
     payments, bank_accounts = kf("payment"), kf("bank_account")
-    ax_invoices = read(snapshot.ax, ax, "sales_invoice") if "sales_invoice" in ax_needed else []
+    unposted = _unposted_payments(pair, payments, posted(snapshot, ax, "payment")) if "payment" in ax_needed else {}
+    purchase_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="purchase_invoice").first()
+    bank_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="bank_transaction").first()
+    statements = "bank_transaction" in entities and bank_flow is not None and _statement_mode(bank_flow)
+    due = _statements_due(read(snapshot.kashflow, kashflow, "bank_transaction")) if statements else {}
     return Reference(
         chart=_value_map(pair, kind=CHART_KIND, name=CHART_MAP),
         vat_item_groups={rate_text(k): v for k, v in _value_map(pair, kind=ITEM_TAX_KIND, name=ITEM_TAX_MAP).items()},
@@ -95,9 +114,122 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
             for line in purchase.get("PaymentLines") or []
             if isinstance(line, dict) and line.get("Reference")
         ),
-        ax_invoice_refs={str(i.get("InvoiceId")): str(i.get("CustomerRef") or "").strip() for i in ax_invoices},
+        unposted_payments=unposted,
+        bank_account_currencies=_value_map(pair, kind=None, name="bank_account_currencies"),
+        bank_account_main=_value_map(pair, kind=None, name="bank_accounts"),
+        bank_statement_mode=statements,
+        purchase_vendor_invoices=purchase_flow is not None and vendor_invoice_path(purchase_flow),
+        bank_statement_of=due,
         supplier_payments_flow=Flow.objects.filter(pair=pair, entity="supplier_payment", direction=KF_TO_AX).exists(),
     )
+
+
+def _statements_due(lines: list[dict]) -> dict[str, frozenset[str]]:
+    """KashFlow bank account Id -> the Ids of its lines on the statements the bank flow's statement path sends: the
+    month is over and every line of it is reconciled (integrations/sync/flows/bank_statements.py, the same rule)."""
+    from django.utils import timezone
+
+    from integrations.sync.flows.bank_statements import period_of, period_over, statement_id
+
+    today = timezone.localdate()
+    groups: dict[str, list[dict]] = {}
+    for line in lines:
+        groups.setdefault(statement_id(line), []).append(line)
+    due: dict[str, set[str]] = {}
+    for group in groups.values():
+        if period_over(period_of(group[0]), today) and all(line.get("Reconciled") for line in group):
+            for line in group:
+                due.setdefault(code(line.get("AccountId")), set()).add(code(line.get("Id")))
+    return {account: frozenset(ids) for account, ids in due.items()}
+
+
+def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payments: list[dict]) -> dict:
+    """KashFlow invoice number -> the money of its payments that AX holds as unposted journals: linked (we created
+    the journal), but AX shows no posted customer transaction carrying the payment's reference."""
+    linked = set(
+        RecordLink.objects.filter(flow__pair=pair, flow__direction=KF_TO_AX, flow__entity="payment")
+        .exclude(target_key="")
+        .values_list("source_key", flat=True)
+    )
+    seen = {str(p.get("DocumentNum") or "").strip() for p in posted_payments}
+    out: dict[str, object] = {}
+    for payment in payments:
+        key = code(payment.get("Id"))
+        if key in linked and key not in seen:
+            invoice = code(payment.get("InvoiceNumber"))
+            out[invoice] = out.get(invoice, ZERO) + money(payment.get("Amount"))
+    return out
+
+
+# How AX lists what it has posted, per reader: the connector method and the sentence for the report.
+POSTED = {
+    "sales_invoice": ("posted_invoices", "AX lists the free text invoices it has posted (customer transactions)"),
+    "payment": ("all_posted_payments", "AX lists the customer payments it has posted (customer transactions)"),
+}
+BY_KEY = "AX lists no journals (their services offer create and read only): only the journals we linked are read"
+UNPOSTED_NOTE = (
+    "created through AIF and not posted yet, so in neither AX's books nor these totals; post it in AX (AX shows only "
+    "posted documents back, so one deleted in AX before posting looks the same)"
+)
+STATEMENTS = "AX lists its bank statements (BankStmtService)"
+
+
+def posted(snapshot: Snapshot, ax, entity: str) -> list[dict]:
+    """What AX has posted of ``entity`` (sales invoices or payments), read once per reconciliation."""
+    method, _how = POSTED[entity]
+    name = f"posted:{entity}"
+    if name not in snapshot.ax:
+        snapshot.ax[name] = list(getattr(ax, method)())
+    return snapshot.ax[name]
+
+
+@dataclass
+class AxSide:
+    records: list[dict]
+    view: AxView
+
+
+def ax_side(flow: Flow, reader, ax, snapshot: Snapshot, links: dict[str, str]) -> AxSide:
+    """The AX records of one flow's reader, read with the operations AX ships, and what their absence means."""
+    if flow.entity in POSTED:
+        how = POSTED[flow.entity][1]
+        return AxSide(posted(snapshot, ax, flow.entity), AxView(posted_only=True, how=how, unposted_note=UNPOSTED_NOTE))
+    entity = reader.AX_ENTITY
+    if flow.entity == "purchase_invoice" and vendor_invoice_path(flow):
+        entity = VENDOR_INVOICE
+    if flow.entity == "bank_transaction" and _statement_mode(flow):
+        return AxSide(read(snapshot.ax, ax, "bank_statement"), AxView(how=STATEMENTS))
+    records, gone = [], {}
+    for key in sorted(set(links.values())):
+        cache = f"{entity}:{key}"
+        if cache not in snapshot.ax:
+            try:
+                snapshot.ax[cache] = [ax.read(entity, key)]
+            except NotFoundError:
+                snapshot.ax[cache] = []
+        if snapshot.ax[cache]:
+            # what our links say the document stands for: a vendor invoice carries the vendor's invoice number,
+            # not the KashFlow purchase's, so the reader takes the KashFlow key from here
+            sources = sorted(k for k, v in links.items() if v == key)
+            records.extend({**r, LINKED_FROM: sources} for r in snapshot.ax[cache])
+        else:
+            gone[key] = "AX has no such journal" if entity != VENDOR_INVOICE else "AX has no such vendor invoice"
+    note = "post it in AX; until then it is in neither AX's books nor these totals"
+    return AxSide(records, AxView(listed=False, gone=gone, how=BY_KEY, unposted_note=note))
+
+
+VENDOR_INVOICE = "vendor_invoice"
+
+
+def vendor_invoice_path(flow: Flow) -> bool:
+    """The purchase flow posts pending vendor invoices (VendInvoiceService, AX 2012 R2), not journals."""
+    return flow.spec.target_entity == VENDOR_INVOICE
+
+
+def _statement_mode(flow: Flow) -> bool:
+    from mappings.banking.selectors import flow_mode
+
+    return flow_mode(flow.slug) == "statement"
 
 
 def read(cache: dict[str, list[dict]], connector, entity: str) -> list[dict]:

@@ -18,7 +18,7 @@ from config.htmx import htmx_partial
 from integrations.models import Flow, IntegrationPair
 from integrations.reconciliation.models import ReconciliationRun
 from integrations.reconciliation.readers import READERS
-from integrations.reconciliation.report import ENTITY_LABELS, KIND_LABELS
+from integrations.reconciliation.report import ENTITY_LABELS, KIND_LABELS, UNPOSTED
 from integrations.roles import ACCOUNTANT, VIEWER, has_role, role_required
 from monitoring.selectors import latest_reconciliation
 from monitoring.services.reconciliation import start_reconciliation
@@ -86,7 +86,8 @@ def result_context(run: ReconciliationRun | None) -> dict:
     totals = [{**t, "entity_label": ENTITY_LABELS.get(t["entity"], t["entity"])} for t in summary.get("totals", [])]
     return {
         "unexplained": [row(d) for d in run.differences if not d.get("explained_by")],
-        "explained": [row(d) for d in run.differences if d.get("explained_by")],
+        "explained": [row(d) for d in run.differences if d.get("explained_by") and d["kind"] != UNPOSTED],
+        "unposted": [row(d) for d in run.differences if d.get("explained_by") and d["kind"] == UNPOSTED],
         "totals_differ": [t for t in totals if not t["agrees"]],
         "totals_agree": [t for t in totals if t["agrees"]],
         "entity_summaries": [

@@ -79,6 +79,18 @@ ENTITIES: dict[str, EntityService] = {
 # Sales invoices are read back (their settlement) as posted customer transactions: FreeTextInvoiceService only
 # creates, and a draft has no settlement; CustomerTransactionService (AX 2012 R2: F, FK, R) shows what AX posted.
 INVOICE_TRANSACTIONS = "CustomerTransactionService"
+PAYMENT_FIELDS = (
+    "Voucher",
+    "AccountNum",
+    "TransDate",
+    "CurrencyCode",
+    "ExchRate",
+    "AmountCur",
+    "SettleAmountCur",
+    "DocumentNum",
+    "PaymReference",
+    "Txt",
+)
 DEFAULT_JOURNAL_NAMES = {
     "payment": "CustPay",
     "purchase_invoice": "VendInv",
@@ -486,6 +498,24 @@ class DynamicsAXConnector(Connector):
         for row in rows:
             if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
                 yield row
+
+    def all_posted_payments(self) -> list[dict]:
+        """Every posted customer payment, one per customer transaction of type Payment (CustomerTransactionService
+        ``find`` on TransType, one criterion: D9), so that payments AX holds with no KashFlow counterpart are seen
+        too (``posted_payments`` looks up the references one already holds): Voucher, AccountNum, TransDate,
+        CurrencyCode, ExchRate, AmountCur (negative: money received), SettleAmountCur, DocumentNum (the journal
+        line's, our external reference), PaymReference, Txt. The payment journal service is create-only, so this is
+        the only way AX shows a payment back; an unposted payment journal shows nothing here, and no transaction
+        says which journal it came from."""
+        self._acquire()
+        rows = [
+            {name: trans.get(name, "") for name in PAYMENT_FIELDS}
+            for trans in self.client.find(
+                INVOICE_TRANSACTIONS, [Criterion("CustTrans", "TransType", "Equal", "Payment")]
+            )
+            if not trans.get("Invoice")
+        ]
+        return sorted(rows, key=lambda r: (r["Voucher"], r["DocumentNum"]))
 
     def _invoice_transactions(self, criteria: list[Criterion]) -> list[dict]:
         self._acquire()

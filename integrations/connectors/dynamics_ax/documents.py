@@ -368,6 +368,9 @@ CUST_TRANS = AxTable(
         _text("PaymReference", 20, "Payment reference"),
         _text("PaymMode", 10, "Method of payment"),
         _text("CurrencyCode", 3, "Currency"),
+        # ExchRate is CustTrans's too (microsoft/CDM, schemaDocuments/core/operationsCommon/Tables/Finance/
+        # AccountsReceivable/Transaction/CustTrans.cdm.json); that posting copies the payment line's rate is inferred
+        _amount("ExchRate", "Exchange rate"),
         _amount("AmountCur", "Amount in transaction currency"),
         _amount("SettleAmountCur", "Settled amount in transaction currency"),
         _date("LastSettleDate", "Last settlement date"),

@@ -25,7 +25,7 @@ class Reference:
     ``chart``: KashFlow nominal code -> AX main account (the accountant's chart correspondence).
     ``vat_item_groups``: KashFlow VAT rate ("20") -> AX item sales tax group.
     ``vat_nominals``: the KashFlow nominal codes of VAT (sales and purchases); ``purchase_vat_nominal`` the one
-    purchase VAT goes to. ``customer_countries`` / ``invoices`` / ``bank_accounts`` / ``ax_invoice_refs`` are
+    purchase VAT goes to. ``customer_countries`` / ``invoices`` / ``bank_accounts`` / ``unposted_payments`` are
     read from the two systems. ``expected``: (entity, key) -> the document the published mapping makes of the
     KashFlow record, the reference for financial dimensions (they come from the accountant's dimension rules).
     """
@@ -43,7 +43,16 @@ class Reference:
     payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
     purchase_payment_references: frozenset[str] = frozenset()
     supplier_payments_flow: bool = False  # the pair posts supplier payments itself, not through bank lines
-    ax_invoice_refs: dict[str, str] = field(default_factory=dict)  # AX InvoiceId -> KashFlow invoice number
+    # KashFlow invoice number -> the money of its KashFlow payments that AX holds as unposted payment journals
+    # (linked, no posted customer transaction yet): not settled in AX until someone posts them.
+    unposted_payments: dict[str, Decimal] = field(default_factory=dict)
+    bank_account_currencies: dict[str, str] = field(default_factory=dict)  # KashFlow bank account Id -> currency
+    bank_account_main: dict[str, str] = field(default_factory=dict)  # KashFlow bank account Id -> AX main account
+    # The bank flow's statement path (AX bank statements, not journal lines): KashFlow bank account Id -> the Ids
+    # of its lines whose statement is due (its month over, every line of it reconciled).
+    purchase_vendor_invoices: bool = False  # the purchase flow posts pending vendor invoices, not journals
+    bank_statement_mode: bool = False
+    bank_statement_of: dict[str, frozenset[str]] = field(default_factory=dict)
     expected: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def account(self, nominal: object) -> str:
@@ -145,9 +154,11 @@ def signed(line: dict) -> Decimal:
 
 
 def journal_header(record: dict, head: dict) -> dict:
-    """The Document fields every AX journal reader takes from the journal and its first line."""
+    """The Document fields every AX journal reader takes from the journal and its first line. A journal created
+    through AIF is a draft until someone posts it in AX: its Posted field says Yes only then."""
     return {
         "ax_key": str(record.get("JournalNum") or ""),
+        "posted": str(record.get("Posted") or "No") == "Yes",
         "currency": str(head.get("CurrencyCode") or "").strip().upper(),
         "date": str(head.get("TransDate") or "")[:10],
     }

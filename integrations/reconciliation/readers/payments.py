@@ -1,22 +1,25 @@
-"""Customer payments: KashFlow invoice payments and AX customer payment journals (CustPay), money in full.
+"""Customer payments: KashFlow invoice payments and the payments AX has posted, as its customer transactions.
 
-A payment is posted in its invoice's currency (issue 13, defect 3), to the AX bank account the chart gives its
-KashFlow bank account (defect 4), against the invoice's customer, and marks the AX invoice it settles.
+AX's customer payment journal service only creates (Microsoft's list of standard document services: C), so a
+payment shows back only once its journal is posted, as a customer transaction of type Payment
+(CustomerTransactionService, R2): customer, date, currency, exchange rate, amount, and the journal line's
+DocumentNum (our reference). Compared: presence (once), customer, currency -- the invoice's (issue 13, defect 3)
+--, rate, date, amount. Not visible through any standard service, so not compared here: the bank account the
+payment was offset to (a ledger posting), and which invoice it marks (AX's settlement records; what a payment
+settles shows instead as the invoice's settled amount, ``sales_invoices``). A customer transaction names its
+voucher, never its journal, so only that our link exists is checked. A payment whose journal we created but AX
+does not show is an unposted draft (``Kind.UNPOSTED``, explained).
 """
 
 from __future__ import annotations
 
-from integrations.reconciliation.core import ZERO, Document, money, rate
+from integrations.reconciliation.core import Document, money, rate
 from integrations.reconciliation.readers.common import (
     Reference,
-    ax_account,
     ax_units_per_pound,
     code,
     currency_of,
     currency_rate,
-    journal_header,
-    journal_lines_by_document,
-    signed,
 )
 
 # The reference the AX -> KashFlow status flow gives the payments it writes (integrations/sync/flows/status.py).
@@ -53,23 +56,34 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     )
 
 
+def prepare_ax(records: list[dict]) -> list[dict]:
+    """One payment per posting: the customer transactions of one voucher carrying one reference (a payment split
+    over several customer lines of its journal) are added up, so a split is not taken for a duplicate."""
+    merged: dict[tuple[str, str], dict] = {}
+    for record in records:
+        group = (str(record.get("Voucher") or ""), str(record.get("DocumentNum") or "").strip())
+        if group in merged:
+            first_row = merged[group]
+            first_row["AmountCur"] = str(money(first_row.get("AmountCur")) + money(record.get("AmountCur")))
+        else:
+            merged[group] = dict(record)
+    return list(merged.values())
+
+
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
-    documents = []
-    for reference, lines in journal_lines_by_document(record).items():
-        customer = [line for line in lines if (line.get("AccountType") or "") == "Cust"] or lines
-        head = customer[0]
-        marked = str(head.get("MarkedInvoice") or "").strip()
-        documents.append(
-            Document(
-                entity=ENTITY,
-                key=reference,
-                **journal_header(record, head),
-                party=ax_account(head.get("LedgerDimension")).upper(),
-                rate=rate(ax_units_per_pound(head.get("ExchRate"))),
-                net=-sum((signed(line) for line in customer), ZERO),
-                gross=-sum((signed(line) for line in customer), ZERO),
-                bank_account=ax_account(head.get("OffsetLedgerDimension")),
-                settles=ref.ax_invoice_refs.get(marked) if marked else None,
-            )
+    """A posted payment as the connector's ``all_posted_payments`` gives it (a customer transaction)."""
+    amount = -money(record.get("AmountCur"))  # AX: a payment credits the customer (negative)
+    return [
+        Document(
+            entity=ENTITY,
+            key=str(record.get("DocumentNum") or "").strip(),
+            ax_key=str(record.get("Voucher") or ""),
+            party=str(record.get("AccountNum") or "").strip().upper(),
+            currency=str(record.get("CurrencyCode") or "").strip().upper(),
+            rate=rate(ax_units_per_pound(record.get("ExchRate"))),
+            date=str(record.get("TransDate") or "")[:10],
+            net=amount,
+            gross=amount,
+            link_key_known=False,
         )
-    return documents
+    ]

@@ -24,6 +24,11 @@ from integrations.reconciliation.readers.common import (
     signed,
 )
 
+# What a pending vendor invoice shows of the money: its lines' net (AX computes the tax when it posts).
+VENDOR_INVOICE_CARRIES = ("net",)
+# Set by the reconciliation on a record read by our link's key: the KashFlow keys linked to it.
+LINKED_FROM = "_LinkedFrom"
+
 ENTITY = "purchase_invoice"
 KASHFLOW_ENTITY = "purchase_invoice"
 AX_ENTITY = "purchase_invoice"
@@ -43,6 +48,21 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
     vat = money(record.get("VATAmount"))
     if vat != ZERO:
         lines.append(Line(account=ref.account(ref.purchase_vat_nominal), amount=vat))
+    if ref.purchase_vendor_invoices:
+        return Document(
+            entity=ENTITY,
+            key=key,
+            party=str(record.get("SupplierCode") or "").strip().upper(),
+            currency=currency_of(record),
+            date=str(record.get("IssuedDate") or "")[:10],
+            net=money(record.get("NetAmount")),
+            vat=vat,
+            gross=money(record.get("GrossAmount")),
+            lines=tuple(lines),
+            compare_lines=False,
+            compare_tax=False,
+            amounts=VENDOR_INVOICE_CARRIES,
+        )
     return Document(
         entity=ENTITY,
         key=key,
@@ -85,7 +105,32 @@ def _postings(lines: list[dict]) -> list[tuple[str, Decimal]]:
     return postings
 
 
+def _vendor_invoice(record: dict) -> list[Document]:
+    """A pending or posted vendor invoice (VendInvoiceService read, by the key we linked). What it shows: the
+    vendor, currency, date and each line's net; its lines name a procurement category, not an account (the
+    category's posting setup gives it), and AX computes its tax on posting, so accounts and VAT are not compared
+    on this path (the flow itself refuses a purchase whose VAT AX would not compute to the penny)."""
+    lines = [line for line in record.get("VendInvoiceInfoLine") or [] if isinstance(line, dict)]
+    net = sum((money(line.get("LineAmount")) for line in lines), ZERO)
+    return [
+        Document(
+            entity=ENTITY,
+            key=key,
+            ax_key=str(record.get("TableRefId") or ""),
+            party=str(record.get("OrderAccount") or "").strip().upper(),
+            currency=str(record.get("CurrencyCode") or "").strip().upper(),
+            date=str(record.get("DocumentDate") or "")[:10],
+            net=net,
+            amounts=VENDOR_INVOICE_CARRIES,
+            posted=str(record.get("ParmJobStatus") or "") == "Executed",
+        )
+        for key in record.get(LINKED_FROM) or [str(record.get("Num") or "")]
+    ]
+
+
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
+    if "VendInvoiceInfoLine" in record or "TableRefId" in record:
+        return _vendor_invoice(record)
     vat_accounts = ref.vat_accounts
     documents = []
     for reference, lines in journal_lines_by_document(record).items():

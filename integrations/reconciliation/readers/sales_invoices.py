@@ -1,4 +1,17 @@
-"""Sales invoices: KashFlow invoices and AX free text invoices (CustInvoiceTable), money compared in full."""
+"""Sales invoices: KashFlow invoices and the free text invoices AX has posted, as its customer transactions.
+
+AX's free text invoice service only creates (Microsoft's list of standard document services: C), so AX shows an
+invoice back only once it is posted, as a customer transaction (CustomerTransactionService, R2: find / read):
+customer, date, currency, gross, what is settled on it. That is what is compared. The invoice's lines -- their
+accounts, item tax groups, financial dimensions -- and its net and VAT are not returned by any standard service
+(they live in the invoice itself and in AX's tax and ledger transactions), so they are not reconciled here: the
+KashFlow side still carries them, marked not compared. A created invoice AX does not show is a draft waiting to
+be posted (``Kind.UNPOSTED``, explained), never a money difference.
+
+Settlement: AX settles an invoice when a payment journal marking it is posted. A KashFlow payment that is in AX
+as an unposted journal (``Reference.unposted_payments``) is therefore not expected in the invoice's settled
+amount yet: the payment itself shows as unposted, and the invoice's settlement agrees with AX's posted books.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +20,6 @@ from decimal import Decimal
 from integrations.reconciliation.core import ZERO, Document, Line, money, rate
 from integrations.reconciliation.readers.common import (
     Reference,
-    ax_account,
     ax_dimensions,
     code,
     currency_of,
@@ -22,6 +34,8 @@ STATUS = {"Paid": "Paid", "PartiallyPaid": "PartlyPaid"}
 # Statuses of invoices that are not issued yet and must not reach AX (issue 13, defect 8). The sandbox keeps
 # drafts as Status "Draft"; which real KashFlow fields mark an unissued invoice is the KashFlow issue's to settle.
 UNISSUED = frozenset({"Draft"})
+# The amounts AX's customer transaction carries: the invoice's gross only.
+AX_CARRIES = ("gross",)
 
 
 def kashflow_document(record: dict, ref: Reference) -> Document:
@@ -41,7 +55,7 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
             )
         )
     status = str(record.get("Status") or "")
-    paid = money(record.get("TotalPaidAmount", record.get("AmountPaid")))
+    paid = money(record.get("TotalPaidAmount", record.get("AmountPaid"))) - ref.unposted_payments.get(key, ZERO)
     gross = money(record.get("GrossAmount"))
     # KashFlow's statuses have no "partly paid" (an invoice part-paid reads Unpaid or Overdue): the AX payment
     # status follows from the amounts, as AX derives its own.
@@ -62,6 +76,9 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
         expected_in_ax=status not in UNISSUED,
         why_not_expected=f"{status} in KashFlow, not issued" if status in UNISSUED else "",
         dimension_sets=_dimension_sets(expected_lines) if expected_lines else None,
+        compare_lines=False,
+        compare_tax=False,
+        amounts=AX_CARRIES,
     )
 
 
@@ -70,17 +87,7 @@ def _dimension_sets(lines: list[dict]) -> tuple:
 
 
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
-    lines = tuple(
-        Line(
-            account=ax_account(line.get("LedgerDimension")),
-            amount=money(line.get("AmountCur")),
-            tax_group=str(line.get("TaxGroup") or ""),
-            tax_item_group=str(line.get("TaxItemGroup") or ""),
-        )
-        for line in record.get("CustInvoiceLine") or []
-        if isinstance(line, dict)
-    )
-    net = sum((line.amount for line in lines), ZERO)
+    """A posted invoice as the connector's ``posted_invoices`` gives it (from its customer transaction)."""
     return [
         Document(
             entity=ENTITY,
@@ -88,13 +95,9 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
             ax_key=str(record.get("InvoiceId") or ""),
             party=str(record.get("OrderAccount") or "").strip().upper(),
             currency=str(record.get("CurrencyCode") or "").strip().upper(),
-            rate=rate(record.get("ExchRate")) if record.get("ExchRate") not in (None, "") else None,
             date=str(record.get("InvoiceDate") or "")[:10],
-            net=net,
-            vat=money(record.get("SumTax")),
-            gross=money(record.get("InvoiceAmount")) if record.get("InvoiceAmount") not in (None, "") else net,
-            lines=lines,
-            dimension_sets=_dimension_sets(record.get("CustInvoiceLine") or []),
+            gross=money(record.get("InvoiceAmount")),
+            amounts=AX_CARRIES,
             settled=money(record.get("SettledAmount")),
             status=str(record.get("PaymentStatus") or "None"),
         )

@@ -201,6 +201,7 @@ def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -
                 "PaymReference": str(line.get("PaymReference") or ""),
                 "PaymMode": str(line.get("PaymMode") or ""),
                 "CurrencyCode": line.get("CurrencyCode", ""),
+                "ExchRate": str(line.get("ExchRate") or ""),
                 "AmountCur": rules.money(-amount),
                 "SettleAmountCur": rules.money(-amount if marked else Decimal(0)),
                 **({"LastSettleDate": today} if marked else {}),

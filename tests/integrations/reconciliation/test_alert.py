@@ -11,7 +11,7 @@ from monitoring import alerts
 from monitoring.models import Alert, AlertRule
 from monitoring.tasks import scheduled_reconciliation
 from tests.integrations.reconciliation.test_page import pair, stored_run  # noqa: F401
-from tests.integrations.reconciliation.test_reconcile_e2e import CLEAN_FLOWS, sync
+from tests.integrations.reconciliation.test_reconcile_e2e import CLEAN_FLOWS, post_in_ax, sync
 from tests.integrations.sync.conftest import flow
 
 
@@ -57,17 +57,10 @@ def test_a_reconciliation_that_cannot_read_the_systems_fires(pair):  # noqa: F81
     assert "could not finish: KashFlow refused the login" in alert.message
 
 
-KNOWN_BROKEN = (
-    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
-    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
-    "transactions and reads by key (issue 13, open)"
-)
-
-
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_the_daily_schedule_reconciles_the_company_and_raises_the_alert_at_once(demo):
     rule()
     sync(*CLEAN_FLOWS)  # purchases, bank lines: not synced, so missing from AX
+    post_in_ax()
     (run_id,) = scheduled_reconciliation()
     run = ReconciliationRun.objects.get(pk=run_id)
     assert run.trigger == "scheduled" and run.status == "differences"

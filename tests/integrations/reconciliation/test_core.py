@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from integrations.reconciliation.core import Document, Kind, Line, money, reconcile_entity
+from integrations.reconciliation.core import AxView, Document, Kind, Line, money, reconcile_entity
 
 D = Decimal
 
@@ -105,11 +105,19 @@ def test_each_money_field_that_differs_is_its_own_difference_with_both_sides():
 def test_bank_and_counter_accounts_and_what_a_payment_settles():
     payment = Document("payment", "7", party="ACME01", currency="EUR", gross=D("10.00"), bank_account="110120")
     payment = replace(payment, settles="1001", compare_lines=False)
-    ax = replace(payment, ax_key="JNL-1", bank_account="110110", settles=None)
+    ax = replace(payment, ax_key="JNL-1", bank_account="110110", settles="")
     found = {d.kind: d for d in reconcile_entity("payment", [payment], [ax], links={"7": "JNL-1"}).differences}
     assert set(found) == {Kind.BANK_ACCOUNT, Kind.SETTLEMENT}
     assert (found[Kind.BANK_ACCOUNT].kashflow, found[Kind.BANK_ACCOUNT].ax) == ("110120", "110110")
     assert found[Kind.SETTLEMENT].ax == "settles nothing"
+    # A side that does not carry a field (None: AX's customer transactions name no bank account and no invoice)
+    # is not compared on it; everything it does carry still is.
+    unseen = replace(ax, bank_account=None, settles=None)
+    assert reconcile_entity("payment", [payment], [unseen], links={"7": "JNL-1"}).differences == []
+    wrong = replace(unseen, gross=D("9.00"))
+    assert [d.kind for d in reconcile_entity("payment", [payment], [wrong], links={"7": "JNL-1"}).differences] == [
+        Kind.GROSS
+    ]
 
     fee = Document("bank_transaction", "3", currency="GBP", gross=D("-5.00"), compare_lines=False)
     fee = replace(fee, forbidden_counter_accounts=frozenset({"130100", "200100"}))
@@ -151,3 +159,42 @@ def test_money_rounds_half_up_to_the_penny_from_any_wire_type():
     assert money(0.1 + 0.2) == D("0.30")
     assert money("2.675") == D("2.68")
     assert money(None) == money("") == money("n/a") == D("0.00")
+
+
+def test_what_an_absence_means_depends_on_how_ax_could_be_read():
+    kf = invoice()
+    # AX lists what it has posted: a document we created (linked) that it does not show is an unposted draft,
+    # stated with its AX key and explained; it is in neither side's totals.
+    posted_only = AxView(posted_only=True, how="posted ones listed")
+    result = reconcile_entity("sales_invoice", [kf], [], links={"1001": "FTI-1001"}, ax_view=posted_only)
+    (draft,) = result.differences
+    assert (draft.kind, draft.ax_keys, draft.explained) == (Kind.UNPOSTED, ("FTI-1001",), True)
+    assert "an unposted draft in AX (FTI-1001)" in draft.explained_by
+    assert result.unexplained == [] and all(t.agrees for t in result.totals)
+    # Not linked and not shown: missing, unexplained, whatever AX lists.
+    missing = reconcile_entity("sales_invoice", [kf], [], links={}, ax_view=posted_only)
+    assert [(d.kind, d.ax) for d in missing.unexplained] == [(Kind.MISSING_IN_AX, "absent")]
+
+    # AX read by the keys we linked: a key AX no longer has is missing (not a draft), and an unlinked document
+    # says that AX could not be searched for it.
+    by_key = AxView(listed=False, gone={"JNL-9": "AX has no such journal"}, how="read by key only")
+    gone = reconcile_entity("journal", [replace(kf, entity="journal")], [], links={"1001": "JNL-9"}, ax_view=by_key)
+    assert [(d.kind, d.ax) for d in gone.unexplained] == [
+        (Kind.MISSING_IN_AX, "linked to JNL-9: AX has no such journal")
+    ]
+    unlinked = reconcile_entity("journal", [replace(kf, entity="journal")], [], links={}, ax_view=by_key)
+    assert unlinked.unexplained[0].ax == "absent (no link, and read by key only)" and not unlinked.ax_listed
+
+    # A draft read by its key is compared all the same (a wrong draft posts wrong) and also stated as unposted.
+    draft_read = replace(kf, gross=D("121.00"), posted=False)
+    both = reconcile_entity("sales_invoice", [kf], [draft_read], links={"1001": "FTI-1001"}, ax_view=by_key)
+    assert [d.kind for d in both.unexplained] == [Kind.GROSS]
+    assert [d.kind for d in both.explained] == [Kind.UNPOSTED]
+
+
+def test_a_payment_whose_ax_record_does_not_name_our_key_needs_only_a_link():
+    payment = Document("payment", "7", party="ACME01", currency="GBP", gross=D("10.00"), compare_lines=False)
+    posted = replace(payment, ax_key="VCH-000003", link_key_known=False)
+    assert reconcile_entity("payment", [payment], [posted], links={"7": "JNL-000003"}).differences == []
+    (unlinked,) = reconcile_entity("payment", [payment], [posted], links={}).differences
+    assert (unlinked.kind, unlinked.kashflow) == (Kind.NOT_LINKED, "no link")

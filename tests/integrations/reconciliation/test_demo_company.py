@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.reconciliation.core import Kind
 from integrations.sandbox.demo import seed_sandbox
 from integrations.sync.runs import run_flow
 from monitoring.services.reconciliation import reconcile
+from tests.integrations.reconciliation.test_reconcile_e2e import post_in_ax
 from tests.integrations.sync.conftest import flow
 
 
@@ -31,15 +31,10 @@ ORDER = (
     "journal",
     "bank_transaction",
 )
-DEFECTS = {
-    "bank_transaction": (
-        # defects 3, 4 and 5 fixed (currency, bank account and counter-account agree); what remains: lines no
-        # matching rule covers wait in the exception queue, and the reader's rule for which lines belong in AX
-        # (receipts by Reference, transfers) differs from the flow's (KashFlow's EntityName, a transfer once)
-        "bank lines: unmatched lines queued, and the reader's which-lines-belong rule differs from the flow's",
-        {Kind.MISSING_IN_AX, Kind.UNEXPECTED_IN_AX},
-    ),
-}
+# Every entity reconciles clean now. The bank lines' last defect was the reader's which-lines-belong rule: it now
+# follows the flow's (KashFlow's EntityName for receipts, the paying side of a transfer), and the lines no matching
+# rule covers are explained by the exception queue. A defect found later goes here with its kinds.
+DEFECTS: dict[str, tuple[str, set[str]]] = {}
 
 
 @pytest.fixture
@@ -48,14 +43,8 @@ def synced_demo(demo):
     for entity in ORDER:
         run = run_flow(flow(entity))
         assert run.status in ("succeeded", "partial"), run.error
+    post_in_ax()  # the accountant posts in AX what LedgerBridge created there
     return demo
-
-
-KNOWN_BROKEN = (
-    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
-    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
-    "transactions and reads by key (issue 13, open)"
-)
 
 
 @pytest.mark.parametrize(
@@ -66,9 +55,8 @@ KNOWN_BROKEN = (
         )
         for e in DEFECTS
     ]
-    + ["journal", "sales_invoice", "payment", "purchase_invoice", "supplier_payment"],
+    + ["journal", "sales_invoice", "payment", "purchase_invoice", "supplier_payment", "bank_transaction"],
 )
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_the_synced_demo_company_reconciles_clean(synced_demo, entity):
     result = reconcile(synced_demo["pair"], entities=[entity])
     kinds = {d.kind for d in result.unexplained}

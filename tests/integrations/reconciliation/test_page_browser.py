@@ -8,7 +8,7 @@ import pytest
 from integrations.reconciliation.models import ReconciliationRun
 from integrations.sandbox.models import AxRecord
 from tests.conftest import USER_PASSWORD, cast_member, screenshot
-from tests.integrations.reconciliation.test_reconcile_e2e import CLEAN_FLOWS, ax_edit, sync
+from tests.integrations.reconciliation.test_reconcile_e2e import CLEAN_FLOWS, ax_edit, post_in_ax, sync
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +21,12 @@ def reconcile_in_the_browser(page, url: str) -> None:
     page.wait_for_selector("#recon-summary", timeout=60_000)
 
 
-KNOWN_BROKEN = (
-    "Known broken since AX's real operation sets (issue 12): free text invoices, payment journals and the ledger "
-    "journal service offer no list operation, so the reconciliation's AX readers must move to posted customer "
-    "transactions and reads by key (issue 13, open)"
-)
-
-
-@pytest.mark.xfail(reason=KNOWN_BROKEN, strict=False)
 def test_an_accountant_sees_a_clean_company_then_the_exact_difference_injected_in_ax(
     demo, worker, browser_page, settings
 ):
     settings.RECONCILE_INLINE_MAX_LINKS = 0  # every run goes to the worker, as for a large company
     sync(*CLEAN_FLOWS)
+    post_in_ax()  # the accountant posts in AX what LedgerBridge created there
     cast_member("accountant")
     page = browser_page
     page.goto(f"{demo['url']}/login/")
@@ -52,7 +45,7 @@ def test_an_accountant_sees_a_clean_company_then_the_exact_difference_injected_i
     screenshot(page, "reconciliation-clean")
 
     invoice = AxRecord.objects.filter(entity="CustInvoiceTable").order_by("key").first()
-    ax_edit("CustInvoiceTable", invoice.key, lambda d: d.update(CurrencyCode="EUR"))
+    ax_edit("CustTrans", invoice.key, lambda d: d.update(CurrencyCode="EUR"))  # posted in the wrong currency
     reconcile_in_the_browser(page, demo["url"])
     assert "1 unexplained difference" in page.inner_text("#recon-summary")
     row = page.locator("#recon-differences tr.recon-row")

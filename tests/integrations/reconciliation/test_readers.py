@@ -27,7 +27,6 @@ REF = Reference(
         "1200": {"Id": 1, "Code": 1200, "Currency": "GBP"},
         "1210": {"Id": 2, "Code": 1210, "Currency": "EUR"},
     },
-    ax_invoice_refs={"FTI-000001": "1001"},
 )
 
 
@@ -46,68 +45,86 @@ def kf_invoice(customer: str = "BOST01", currency: str = "USD", status: str = "U
     }
 
 
-def ax_invoice(tax_group: str) -> dict:
+def ax_invoice(**changes) -> dict:
+    """A posted invoice as the AX connector's ``posted_invoices`` gives it (from its customer transaction)."""
     return {
         "InvoiceId": "FTI-000001",
         "OrderAccount": "BOST01",
         "CurrencyCode": "USD",
         "CustomerRef": "1001",
         "InvoiceDate": "2026-11-07",
-        "SumTax": "0.00",
         "InvoiceAmount": "200.00",
         "SettledAmount": "0.00",
         "PaymentStatus": "None",
-        "CustInvoiceLine": [
-            {
-                "AmountCur": "200.00",
-                "LedgerDimension": {"Account": "401100"},
-                "TaxGroup": tax_group,
-                "TaxItemGroup": "ZERO",
-            }
-        ],
+        **changes,
     }
 
 
-def compare(reader, kf: dict, ax: dict, link: str):
-    documents = reader.ax_documents(ax, REF)
+def compare(reader, kf: dict, ax: dict, link: str, ref: Reference = REF):
+    documents = reader.ax_documents(ax, ref)
     return reconcile_entity(
-        reader.ENTITY, [reader.kashflow_document(kf, REF)], documents, links={documents[0].key: link}
+        reader.ENTITY, [reader.kashflow_document(kf, ref)], documents, links={documents[0].key: link}
     )
 
 
 def test_a_us_customers_invoice_needs_the_export_tax_group_not_the_eu_one():
-    wrong = compare(sales_invoices, kf_invoice(), ax_invoice("EU"), "FTI-000001")
-    assert [(d.kind, d.kashflow, d.ax) for d in wrong.differences] == [(Kind.TAX_GROUP, "EXPORT", "EU")]
-    assert compare(sales_invoices, kf_invoice(), ax_invoice("EXPORT"), "FTI-000001").differences == []
+    lines = sales_invoices.kashflow_document(kf_invoice(), REF).lines
+    assert [line.tax_group for line in lines] == ["EXPORT"]
+    french = sales_invoices.kashflow_document(kf_invoice(customer="LYON01", currency="USD"), REF).lines
+    assert [line.tax_group for line in french] == ["EU"]  # where the customer is, never the currency
+
+
+def test_a_posted_invoice_is_compared_on_what_its_customer_transaction_shows():
+    assert compare(sales_invoices, kf_invoice(), ax_invoice(), "FTI-000001").differences == []
+    wrong = compare(sales_invoices, kf_invoice(), ax_invoice(CurrencyCode="EUR", InvoiceAmount="210.00"), "FTI-000001")
+    assert {(d.kind, d.kashflow, d.ax) for d in wrong.differences} == {
+        (Kind.CURRENCY, "USD", "EUR"),
+        (Kind.GROSS, "200.00", "210.00"),
+    }
+    # Lines, net and VAT are not in a customer transaction: not compared, and not in the totals on either side.
+    totals = {(t.by, t.name) for t in wrong.totals}
+    assert ("currency", "gross") in totals and ("currency", "net") not in totals
+    assert not any(by == "account" for by, _ in totals)
+
+
+def test_a_payment_awaiting_posting_in_ax_is_not_expected_in_the_invoices_settlement():
+    paid = {**kf_invoice(), "AmountPaid": 50.0}
+    unsettled = compare(sales_invoices, paid, ax_invoice(), "FTI-000001")
+    assert [(d.kind, d.kashflow, d.ax) for d in unsettled.differences] == [
+        (Kind.SETTLEMENT, "settled 50.00", "settled 0.00"),
+        (Kind.STATUS, "PartlyPaid", "None"),
+    ]
+    waiting = Reference(**{**REF.__dict__, "unposted_payments": {"1001": D("50.00")}})
+    assert compare(sales_invoices, paid, ax_invoice(), "FTI-000001", waiting).differences == []
 
 
 def test_a_draft_invoice_in_ax_is_unexpected():
-    result = compare(sales_invoices, kf_invoice(status="Draft"), ax_invoice("EXPORT"), "FTI-000001")
+    result = compare(sales_invoices, kf_invoice(status="Draft"), ax_invoice(), "FTI-000001")
     assert [(d.kind, d.kashflow) for d in result.differences] == [
         (Kind.UNEXPECTED_IN_AX, "Draft in KashFlow, not issued")
     ]
 
 
-def test_a_euro_payment_posted_in_sterling_to_the_sterling_bank_is_caught_twice():
+def test_a_euro_payment_posted_in_sterling_is_caught():
     kf = {"Id": 7, "InvoiceNumber": 1001, "Date": "2026-11-20", "Amount": 50.0, "AccountId": 1210}
-    ax = {
-        "JournalNum": "JNL-000009",
-        "JournalName": "CustPay",
-        "LedgerJournalTrans": [
-            {
-                "DocumentNum": "7",
-                "AccountType": "Cust",
-                "LedgerDimension": {"Account": "LYON01"},
-                "AmountCurCredit": "50.00",
-                "CurrencyCode": "GBP",
-                "TransDate": "2026-11-20",
-                "MarkedInvoice": "FTI-000001",
-                "OffsetLedgerDimension": {"Account": "110110"},
-            }
-        ],
+    ax = {  # a posted payment as the AX connector's ``posted_payments`` gives it (a customer transaction)
+        "Voucher": "VCH-000009",
+        "AccountNum": "LYON01",
+        "TransDate": "2026-11-20",
+        "CurrencyCode": "GBP",
+        "ExchRate": "",
+        "AmountCur": "-50.00",
+        "DocumentNum": "7",
     }
     found = {d.kind: (d.kashflow, d.ax) for d in compare(payments, kf, ax, "JNL-000009").differences}
-    assert found == {Kind.CURRENCY: ("EUR", "GBP"), Kind.BANK_ACCOUNT: ("110120", "110110")}
+    assert found == {Kind.CURRENCY: ("EUR", "GBP")}
+    right = {**ax, "CurrencyCode": "EUR", "ExchRate": str(D(100) / D("0.86"))}
+    assert compare(payments, kf, right, "JNL-000009").differences == []
+    part = {**right, "AmountCur": "-45.00"}
+    assert [(d.kind, d.amount) for d in compare(payments, kf, part, "JNL-000009").differences] == [
+        (Kind.NET, D("5.00")),
+        (Kind.GROSS, D("5.00")),
+    ]
 
 
 def test_purchase_vat_debited_to_the_expense_account_is_missing_vat():
@@ -129,6 +146,7 @@ def test_purchase_vat_debited_to_the_expense_account_is_missing_vat():
     }
     gross_to_expense = {
         "JournalNum": "JNL-1",
+        "Posted": "Yes",
         "LedgerJournalTrans": [
             {**line, "AmountCurCredit": "120.00", "CurrencyCode": "GBP", "OffsetLedgerDimension": {"Account": "500100"}}
         ],
@@ -141,6 +159,7 @@ def test_purchase_vat_debited_to_the_expense_account_is_missing_vat():
     }
     split = {
         "JournalNum": "JNL-1",
+        "Posted": "Yes",
         "LedgerJournalTrans": [
             {
                 **line,
@@ -166,9 +185,10 @@ def test_a_bank_fee_offset_to_a_control_account_and_a_euro_line_in_sterling():
     }
     ax = {
         "JournalNum": "JNL-2",
+        "Posted": "Yes",
         "LedgerJournalTrans": [
             {
-                "DocumentNum": "BANK-3",
+                "DocumentNum": "BANK-1210/3",
                 "AccountType": "Bank",
                 "LedgerDimension": {"Account": "110110"},
                 "AmountCurCredit": "16.18",
@@ -200,3 +220,46 @@ def test_a_payment_the_status_flow_wrote_into_kashflow_is_a_difference_even_thou
     result = reconcile_entity("payment", [payments.kashflow_document(echo, REF)], [], links={})
     assert [(d.kind, d.key, d.amount) for d in result.differences] == [(Kind.WRITTEN_BACK, "9", D("75.00"))]
     assert "AX settlement" in result.differences[0].kashflow
+
+
+def test_a_payment_split_over_two_customer_lines_of_one_voucher_is_one_payment_not_a_duplicate():
+    kf = {"Id": 7, "InvoiceNumber": 1001, "Date": "2026-11-20", "Amount": 50.0, "AccountId": 1210}
+    half = {
+        "Voucher": "VCH-000009",
+        "AccountNum": "LYON01",
+        "TransDate": "2026-11-20",
+        "CurrencyCode": "EUR",
+        "AmountCur": "-25.00",
+        "DocumentNum": "7",
+    }
+    rows = payments.prepare_ax([half, {**half}])
+    assert len(rows) == 1
+    assert compare(payments, kf, rows[0], "JNL-000009").differences == []
+    again = payments.prepare_ax([half, {**half, "Voucher": "VCH-000010"}])
+    documents = [d for row in again for d in payments.ax_documents(row, REF)]
+    result = reconcile_entity("payment", [payments.kashflow_document(kf, REF)], documents, links={"7": "JNL-9"})
+    assert {d.kind for d in result.differences} == {Kind.DUPLICATED_IN_AX, Kind.NET, Kind.GROSS}
+
+
+def test_bank_statement_lines_are_read_from_the_statement_with_its_currency():
+    kf = {"Id": 3, "Date": "2026-10-26", "PaidIn": 0, "PaidOut": 16.18, "BankAccountCode": 1210, "Reconciled": True}
+    statement = {
+        "Identification": "KF-1210-2026-10",
+        "BankAccountTable": "110120",
+        "Currency": "EUR",
+        "BankStmtISOReportEntry": [
+            {
+                "EntryReference": "3",
+                "BookingDateTime": "2026-10-26",
+                "Amount": "16.18",
+                "AmountCreditDebitIndicator": "Debit",
+            }
+        ],
+    }
+    assert compare(bank_lines, kf, statement, "KF-1210-2026-10").differences == []
+    money_in = {
+        **statement,
+        "BankStmtISOReportEntry": [{**statement["BankStmtISOReportEntry"][0], "AmountCreditDebitIndicator": "Credit"}],
+    }
+    found = {d.kind: (d.kashflow, d.ax) for d in compare(bank_lines, kf, money_in, "KF-1210-2026-10").differences}
+    assert found == {Kind.NET: ("-16.18", "16.18"), Kind.GROSS: ("-16.18", "16.18")}
