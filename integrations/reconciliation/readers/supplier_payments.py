@@ -64,7 +64,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
                 net=paid,
                 gross=paid,
                 bank_account=ax_account(head.get("OffsetLedgerDimension")),
-                settles=marked or None,
+                settles=marked,  # "" when it marks nothing: still compared (settles nothing)
             )
         )
     return documents

@@ -35,7 +35,12 @@ def ax_journal(**line_changes) -> dict:
         "OffsetAccountType": "Bank",
         "OffsetLedgerDimension": {"Account": "110120"},
     }
-    return {"JournalNum": "JNL-000031", "JournalName": "VendPay", "LedgerJournalTrans": [{**line, **line_changes}]}
+    return {
+        "JournalNum": "JNL-000031",
+        "JournalName": "VendPay",
+        "Posted": "Yes",
+        "LedgerJournalTrans": [{**line, **line_changes}],
+    }
 
 
 def differences(kf: dict, ax: dict) -> dict:
@@ -97,3 +102,8 @@ def test_a_supplier_payments_bank_line_is_expected_in_ax_only_when_no_flow_posts
     without = bank_lines.kashflow_document(line, REF)
     assert not with_flow.expected_in_ax and "supplier payments flow" in with_flow.why_not_expected
     assert without.expected_in_ax and without.counter_account == "200100"  # creditors control, the old way
+
+
+def test_a_payment_journal_nobody_posted_in_ax_is_an_unposted_draft():
+    found = differences(kf_payment(), {**ax_journal(), "Posted": "No"})
+    assert found == {Kind.UNPOSTED: ("345.50 EUR", "created as JNL-000031, not posted")}
