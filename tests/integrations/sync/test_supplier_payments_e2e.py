@@ -250,3 +250,33 @@ def test_on_the_vendor_invoice_path_a_payment_marks_and_settles_the_pending_vend
         expected = max(Decimal(0), _d(purchase["GrossAmount"]) - paid)
         key = (purchase["SupplierCode"].strip().upper(), purchase["SupplierReference"].strip())
         assert _open_by_invoice()[key] == expected, (number, expected)
+
+
+def test_the_reconciliation_agrees_on_every_posted_supplier_payment_then_catches_one_edited_in_ax(demo):
+    from integrations.reconciliation.core import Kind
+    from monitoring.services.reconciliation import reconcile
+
+    assert run_flow(flow("supplier_payment")).status == "succeeded"
+    posting.post(AxCompany.objects.get(), kinds=["purchase_invoice", "supplier_payment"])
+    payments = _payments(_purchases())
+    clean = reconcile(demo["pair"], entities=["supplier_payment"])
+    (result,) = clean.results
+    assert result.documents == result.ax_documents == len(payments) > 0
+    assert result.differences == []
+    # An accountant changes one payment's amount and currency by hand in AX.
+    edited = AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="VendPay").order_by("key").first()
+    data = edited.data
+    data["LedgerJournalTrans"][0].update(AmountCurDebit="1.00", CurrencyCode="USD")
+    edited.data = data
+    edited.save()
+    key = data["LedgerJournalTrans"][0]["DocumentNum"]
+    found = {
+        (d.kind, d.key): (d.kashflow, d.ax) for d in reconcile(demo["pair"], entities=["supplier_payment"]).unexplained
+    }
+    purchase, paid = payments[key]
+    amount = str(_d(paid["Amount"]))
+    assert found == {
+        (Kind.CURRENCY, key): (purchase["Currency"]["Code"], "USD"),
+        (Kind.NET, key): (amount, "1.00"),
+        (Kind.GROSS, key): (amount, "1.00"),
+    }
