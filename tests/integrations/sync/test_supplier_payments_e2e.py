@@ -280,3 +280,44 @@ def test_the_reconciliation_agrees_on_every_posted_supplier_payment_then_catches
         (Kind.NET, key): (amount, "1.00"),
         (Kind.GROSS, key): (amount, "1.00"),
     }
+
+
+def test_payments_the_bank_flow_posted_before_this_flow_existed_are_not_posted_again(demo):
+    """An installation upgrading: its bank flow already posted supplier payments' bank lines (offset to the vendor).
+    The new supplier payments flow must not pay those vendors a second time in AX."""
+    from integrations.models import Flow, RecordOutcome
+    from integrations.sync.setup import ensure_default_flows
+
+    Flow.objects.filter(entity="supplier_payment").delete()  # the installation before the upgrade
+    assert run_flow(flow("bank_transaction")).status in ("succeeded", "partial")
+    bank_posted = {ref[len("BANK-") :] for ref in journal_refs("GenJrn") if ref.startswith("BANK-")}
+    lines = {
+        f"{r.data['AccountId']}/{r.data['Id']}": r.data
+        for r in KashFlowRecord.objects.filter(entity="banktransactions")
+    }
+    supplier_lines = {k: v for k, v in lines.items() if k in bank_posted and v["EntityName"] == "purchase"}
+    assert supplier_lines  # the old way: supplier payments reached AX as bank journal lines
+
+    ensure_default_flows(demo["pair"], install_templates=False, schedules=False)  # the upgrade adds the flow
+    run = run_flow(flow("supplier_payment"))
+    assert run.status == "succeeded", run.error
+    payments = _payments(_purchases())
+    skipped = {
+        o.source_key: o.error
+        for o in RecordOutcome.objects.filter(run=run, action="skipped")
+        if "bank flow's journal line" in (o.error or "")
+    }
+    for line in supplier_lines.values():  # each bank-posted payment is skipped, naming its bank line
+        number, day, amount = str(line["ResourceNumber"]), str(line["Date"])[:10], _d(line["PaidOut"])
+        matches = [
+            k
+            for k, (purchase, paid) in payments.items()
+            if k.startswith(f"{number}/")
+            and str(paid["Date"])[:10] == day
+            and (_d(paid["Amount"]) == amount or purchase["Currency"]["Code"] != "GBP")
+        ]
+        assert matches and all(k in skipped for k in matches), (line, matches)
+    posted = set(journal_refs("VendPay"))
+    assert not posted & set(skipped)  # never both a bank journal line and a vendor payment journal
+    assert posted | set(skipped) == set(payments)  # every other payment posted, once
+    assert set(journal_refs("VendPay").values()) <= {1}
