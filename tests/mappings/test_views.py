@@ -218,7 +218,7 @@ def test_the_list_page_reads_all_mappings_in_a_fixed_number_of_queries(client_fo
     installed = install_templates()
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("mappings:list"))
-    assert response.content.decode().count('data-key="') == len(installed) > 12
+    assert response.content.decode().count('data-key="') == len({m.key for m in installed}) > 12
 
 
 def test_a_dimension_rule_is_saved_from_condition_rows_and_dimension_rows(client_for, draft):
