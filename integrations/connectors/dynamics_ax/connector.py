@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
@@ -40,6 +40,8 @@ PAGE_SIZE = 200
 READ_BATCH = 50
 # Posted documents looked up per customer-transaction find: one criterion per document, which AX ORs (D9).
 POSTED_PAGE = 50
+# Days of customer transactions per find when posted payments are listed from a date (``all_posted_payments``).
+PAYMENT_WINDOW_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ ENTITIES: dict[str, EntityService] = {
         "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
     ),
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    # No AX 2012 service creates vendor payment journals (LedgerVendorPaymentService is R only, D1): vendor
+    # disbursement journals (VendPay) go through the ledger journal service.
+    "supplier_payment": EntityService(
+        "LedgerGeneralJournalService", ("VendPay",), ("LedgerJournalTrans", "DocumentNum")
+    ),
     # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
     "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
     # AX 2012 R2 pending vendor invoices (D1: C, R, D, F, FK, GK, GCK): found again by vendor and invoice number
@@ -86,7 +93,12 @@ PAYMENT_FIELDS = (
     "PaymReference",
     "Txt",
 )
-DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
+DEFAULT_JOURNAL_NAMES = {
+    "payment": "CustPay",
+    "purchase_invoice": "VendInv",
+    "journal": "GenJrn",
+    "supplier_payment": "VendPay",
+}
 # The port name used when a connection names none (the demo company's port). A customer's AX administrator names
 # the port; the connection form's "discover" step shows what a port exposes.
 DEFAULT_PORT = "LedgerBridge"
@@ -143,6 +155,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "payment": ("create",),
     "purchase_invoice": ("create", "read"),
     "journal": ("create", "read"),
+    "supplier_payment": ("create", "read"),
     "bank_statement": ("create", "read", "find"),
     "vendor_invoice": ("create", "read", "find"),
     "main_account": ("find",),
@@ -529,22 +542,40 @@ class DynamicsAXConnector(Connector):
             if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
                 yield row
 
-    def all_posted_payments(self) -> list[dict]:
-        """Every posted customer payment, one per customer transaction of type Payment (CustomerTransactionService
-        ``find`` on TransType, one criterion: D9), so that payments AX holds with no KashFlow counterpart are seen
+    def all_posted_payments(self, since: date | None = None) -> list[dict]:
+        """Every posted customer payment (with ``since``: dated on or after it), one per customer transaction of type
+        Payment (CustomerTransactionService ``find``), so that payments AX holds with no KashFlow counterpart are seen
         too (``posted_payments`` looks up the references one already holds): Voucher, AccountNum, TransDate,
         CurrencyCode, ExchRate, AmountCur (negative: money received), SettleAmountCur, DocumentNum (the journal
         line's, our external reference), PaymReference, Txt. The payment journal service is create-only, so this is
         the only way AX shows a payment back; an unposted payment journal shows nothing here, and no transaction
-        says which journal it came from."""
-        self._acquire()
-        rows = [
-            {name: trans.get(name, "") for name in PAYMENT_FIELDS}
-            for trans in self.client.find(
-                INVOICE_TRANSACTIONS, [Criterion("CustTrans", "TransType", "Equal", "Payment")]
+        says which journal it came from.
+
+        AX ORs query criteria (D9: query-criteria-overview.md), so each find sends one criterion and the rest is
+        checked here. Without ``since``: TransType = Payment, the whole history in one answer. With ``since``:
+        TransDate windows of ``PAYMENT_WINDOW_DAYS`` (one Range criterion each, ">= && <=" in D9's operator table;
+        the last one GreaterOrEqual, for transactions dated ahead), invoices' transactions dropped here: find takes
+        no DocumentPaging (only getKeys and getChangedKeys do, and this service offers F, FK, R), so the window is
+        what bounds each answer, to one window's customer transactions."""
+        if since is None:
+            queries = [[Criterion("CustTrans", "TransType", "Equal", "Payment")]]
+        else:
+            start = since.date() if isinstance(since, datetime) else since
+            today = datetime.now(UTC).date()
+            queries = []
+            while start + timedelta(days=PAYMENT_WINDOW_DAYS) <= today:
+                end = start + timedelta(days=PAYMENT_WINDOW_DAYS - 1)
+                queries.append([Criterion("CustTrans", "TransDate", "Range", start.isoformat(), end.isoformat())])
+                start = end + timedelta(days=1)
+            queries.append([Criterion("CustTrans", "TransDate", "GreaterOrEqual", start.isoformat())])
+        rows = []
+        for criteria in queries:
+            self._acquire()
+            rows.extend(
+                {name: trans.get(name, "") for name in PAYMENT_FIELDS}
+                for trans in self.client.find(INVOICE_TRANSACTIONS, criteria)
+                if not trans.get("Invoice") and trans.get("TransType") == "Payment"
             )
-            if not trans.get("Invoice")
-        ]
         return sorted(rows, key=lambda r: (r["Voucher"], r["DocumentNum"]))
 
     def _invoice_transactions(self, criteria: list[Criterion]) -> list[dict]:
