@@ -112,3 +112,27 @@ def test_a_full_run_re_posts_payments_whose_posting_ax_lost_and_leaves_drafts_al
     again = run_flow(flow("payment"), full=True)
     assert again.created_count == 0 and journal_refs("CustPay") == refs
     assert "0 gone" in again.notes and f"{len(refs)} not verifiable: not posted in AX yet" in again.notes
+
+
+def test_journals_under_a_journal_name_of_the_customers_own_are_found_not_posted_again(demo, integration_admin):
+    """JournalName is the mapping's: a customer's journals carry their own names, not the demo's GenJrn. A read by
+    JournalNum finds them whatever their name, so a full run calls none gone, and their posting is seen."""
+    from mappings import services as mapping_services
+
+    draft = mapping_services.get_or_create_draft(flow("journal").mapping_set, actor=integration_admin)
+    # A daily journal name the ledger journal service accepts, other than the one the connector searches by.
+    mapping_services.save_rule(draft, target_path="JournalName", source_kind="constant", source="VendInv")
+    mapping_services.publish(draft, actor=integration_admin)
+    first = run_flow(flow("journal"))
+    refs = journal_refs("VendInv")
+    assert first.created_count == len(refs) >= 3 and set(refs.values()) == {1} and not journal_refs("GenJrn")
+
+    full = run_flow(flow("journal"), full=True)
+    assert full.created_count == 0 and journal_refs("VendInv") == refs and not journal_refs("GenJrn")
+    assert f"{len(refs)} checked, {len(refs)} present, 0 gone" in full.notes, full.notes
+
+    post_ax_drafts(["purchase_invoice"])  # the sandbox posts the journals named VendInv
+    links = RecordLink.objects.filter(flow=flow("journal")).exclude(target_key="")
+    assert links.count() == len(refs) and links.filter(ax_posted_at__isnull=True).count() == len(refs)
+    run_flow(flow("journal"))  # the run after reads them back and sees them posted
+    assert not links.filter(ax_posted_at__isnull=True).exists()
