@@ -10,7 +10,10 @@ of a KashFlow -> AX flow processes its records, the flow's ``verify_links`` hook
   journals, bank statements): ``READ_BATCH`` keys per ``read``; AX refuses a read naming a key it does not hold,
   so a refused batch is halved until each missing key stands alone. A read sees drafts and posted documents
   alike, so a key AX cannot read is **gone**: a draft deleted in AX, or AX restored from a backup taken before
-  it was created (a posted journal cannot be deleted in AX, only reversed).
+  it was created (a posted journal cannot be deleted in AX, only reversed). A journal is read by its JournalNum
+  whatever its journal name (the mapping's). Except on the vendor invoice path: a pending vendor invoice AX
+  showed posted before (``ax_posted_at``) and no longer reads may have been cleaned up by AX after posting
+  (pending invoices are work documents), so it is **unverifiable**, said in the notes, never posted again.
 - **posted transactions** (``by_posted_invoices``, ``by_posted_payments``): free text invoices and customer
   payment journals are create-only; AX shows them only once posted, as customer transactions
   (CustomerTransactionService ``find``, a page of invoice ids or payment references per call). A document
@@ -67,6 +70,17 @@ class Verdicts:
 
 
 VerifyLinks = Callable[[object, list[Link]], Verdicts]
+
+VENDOR_INVOICE = "vendor_invoice"
+# A pending vendor invoice (VendInvoiceInfoTable) is a work document: once posted, the posted invoice is
+# VendInvoiceJour, and AX may clean up executed pending invoices (its update history clean-up; inferred, as is that
+# they stay readable with ParmJobStatus Executed until then). So a posted one AX no longer reads may have been cleaned
+# up, not lost: it is never called gone.
+CLEANED_UP = (
+    "AX showed these vendor invoices posted before, and AX may clean up pending vendor invoices once posted, so a "
+    "vendor invoice AX no longer reads is not proof it is gone: left as they are (find them posted in AX, vendor "
+    "transactions, by vendor and invoice number)"
+)
 
 
 @dataclass
@@ -174,7 +188,12 @@ def by_read(ctx, links: list[Link]) -> Verdicts:
         return _all_unverifiable(links, held)
     verdicts = Verdicts()
     for link in links:
-        (verdicts.present if link.target_key in held else verdicts.gone).add(link.source_key)
+        if link.target_key in held:
+            verdicts.present.add(link.source_key)
+        elif entity == VENDOR_INVOICE and link.seen_posted:
+            verdicts.unverifiable[link.source_key] = CLEANED_UP
+        else:
+            verdicts.gone.add(link.source_key)
     return verdicts
 
 

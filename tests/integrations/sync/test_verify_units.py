@@ -87,6 +87,25 @@ def test_journals_are_read_back_by_key_and_a_key_ax_cannot_read_is_gone(flows):
     assert RecordLink.objects.get(flow=journals, source_key="1").target_key == "KEY-1"
 
 
+def test_a_posted_vendor_invoice_ax_no_longer_reads_is_unverifiable_never_posted_again(flows):
+    """AX may clean up pending vendor invoices once posted: a missing one seen posted is not proof it is gone."""
+    from dataclasses import replace
+
+    from integrations.sync.flows.purchase_invoice import VENDOR_INVOICE_SPEC
+
+    purchases = flows["purchase_invoice"]
+    links(purchases, posted={"2", "3"})  # 2 and 3 were seen posted; 1 and 4 only ever pending
+    ctx = _ctx(purchases, Target(held={"KEY-1", "KEY-2"}))
+    ctx.spec = replace(VENDOR_INVOICE_SPEC)
+    check = verify.verify_links(ctx)
+    # 4, never seen posted, is a pending invoice deleted in AX: gone; 3, seen posted, may be cleaned up: unverifiable
+    assert (check.present, check.gone, set(check.unverifiable)) == (2, {"4": "KEY-4"}, {"KEY-3"})
+    assert "clean up pending vendor invoices" in check.note("purchase_invoice")
+    kept = {link.source_key: link for link in RecordLink.objects.filter(flow=purchases)}
+    assert kept["3"].target_key == "KEY-3" and kept["3"].ax_posted_at is not None  # left as it is
+    assert kept["4"].target_key == ""  # posted again by the run
+
+
 def test_invoices_are_checked_as_posted_transactions_and_a_draft_is_never_called_gone(flows):
     invoices = flows["sales_invoice"]
     links(invoices, posted={"2", "3"})  # AX showed 2 and 3 posted before; 1 and 4 were only ever drafts
