@@ -110,6 +110,30 @@ class LinkCheck:
         return text + "."
 
 
+def switch_refusal(flow, target_entity: str) -> str:
+    """Why ``flow`` may not start posting ``target_entity`` (another AX document: purchase invoices' general journal
+    or vendor invoice); empty when it may. A link holds only the key of the document it names, not which AX document
+    that is, and a full run reads every link back through the flow's current document's service: the other
+    document's keys would not be found there, be called gone and posted again, so the flow's history twice in AX.
+    A flow with no link to an AX document yet switches freely."""
+    if not (flow.pk and flow.entity and flow.direction):
+        return ""
+    spec = flow.spec
+    names = dict(spec.documents)
+    current = spec.target_entity
+    if target_entity not in names or current not in names or target_entity == current:
+        return ""
+    linked = RecordLink.objects.filter(flow=flow).exclude(target_key="").count()
+    if not linked:
+        return ""
+    now, then = names.get(current, current), names.get(target_entity, target_entity)
+    return (
+        f"This flow has already posted {linked} records to AX as: {now}. It cannot switch to: {then}, because a "
+        "full run checks each posted record in AX through the document the flow posts, would not find these "
+        "there and would post them all again. Keep the current AX document for this flow."
+    )
+
+
 def _listed(items: Iterable[str]) -> str:
     items = list(items)
     more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
