@@ -17,7 +17,8 @@ of a KashFlow -> AX flow processes its records, the flow's ``verify_links`` hook
 - **posted transactions** (``by_posted_invoices``, ``by_posted_payments``): free text invoices and customer
   payment journals are create-only; AX shows them only once posted, as customer transactions
   (CustomerTransactionService ``find``, a page of invoice ids or payment references per call). A document
-  found there is present. One not found is either a **draft** not posted yet or a draft deleted in AX, and AX's
+  found there is present (a payment only with the money sent: amount, currency and customer, since a
+  document number typed in AX can equal a KashFlow payment Id; other money there is unverifiable). One not found is either a **draft** not posted yet or a draft deleted in AX, and AX's
   standard services cannot tell which: it is never called gone (posting it again while the first is merely
   waiting would post it twice); it is reported in the run's notes as not verifiable and left as it is (for
   invoices, the portal's "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
@@ -45,6 +46,7 @@ from django.utils import timezone
 from integrations.connectors.errors import ConnectorError
 from integrations.models import RecordLink
 from integrations.sync.load import GONE_PREFIX, RetriesExhausted, call
+from integrations.sync.payment_match import match_payment, sent_for_links
 
 log = logging.getLogger(__name__)
 SHOWN = 20  # keys named in the notes per verdict
@@ -71,6 +73,11 @@ class Verdicts:
 
 VerifyLinks = Callable[[object, list[Link]], Verdicts]
 
+NOT_OUR_PAYMENT = (
+    "AX shows posted payments with their document numbers, but none with the money LedgerBridge sent (amount, "
+    "currency, customer), or the money sent is not known: a document number typed in AX can equal a KashFlow payment "
+    "Id, so compare them in AX"
+)
 VENDOR_INVOICE = "vendor_invoice"
 # A pending vendor invoice (VendInvoiceInfoTable) is a work document: once posted, the posted invoice is
 # VendInvoiceJour, and AX may clean up executed pending invoices (its update history clean-up; inferred, as is that
@@ -250,10 +257,26 @@ def by_posted_invoices(ctx, links: list[Link]) -> Verdicts:
 
 def by_posted_payments(ctx, links: list[Link]) -> Verdicts:
     """Customer payment journals (create-only): present once posted, as customer transactions carrying the line's
-    DocumentNum, which the payment mapping fills with the KashFlow payment Id (the link's source key). A mapping
-    that puts something else there finds nothing: its payments stay "not posted yet", never "gone"."""
-    if not callable(getattr(ctx.target, "posted_payment_references", None)):
+    DocumentNum, which the payment mapping fills with the KashFlow payment Id (the link's source key). A KashFlow Id
+    is a small integer a document number typed by hand in AX can equal, so a posted payment is ours only with the
+    money sent: amount, currency and customer (``payment_match``). None with that number: present before, gone now
+    (seen posted), else a draft. Some with that number but none the money sent: not ours, or not comparable, so
+    unverifiable with the reason, never gone (and never posted again on a guess). A mapping that puts something
+    else in DocumentNum finds nothing: its payments stay "not posted yet", never "gone"."""
+    if not callable(getattr(ctx.target, "posted_payments", None)):
         return _all_unverifiable(links, "the AX connection cannot read posted payments")
     references = [link.source_key for link in links]
-    posted = _ask(ctx, "read the posted payments", lambda: ctx.target.posted_payment_references(references))
-    return _by_posted(links, posted, lambda link: link.source_key)
+    posted = _ask(ctx, "read the posted payments", lambda: ctx.target.posted_payments(references))
+    if isinstance(posted, str):
+        return _all_unverifiable(links, posted)
+    rows = {link.source_key: posted.get(link.source_key) or [] for link in links}
+    sent = sent_for_links(ctx.flow, [(link.source_key, link.target_key, "") for link in links if rows[link.source_key]])
+    verdicts = _by_posted(links, {key for key, found in rows.items() if found}, lambda link: link.source_key)
+    for source in sorted(verdicts.present):
+        match = match_payment(source, rows[source], sent[source])
+        if not match.voucher:
+            verdicts.present.discard(source)
+            verdicts.posted.discard(source)
+            log.info("flow %s: payment %s: %s", ctx.flow, source, match.problem)
+            verdicts.unverifiable[source] = NOT_OUR_PAYMENT
+    return verdicts

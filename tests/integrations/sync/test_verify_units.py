@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.errors import TransientError
-from integrations.models import Flow, RecordLink
+from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
 from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync import verify
 from integrations.sync.backoff import RetryPolicy
@@ -21,7 +21,8 @@ class Target:
     """Holds some documents and shows some posted (the connector's batching is tested against the sandbox)."""
 
     def __init__(self, *, held=(), posted=(), payments=(), fail: Exception | None = None) -> None:
-        self.held, self.posted, self.payments, self.fail = set(held), set(posted), set(payments), fail
+        self.held, self.posted, self.fail = set(held), set(posted), fail
+        self.payments = payments if isinstance(payments, dict) else set(payments)
         self.reads: list[list[str]] = []
         self.finds: list[list[str]] = []
 
@@ -40,9 +41,23 @@ class Target:
         self.finds.append(list(keys))
         return self.posted & set(keys)
 
-    def posted_payment_references(self, references: list[str]) -> set[str]:
+    def posted_payments(self, references: list[str]) -> dict[str, list[dict]]:
+        """Posted payment customer transactions by document number: ``payments`` holds the references posted with
+        the money of ``payment_document`` (50.00 GBP from C0001), or a reference -> rows of their own."""
         self.finds.append(list(references))
-        return self.payments & set(references)
+        rows = self.payments if isinstance(self.payments, dict) else {r: [PAID] for r in self.payments}
+        return {r: found for r, found in rows.items() if r in references}
+
+    def posted_payment_references(self, references: list[str]) -> set[str]:
+        return set(self.posted_payments(references))
+
+
+PAID = {"Voucher": "V-1", "AccountNum": "C0001", "AmountCur": "-50.00", "CurrencyCode": "GBP"}
+
+
+def payment_document() -> dict:
+    line = {"AccountType": "Cust", "LedgerDimension": {"Account": "C0001"}, "AmountCurCredit": "50.00"}
+    return {"LedgerJournalTrans": [{**line, "CurrencyCode": "GBP"}]}
 
 
 def links(flow: Flow, *, posted=()) -> None:
@@ -122,13 +137,45 @@ def test_invoices_are_checked_as_posted_transactions_and_a_draft_is_never_called
     assert kept["1"].ax_posted_at is not None  # seen posted now: a later loss is "gone", not "draft"
 
 
+def sent(flow: Flow) -> None:
+    """The runs that created the links kept the documents they sent."""
+    run = SyncRun.objects.create(flow=flow)
+    for n in range(1, 5):
+        RecordOutcome.objects.create(
+            run=run, source_key=str(n), action="created", target_key=f"KEY-{n}", mapped_document=payment_document()
+        )
+
+
 def test_payments_are_found_posted_by_their_kashflow_id(flows):
     payments = flows["payment"]
     links(payments, posted={"2"})
+    sent(payments)
     target = Target(payments={"1"})
     check = verify.verify_links(_ctx(payments, target))
     assert target.finds == [["1", "2", "3", "4"]]
     assert (check.present, set(check.gone), sorted(check.drafts)) == (1, {"2"}, ["KEY-3", "KEY-4"])
+
+
+def test_a_payment_typed_in_ax_with_a_kashflow_id_as_document_number_is_not_ours(flows):
+    """KashFlow payment Ids are small integers: a posted payment AX holds under the same document number but other
+    money or another customer does not make ours present, and its disappearance later is never "gone"."""
+    payments = flows["payment"]
+    links(payments, posted={"3", "4"})  # 3 and 4 were matched posted before
+    sent(payments)
+    typed = {"AccountNum": "C0042", "AmountCur": "-50.00", "CurrencyCode": "GBP"}
+    target = Target(
+        payments={
+            "1": [PAID],  # ours
+            "2": [{**typed, "Voucher": "V-9"}],  # the same money from another customer, typed in AX as 2
+            "3": [{**PAID, "AmountCur": "-7.00", "Voucher": "V-8"}],  # ours is gone; other money typed as 3
+        }
+    )
+    check = verify.verify_links(_ctx(payments, target))
+    assert check.present == 1 and set(check.gone) == {"4"} and check.drafts == []
+    assert set(check.unverifiable) == {"KEY-2", "KEY-3"} and "typed in AX" in check.note("payment")
+    kept = dict(RecordLink.objects.filter(flow=payments).values_list("source_key", "ax_posted_at"))
+    assert kept["1"] is not None and kept["2"] is None  # only ours learns it is posted
+    assert RecordLink.objects.get(flow=payments, source_key="3").target_key == "KEY-3"  # left for a person
 
 
 def test_an_ax_that_cannot_answer_leaves_the_links_unverifiable_and_says_so(flows):
