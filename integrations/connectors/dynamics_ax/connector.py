@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
@@ -40,6 +40,8 @@ PAGE_SIZE = 200
 READ_BATCH = 50
 # Posted documents looked up per customer-transaction find: one criterion per document, which AX ORs (D9).
 POSTED_PAGE = 50
+# Days of customer transactions per find when posted payments are listed from a date (``all_posted_payments``).
+PAYMENT_WINDOW_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -492,22 +494,40 @@ class DynamicsAXConnector(Connector):
             if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
                 yield row
 
-    def all_posted_payments(self) -> list[dict]:
-        """Every posted customer payment, one per customer transaction of type Payment (CustomerTransactionService
-        ``find`` on TransType, one criterion: D9), so that payments AX holds with no KashFlow counterpart are seen
+    def all_posted_payments(self, since: date | None = None) -> list[dict]:
+        """Every posted customer payment (with ``since``: dated on or after it), one per customer transaction of type
+        Payment (CustomerTransactionService ``find``), so that payments AX holds with no KashFlow counterpart are seen
         too (``posted_payments`` looks up the references one already holds): Voucher, AccountNum, TransDate,
         CurrencyCode, ExchRate, AmountCur (negative: money received), SettleAmountCur, DocumentNum (the journal
         line's, our external reference), PaymReference, Txt. The payment journal service is create-only, so this is
         the only way AX shows a payment back; an unposted payment journal shows nothing here, and no transaction
-        says which journal it came from."""
-        self._acquire()
-        rows = [
-            {name: trans.get(name, "") for name in PAYMENT_FIELDS}
-            for trans in self.client.find(
-                INVOICE_TRANSACTIONS, [Criterion("CustTrans", "TransType", "Equal", "Payment")]
+        says which journal it came from.
+
+        AX ORs query criteria (D9: query-criteria-overview.md), so each find sends one criterion and the rest is
+        checked here. Without ``since``: TransType = Payment, the whole history in one answer. With ``since``:
+        TransDate windows of ``PAYMENT_WINDOW_DAYS`` (one Range criterion each, ">= && <=" in D9's operator table;
+        the last one GreaterOrEqual, for transactions dated ahead), invoices' transactions dropped here: find takes
+        no DocumentPaging (only getKeys and getChangedKeys do, and this service offers F, FK, R), so the window is
+        what bounds each answer, to one window's customer transactions."""
+        if since is None:
+            queries = [[Criterion("CustTrans", "TransType", "Equal", "Payment")]]
+        else:
+            start = since.date() if isinstance(since, datetime) else since
+            today = datetime.now(UTC).date()
+            queries = []
+            while start + timedelta(days=PAYMENT_WINDOW_DAYS) <= today:
+                end = start + timedelta(days=PAYMENT_WINDOW_DAYS - 1)
+                queries.append([Criterion("CustTrans", "TransDate", "Range", start.isoformat(), end.isoformat())])
+                start = end + timedelta(days=1)
+            queries.append([Criterion("CustTrans", "TransDate", "GreaterOrEqual", start.isoformat())])
+        rows = []
+        for criteria in queries:
+            self._acquire()
+            rows.extend(
+                {name: trans.get(name, "") for name in PAYMENT_FIELDS}
+                for trans in self.client.find(INVOICE_TRANSACTIONS, criteria)
+                if not trans.get("Invoice") and trans.get("TransType") == "Payment"
             )
-            if not trans.get("Invoice")
-        ]
         return sorted(rows, key=lambda r: (r["Voucher"], r["DocumentNum"]))
 
     def _invoice_transactions(self, criteria: list[Criterion]) -> list[dict]:
