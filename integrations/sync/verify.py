@@ -18,10 +18,11 @@ of a KashFlow -> AX flow processes its records, the flow's ``verify_links`` hook
   payment journals are create-only; AX shows them only once posted, as customer transactions
   (CustomerTransactionService ``find``, a page of invoice ids or payment references per call). A document
   found there is present (a payment only with the money sent: amount, currency and customer, since a
-  document number typed in AX can equal a KashFlow payment Id; other money there is unverifiable). One not found is either a **draft** not posted yet or a draft deleted in AX, and AX's
-  standard services cannot tell which: it is never called gone (posting it again while the first is merely
-  waiting would post it twice); it is reported in the run's notes as not verifiable and left as it is (for
-  invoices, the portal's "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
+  document number typed in AX can equal a KashFlow payment Id; other money there is unverifiable). One not
+  found is either a **draft** not posted yet or a draft deleted in AX, and AX's standard services cannot
+  tell which: it is never called gone (posting it again while the first is merely waiting would post it
+  twice); it is reported in the run's notes as not verifiable and left as it is (for invoices, the portal's
+  "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
   A document AX showed posted before (``RecordLink.ax_posted_at``, set by ``confirm.refresh_posted`` and by
   this check) and no longer shows is **gone**: a posting cannot be deleted in AX, so AX lost it (emptied, or
   restored from a backup taken before the posting). Limit: a backup taken between its creation and its
