@@ -79,6 +79,7 @@ NEEDS: dict[str, tuple[set[str], set[str]]] = {
     "sales_invoice": ({"customer", "payment"}, {"payment"}),
     "payment": ({"sales_invoice", "bank_account"}, set()),
     "purchase_invoice": (set(), set()),
+    "supplier_payment": ({"bank_account"}, set()),
     "journal": (set(), set()),
     "bank_transaction": ({"payment", "purchase_invoice", "bank_account"}, set()),
 }
@@ -122,6 +123,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
         bank_statement_mode=statements,
         purchase_vendor_invoices=purchase_flow is not None and vendor_invoice_path(purchase_flow),
         bank_statement_of=due,
+        supplier_payments_flow=Flow.objects.filter(pair=pair, entity="supplier_payment", direction=KF_TO_AX).exists(),
     )
 
 

@@ -112,6 +112,8 @@ DEMO_BANK_RULES = (
         "comment_contains": "Interest received",
         "counter_account": "450100",
     },
+    # Supplier payments KashFlow recorded against a purchase are posted by the supplier payments flow (their bank
+    # lines are skipped); this rule is for supplier payments made straight from the bank account.
     {
         "position": 60,
         "name": "Supplier payments",

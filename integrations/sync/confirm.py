@@ -49,6 +49,7 @@ MISMATCH_CODE = "ax_payment_mismatch"
 READ_BACK = {
     "journal": ("Posted", "Yes"),
     "purchase_invoice": ("Posted", "Yes"),
+    "supplier_payment": ("Posted", "Yes"),
     "vendor_invoice": ("ParmJobStatus", "Executed"),
 }
 READ_LIMIT = 200  # documents read back per run to learn whether they were posted

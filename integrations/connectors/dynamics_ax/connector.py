@@ -65,6 +65,11 @@ ENTITIES: dict[str, EntityService] = {
         "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
     ),
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    # No AX 2012 service creates vendor payment journals (LedgerVendorPaymentService is R only, D1): vendor
+    # disbursement journals (VendPay) go through the ledger journal service.
+    "supplier_payment": EntityService(
+        "LedgerGeneralJournalService", ("VendPay",), ("LedgerJournalTrans", "DocumentNum")
+    ),
     # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
     "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
     # AX 2012 R2 pending vendor invoices (D1: C, R, D, F, FK, GK, GCK): found again by vendor and invoice number
@@ -88,7 +93,12 @@ PAYMENT_FIELDS = (
     "PaymReference",
     "Txt",
 )
-DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
+DEFAULT_JOURNAL_NAMES = {
+    "payment": "CustPay",
+    "purchase_invoice": "VendInv",
+    "journal": "GenJrn",
+    "supplier_payment": "VendPay",
+}
 # The port name used when a connection names none (the demo company's port). A customer's AX administrator names
 # the port; the connection form's "discover" step shows what a port exposes.
 DEFAULT_PORT = "LedgerBridge"
@@ -141,6 +151,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "payment": ("create",),
     "purchase_invoice": ("create", "read"),
     "journal": ("create", "read"),
+    "supplier_payment": ("create", "read"),
     "bank_statement": ("create", "read", "find"),
     "vendor_invoice": ("create", "read", "find"),
     "main_account": ("find",),
