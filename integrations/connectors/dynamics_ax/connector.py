@@ -442,7 +442,8 @@ class DynamicsAXConnector(Connector):
         naming a key it does not hold with "No valid document identified" for the whole call (the simulator does
         so; inferred for real AX from AxdBase reading key by key), so a refused batch is halved until each missing
         key stands alone: one missing key among 50 costs about a dozen reads more, never a guess (at worst, when
-        AX lost everything, about two reads per key). Only services
+        AX lost everything, about two reads per key). Journals are read whatever their JournalName: the key is the
+        JournalNum, unique across journal names, and the name is whatever the mapping posts. Only services
         with ``read`` (customers, vendors, the ledger journal service, bank statements); sales invoices and payment
         journals are create-only."""
         spec = self._entity(entity)
@@ -468,7 +469,10 @@ class DynamicsAXConnector(Connector):
                 return {}
             middle = len(keys) // 2
             return {**self._held(spec, keys[:middle]), **self._held(spec, keys[middle:])}
-        found = {spec.definition.key_of(r): self._clean(r) for r in records if self._wanted(spec, r)}
+        # No journal name filter here: a read names JournalNums the links hold, and a JournalNum is unique across
+        # journal names (the number sequence of LedgerJournalTable), while the name is the mapping's (a customer's
+        # own journal names, not the demo's). The filter belongs to ``find`` and to listing, where it scopes a search.
+        found = {spec.definition.key_of(r): self._clean(r) for r in records}
         return {key: record for key, record in found.items() if key in set(keys)}
 
     def posted_invoice_keys(self, invoice_ids: list[str]) -> set[str]:
@@ -524,7 +528,7 @@ class DynamicsAXConnector(Connector):
             return found[0]
         self._acquire()
         records = self.client.read(spec.service, [key])
-        if not records or not self._wanted(spec, records[0]):
+        if not records:  # read by key: any journal name (see ``_held``)
             raise NotFoundError(f"{entity} {key} was not found in Dynamics AX", system=self.system)
         return self._clean(records[0])
 

@@ -137,10 +137,11 @@ def test_journals_payments_and_purchase_invoices_stay_apart(connector):
 
     assert connector.read("journal", journal_key)["JournalName"] == "GenJrn"
     assert connector.read("purchase_invoice", purchase_key)["JournalName"] == "VendInv"
-    with pytest.raises(NotFoundError):
-        connector.read("purchase_invoice", journal_key)
-    with pytest.raises(NotFoundError):
-        connector.read("journal", purchase_key)
+    # A read by key is not limited to the entity's journal name: the JournalNum is unique across journal names,
+    # and the name is the mapping's (a
+    # customer's own), so a link's journal is found whatever it is called.
+    assert connector.read_held("journal", [purchase_key, journal_key]).keys() == {purchase_key, journal_key}
+    assert connector.read("purchase_invoice", journal_key)["JournalName"] == "GenJrn"
 
 
 def test_find_by_reference_only_where_the_service_has_find(connector, ax_company):
@@ -298,8 +299,10 @@ def test_read_held_reads_in_batches_and_halves_a_refused_one_to_find_what_ax_lac
     AxRecord.objects.filter(entity="LedgerJournalTable", key=keys[3]).delete()
     before = AxMessage.objects.filter(operation="read").count()
     held = connector.read_held("journal", [*keys, purchase, "JNL-NOPE"])
-    # the vendor invoice journal is not a general journal; JNL-NOPE and the deleted one AX does not hold
-    assert set(held) == set(keys) - {keys[3]} and held[keys[0]]["JournalName"] == "GenJrn"
+    # JNL-NOPE and the deleted one AX does not hold; a journal of another journal name is read by its JournalNum
+    # (the name is the mapping's, a customer's own)
+    assert set(held) == set(keys) - {keys[3]} | {purchase} and held[keys[0]]["JournalName"] == "GenJrn"
+    assert held[purchase]["JournalName"] == "VendInv"
     reads = AxMessage.objects.filter(operation="read").count() - before
     # one refused read of all 8, then two reads per halving towards each of the 2 missing keys (at most 1 + 2*2*3)
     assert reads <= 13, reads

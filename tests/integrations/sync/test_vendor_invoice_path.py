@@ -13,6 +13,7 @@ from integrations.models import Flow, RecordLink, RecordOutcome
 from integrations.sandbox.ax import vendinvoice
 from integrations.sandbox.demo_data import NOMINAL_TO_MAIN_ACCOUNT
 from integrations.sandbox.models import AxMessage, AxRecord, FaultRule, KashFlowRecord
+from integrations.sync.flows.purchase_invoice import INVOICE_LINES
 from integrations.sync.runs import run_flow
 from mappings.models import MappingSet
 from tests.integrations.sync.conftest import flow
@@ -76,18 +77,60 @@ def test_switching_the_flow_setting_switches_the_ax_document(demo, admin_client)
     assert switched.spec.target_entity == "vendor_invoice"
     page = admin_client.get(f"/flows/{switched.slug}/").content.decode()
     assert 'value="vendor_invoice" selected' in page
-    run = run_flow(switched)
-    assert run.status in ("succeeded", "partial"), run.error
-    created = RecordOutcome.objects.filter(run=run, flow__isnull=True, action="created").count()
-    assert AxRecord.objects.filter(entity=vendinvoice.INVOICE).count() == created == len(_purchases())
-    assert not [r for r in AxRecord.objects.filter(entity="LedgerJournalTable") if r.data["JournalName"] == "VendInv"]
-    back = _choose(admin_client, "purchase_invoice")
+    back = _choose(admin_client, "purchase_invoice")  # nothing posted yet: it switches back and forth freely
     assert back.mapping_set.key == "purchase-invoice-kf-to-ax" and back.spec.target_entity == "purchase_invoice"
     # A mapping of the other document, chosen together with this one, is refused: the flow stays as it was.
     vendor_mapping = MappingSet.objects.get(key="purchase-invoice-vendor-invoice-kf-to-ax", status="published")
     refused = _save_settings(admin_client, "purchase_invoice", vendor_mapping.pk)
     assert refused.status_code == 400 and "does not post the chosen AX document" in refused.content.decode()
     assert flow("purchase_invoice").spec.target_entity == "purchase_invoice"
+    switched = _choose(admin_client, "vendor_invoice")
+    run = run_flow(switched)
+    assert run.status in ("succeeded", "partial"), run.error
+    created = RecordOutcome.objects.filter(run=run, flow__isnull=True, action="created").count()
+    assert AxRecord.objects.filter(entity=vendinvoice.INVOICE).count() == created == len(_purchases())
+    assert not [r for r in AxRecord.objects.filter(entity="LedgerJournalTable") if r.data["JournalName"] == "VendInv"]
+
+
+def _money_in_ax() -> tuple[Decimal, Decimal, int]:
+    """Gross purchase money AX holds as vendor invoice journals and as pending vendor invoices, and their count."""
+    journals = sum(
+        (
+            _d(line.get("AmountCurCredit") or 0) - _d(line.get("AmountCurDebit") or 0)
+            for record in AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="VendInv")
+            for line in record.data.get("LedgerJournalTrans") or []
+            if line.get("AccountType") == "Vend"
+        ),
+        Decimal(0),
+    )
+    invoices = AxRecord.objects.filter(entity=vendinvoice.INVOICE)
+    pending = sum(
+        (_d(line["LineAmount"]) for record in invoices for line in record.data.get(INVOICE_LINES) or []), Decimal(0)
+    )
+    count = invoices.count() + AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="VendInv").count()
+    return journals, pending, count
+
+
+def test_a_flow_with_posted_history_keeps_its_ax_document_and_a_full_run_posts_nothing_twice(demo, admin_client):
+    """Its links name general journals: read through the vendor invoice service they would all be "gone" and be
+    posted again. The switch is refused with the reason, and the flow's history stays posted once."""
+    first = run_flow(flow("purchase_invoice"))
+    assert first.status in ("succeeded", "partial"), first.error
+    linked = RecordLink.objects.filter(flow=flow("purchase_invoice")).exclude(target_key="").count()
+    assert linked == len(_purchases()) > 0
+    before = _money_in_ax()
+    assert before[0] == sum(_d(p["GrossAmount"]) for p in _purchases().values()) and before[2] == linked
+
+    refused = _save_settings(admin_client, "vendor_invoice")
+    text = refused.content.decode()
+    assert refused.status_code == 400 and f"already posted {linked} records to AX as: General journal" in text
+    assert "would post them all again" in text
+    assert flow("purchase_invoice").spec.target_entity == "purchase_invoice"
+    assert flow("purchase_invoice").mapping_set.key == "purchase-invoice-kf-to-ax"
+
+    full = run_flow(flow("purchase_invoice"), full=True)
+    assert full.created_count == 0 and _money_in_ax() == before
+    assert f"{linked} checked, {linked} present, 0 gone" in full.notes, full.notes
 
 
 def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to_the_penny(
