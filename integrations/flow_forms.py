@@ -8,6 +8,7 @@ from django import forms
 
 from integrations.models import Flow
 from integrations.models.flows import Trigger
+from integrations.sync.verify import switch_refusal
 from mappings.models import MappingSet
 from mappings.selectors import TEMPLATE_KEYS, mappings_for_flow, versions_for_flow
 
@@ -75,7 +76,8 @@ class FlowSettingsForm(forms.ModelForm):
                 choices=documents,
                 initial=flow.spec.target_entity,
                 help_text="What the flow posts in AX. Changing it switches the mapping to the published mapping of "
-                "that document (its starter unless you choose another of that document).",
+                "that document (its starter unless you choose another of that document). A flow that has already "
+                "posted records to AX keeps its document.",
             )
             self.order_fields(["ax_document", *self.Meta.fields])
 
@@ -92,6 +94,7 @@ class FlowSettingsForm(forms.ModelForm):
         data = super().clean()
         if "ax_document" in self.fields:
             self._follow_document(data)
+        self._keep_linked_document(data)
         trigger = data.get("trigger")
         minutes = data.get("schedule_minutes")
         if trigger in (Trigger.SCHEDULE, Trigger.POLLING) and not minutes:
@@ -121,6 +124,15 @@ class FlowSettingsForm(forms.ModelForm):
             self.add_error("ax_document", "No published mapping posts this document yet: publish one first.")
             return
         data["mapping_set"] = found
+
+    def _keep_linked_document(self, data: dict) -> None:
+        """A flow whose records are linked to AX documents of one kind keeps posting that kind (``verify``)."""
+        chosen = data.get("mapping_set")
+        if not self.instance.pk or chosen is None:
+            return
+        refusal = switch_refusal(self.instance, chosen.target_entity)
+        if refusal:
+            self.add_error("ax_document" if "ax_document" in self.fields else "mapping_set", refusal)
 
 
 class RunForm(forms.Form):

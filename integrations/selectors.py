@@ -70,7 +70,7 @@ def pending_records(flow: Flow) -> tuple[QuerySet[PendingRecord], int]:
 # Flows whose AX documents are created as drafts, posted in AX as a separate step, and can be seen posted: free
 # text invoices and customer payment journals (both create-only; posting makes customer transactions, read from
 # CustomerTransactionService) and journals (the journal service's read).
-DRAFT_ENTITIES = ("sales_invoice", "payment", "journal", "purchase_invoice")
+DRAFT_ENTITIES = ("sales_invoice", "payment", "journal", "purchase_invoice", "supplier_payment")
 
 
 @dataclass(frozen=True)

@@ -108,14 +108,14 @@ def dimension_values(*, fetch: bool = True) -> list[tuple[str, str, str]]:
 
 
 def exchange_rates() -> list[dict]:
-    """The AX exchange rates between the AX connection's currencies: {FromCurrency, ToCurrency, ValidFrom, Rate}
-    as strings (Rate: units of ToCurrency per 1 FromCurrency). AX's rate service (CR) is read pair by pair by the
-    pair's key: it cannot list its pairs."""
+    """The AX exchange rates between the AX connection's currencies: {FromCurrency, ToCurrency, ValidFrom,
+    ValidTo, Rate} as strings (Rate: units of ToCurrency per 1 FromCurrency; ValidTo empty when open-ended).
+    AX's rate service (CR) is read pair by pair by the pair's key: it cannot list its pairs."""
     return _cached(
         "exchange_rates",
         "dynamics_ax",
         lambda c: [
-            {k: str(r.get(k, "")) for k in ("FromCurrency", "ToCurrency", "ValidFrom", "Rate")}
+            {k: str(r.get(k, "")) for k in ("FromCurrency", "ToCurrency", "ValidFrom", "ValidTo", "Rate")}
             for r in c.all_exchange_rates()
         ],
         [],
@@ -132,7 +132,9 @@ def warm(system: str = "dynamics_ax") -> None:
 
 RATE_DATE_RULE = (
     "Amounts are converted with the AX exchange rate valid on the document date: the newest rate "
-    "whose ValidFrom is on or before that date (rates are read from AX and cached for 10 minutes)."
+    "whose ValidFrom is on or before that date, unless its ValidTo has passed (a gap after an expired rate has "
+    "no rate: the record is refused, never converted at the stale rate; rates are read from AX and cached for "
+    "10 minutes)."
 )
 
 

@@ -19,6 +19,7 @@ TEMPLATE_KEYS = {
     ("sales_invoice", "kf_to_ax"): "sales-invoice-kf-to-ax",
     ("payment", "kf_to_ax"): "payment-kf-to-ax",
     ("purchase_invoice", "kf_to_ax"): "purchase-invoice-kf-to-ax",
+    ("supplier_payment", "kf_to_ax"): "supplier-payment-kf-to-ax",
     # the purchase invoices' second AX document (the flow page's choice): a pending vendor invoice, AX 2012 R2
     ("vendor_invoice", "kf_to_ax"): "purchase-invoice-vendor-invoice-kf-to-ax",
     ("journal", "kf_to_ax"): "journal-kf-to-ax",

@@ -15,6 +15,7 @@ class Entity(models.TextChoices):
     JOURNAL = "journal", "Journals"
     BANK_TRANSACTION = "bank_transaction", "Bank reconciliation"
     INVOICE_STATUS = "invoice_status", "Invoice status"
+    SUPPLIER_PAYMENT = "supplier_payment", "Supplier payments"
 
 
 class Direction(models.TextChoices):

@@ -452,8 +452,9 @@ class AxView:
     without a KashFlow counterpart or a link is seen; False when AX could only be read by the keys we hold
     (create/read-only journal services): what we never linked cannot be seen, and the report says so.
     ``posted_only``: AX shows posted documents only (customer transactions): a linked document AX does not show
-    is a draft not posted yet. ``gone``: linked AX keys that could not be read, with why. ``how``: the sentence
-    the report gives for how AX was read. ``unposted_note``: what the accountant does about a draft.
+    is a draft not posted yet, unless it is in ``gone``. ``gone``: linked AX keys that could not be read, or that AX
+    showed posted before and no longer shows (a posting AX lost), with why: a difference, never a draft. ``how``:
+    the sentence the report gives for how AX was read. ``unposted_note``: what the accountant does about a draft.
     """
 
     listed: bool = True

@@ -32,6 +32,7 @@ ENTITY_LABELS = {
     "sales_invoice": "sales invoice",
     "payment": "payment",
     "purchase_invoice": "purchase invoice",
+    "supplier_payment": "supplier payment",
     "journal": "journal",
     "bank_transaction": "bank line",
 }

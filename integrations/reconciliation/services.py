@@ -98,7 +98,7 @@ def reconcile(
     from integrations.services.connections import build_connector
 
     kashflow, ax = connectors or (build_connector(pair.kashflow), build_connector(pair.dynamics_ax))
-    snapshot = Snapshot()
+    snapshot = Snapshot(since=since)
     outcome = Reconciliation()
     try:
         flows = flows_to_reconcile(pair, entities)

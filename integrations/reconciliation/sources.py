@@ -10,10 +10,12 @@ decides what each entity's absence means (``ax_side`` and ``core.AxView``):
 
 - sales invoices and customer payments: the posted ones, listed from customer transactions
   (CustomerTransactionService find). Everything AX has posted is seen, drafts are not: a document we created in
-  AX (we hold its key) that AX does not show is an unposted draft;
+  AX (we hold its key) that AX does not show is an unposted draft, unless AX showed it posted before
+  (``RecordLink.ax_posted_at``): then AX lost the posting, and it is gone (``lost_postings``);
 - purchase invoices, journals and bank journal lines: each journal we linked, read by its key (the ledger journal
-  service offers create and read only). A read journal says whether it is posted; a journal we never linked
-  cannot be seen, because AX offers no way to list or search them;
+  service offers create and read only), a batch of keys per read (the connector's ``read_held``). A read journal
+  says whether it is posted; a journal we never linked cannot be seen, because AX offers no way to list or search
+  them;
 - bank statements (the bank flow's statement path): listed (BankStmtService getKeys, read).
 """
 
@@ -23,8 +25,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from integrations.connectors.errors import NotFoundError
 from integrations.models import Flow, IntegrationPair, RecordLink
 from integrations.reconciliation.core import ZERO, AxView, money
 from integrations.reconciliation.readers import READERS
@@ -46,6 +48,7 @@ class Snapshot:
 
     kashflow: dict[str, list[dict]] = field(default_factory=dict)
     ax: dict[str, list[dict]] = field(default_factory=dict)
+    since: date | None = None  # the reconciliation's: AX's posted payments are read from this date on
 
 
 def flows_to_reconcile(pair: IntegrationPair, entities: Iterable[str] | None = None) -> list[Flow]:
@@ -76,6 +79,7 @@ NEEDS: dict[str, tuple[set[str], set[str]]] = {
     "sales_invoice": ({"customer", "payment"}, {"payment"}),
     "payment": ({"sales_invoice", "bank_account"}, set()),
     "purchase_invoice": (set(), set()),
+    "supplier_payment": ({"bank_account"}, set()),
     "journal": (set(), set()),
     "bank_transaction": ({"payment", "purchase_invoice", "bank_account"}, set()),
 }
@@ -91,7 +95,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
 
     customers, invoices, purchases = kf("customer"), kf("sales_invoice"), kf("purchase_invoice")
     payments, bank_accounts = kf("payment"), kf("bank_account")
-    unposted = _unposted_payments(pair, payments, posted(snapshot, ax, "payment")) if "payment" in ax_needed else {}
+    unposted = _unposted_payments(pair, payments, ax, snapshot, "payment" in entities) if "payment" in ax_needed else {}
     purchase_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="purchase_invoice").first()
     bank_flow = Flow.objects.filter(pair=pair, direction=KF_TO_AX, entity="bank_transaction").first()
     statements = "bank_transaction" in entities and bank_flow is not None and _statement_mode(bank_flow)
@@ -119,6 +123,7 @@ def reference_data(pair: IntegrationPair, kashflow, ax, snapshot: Snapshot, enti
         bank_statement_mode=statements,
         purchase_vendor_invoices=purchase_flow is not None and vendor_invoice_path(purchase_flow),
         bank_statement_of=due,
+        supplier_payments_flow=Flow.objects.filter(pair=pair, entity="supplier_payment", direction=KF_TO_AX).exists(),
     )
 
 
@@ -141,16 +146,33 @@ def _statements_due(lines: list[dict]) -> dict[str, frozenset[str]]:
     return {account: frozenset(ids) for account, ids in due.items()}
 
 
-def _unposted_payments(pair: IntegrationPair, payments: list[dict], posted_payments: list[dict]) -> dict:
+def _unposted_payments(
+    pair: IntegrationPair, payments: list[dict], ax, snapshot: Snapshot, listed: bool
+) -> dict[str, Decimal]:
     """KashFlow invoice number -> the money of its payments that AX holds as unposted journals: linked (we created
-    the journal), but AX shows no posted customer transaction carrying the payment's reference."""
-    linked = set(
-        RecordLink.objects.filter(flow__pair=pair, flow__direction=KF_TO_AX, flow__entity="payment")
-        .exclude(target_key="")
-        .values_list("source_key", flat=True)
+    the journal), never shown posted by AX (a posting AX showed and lost is a difference of the payment, not a
+    draft: ``lost_postings``), and AX shows no posted customer transaction carrying the payment's reference.
+    ``listed``: payments are reconciled too, so AX's list of posted payments is read anyway; otherwise only these
+    drafts are looked up, by reference (``POSTED_PAGE`` per find), never every payment AX has posted."""
+    in_kashflow = {code(p.get("Id")) for p in payments}
+    drafts = sorted(
+        set(
+            RecordLink.objects.filter(
+                flow__pair=pair, flow__direction=KF_TO_AX, flow__entity="payment", ax_posted_at__isnull=True
+            )
+            .exclude(target_key="")
+            .values_list("source_key", flat=True)
+        )
+        & in_kashflow
     )
-    seen = {str(p.get("DocumentNum") or "").strip() for p in posted_payments}
-    out: dict[str, object] = {}
+    if not drafts:
+        return {}
+    if listed:
+        seen = {str(p.get("DocumentNum") or "").strip() for p in posted(snapshot, ax, "payment")}
+    else:
+        seen = ax.posted_payment_references(drafts)
+    linked = set(drafts)
+    out: dict[str, Decimal] = {}
     for payment in payments:
         key = code(payment.get("Id"))
         if key in linked and key not in seen:
@@ -164,6 +186,10 @@ POSTED = {
     "sales_invoice": ("posted_invoices", "AX lists the free text invoices it has posted (customer transactions)"),
     "payment": ("all_posted_payments", "AX lists the customer payments it has posted (customer transactions)"),
 }
+# What a posted record carries of a link, per reader: (the field holding our KashFlow key, the field holding the AX
+# key a link names). A sales invoice's transaction carries both (CustomerRef, InvoiceId); a payment's carries the
+# journal line's DocumentNum (our KashFlow payment Id), never the journal number we linked.
+SHOWN_BY = {"sales_invoice": ("CustomerRef", "InvoiceId"), "payment": ("DocumentNum", "")}
 BY_KEY = "AX lists no journals (their services offer create and read only): only the journals we linked are read"
 UNPOSTED_NOTE = (
     "created through AIF and not posted yet, so in neither AX's books nor these totals; post it in AX (AX shows only "
@@ -177,8 +203,33 @@ def posted(snapshot: Snapshot, ax, entity: str) -> list[dict]:
     method, _how = POSTED[entity]
     name = f"posted:{entity}"
     if name not in snapshot.ax:
-        snapshot.ax[name] = list(getattr(ax, method)())
+        # payments are listed from the reconciliation's date on (bounded reads, see the connector); invoices whole
+        read_posted = getattr(ax, method)
+        snapshot.ax[name] = list(read_posted(snapshot.since) if entity == "payment" else read_posted())
     return snapshot.ax[name]
+
+
+def lost_postings(flow: Flow, records: list[dict]) -> dict[str, str]:
+    """Linked AX key -> why it is gone, for the documents AX showed posted before (``RecordLink.ax_posted_at``,
+    set by the sync's ``confirm.refresh_posted`` and its link check) and no longer shows. A posting cannot be
+    deleted in AX (only reversed), so AX lost it: emptied, or restored from a backup taken before the posting; the
+    sync's link check calls this case gone too (``integrations/sync/verify.py``). Without that mark a linked
+    document AX does not show stays an unposted draft: AX's services cannot read drafts of these documents."""
+    from django.utils import timezone
+
+    source_field, key_field = SHOWN_BY[flow.entity]
+    sources = {str(r.get(source_field) or "").strip() for r in records}
+    keys = {str(r.get(key_field) or "").strip() for r in records} if key_field else set()
+    seen = (
+        RecordLink.objects.filter(flow=flow, ax_posted_at__isnull=False)
+        .exclude(target_key="")
+        .values_list("source_key", "target_key", "ax_posted_at")
+    )
+    return {
+        target: f"AX showed it posted on {timezone.localdate(when).isoformat()} and no longer does"
+        for source, target, when in seen
+        if source not in sources and target not in keys
+    }
 
 
 @dataclass
@@ -191,25 +242,30 @@ def ax_side(flow: Flow, reader, ax, snapshot: Snapshot, links: dict[str, str]) -
     """The AX records of one flow's reader, read with the operations AX ships, and what their absence means."""
     if flow.entity in POSTED:
         how = POSTED[flow.entity][1]
-        return AxSide(posted(snapshot, ax, flow.entity), AxView(posted_only=True, how=how, unposted_note=UNPOSTED_NOTE))
+        records = posted(snapshot, ax, flow.entity)
+        view = AxView(posted_only=True, gone=lost_postings(flow, records), how=how, unposted_note=UNPOSTED_NOTE)
+        return AxSide(records, view)
     entity = reader.AX_ENTITY
     if flow.entity == "purchase_invoice" and vendor_invoice_path(flow):
         entity = VENDOR_INVOICE
     if flow.entity == "bank_transaction" and _statement_mode(flow):
         return AxSide(read(snapshot.ax, ax, "bank_statement"), AxView(how=STATEMENTS))
+    sources_of: dict[str, list[str]] = {}
+    for source, target in sorted(links.items()):
+        sources_of.setdefault(target, []).append(source)
+    unread = [key for key in sorted(sources_of) if f"{entity}:{key}" not in snapshot.ax]
+    if unread:
+        # READ_BATCH keys per read; a key AX does not hold is left out of the answer (the connector's read_held)
+        held = ax.read_held(entity, unread)
+        for key in unread:
+            snapshot.ax[f"{entity}:{key}"] = [held[key]] if key in held else []
     records, gone = [], {}
-    for key in sorted(set(links.values())):
-        cache = f"{entity}:{key}"
-        if cache not in snapshot.ax:
-            try:
-                snapshot.ax[cache] = [ax.read(entity, key)]
-            except NotFoundError:
-                snapshot.ax[cache] = []
-        if snapshot.ax[cache]:
+    for key, sources in sorted(sources_of.items()):
+        cached = snapshot.ax[f"{entity}:{key}"]
+        if cached:
             # what our links say the document stands for: a vendor invoice carries the vendor's invoice number,
             # not the KashFlow purchase's, so the reader takes the KashFlow key from here
-            sources = sorted(k for k, v in links.items() if v == key)
-            records.extend({**r, LINKED_FROM: sources} for r in snapshot.ax[cache])
+            records.extend({**r, LINKED_FROM: sources} for r in cached)
         else:
             gone[key] = "AX has no such journal" if entity != VENDOR_INVOICE else "AX has no such vendor invoice"
     note = "post it in AX; until then it is in neither AX's books nor these totals"

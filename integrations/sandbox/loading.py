@@ -112,6 +112,8 @@ DEMO_BANK_RULES = (
         "comment_contains": "Interest received",
         "counter_account": "450100",
     },
+    # Supplier payments KashFlow recorded against a purchase are posted by the supplier payments flow (their bank
+    # lines are skipped); this rule is for supplier payments made straight from the bank account.
     {
         "position": 60,
         "name": "Supplier payments",
@@ -192,8 +194,14 @@ def ensure_demo_connections(portal_url: str) -> IntegrationPair:
         system=System.DYNAMICS_AX,
         base_url=f"{root}/sandbox/ax/MicrosoftDynamicsAXAif60/",
         company=AX_COMPANY,
-        # the sandbox's AX port asks for Windows authentication, as a default AX HTTP port does
-        settings={"service_user": AX_SERVICE_USER, "auth_mode": "ntlm", "inbound_port": "LedgerBridge"},
+        # the sandbox's AX port asks for Windows authentication, as a default AX HTTP port does; its vendor invoices
+        # compute tax per line (ax/vendinvoice.py), the Line calculation method
+        settings={
+            "service_user": AX_SERVICE_USER,
+            "auth_mode": "ntlm",
+            "inbound_port": "LedgerBridge",
+            "tax_calculation_method": "line",  # the AX connector's TAX_LINE
+        },
         credentials={"service_password": AX_SERVICE_PASSWORD},
     )
     ensure_demo_bank_rules()

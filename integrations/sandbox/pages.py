@@ -28,6 +28,7 @@ KIND_LABELS = {
     "payment": "Customer payment journals (CustPay)",
     "journal": "General journals (GenJrn)",
     "purchase_invoice": "Vendor invoice journals (VendInv)",
+    "supplier_payment": "Vendor disbursement journals (VendPay)",
 }
 SHOWN_DRAFTS = 50
 

@@ -40,6 +40,7 @@ RESOURCE_ENTITIES = {
     "invoices": "sales_invoice",
     "payments": "payment",
     "purchases": "purchase_invoice",
+    "purchasepayments": "supplier_payment",
     "journals": "journal",
     "banktransactions": "bank_transaction",
 }
@@ -49,6 +50,7 @@ FLOWS_FOR_ENTITY = {
     "sales_invoice": ("sales_invoice",),
     "payment": ("payment",),
     "purchase_invoice": ("purchase_invoice",),
+    "supplier_payment": ("supplier_payment",),
     "journal": ("journal",),
     "bank_transaction": ("bank_transaction",),
 }
@@ -58,6 +60,7 @@ KEY_FIELDS = {
     "sales_invoice": "Number",
     "payment": "Id",
     "purchase_invoice": "Number",
+    "supplier_payment": "Key",  # "<purchase number>/<payment Id>": a payment Id is KashFlow's per purchase
     "journal": "Number",
     "bank_transaction": "Key",  # "<AccountId>/<Id>": a transfer shows in two feeds under one Id
 }

@@ -13,7 +13,10 @@ lost answer named cannot be read), so the key stored for a payment confirmed thi
 **Voucher**: what AX shows on the customer transaction, the ledger and the settlement, and what a person searches
 AX by. Its amount and currency must be the ones LedgerBridge sent (the mapped document of the outcome that got
 "Duplicate message"); a posted payment with other money, or several posted payments with the same document number,
-is not confirmed but queued at once, since AX then holds something other than exactly one copy of what was sent.
+is not confirmed but queued at once, since AX then holds something other than exactly one copy of what was sent;
+so is a payment whose mapped document is not known (nothing to compare the money with). The same match
+(``payment_match``: amount, currency and customer account, not the document number alone) decides when a payment's
+link is marked posted (``refresh_posted``).
 
 A record still unconfirmed after ``SYNC_UNCONFIRMED_KEY_HOURS`` goes to the exception queue, so someone looks for it
 in AX. General and vendor invoice journals have no read by reference (the ledger journal service reads by
@@ -25,16 +28,16 @@ person from the exception queue.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import RecordLink, RecordOutcome
+from integrations.models import RecordLink
 from integrations.sync.flows.specs import KF_TO_AX
+from integrations.sync.payment_match import PaymentMatch, Sent, match_payment, sent_for_links, sent_money
+
+__all__ = ["PaymentMatch", "Sent", "confirm_keys", "match_payment", "refresh_posted", "sent_money"]
 
 log = logging.getLogger(__name__)
 ERROR_CODE = "ax_key_unconfirmed"
@@ -46,6 +49,7 @@ MISMATCH_CODE = "ax_payment_mismatch"
 READ_BACK = {
     "journal": ("Posted", "Yes"),
     "purchase_invoice": ("Posted", "Yes"),
+    "supplier_payment": ("Posted", "Yes"),
     "vendor_invoice": ("ParmJobStatus", "Executed"),
 }
 READ_LIMIT = 200  # documents read back per run to learn whether they were posted
@@ -97,16 +101,20 @@ def refresh_posted(ctx) -> int:
 
 
 def _refresh_posted_payments(ctx, drafts, now) -> int:
-    lookup = getattr(ctx.target, "posted_payment_references", None)
-    references = list(drafts.values_list("source_key", flat=True))
-    if lookup is None or not references:
+    """A payment link is marked posted only when AX shows a posted payment with its document number that is the
+    money sent (amount, currency, customer: ``payment_match``); a hand-typed document number that equals a KashFlow
+    payment Id marks nothing."""
+    links = list(drafts.values_list("source_key", "target_key", "pending_message_id"))
+    if not links or not callable(getattr(ctx.target, "posted_payments", None)):
         return 0
     try:
-        posted = lookup(references)
+        posted = ctx.target.posted_payments([source for source, _, _ in links])
     except Exception as exc:  # reading back must not fail the run that wrote
         log.info("could not read posted payments back: %s", exc)
         return 0
-    return drafts.filter(source_key__in=posted).update(ax_posted_at=now) if posted else 0
+    sent = sent_for_links(ctx.flow, [link for link in links if posted.get(link[0])])
+    ours = [source for source, found in sent.items() if match_payment(source, posted[source], found).voucher]
+    return drafts.filter(source_key__in=ours).update(ax_posted_at=now) if ours else 0
 
 
 def _confirm(
@@ -179,99 +187,22 @@ def _posted_invoices(ctx) -> dict[str, str]:
         return {}
 
 
-@dataclass(frozen=True)
-class Sent:
-    """The money a payment journal sent to AX carried on its customer lines (received: positive)."""
-
-    amount: Decimal
-    currency: str
-
-
-@dataclass(frozen=True)
-class PaymentMatch:
-    voucher: str = ""  # the one posted payment that is the document sent: its key from now on
-    problem: str = ""  # why AX's posted payments cannot confirm it (empty: nothing posted yet, or confirmed)
-
-
-def sent_money(document: dict | None) -> Sent | None:
-    """Amount and currency of a payment journal document's customer lines (credit - debit); None when the document
-    is unknown or names no customer line with a currency."""
-    lines = [
-        line
-        for line in (document or {}).get("LedgerJournalTrans") or []
-        if isinstance(line, dict) and (line.get("AccountType") or "Cust") == "Cust"
-    ]
-    currencies = {str(line.get("CurrencyCode") or "").upper() for line in lines}
-    if not lines or len(currencies) != 1 or "" in currencies:
-        return None
-    amount = sum((_dec(line.get("AmountCurCredit")) - _dec(line.get("AmountCurDebit")) for line in lines), Decimal(0))
-    return Sent(amount, currencies.pop())
-
-
-def match_payment(reference: str, rows: list[dict], sent: Sent | None) -> PaymentMatch:
-    """Which posted payment (customer transactions of one voucher: a payment received is negative on the customer)
-    is the document sent under ``reference``. Exactly one voucher with the sent amount and currency confirms it;
-    none posted yet waits; several, or only other money, is a problem for a person."""
-    vouchers: dict[str, tuple[Decimal, set[str]]] = {}
-    for row in rows:
-        voucher = str(row.get("Voucher") or "")
-        total, currencies = vouchers.get(voucher, (Decimal(0), set()))
-        vouchers[voucher] = (total - _dec(row.get("AmountCur")), currencies | {str(row.get("CurrencyCode") or "")})
-    if not vouchers:
-        return PaymentMatch()
-    shown = ", ".join(
-        f"{v or '(no voucher)'} {total:.2f} {'/'.join(sorted(c))}" for v, (total, c) in sorted(vouchers.items())
-    )
-    if sent is None:
-        if len(vouchers) == 1 and next(iter(vouchers)):
-            return PaymentMatch(voucher=next(iter(vouchers)))
-        return PaymentMatch(problem=f"AX shows {len(vouchers)} posted payments with document {reference} ({shown}).")
-    same = [
-        v
-        for v, (total, currencies) in vouchers.items()
-        if v and total == sent.amount and {c.upper() for c in currencies} == {sent.currency}
-    ]
-    if len(same) == 1:
-        return PaymentMatch(voucher=same[0])
-    if same:
-        return PaymentMatch(
-            problem=f"AX shows {len(same)} posted payments of {sent.amount:.2f} {sent.currency} with document "
-            f"{reference} ({shown}): it may be in AX more than once."
-        )
-    return PaymentMatch(
-        problem=f"AX shows the payment with document {reference} posted as {shown}; LedgerBridge sent "
-        f"{sent.amount:.2f} {sent.currency}."
-    )
-
-
 def _confirm_payments(ctx, links, counts: dict[str, int]) -> dict[str, int]:
     """Payments: confirmed from the customer transactions AX made when their journals were posted."""
     posted = _posted_payments(ctx, [link.source_key for link in links])
+    # what went to AX under the MessageId AX answered Duplicate message to: the mapped document of that outcome
+    sent = sent_for_links(
+        ctx.flow, [(link.source_key, "", link.pending_message_id) for link in links], latest_too=False
+    )
     keys: dict[str, str] = {}
     problems: dict[str, str] = {}
     for link in links:
-        match = match_payment(link.source_key, posted.get(link.source_key, []), _sent(ctx, link))
+        match = match_payment(link.source_key, posted.get(link.source_key, []), sent[link.source_key])
         if match.voucher:
             keys[link.source_key] = match.voucher
         elif match.problem:
             problems[link.source_key] = match.problem
     return _confirm(ctx, links, keys, counts, problems)
-
-
-def _sent(ctx, link) -> Sent | None:
-    """What went to AX under the MessageId AX answered Duplicate message to: the mapped document of that outcome."""
-    outcome = (
-        RecordOutcome.objects.filter(
-            Q(run__flow=ctx.flow, flow__isnull=True) | Q(flow=ctx.flow),
-            source_key=link.source_key,
-            message_id=link.pending_message_id,
-            mapped_document__isnull=False,
-        )
-        .order_by("-id")
-        .only("mapped_document")
-        .first()
-    )
-    return sent_money(outcome.mapped_document if outcome else None)
 
 
 def _posted_payments(ctx, references: list[str]) -> dict[str, list[dict]]:
@@ -283,10 +214,3 @@ def _posted_payments(ctx, references: list[str]) -> dict[str, list[dict]]:
     except Exception as exc:  # a reconciliation read failing must not fail the run that wrote
         log.warning("could not read posted payments to confirm keys: %s", exc)
         return {}
-
-
-def _dec(value) -> Decimal:
-    try:
-        return Decimal(str(value if value not in (None, "") else 0))
-    except InvalidOperation:
-        return Decimal(0)

@@ -246,7 +246,10 @@ def load_document(ctx, key: str, document: dict, digest: str, link, src_hash: st
     mid = create_message_id(ctx, key, digest, link)
 
     def lookup() -> str | None:
-        return key_of(ctx, ctx.target.find_by_reference(entity, reference))
+        found = ctx.target.find_by_reference(entity, reference)
+        if found is not None and spec.adopt is not None:
+            spec.adopt(document, found)  # raises when AX holds another document under this reference
+        return key_of(ctx, found)
 
     lookup_fn = lookup if can_find(ctx, entity) else None
 

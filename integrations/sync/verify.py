@@ -10,14 +10,19 @@ of a KashFlow -> AX flow processes its records, the flow's ``verify_links`` hook
   journals, bank statements): ``READ_BATCH`` keys per ``read``; AX refuses a read naming a key it does not hold,
   so a refused batch is halved until each missing key stands alone. A read sees drafts and posted documents
   alike, so a key AX cannot read is **gone**: a draft deleted in AX, or AX restored from a backup taken before
-  it was created (a posted journal cannot be deleted in AX, only reversed).
+  it was created (a posted journal cannot be deleted in AX, only reversed). A journal is read by its JournalNum
+  whatever its journal name (the mapping's). Except on the vendor invoice path: a pending vendor invoice AX
+  showed posted before (``ax_posted_at``) and no longer reads may have been cleaned up by AX after posting
+  (pending invoices are work documents), so it is **unverifiable**, said in the notes, never posted again.
 - **posted transactions** (``by_posted_invoices``, ``by_posted_payments``): free text invoices and customer
   payment journals are create-only; AX shows them only once posted, as customer transactions
   (CustomerTransactionService ``find``, a page of invoice ids or payment references per call). A document
-  found there is present. One not found is either a **draft** not posted yet or a draft deleted in AX, and AX's
-  standard services cannot tell which: it is never called gone (posting it again while the first is merely
-  waiting would post it twice); it is reported in the run's notes as not verifiable and left as it is (for
-  invoices, the portal's "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
+  found there is present (a payment only with the money sent: amount, currency and customer, since a
+  document number typed in AX can equal a KashFlow payment Id; other money there is unverifiable). One not
+  found is either a **draft** not posted yet or a draft deleted in AX, and AX's standard services cannot
+  tell which: it is never called gone (posting it again while the first is merely waiting would post it
+  twice); it is reported in the run's notes as not verifiable and left as it is (for invoices, the portal's
+  "unposted in AX" list and the ``ax_drafts`` alert put drafts in front of a person).
   A document AX showed posted before (``RecordLink.ax_posted_at``, set by ``confirm.refresh_posted`` and by
   this check) and no longer shows is **gone**: a posting cannot be deleted in AX, so AX lost it (emptied, or
   restored from a backup taken before the posting). Limit: a backup taken between its creation and its
@@ -42,6 +47,7 @@ from django.utils import timezone
 from integrations.connectors.errors import ConnectorError
 from integrations.models import RecordLink
 from integrations.sync.load import GONE_PREFIX, RetriesExhausted, call
+from integrations.sync.payment_match import match_payment, sent_for_links
 
 log = logging.getLogger(__name__)
 SHOWN = 20  # keys named in the notes per verdict
@@ -67,6 +73,22 @@ class Verdicts:
 
 
 VerifyLinks = Callable[[object, list[Link]], Verdicts]
+
+NOT_OUR_PAYMENT = (
+    "AX shows posted payments with their document numbers, but none with the money LedgerBridge sent (amount, "
+    "currency, customer), or the money sent is not known: a document number typed in AX can equal a KashFlow payment "
+    "Id, so compare them in AX"
+)
+VENDOR_INVOICE = "vendor_invoice"
+# A pending vendor invoice (VendInvoiceInfoTable) is a work document: once posted, the posted invoice is
+# VendInvoiceJour, and AX may clean up executed pending invoices (its update history clean-up; inferred, as is that
+# they stay readable with ParmJobStatus Executed until then). So a posted one AX no longer reads may have been cleaned
+# up, not lost: it is never called gone.
+CLEANED_UP = (
+    "AX showed these vendor invoices posted before, and AX may clean up pending vendor invoices once posted, so a "
+    "vendor invoice AX no longer reads is not proof it is gone: left as they are (find them posted in AX, vendor "
+    "transactions, by vendor and invoice number)"
+)
 
 
 @dataclass
@@ -94,6 +116,30 @@ class LinkCheck:
             reasons = sorted(set(self.unverifiable.values()))
             text += f"; {len(self.unverifiable)} unverifiable ({_listed(self.unverifiable)}): {'; '.join(reasons)}"
         return text + "."
+
+
+def switch_refusal(flow, target_entity: str) -> str:
+    """Why ``flow`` may not start posting ``target_entity`` (another AX document: purchase invoices' general journal
+    or vendor invoice); empty when it may. A link holds only the key of the document it names, not which AX document
+    that is, and a full run reads every link back through the flow's current document's service: the other
+    document's keys would not be found there, be called gone and posted again, so the flow's history twice in AX.
+    A flow with no link to an AX document yet switches freely."""
+    if not (flow.pk and flow.entity and flow.direction):
+        return ""
+    spec = flow.spec
+    names = dict(spec.documents)
+    current = spec.target_entity
+    if target_entity not in names or current not in names or target_entity == current:
+        return ""
+    linked = RecordLink.objects.filter(flow=flow).exclude(target_key="").count()
+    if not linked:
+        return ""
+    now, then = names.get(current, current), names.get(target_entity, target_entity)
+    return (
+        f"This flow has already posted {linked} records to AX as: {now}. It cannot switch to: {then}, because a "
+        "full run checks each posted record in AX through the document the flow posts, would not find these "
+        "there and would post them all again. Keep the current AX document for this flow."
+    )
 
 
 def _listed(items: Iterable[str]) -> str:
@@ -174,7 +220,12 @@ def by_read(ctx, links: list[Link]) -> Verdicts:
         return _all_unverifiable(links, held)
     verdicts = Verdicts()
     for link in links:
-        (verdicts.present if link.target_key in held else verdicts.gone).add(link.source_key)
+        if link.target_key in held:
+            verdicts.present.add(link.source_key)
+        elif entity == VENDOR_INVOICE and link.seen_posted:
+            verdicts.unverifiable[link.source_key] = CLEANED_UP
+        else:
+            verdicts.gone.add(link.source_key)
     return verdicts
 
 
@@ -207,10 +258,26 @@ def by_posted_invoices(ctx, links: list[Link]) -> Verdicts:
 
 def by_posted_payments(ctx, links: list[Link]) -> Verdicts:
     """Customer payment journals (create-only): present once posted, as customer transactions carrying the line's
-    DocumentNum, which the payment mapping fills with the KashFlow payment Id (the link's source key). A mapping
-    that puts something else there finds nothing: its payments stay "not posted yet", never "gone"."""
-    if not callable(getattr(ctx.target, "posted_payment_references", None)):
+    DocumentNum, which the payment mapping fills with the KashFlow payment Id (the link's source key). A KashFlow Id
+    is a small integer a document number typed by hand in AX can equal, so a posted payment is ours only with the
+    money sent: amount, currency and customer (``payment_match``). None with that number: present before, gone now
+    (seen posted), else a draft. Some with that number but none the money sent: not ours, or not comparable, so
+    unverifiable with the reason, never gone (and never posted again on a guess). A mapping that puts something
+    else in DocumentNum finds nothing: its payments stay "not posted yet", never "gone"."""
+    if not callable(getattr(ctx.target, "posted_payments", None)):
         return _all_unverifiable(links, "the AX connection cannot read posted payments")
     references = [link.source_key for link in links]
-    posted = _ask(ctx, "read the posted payments", lambda: ctx.target.posted_payment_references(references))
-    return _by_posted(links, posted, lambda link: link.source_key)
+    posted = _ask(ctx, "read the posted payments", lambda: ctx.target.posted_payments(references))
+    if isinstance(posted, str):
+        return _all_unverifiable(links, posted)
+    rows = {link.source_key: posted.get(link.source_key) or [] for link in links}
+    sent = sent_for_links(ctx.flow, [(link.source_key, link.target_key, "") for link in links if rows[link.source_key]])
+    verdicts = _by_posted(links, {key for key, found in rows.items() if found}, lambda link: link.source_key)
+    for source in sorted(verdicts.present):
+        match = match_payment(source, rows[source], sent[source])
+        if not match.voucher:
+            verdicts.present.discard(source)
+            verdicts.posted.discard(source)
+            log.info("flow %s: payment %s: %s", ctx.flow, source, match.problem)
+            verdicts.unverifiable[source] = NOT_OUR_PAYMENT
+    return verdicts

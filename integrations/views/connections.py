@@ -122,6 +122,8 @@ def connection_discover(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         names = ", ".join(s.name for s in discovery.services) or "no service"
         messages.success(request, f"{connection.name}: the port exposes {names}.")
+        for problem in discovery.settings:
+            messages.warning(request, f"{connection.name}: {problem}")
     return redirect("integrations:connection-edit", pk=connection.pk)
 
 

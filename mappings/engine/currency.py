@@ -1,9 +1,11 @@
 """Exchange rates for currency conversion, read from AX's ExchangeRate records and kept in memory.
 
 Date rule: the rate used for a document is the latest rate whose ``ValidFrom`` is on or before the
-document date. ``Rate`` is units of ``ToCurrency`` per 1 ``FromCurrency``; when only the reverse pair is
-known its inverse is used; the same currency converts at 1. No such rate -> None (the engine reports an
-issue on the record, it never guesses).
+document date, unless its ``ValidTo`` is before that date (AX's ExchangeRate::findByDate does not apply an expired
+rate: the gap after a ValidTo has no rate; an earlier row never fills it, AX's rows of a pair do not overlap). An
+empty ValidTo, or AX's empty date 1900-01-01, is open-ended. ``Rate`` is units of ``ToCurrency`` per 1
+``FromCurrency``; when only the reverse pair is known its inverse is used; the same currency converts at 1. No
+such rate -> None (the engine reports an issue on the record, it never guesses).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ class RateProvider(Protocol):
 
 class ExchangeRateTable:
     """An in-memory RateProvider built once from AX ``ExchangeRate`` records
-    (``{"FromCurrency", "ToCurrency", "ValidFrom": "YYYY-MM-DD", "Rate"}``); malformed records are skipped
-    and counted in ``skipped``."""
+    (``{"FromCurrency", "ToCurrency", "ValidFrom": "YYYY-MM-DD", "ValidTo" (optional), "Rate"}``); malformed
+    records are skipped and counted in ``skipped``."""
 
     def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
-        pairs: dict[tuple[str, str], dict[date, Decimal]] = {}
+        pairs: dict[tuple[str, str], dict[date, tuple[Decimal, date | None]]] = {}
         self.skipped = 0
         for rec in records:
             try:
@@ -38,19 +40,22 @@ class ExchangeRateTable:
                 dst = str(rec["ToCurrency"]).strip().upper()
                 valid_from = date.fromisoformat(str(rec["ValidFrom"])[:10])
                 rate = Decimal(str(rec["Rate"]))
+                valid_to = _valid_to(rec.get("ValidTo"))
             except (KeyError, TypeError, ValueError, InvalidOperation):
                 self.skipped += 1
                 continue
             if not rate.is_finite() or rate <= 0 or not src or not dst:
                 self.skipped += 1
                 continue
-            pairs.setdefault((src, dst), {})[valid_from] = rate
+            pairs.setdefault((src, dst), {})[valid_from] = (rate, valid_to)
         self._dates: dict[tuple[str, str], list[date]] = {}
         self._rates: dict[tuple[str, str], list[Decimal]] = {}
+        self._ends: dict[tuple[str, str], list[date | None]] = {}
         for pair, by_date in pairs.items():
             ordered = sorted(by_date)
             self._dates[pair] = ordered
-            self._rates[pair] = [by_date[d] for d in ordered]
+            self._rates[pair] = [by_date[d][0] for d in ordered]
+            self._ends[pair] = [by_date[d][1] for d in ordered]
         self._memo: dict[tuple[str, str, date], Decimal | None] = {}
 
     def rate(self, from_ccy: str, to_ccy: str, on_date: date) -> Decimal | None:
@@ -78,7 +83,18 @@ class ExchangeRateTable:
         if not dates:
             return None
         i = bisect_right(dates, on_date)
-        return self._rates[pair][i - 1] if i else None
+        if not i:
+            return None
+        end = self._ends[pair][i - 1]
+        return None if end is not None and end < on_date else self._rates[pair][i - 1]
+
+
+def _valid_to(value: Any) -> date | None:
+    """A rate's ValidTo as a date; None when open-ended (empty, or AX's empty date 1900-01-01)."""
+    text = str(value or "")[:10]
+    if not text or text == "1900-01-01":
+        return None
+    return date.fromisoformat(text)
 
 
 class CachedRateProvider:

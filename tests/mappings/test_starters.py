@@ -21,6 +21,7 @@ KASHFLOW_ENTITIES = {
     "invoice_status": "invoices",
     "payment": "payments",
     "purchase_invoice": "purchases",
+    "purchase_payment": "purchases",
     "journal": "journals",
     "bank_transaction": "banktransactions",
 }
@@ -79,6 +80,12 @@ def _records(mapping: MappingSet, demo_records) -> list[dict]:
             KashFlowConnector._payment_of(invoice, line, "sales_invoice")
             for invoice in kashflow["invoices"]
             for line in invoice["PaymentLines"]
+        ]
+    if mapping.source_entity == "purchase_payment":  # the purchase's lines, with its number and currency
+        records = [
+            KashFlowConnector._payment_of(purchase, line, "purchase_invoice")
+            for purchase in kashflow["purchases"]
+            for line in purchase["PaymentLines"]
         ]
     return records
 

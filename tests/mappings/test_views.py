@@ -215,10 +215,10 @@ def test_the_list_page_reads_all_mappings_in_a_fixed_number_of_queries(client_fo
     install_templates(keys=["customer-kf-to-ax"])
     with django_assert_num_queries(6) as one:
         client.get(reverse("mappings:list"))
-    install_templates()
+    installed = install_templates()
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("mappings:list"))
-    assert response.content.decode().count('data-key="') == 12
+    assert response.content.decode().count('data-key="') == len({m.key for m in installed}) > 12
 
 
 def test_a_dimension_rule_is_saved_from_condition_rows_and_dimension_rows(client_for, draft):

@@ -8,8 +8,8 @@ LedgerJournalTable ...). Keys are the entity keys joined with "/" (``AccountNum`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
@@ -40,6 +40,8 @@ PAGE_SIZE = 200
 READ_BATCH = 50
 # Posted documents looked up per customer-transaction find: one criterion per document, which AX ORs (D9).
 POSTED_PAGE = 50
+# Days of customer transactions per find when posted payments are listed from a date (``all_posted_payments``).
+PAYMENT_WINDOW_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ ENTITIES: dict[str, EntityService] = {
         "LedgerGeneralJournalService", ("VendInv",), ("LedgerJournalTrans", "DocumentNum")
     ),
     "journal": EntityService("LedgerGeneralJournalService", ("GenJrn",), ("LedgerJournalTrans", "DocumentNum")),
+    # No AX 2012 service creates vendor payment journals (LedgerVendorPaymentService is R only, D1): vendor
+    # disbursement journals (VendPay) go through the ledger journal service.
+    "supplier_payment": EntityService(
+        "LedgerGeneralJournalService", ("VendPay",), ("LedgerJournalTrans", "DocumentNum")
+    ),
     # AX 2012 R2 advanced bank reconciliation: one statement per bank account and period (D1: C, R, D, F, GK, GCK)
     "bank_statement": EntityService("BankStmtService", reference=("BankStmtISOAccountStatement", "Identification")),
     # AX 2012 R2 pending vendor invoices (D1: C, R, D, F, FK, GK, GCK): found again by vendor and invoice number
@@ -86,7 +93,12 @@ PAYMENT_FIELDS = (
     "PaymReference",
     "Txt",
 )
-DEFAULT_JOURNAL_NAMES = {"payment": "CustPay", "purchase_invoice": "VendInv", "journal": "GenJrn"}
+DEFAULT_JOURNAL_NAMES = {
+    "payment": "CustPay",
+    "purchase_invoice": "VendInv",
+    "journal": "GenJrn",
+    "supplier_payment": "VendPay",
+}
 # The port name used when a connection names none (the demo company's port). A customer's AX administrator names
 # the port; the connection form's "discover" step shows what a port exposes.
 DEFAULT_PORT = "LedgerBridge"
@@ -102,6 +114,9 @@ _YES = {"1", "true", "yes", "on", "y"}
 # names its own default type (Ledger::defaultExchangeRateType).
 DEFAULT_RATE_TYPE = "Default"
 DEFAULT_RATE_CURRENCIES = ("GBP", "EUR", "USD")
+# AX's sales tax calculation methods (General ledger parameters): the connection says which one the site uses
+TAX_LINE = "line"
+TAX_TOTAL = "total"
 RATE_UNIT = Decimal(100)  # AX keeps ExchangeRate per 100 units of the from currency (documents.EXCHANGE_RATE)
 
 
@@ -121,10 +136,11 @@ class PortDiscovery:
 
     services: list[DiscoveredService]
     missing: dict[str, list[str]]  # entity -> problems ("FreeTextInvoiceService is not exposed", "… lacks find")
+    settings: list[str] = field(default_factory=list)  # connection settings AX's answers contradict (rate type)
 
     @property
     def ok(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.settings
 
 
 # The operations each entity's flow uses (discover reports what a port lacks). Documents AX numbers itself are
@@ -139,6 +155,7 @@ NEEDED_OPERATIONS: dict[str, tuple[str, ...]] = {
     "payment": ("create",),
     "purchase_invoice": ("create", "read"),
     "journal": ("create", "read"),
+    "supplier_payment": ("create", "read"),
     "bank_statement": ("create", "read", "find"),
     "vendor_invoice": ("create", "read", "find"),
     "main_account": ("find",),
@@ -194,7 +211,8 @@ class DynamicsAXConnector(Connector):
             "Exchange rate type",
             required=False,
             help_text=f"The AX exchange rate type whose rates convert amounts (the ledger's default type); "
-            f"{DEFAULT_RATE_TYPE} when empty",
+            f"{DEFAULT_RATE_TYPE} when empty (the demo company's name: yours may differ). Test and Discover say "
+            "when AX holds no rates of this type",
         ),
         ConfigField(
             "rate_currencies",
@@ -202,7 +220,16 @@ class DynamicsAXConnector(Connector):
             required=False,
             help_text="The currency codes whose AX exchange rates LedgerBridge reads, e.g. GBP, EUR, USD (AX's "
             f"exchange rate service reads one currency pair at a time); {', '.join(DEFAULT_RATE_CURRENCIES)} "
-            "when empty",
+            "when empty (the demo company's)",
+        ),
+        ConfigField(
+            "tax_calculation_method",
+            "Sales tax calculation method",
+            required=False,
+            help_text="As set in AX's General ledger parameters: Line rounds each line's tax, Total rounds once per "
+            "sales tax code over the invoice. Vendor invoices (AX computes their tax) are sent only when KashFlow's "
+            "VAT is what this method gives; when not known, only when both methods give it",
+            choices=(("", "Not known: both must agree"), (TAX_LINE, "Line"), (TAX_TOTAL, "Total")),
         ),
         ConfigField(
             "allow_basic_over_http",
@@ -234,6 +261,8 @@ class DynamicsAXConnector(Connector):
         )
         self.reference_custom = (settings.get("reference_service") or "").strip().lower() == REFERENCE_CUSTOM
         self.rate_type = (settings.get("exchange_rate_type") or "").strip() or DEFAULT_RATE_TYPE
+        method = (settings.get("tax_calculation_method") or "").strip().lower()
+        self.tax_calculation_method = method if method in (TAX_LINE, TAX_TOTAL) else ""
         codes = (settings.get("rate_currencies") or "").replace(";", ",").replace(" ", ",").split(",")
         self.rate_currencies = tuple(dict.fromkeys(c.strip().upper() for c in codes if c.strip())) or (
             DEFAULT_RATE_CURRENCIES
@@ -305,7 +334,27 @@ class DynamicsAXConnector(Connector):
                 problems.append(f"{INVOICE_TRANSACTIONS} (find) is not exposed: invoice settlement cannot be read")
             if problems:
                 missing[entity] = problems
-        return PortDiscovery(services, missing)
+        rates = ENTITIES["exchange_rate"].service
+        problem = self.rate_type_problem() if "read" in exposed.get(rates, set()) else ""
+        return PortDiscovery(services, missing, [problem] if problem else [])
+
+    def rate_type_problem(self) -> str:
+        """ "" when AX holds rates of the connection's exchange rate type for at least one pair of its currencies
+        (read pair by pair, stopping at the first with rates); else what to check. AX answers a pair it does not
+        hold like a pair without rates, so a mistyped rate type would otherwise look exactly like "AX has no rate"
+        on every foreign currency record."""
+        pairs = [(a, b) for a in self.rate_currencies for b in self.rate_currencies if a != b]
+        for src, dst in pairs:
+            if self.exchange_rates(src, dst):
+                return ""
+        if not pairs:
+            return ""
+        shown = ", ".join(f"{a}/{b}" for a, b in pairs)
+        return (
+            f"AX has no exchange rates of type {self.rate_type} for {shown}: check the exchange rate type setting "
+            "(AX's default type is the ledger's, Ledger::defaultExchangeRateType) and the currencies with exchange "
+            "rates. Until then no foreign currency amount can be converted."
+        )
 
     # --- Connector interface -----------------------------------------------------------------------------------
     def test_connection(self) -> ConnectionTestResult:
@@ -317,12 +366,17 @@ class DynamicsAXConnector(Connector):
             self._acquire()
             self.client.read("CustomerService", [PROBE_KEY])
         except NotFoundError:
-            return ConnectionTestResult(
-                True,
+            connected = (
                 f"Connected to Dynamics AX company {company} as {self.client.user} through "
-                f"{self.client.service_url('CustomerService')}.",
-                {"port": self.client.service_url("CustomerService")},
+                f"{self.client.service_url('CustomerService')}."
             )
+            try:
+                problem = self.rate_type_problem()
+            except ConnectorError:  # the port lacks the rate service: Discover names what it lacks
+                problem = ""
+            if problem:
+                return ConnectionTestResult(True, f"{connected} But {problem}", {"kind": "warning"})
+            return ConnectionTestResult(True, connected, {"port": self.client.service_url("CustomerService")})
         except (AmbiguousError, TransientError) as exc:
             if exc.code == "AifFault":
                 return ConnectionTestResult(
@@ -388,7 +442,8 @@ class DynamicsAXConnector(Connector):
         naming a key it does not hold with "No valid document identified" for the whole call (the simulator does
         so; inferred for real AX from AxdBase reading key by key), so a refused batch is halved until each missing
         key stands alone: one missing key among 50 costs about a dozen reads more, never a guess (at worst, when
-        AX lost everything, about two reads per key). Only services
+        AX lost everything, about two reads per key). Journals are read whatever their JournalName: the key is the
+        JournalNum, unique across journal names, and the name is whatever the mapping posts. Only services
         with ``read`` (customers, vendors, the ledger journal service, bank statements); sales invoices and payment
         journals are create-only."""
         spec = self._entity(entity)
@@ -414,7 +469,10 @@ class DynamicsAXConnector(Connector):
                 return {}
             middle = len(keys) // 2
             return {**self._held(spec, keys[:middle]), **self._held(spec, keys[middle:])}
-        found = {spec.definition.key_of(r): self._clean(r) for r in records if self._wanted(spec, r)}
+        # No journal name filter here: a read names JournalNums the links hold, and a JournalNum is unique across
+        # journal names (the number sequence of LedgerJournalTable), while the name is the mapping's (a customer's
+        # own journal names, not the demo's). The filter belongs to ``find`` and to listing, where it scopes a search.
+        found = {spec.definition.key_of(r): self._clean(r) for r in records}
         return {key: record for key, record in found.items() if key in set(keys)}
 
     def posted_invoice_keys(self, invoice_ids: list[str]) -> set[str]:
@@ -470,7 +528,7 @@ class DynamicsAXConnector(Connector):
             return found[0]
         self._acquire()
         records = self.client.read(spec.service, [key])
-        if not records or not self._wanted(spec, records[0]):
+        if not records:  # read by key: any journal name (see ``_held``)
             raise NotFoundError(f"{entity} {key} was not found in Dynamics AX", system=self.system)
         return self._clean(records[0])
 
@@ -488,22 +546,40 @@ class DynamicsAXConnector(Connector):
             if max(row.get("InvoiceDate") or "", row.get("_LastSettleDate") or "") >= day:
                 yield row
 
-    def all_posted_payments(self) -> list[dict]:
-        """Every posted customer payment, one per customer transaction of type Payment (CustomerTransactionService
-        ``find`` on TransType, one criterion: D9), so that payments AX holds with no KashFlow counterpart are seen
+    def all_posted_payments(self, since: date | None = None) -> list[dict]:
+        """Every posted customer payment (with ``since``: dated on or after it), one per customer transaction of type
+        Payment (CustomerTransactionService ``find``), so that payments AX holds with no KashFlow counterpart are seen
         too (``posted_payments`` looks up the references one already holds): Voucher, AccountNum, TransDate,
         CurrencyCode, ExchRate, AmountCur (negative: money received), SettleAmountCur, DocumentNum (the journal
         line's, our external reference), PaymReference, Txt. The payment journal service is create-only, so this is
         the only way AX shows a payment back; an unposted payment journal shows nothing here, and no transaction
-        says which journal it came from."""
-        self._acquire()
-        rows = [
-            {name: trans.get(name, "") for name in PAYMENT_FIELDS}
-            for trans in self.client.find(
-                INVOICE_TRANSACTIONS, [Criterion("CustTrans", "TransType", "Equal", "Payment")]
+        says which journal it came from.
+
+        AX ORs query criteria (D9: query-criteria-overview.md), so each find sends one criterion and the rest is
+        checked here. Without ``since``: TransType = Payment, the whole history in one answer. With ``since``:
+        TransDate windows of ``PAYMENT_WINDOW_DAYS`` (one Range criterion each, ">= && <=" in D9's operator table;
+        the last one GreaterOrEqual, for transactions dated ahead), invoices' transactions dropped here: find takes
+        no DocumentPaging (only getKeys and getChangedKeys do, and this service offers F, FK, R), so the window is
+        what bounds each answer, to one window's customer transactions."""
+        if since is None:
+            queries = [[Criterion("CustTrans", "TransType", "Equal", "Payment")]]
+        else:
+            start = since.date() if isinstance(since, datetime) else since
+            today = datetime.now(UTC).date()
+            queries = []
+            while start + timedelta(days=PAYMENT_WINDOW_DAYS) <= today:
+                end = start + timedelta(days=PAYMENT_WINDOW_DAYS - 1)
+                queries.append([Criterion("CustTrans", "TransDate", "Range", start.isoformat(), end.isoformat())])
+                start = end + timedelta(days=1)
+            queries.append([Criterion("CustTrans", "TransDate", "GreaterOrEqual", start.isoformat())])
+        rows = []
+        for criteria in queries:
+            self._acquire()
+            rows.extend(
+                {name: trans.get(name, "") for name in PAYMENT_FIELDS}
+                for trans in self.client.find(INVOICE_TRANSACTIONS, criteria)
+                if not trans.get("Invoice") and trans.get("TransType") == "Payment"
             )
-            if not trans.get("Invoice")
-        ]
         return sorted(rows, key=lambda r: (r["Voucher"], r["DocumentNum"]))
 
     def _invoice_transactions(self, criteria: list[Criterion]) -> list[dict]:
@@ -555,7 +631,9 @@ class DynamicsAXConnector(Connector):
     def _vendor_invoice(self, reference: str) -> dict | None:
         """The pending or posted vendor invoice ``"<vendor account>/<invoice number>"``: AX keeps invoice numbers
         unique per vendor (Accounts payable parameters, VendReuseInvoice), so the number alone could find another
-        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here."""
+        vendor's invoice. One criterion goes to AX (it ORs criteria, D9); the vendor is checked here. AX checks the
+        number for reuse only at posting, so a pending invoice found here may be someone else's: the vendor invoice
+        flow compares its currency and net with the document sent before adopting it (``FlowSpec.adopt``)."""
         vendor, _, number = reference.partition("/")
         if not number:
             vendor, number = "", vendor
@@ -711,14 +789,32 @@ def flatten_rates(documents: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: (r["FromCurrency"], r["ToCurrency"], r["ValidFrom"]))
 
 
+# AX stores "no date" as 1900-01-01 (dateNull()); an ExchangeRate row without an end date is open-ended. As a
+# valid-time-state table its open end may also read as the latest date AX knows (2154-12-31), which is simply
+# later than any document. Inferred: how AIF serializes an empty ValidTo (omitted, empty or 1900-01-01) -- all
+# three read as open-ended here.
+NO_DATE = "1900-01-01"
+
+
+def rate_expired(row: dict, day: str) -> bool:
+    """Whether the rate row ended before ``day`` (``YYYY-MM-DD``): its ValidTo is set and earlier."""
+    valid_to = str(row.get("ValidTo") or "")[:10]
+    return bool(valid_to) and valid_to != NO_DATE and valid_to < day
+
+
 def rate_on(rates: list[dict], on_date: date) -> Decimal | None:
-    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule);
-    None when every rate starts later."""
+    """The rate for a date: the one with the latest ValidFrom on or before it (ExchangeRate::findByDate's rule),
+    unless its ValidTo is before the date: AX does not apply an expired rate, so the gap after a ValidTo has no
+    rate (and the record is refused as having none). An earlier row never fills the gap: AX's rows of a pair do
+    not overlap, so a later ValidFrom ends the earlier rows whatever ValidTo they show. None when every rate starts
+    later."""
     day = on_date.isoformat()
-    valid = [r for r in rates if str(r.get("ValidFrom") or "")[:10] <= day and r.get("ValidFrom")]
+    valid = [r for r in rates if r.get("ValidFrom") and str(r.get("ValidFrom") or "")[:10] <= day]
     if not valid:
         return None
     best = max(valid, key=lambda r: str(r["ValidFrom"])[:10])
+    if rate_expired(best, day):
+        return None
     try:
         return Decimal(str(best["Rate"]))
     except (InvalidOperation, KeyError):

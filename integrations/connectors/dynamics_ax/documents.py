@@ -585,7 +585,10 @@ SERVICES: dict[str, AxDocumentService] = {
             "AxdLedgerGeneralJournal",
             LEDGER_JOURNAL_TABLE,
             ("JournalNum",),
-            journal_names=("GenJrn", "VendInv"),
+            # VendPay: D1 lists no vendor payment journal service that creates (LedgerVendorPaymentService,
+            # AxdVendorPayment, is R only: "Delivers payment information for a specific vendor"), so vendor
+            # disbursements go through this service under a journal name of type Payment (inferred)
+            journal_names=("GenJrn", "VendInv", "VendPay"),
             number_sequence="JNL-",
             operations=CREATE_READ,
             confirmed="class and document; operations CR",
@@ -668,7 +671,9 @@ SERVICES: dict[str, AxDocumentService] = {
 }
 
 # Journal names of the demo company and the journal type AX gives them.
-JOURNAL_NAMES = {"GenJrn": "Daily", "VendInv": "Daily", "CustPay": "CustPayment"}
+# VendPay: LedgerJournalType Payment, AX's "Vendor disbursement" journal type (inferred: the enum is not in the
+# published service schemas).
+JOURNAL_NAMES = {"GenJrn": "Daily", "VendInv": "Daily", "CustPay": "CustPayment", "VendPay": "Payment"}
 
 
 def service(name: str) -> AxDocumentService:

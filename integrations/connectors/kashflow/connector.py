@@ -416,7 +416,8 @@ class KashFlowConnector(Connector):
         number = document.get("Number")
         payment = {k: v for k, v in line.items() if k != "ObjectNumber"}
         payment["InvoiceNumber" if kind == "sales_invoice" else "PurchaseNumber"] = number
-        for name in ("CustomerCode", "SupplierCode", "Currency"):
+        # SupplierReference: the supplier's invoice number, which AX's vendor invoice (and so the settlement) carries
+        for name in ("CustomerCode", "SupplierCode", "SupplierReference", "Currency"):
             if name in document:
                 payment[name] = document[name]
         payment["Key"] = payment_key(number, line.get("Id"))

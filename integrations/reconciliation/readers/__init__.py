@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from integrations.reconciliation.readers import bank_lines, journals, payments, purchase_invoices, sales_invoices
+from integrations.reconciliation.readers import (
+    bank_lines,
+    journals,
+    payments,
+    purchase_invoices,
+    sales_invoices,
+    supplier_payments,
+)
 
 READERS: dict[str, ModuleType] = {
-    reader.ENTITY: reader for reader in (sales_invoices, payments, purchase_invoices, journals, bank_lines)
+    reader.ENTITY: reader
+    for reader in (sales_invoices, payments, purchase_invoices, supplier_payments, journals, bank_lines)
 }

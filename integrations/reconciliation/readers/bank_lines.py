@@ -1,11 +1,12 @@
 """Bank lines: KashFlow bank transactions and the AX bank journal lines posted for them (``BANK-<Id>``).
 
-A reconciled line that is not a customer receipt already posted by the payments flow belongs in AX (the bank
-flow's own rule), in its bank account's currency (issue 13, defect 3), on the AX bank account the chart gives
-its KashFlow bank account (defect 4). Its counter-account: a supplier payment offsets the creditors control
-account; any other line (fees, salaries, interest, HMRC, transfers) must never be offset to the debtors or
-creditors control account (defect 5) -- which account it does take is the accountant's matching rules, so only
-the control accounts are checked.
+A reconciled line that is not a customer receipt already posted by the payments flow belongs in AX (the bank flow's
+own rule), in its bank account's currency (issue 13, defect 3), on the AX bank account the chart gives its KashFlow
+bank account (defect 4). A supplier payment (KashFlow's ``purchase`` / ``purchasebatchpayment`` line, money out) is
+posted by the supplier payments flow when the pair has one (defect 10), so its bank line is not expected; without
+that flow it offsets the creditors control account. Any other line (fees, salaries, interest, HMRC, transfers) must
+never be offset to the debtors or creditors control account (defect 5) -- which account it does take is the
+accountant's matching rules, so only the control accounts are checked.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ ENTITY = "bank_transaction"
 KASHFLOW_ENTITY = "bank_transaction"
 AX_ENTITY = "journal"
 PREFIX = "BANK-"
+# A supplier payment KashFlow links to its purchase or bulk payment (hcs-schemas lib/bankTransaction.js) is posted
+# by the supplier payments flow when the pair has one (integrations/sync/flows/bank_transaction.py).
+SUPPLIER_PAYMENT_ENTITIES = frozenset({"purchase", "purchasebatchpayment"})
 
 
 def kashflow_document(record: dict, ref: Reference) -> Document:
@@ -70,7 +74,12 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
         why = f"receipt posted by the payments flow (payment {ref.payment_references[(reference, date)]})"
     elif transfer_in:
         why = "the receiving side of a transfer, posted from the paying side"
-    supplier_payment = amount < 0 and reference in ref.purchase_payment_references
+    entity_name = str(record.get("EntityName") or "").strip().lower()
+    supplier_payment = amount < 0 and (
+        reference in ref.purchase_payment_references or entity_name in SUPPLIER_PAYMENT_ENTITIES
+    )
+    if supplier_payment and ref.supplier_payments_flow and not why and not ref.bank_statement_mode:
+        why = "supplier payment posted by the supplier payments flow"
     controls = {ref.account(ref.debtors_nominal), ref.account(ref.creditors_nominal)}
     return Document(
         entity=ENTITY,

@@ -42,6 +42,7 @@ class Reference:
     bank_accounts: dict[str, dict] = field(default_factory=dict)  # KashFlow bank account code -> the account
     payment_references: dict[tuple[str, str], str] = field(default_factory=dict)  # (reference, date) -> payment
     purchase_payment_references: frozenset[str] = frozenset()
+    supplier_payments_flow: bool = False  # the pair posts supplier payments itself, not through bank lines
     # KashFlow invoice number -> the money of its KashFlow payments that AX holds as unposted payment journals
     # (linked, no posted customer transaction yet): not settled in AX until someone posts them.
     unposted_payments: dict[str, Decimal] = field(default_factory=dict)

@@ -10,6 +10,13 @@ customer transactions of their own (carrying each line's DocumentNum), which is 
 The sandbox posts when told: the control API ``POST /sandbox/control/ax/post`` and the buttons of the sandbox's AX
 drafts page (``/sandbox/ax-drafts/``, ``integrations.sandbox.pages``) call ``post``. Invoices are posted before
 journals, so a payment posted in the same call settles them.
+
+Vendors alike: posting a vendor invoice journal makes one vendor transaction (VendTrans) per vendor and invoice,
+and posting a vendor disbursement journal (VendPay) makes the payment's vendor transaction and settles the vendor
+invoices its vendor lines mark. AX's sign convention is kept: a vendor invoice is a credit, its AmountCur
+negative, a payment a debit, positive (inferred from VendTrans; AX 2012 ships no standard service reading vendor
+transactions: LedgerVendorPaymentService is R only, and no vendor counterpart of CustomerTransactionService is
+listed in standard-document-services.md).
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ KINDS = {
     "payment": "CustPay",
     "journal": "GenJrn",
     "purchase_invoice": "VendInv",
+    "supplier_payment": "VendPay",  # vendor payments after the vendor invoices they settle
 }
+VEND_TRANS = rules.VEND_TRANS
 
 
 @dataclass
@@ -129,6 +138,16 @@ def _post_invoice(company: AxCompany, row: AxRecord) -> str:
 
 def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     data = dict(row.data)
+    if kind == "supplier_payment":
+        unposted = sorted(
+            {
+                f"{account} {invoice}"
+                for account, invoice, _ in _vendor_marks(data)
+                if not _vend_invoice(company, account, invoice)
+            }
+        )
+        if unposted:
+            return f"Vendor invoice {', '.join(unposted)} is not posted; post it before settling a payment against it."
     if kind == "payment":
         marked = {
             line.get("MarkedInvoice") for line in data.get("LedgerJournalTrans") or [] if line.get("MarkedInvoice")
@@ -144,6 +163,10 @@ def _post_journal(company: AxCompany, row: AxRecord, kind: str) -> str:
     if kind == "payment":
         settle(company, data)
         _payment_transactions(company, row.key, data)
+    if kind == "purchase_invoice":
+        _vendor_invoice_transactions(company, row.key, data)
+    if kind == "supplier_payment":
+        settle_vendor_invoices(company, row.key, data)
     return ""
 
 
@@ -182,6 +205,105 @@ def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -
                 "AmountCur": rules.money(-amount),
                 "SettleAmountCur": rules.money(-amount if marked else Decimal(0)),
                 **({"LastSettleDate": today} if marked else {}),
+            },
+            modified_at=now,
+        )
+
+
+def _vend_lines(journal: dict) -> list[dict]:
+    return [line for line in journal.get("LedgerJournalTrans") or [] if line.get("AccountType") == "Vend"]
+
+
+def _account(line: dict) -> str:
+    return str((line.get("LedgerDimension") or {}).get("Account") or "")
+
+
+def _vendor_marks(journal: dict) -> list[tuple[str, str, Decimal]]:
+    """(vendor, marked invoice, amount paid: debit less credit) of each vendor line that marks an invoice."""
+    return [
+        (
+            _account(line),
+            str(line["MarkedInvoice"]),
+            rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit")),
+        )
+        for line in _vend_lines(journal)
+        if line.get("MarkedInvoice")
+    ]
+
+
+def _vend_invoice(company: AxCompany, account: str, invoice: str) -> AxRecord | None:
+    return (
+        AxRecord.objects.filter(company=company, entity=VEND_TRANS, data__AccountNum=account, data__Invoice=invoice)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _vendor_invoice_transactions(company: AxCompany, journal_key: str, journal: dict) -> None:
+    """One vendor transaction per vendor and invoice of a posted vendor invoice journal: the credit to the vendor."""
+    totals: dict[tuple[str, str], tuple[Decimal, dict]] = {}
+    for line in _vend_lines(journal):
+        key = (_account(line), str(line.get("Invoice") or ""))
+        amount = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
+        total, first = totals.get(key, (Decimal(0), line))
+        totals[key] = (total + amount, first)
+    now = timezone.now()
+    for (account, invoice), (amount, line) in totals.items():
+        AxRecord.objects.create(
+            company=company,
+            entity=VEND_TRANS,
+            key=f"{journal_key}/{account}/{invoice}",
+            data={
+                "Voucher": line.get("Voucher", ""),
+                "AccountNum": account,
+                "Invoice": invoice,
+                "TransDate": line.get("TransDate") or timezone.localdate().isoformat(),
+                "Txt": line.get("DocumentNum", ""),
+                "CurrencyCode": line.get("CurrencyCode", ""),
+                "AmountCur": rules.money(amount),
+                "SettleAmountCur": "0.00",
+            },
+            modified_at=now,
+        )
+
+
+def settle_vendor_invoices(company: AxCompany, journal_key: str, journal: dict) -> None:
+    """A posted vendor disbursement: its vendor transaction, and what it settles on each invoice it marks
+    (at most what is open on the invoice; an overpayment stays open on the payment)."""
+    now = timezone.now()
+    today = timezone.localdate().isoformat()
+    for number, line in enumerate(_vend_lines(journal), start=1):
+        paid = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
+        settled = Decimal(0)
+        marked = str(line.get("MarkedInvoice") or "")
+        invoice = _vend_invoice(company, _account(line), marked) if marked else None
+        if invoice is not None:
+            data = dict(invoice.data)
+            open_amount = -(rules.dec(data.get("AmountCur")) - rules.dec(data.get("SettleAmountCur")))
+            settled = max(Decimal(0), min(paid, open_amount))
+            data["SettleAmountCur"] = rules.money(rules.dec(data.get("SettleAmountCur")) - settled)
+            data["LastSettleDate"] = today
+            if rules.dec(data["SettleAmountCur"]) <= rules.dec(data.get("AmountCur")) < Decimal(0):
+                data["Closed"] = today
+            invoice.data = data
+            invoice.rec_version += 1
+            invoice.modified_at = now
+            invoice.save(update_fields=["data", "rec_version", "modified_at"])
+        AxRecord.objects.create(
+            company=company,
+            entity=VEND_TRANS,
+            key=f"{journal_key}/{number}",
+            data={
+                "Voucher": line.get("Voucher", ""),
+                "AccountNum": _account(line),
+                "Invoice": "",
+                "TransDate": line.get("TransDate") or today,
+                "Txt": line.get("DocumentNum", ""),
+                "CurrencyCode": line.get("CurrencyCode", ""),
+                "AmountCur": rules.money(paid),
+                "SettleAmountCur": rules.money(settled),
+                "LastSettleDate": today if settled else "",
+                "MarkedInvoice": marked,
             },
             modified_at=now,
         )

@@ -324,6 +324,7 @@ def _journal_rules(svc: AxDocumentService, record: dict, refs: References, xpath
         errors.append(FaultEntry(text, code="InvalidReference", field="JournalName", xpath=f"{xpath}/JournalName"))
     lines = record.get("LedgerJournalTrans") or []
     marked: list[tuple[str, str, str]] = []
+    vendor_marked: list[tuple[str, str, str]] = []
     for i, line in enumerate(lines, start=1):
         line_xpath = f"{xpath}/LedgerJournalTrans[{i}]"
         account_type = line.get("AccountType") or "Ledger"
@@ -356,9 +357,12 @@ def _journal_rules(svc: AxDocumentService, record: dict, refs: References, xpath
             )
         if line.get("MarkedInvoice"):
             account = str((line.get("LedgerDimension") or {}).get("Account") or "")
-            marked.append((str(line["MarkedInvoice"]), account, f"{line_xpath}/MarkedInvoice"))
+            target = vendor_marked if account_type == "Vend" else marked
+            target.append((str(line["MarkedInvoice"]), account, f"{line_xpath}/MarkedInvoice"))
     if marked:
         errors.extend(_marked_invoice_errors(refs.company, marked))
+    if vendor_marked:
+        errors.extend(_marked_vendor_invoice_errors(refs.company, vendor_marked))
     errors.extend(_balance_errors(lines, xpath))
     return errors
 
@@ -376,6 +380,54 @@ def _marked_invoice_errors(company: AxCompany, marked: list[tuple[str, str, str]
             errors.append(
                 FaultEntry(
                     f"Invoice {invoice_id} is not an open transaction of customer account {account} and cannot be "
+                    "marked for settlement.",
+                    code="InvalidMarkedInvoice",
+                    field="MarkedInvoice",
+                    xpath=xpath,
+                )
+            )
+    return errors
+
+
+VEND_TRANS = "VendTrans"
+VENDOR_INVOICE_JOURNAL = "VendInv"
+
+
+def vendor_invoices(company: AxCompany, account: str) -> set[str]:
+    """The vendor invoice numbers of ``account`` AX knows: posted (VendTrans), or still to be posted on a vendor
+    invoice journal line or a pending vendor invoice (VendInvoiceInfoTable); a draft may be marked, but posting the
+    payment waits for it, as for customers."""
+    found = {
+        str(data.get("Invoice"))
+        for data in AxRecord.objects.filter(company=company, entity=VEND_TRANS, data__AccountNum=account).values_list(
+            "data", flat=True
+        )
+        if data.get("Invoice")
+    }
+    journals = AxRecord.objects.filter(
+        company=company, entity="LedgerJournalTable", data__JournalName=VENDOR_INVOICE_JOURNAL
+    ).values_list("data", flat=True)
+    for journal in journals:
+        for line in journal.get("LedgerJournalTrans") or []:
+            vendor = (line.get("LedgerDimension") or {}).get("Account")
+            if line.get("AccountType") == "Vend" and vendor == account and line.get("Invoice"):
+                found.add(str(line["Invoice"]))
+    pending = AxRecord.objects.filter(company=company, entity="VendInvoiceInfoTable", data__OrderAccount=account)
+    found |= {str(data.get("Num")) for data in pending.values_list("data", flat=True) if data.get("Num")}
+    return found
+
+
+def _marked_vendor_invoice_errors(company: AxCompany, marked: list[tuple[str, str, str]]) -> list[FaultEntry]:
+    """A vendor line marks one of its own vendor's invoices (the wording mirrors the customer refusal: inferred)."""
+    known: dict[str, set[str]] = {}
+    errors = []
+    for invoice_id, account, xpath in marked:
+        if account not in known:
+            known[account] = vendor_invoices(company, account)
+        if invoice_id not in known[account]:
+            errors.append(
+                FaultEntry(
+                    f"Invoice {invoice_id} is not an open transaction of vendor account {account} and cannot be "
                     "marked for settlement.",
                     code="InvalidMarkedInvoice",
                     field="MarkedInvoice",
@@ -431,7 +483,7 @@ def settle_marked_invoices(company: AxCompany, record: dict) -> None:
     """A customer payment line with MarkedInvoice settles that free text invoice (partly or fully)."""
     amounts: dict[str, Decimal] = {}
     for line in record.get("LedgerJournalTrans") or []:
-        if line.get("MarkedInvoice"):
+        if line.get("MarkedInvoice") and line.get("AccountType") != "Vend":  # vendor lines: posting.py
             paid = dec(line.get("AmountCurCredit")) - dec(line.get("AmountCurDebit"))
             amounts[line["MarkedInvoice"]] = amounts.get(line["MarkedInvoice"], Decimal(0)) + paid
     if not amounts:

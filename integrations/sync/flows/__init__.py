@@ -13,6 +13,7 @@ from integrations.sync.flows import (
     purchase_invoice,
     sales_invoice,
     supplier,
+    supplier_payment,
 )
 from integrations.sync.flows.specs import FlowSpec
 
@@ -23,6 +24,7 @@ FLOW_MODULES = (
     sales_invoice,
     payment,
     purchase_invoice,
+    supplier_payment,
     journal,
     bank_transaction,
     invoice_status,

@@ -1,13 +1,14 @@
 """The bank flow's statement path: KashFlow bank lines to AX as bank statements (BankStmtService, AX 2012 R2).
 
 One statement per KashFlow bank account and calendar month, sent once the month is over and every line of it is
-reconciled in KashFlow; BankStmtService has no update (D1: C, R, D, F, GK, GCK), so a statement is written
-complete, once. Each line carries KashFlow's transaction ``Id`` as its ``EntryReference`` for AX's advanced bank
+reconciled in KashFlow; BankStmtService has no update (D1: C, R, D, F, GK, GCK), so a statement is written complete,
+once. Each line carries KashFlow's transaction ``Id`` as its ``EntryReference`` for AX's advanced bank
 reconciliation to match. Before sending, the portal's matching rules are applied: a receipt whose payment the
-payments flow posts is marked matched; other lines carry the counter-account the first matching rule suggests,
-or say that none does, in ``AdditionalEntryInformation`` (AX's statement line has no offset account we know of:
-inferred), for the accountant reconciling in AX. Nothing is posted to the ledger by this path, so an unmatched
-line is left to AX's reconciliation worksheet rather than guessed.
+payments flow posts is marked matched, and so is a supplier payment the supplier payments flow posts; other lines
+carry the counter-account the first matching rule suggests, or say that none does, in ``AdditionalEntryInformation``
+(AX's statement line has no offset account we know of: inferred), for the accountant reconciling in AX. Nothing is
+posted to the ledger by this path, so an unmatched line is left to AX's reconciliation worksheet rather than
+guessed.
 
 Each line's record links to its statement; the statement's MessageId is derived from its Identification and
 content, and after an ambiguous failure the statement is looked up by Identification (``find``) before
@@ -22,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from integrations.models import RecordLink
+from integrations.models import Flow, RecordLink
 from integrations.sync.decisions import Action, Decision
 from integrations.sync.load import call, write
 from integrations.sync.mapping import map_record
@@ -31,6 +32,9 @@ from mappings.banking.matching import counter_for
 
 ENTITY = "bank_statement"
 RECEIPT_ENTITIES = {"invoice", "invoicebatchpayment"}
+# A supplier payment's bank line names its purchase or bulk payment (hcs-schemas lib/bankTransaction.js:
+# 'purchase' / 'purchasebatchpayment' + ResourceNumber).
+SUPPLIER_PAYMENT_ENTITIES = {"purchase", "purchasebatchpayment"}
 
 
 def _money(value) -> Decimal:
@@ -63,10 +67,22 @@ def _lines_by_statement(ctx) -> dict[str, list[dict]]:
     return ctx.cache[name]
 
 
-def _match_note(rules, line: dict) -> tuple[str, str]:
+def supplier_payments_flow(ctx) -> bool:
+    """Whether the pair has a KashFlow -> AX supplier payments flow (paused or not: it posts them when resumed)."""
+    if "supplier_payments_flow" not in ctx.cache:
+        ctx.cache["supplier_payments_flow"] = Flow.objects.filter(
+            pair=ctx.flow.pair, entity="supplier_payment", direction="kf_to_ax"
+        ).exists()
+    return ctx.cache["supplier_payments_flow"]
+
+
+def _match_note(rules, line: dict, supplier_payments: bool = False) -> tuple[str, str]:
     """(kind, text): matched / suggested / unmatched, as the statement line tells the accountant."""
-    if str(line.get("EntityName") or "").lower() in RECEIPT_ENTITIES and _money(line.get("PaidIn")) > 0:
+    entity = str(line.get("EntityName") or "").lower()
+    if entity in RECEIPT_ENTITIES and _money(line.get("PaidIn")) > 0:
         return "matched", f"LedgerBridge: matched to the payment of invoice {line.get('ResourceNumber')}"
+    if supplier_payments and entity in SUPPLIER_PAYMENT_ENTITIES and _money(line.get("PaidOut")) > 0:
+        return "matched", f"LedgerBridge: matched to the supplier payment of {entity} {line.get('ResourceNumber')}"
     counter = counter_for(rules, line)
     if counter is None:
         return "unmatched", "LedgerBridge: no matching rule"
@@ -82,7 +98,7 @@ def build_statement(ctx, identification: str, lines: list[dict], rules) -> tuple
     counts = {"matched": 0, "suggested": 0, "unmatched": 0}
     entries = []
     for line in first:
-        kind, note = _match_note(rules, line)
+        kind, note = _match_note(rules, line, supplier_payments_flow(ctx))
         counts[kind] += 1
         paid_in, paid_out = _money(line.get("PaidIn")), _money(line.get("PaidOut"))
         comment = str(line.get("Comment") or "").strip()

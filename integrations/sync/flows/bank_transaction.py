@@ -2,7 +2,9 @@
 go to AX.
 
 A customer receipt is posted to AX by the payments flow (its journal line offsets the bank account), so the
-bank line that shows the same receipt must not be posted again. KashFlow links a bank line to the document it
+bank line that shows the same receipt must not be posted again; likewise a supplier payment (``purchase`` /
+``purchasebatchpayment``, money out) when the pair has a supplier payments flow, which posts it as a vendor
+disbursement journal settling the vendor invoice. KashFlow links a bank line to the document it
 settles by ``EntityName`` + ``ResourceNumber`` (``invoice`` / ``invoicebatchpayment``; hcs-schemas
 ``lib/bankTransaction.js``). Lines not yet reconciled in KashFlow wait until they are. A transfer shows in both
 accounts' feeds under one ``Id``: it is posted once, from the side the money leaves. Every other reconciled line
@@ -26,6 +28,7 @@ REFERENCE_PREFIX = "BANK-"
 
 
 RECEIPT_ENTITIES = {"invoice", "invoicebatchpayment"}
+SUPPLIER_PAYMENT_ENTITIES = bank_statements.SUPPLIER_PAYMENT_ENTITIES
 TRANSFER = 4  # TransactionType of a transfer between the account's bank accounts (numbering inferred)
 
 
@@ -49,6 +52,13 @@ def bank_line_decision(ctx, record: dict, key: str, link=None) -> Decision | Non
         return Decision(
             Action.SKIPPED, "", note=f"matched to payment of invoice {number}, posted by the payments flow", link=False
         )
+    paid_out = _amount(record.get("PaidOut")) > 0
+    if entity in SUPPLIER_PAYMENT_ENTITIES and paid_out and bank_statements.supplier_payments_flow(ctx):
+        number = record.get("ResourceNumber")
+        note = f"matched to payment of purchase {number}, posted by the supplier payments flow"
+        if entity == "purchasebatchpayment":
+            note = f"matched to bulk supplier payment {number}, posted by the supplier payments flow"
+        return Decision(Action.SKIPPED, "", note=note, link=False)
     if record.get("TransactionType") == TRANSFER and _amount(record.get("PaidIn")) > 0:
         note = "the receiving side of a transfer: posted from the other side"
         return Decision(Action.SKIPPED, "", note=note, link=False)

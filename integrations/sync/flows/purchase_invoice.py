@@ -9,8 +9,10 @@ Two paths, chosen per flow by the flow's mapping (the flow page's "AX document" 
 * Vendor invoice (AX 2012 R2 and later): VendInvoiceService, external name VendVendInvoiceService (D1: C, R, D, F,
   FK, GK, GCK), a pending vendor invoice an accountant posts; each line names a procurement category, whose
   posting gives the expense account, and an item sales tax group from which AX computes the line's tax. AX's tax
-  must come out as KashFlow's to the penny, so a line whose KashFlow VAT is not its rate applied to its net, or a
-  taxed line without a tax group, is refused before sending (the general journal path posts such a purchase).
+  must come out as KashFlow's to the penny under the site's calculation method (the AX connection's setting:
+  Line, Total, or not known -- then both), so a line whose KashFlow VAT is not its rate applied to its net, a
+  rate whose lines' VAT is not the rate applied to their summed net, or a taxed line without a tax group, is
+  refused before sending (the general journal path posts such a purchase).
   Because the service has find, an ambiguous failure is resolved by looking the invoice up by vendor and invoice
   number, not by the MessageId alone.
 """
@@ -29,6 +31,9 @@ from mappings.engine.valuemaps import compile_value_map
 # KashFlow's default chart of accounts: 2201 is Purchase Tax Control (input VAT), 2200 Sales Tax Control.
 # The AX account comes from the mapping's own nominal map, so an accountant changes it where the rest is.
 INPUT_VAT_NOMINAL = "2201"
+# The AX connection's sales tax calculation method (DynamicsAXConnector.tax_calculation_method)
+TAX_LINE = "line"
+TAX_TOTAL = "total"
 
 
 def _money(value: object) -> Decimal:
@@ -110,8 +115,19 @@ def vendor_invoice_reference(document: dict, source_key: str) -> str:
     return f"{str(document.get('OrderAccount') or '').strip()}/{number}" if number else source_key
 
 
-def check_vat(record: dict, document: dict) -> None:
-    """AX computes a pending invoice's tax itself: refuse what would not come out as KashFlow's VAT to the penny."""
+def check_vat(record: dict, document: dict, method: str = "") -> None:
+    """AX computes a pending invoice's tax itself: refuse what would not come out as KashFlow's VAT to the penny.
+
+    AX rounds sales tax by the legal entity's calculation method, set on the General ledger parameters: *Line*
+    computes and rounds each line's tax, *Total* computes the tax base per document, so tax is rounded once per
+    sales tax code over the invoice (Microsoft's "Sales tax calculation and rounding" page for Dynamics 365
+    Finance, AX 2012's successor; that AX 2012 R2 behaves the same is inferred). ``method`` is the AX
+    connection's setting (``"line"``, ``"total"``): under Line every line's VAT must be its rate applied to its
+    net; under Total, for each rate, the VAT of its lines must be the rate applied to their summed net; when the
+    method is not known ("") both must hold. A rate stands for its sales tax code (inferred: one code per rate in
+    the mapping's tax groups)."""
+    per_line = method != TAX_TOTAL
+    per_total = method != TAX_LINE
     lines = document.get(INVOICE_LINES) or []
     items = record.get("LineItems") or []
     if len(items) != len(lines):
@@ -120,12 +136,13 @@ def check_vat(record: dict, document: dict) -> None:
             "checked.",
             code="vat_lines",
         )
+    per_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
     for number, (item, line) in enumerate(zip(items, lines, strict=True), start=1):
         vat = _money(item.get("VATAmount"))
         net = _money(line.get("LineAmount"))
         rate = _money(item.get("VATLevel") if item.get("VATLevel") is not None else item.get("VATRate"))
         expected = (net * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if vat != expected:
+        if per_line and vat != expected:
             raise ValidationFailed(
                 f"Line {number}: KashFlow's VAT {vat} is not {rate}% of the net {net} ({expected}). AX computes a "
                 "vendor invoice's tax from the line's tax group, so this VAT would not reach AX as it is: post this "
@@ -137,13 +154,56 @@ def check_vat(record: dict, document: dict) -> None:
                 f"Line {number} has VAT {vat} but no item sales tax group: map its VAT rate in the mapping.",
                 code="no_tax_group",
             )
+        nets, vats = per_rate.get(rate, (Decimal(0), Decimal(0)))
+        per_rate[rate] = (nets + net, vats + vat)
+    for rate, (nets, vats) in sorted(per_rate.items()) if per_total else ():
+        expected = (nets * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if vats != expected:
+            raise ValidationFailed(
+                f"At {rate}% the lines' VAT adds up to {vats}, but {rate}% of their net {nets} is {expected}. AX "
+                "rounds tax once per tax code over the invoice when its sales tax calculation method is Total"
+                + (" (the AX connection's setting)" if method else " (the AX connection does not say which it is)")
+                + ", so this VAT would not reach AX as it is: post this purchase through the general journal path "
+                "(the flow's AX document) or correct it in KashFlow.",
+                code="vat_not_computable",
+            )
+
+
+def _net(document: dict) -> Decimal:
+    return sum((_money(line.get("LineAmount")) for line in document.get(INVOICE_LINES) or []), Decimal(0))
+
+
+def same_vendor_invoice(document: dict, found: dict) -> None:
+    """The pending or posted invoice found by vendor and number after an ambiguous failure must be the one sent.
+
+    AX checks a vendor's invoice number for reuse only when the invoice is posted (Accounts payable parameters,
+    "Check the invoice number used"), so a pending invoice a person keyed, or another purchase whose number is the
+    same once cut to 20 characters, can carry our vendor and number. Adopting it would link the purchase to
+    someone else's invoice and never post ours: the currency and the net (the sum of ``LineAmount``) must match
+    the document sent, or the record goes to the exception queue with both sides. A document without a currency
+    takes the vendor's in AX, so only a currency we sent is compared."""
+    sent_currency = str(document.get("CurrencyCode") or "").strip().upper()
+    found_currency = str(found.get("CurrencyCode") or "").strip().upper()
+    sent_net, found_net = _net(document), _net(found)
+    if sent_net == found_net and (not sent_currency or sent_currency == found_currency):
+        return
+    key = found.get("TableRefId") or ""
+    raise ValidationFailed(
+        f"AX already holds vendor invoice {key} for vendor {document.get('OrderAccount') or ''} with invoice number "
+        f"{document.get('Num') or ''}, but it is not this purchase: AX has {found_net} {found_currency or '?'} net, "
+        f"this purchase sends {sent_net} {sent_currency or '(the vendor currency)'}. It was not linked and this "
+        "purchase was not sent again. Check the invoice in AX: if it is another document, give this purchase a "
+        "distinct supplier reference in KashFlow; if it is this one, correct it in AX.",
+        code="invoice_number_taken",
+        suggested_fix={"kind": "manual", "message": "Compare the AX vendor invoice with the KashFlow purchase."},
+    )
 
 
 def vendor_invoice_first(ctx, record: dict, document: dict) -> dict:
     """The invoice's vendor must be in AX (synced first through the supplier flow), and its VAT must survive."""
     account = str(document.get("OrderAccount") or record.get("SupplierCode") or "")
     ensure_in_target(ctx, "supplier", account, str(record.get("SupplierCode") or account))
-    check_vat(record, document)
+    check_vat(record, document, getattr(ctx.target, "tax_calculation_method", ""))
     return document
 
 
@@ -185,4 +245,5 @@ VENDOR_INVOICE_SPEC = replace(
     description="Purchase invoices become AX pending vendor invoices (VendInvoiceService, AX 2012 R2)",
     resolve=vendor_invoice_first,
     variant=None,
+    adopt=same_vendor_invoice,
 )

@@ -39,6 +39,9 @@ def _first_line_value(document: dict, table: str, field: str) -> str:
 #                                                        unverifiable) with the operations AX ships for the
 #                                                        document (``verify.by_read``, ``verify.by_posted_*``);
 #                                                        None: the flow's links name no AX document it wrote
+#   adopt(document, found) -> None                       before a record found by its reference after an ambiguous
+#                                                        failure is taken as the one sent: raise ValidationFailed
+#                                                        when it is another (a reference a person can reuse)
 Decide = Callable[[Any, dict, str, Any], Any]
 Enrich = Callable[[Any, dict], dict]
 Check = Callable[[dict], None]
@@ -47,6 +50,7 @@ LinkedEntity = Callable[[Any], str]
 Variant = Callable[[Any], "FlowSpec | None"]
 Reference = Callable[[dict, str], str]
 VerifyLinks = Callable[[Any, list], Any]
+Adopt = Callable[[dict, dict], None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class FlowSpec:
     # offers the choice, and the flow's mapping says which one the flow posts (its target entity).
     documents: tuple[tuple[str, str], ...] = ()
     verify_links: VerifyLinks | None = None  # a full run checks that AX still holds the linked documents
+    adopt: Adopt | None = None  # the record found after an ambiguous failure must be the document sent
 
     @property
     def source_system(self) -> str:

@@ -12,6 +12,7 @@ ENTITIES = {
     "payment",
     "purchase_invoice",
     "journal",
+    "supplier_payment",
     "bank_statement",
     "vendor_invoice",
     "main_account",

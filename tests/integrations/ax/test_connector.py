@@ -137,10 +137,11 @@ def test_journals_payments_and_purchase_invoices_stay_apart(connector):
 
     assert connector.read("journal", journal_key)["JournalName"] == "GenJrn"
     assert connector.read("purchase_invoice", purchase_key)["JournalName"] == "VendInv"
-    with pytest.raises(NotFoundError):
-        connector.read("purchase_invoice", journal_key)
-    with pytest.raises(NotFoundError):
-        connector.read("journal", purchase_key)
+    # A read by key is not limited to the entity's journal name: the JournalNum is unique across journal names,
+    # and the name is the mapping's (a
+    # customer's own), so a link's journal is found whatever it is called.
+    assert connector.read_held("journal", [purchase_key, journal_key]).keys() == {purchase_key, journal_key}
+    assert connector.read("purchase_invoice", journal_key)["JournalName"] == "GenJrn"
 
 
 def test_find_by_reference_only_where_the_service_has_find(connector, ax_company):
@@ -298,8 +299,10 @@ def test_read_held_reads_in_batches_and_halves_a_refused_one_to_find_what_ax_lac
     AxRecord.objects.filter(entity="LedgerJournalTable", key=keys[3]).delete()
     before = AxMessage.objects.filter(operation="read").count()
     held = connector.read_held("journal", [*keys, purchase, "JNL-NOPE"])
-    # the vendor invoice journal is not a general journal; JNL-NOPE and the deleted one AX does not hold
-    assert set(held) == set(keys) - {keys[3]} and held[keys[0]]["JournalName"] == "GenJrn"
+    # JNL-NOPE and the deleted one AX does not hold; a journal of another journal name is read by its JournalNum
+    # (the name is the mapping's, a customer's own)
+    assert set(held) == set(keys) - {keys[3]} | {purchase} and held[keys[0]]["JournalName"] == "GenJrn"
+    assert held[purchase]["JournalName"] == "VendInv"
     reads = AxMessage.objects.filter(operation="read").count() - before
     # one refused read of all 8, then two reads per halving towards each of the 2 missing keys (at most 1 + 2*2*3)
     assert reads <= 13, reads
@@ -387,3 +390,42 @@ def test_posted_payments_return_the_payment_rows_with_their_money_a_bounded_page
 
 def connector_invoice_amount(invoice_id: str) -> str:
     return AxRecord.objects.get(entity="CustInvoiceTable", key=invoice_id).data["InvoiceAmount"]
+
+
+def test_all_posted_payments_from_a_date_are_read_in_date_windows_each_find_bounded_to_one(
+    connector, ax_company, monkeypatch
+):
+    from integrations.connectors.dynamics_ax import connector as module
+
+    invoice_id = connector.create("sales_invoice", invoice(reference="40001"))  # dated 2024-03-01
+    for reference, day in (("PAY-JAN", "2024-01-10"), ("PAY-MAR", "2024-03-09"), ("PAY-JUN", "2024-06-01")):
+        line = {
+            "TransDate": day,
+            "AccountType": "Cust",
+            "LedgerDimension": {"Account": "C0001"},
+            "AmountCurCredit": "5.00",
+            "CurrencyCode": "GBP",
+            "DocumentNum": reference,
+            "OffsetAccountType": "Ledger",
+            "OffsetLedgerDimension": {"Account": "110180"},
+        }
+        connector.create("payment", journal(line, name="CustPay"))
+    posting.post(ax_company)
+    finds = AxMessage.objects.filter(service="CustomerTransactionService", operation="find")
+
+    before = finds.count()
+    assert [r["DocumentNum"] for r in connector.all_posted_payments()] == ["PAY-JAN", "PAY-MAR", "PAY-JUN"]
+    assert finds.count() - before == 1  # no date: every payment, one find
+
+    monkeypatch.setattr(module, "PAYMENT_WINDOW_DAYS", 31)
+    since = date(2024, 2, 20)
+    before = finds.order_by("pk").last().pk
+    found = connector.all_posted_payments(since)
+    assert sorted(r["DocumentNum"] for r in found) == ["PAY-JUN", "PAY-MAR"]  # the invoice's transaction is no payment
+    assert all(r["TransDate"] >= "2024-02-20" for r in found)
+    sent = list(finds.filter(pk__gt=before).order_by("pk"))
+    days = (datetime.now(UTC).date() - since).days
+    assert len(sent) == days // 31 + 1  # one window of 31 days per find, and the open end after the last
+    # each answer holds one window's customer transactions: the March payment and the invoice, or the June payment
+    assert sorted(len(m.keys) for m in sent if m.keys) == [1, 2]
+    assert sum(len(m.keys) for m in sent) == 3 and invoice_id in {k for m in sent for k in m.keys}

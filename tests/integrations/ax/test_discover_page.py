@@ -57,3 +57,37 @@ def test_discover_is_for_integration_admins_and_reports_an_unreachable_port(ax_c
 
     assert denied.status_code in (302, 403)
     assert "NoSuchPort" in failed.text and "HTTP 404" in failed.text
+
+
+def test_test_and_discover_say_when_the_rate_type_finds_no_rate(ax_connection, client_for):
+    """AX answers a currency pair it does not hold like one without rates: a mistyped rate type would look like
+    "no rate" on every foreign currency record. Test and Discover read the pairs and say so."""
+    from django.utils import timezone
+
+    from integrations.sandbox.models import AxCompany, AxRecord
+    from integrations.services import connections as services
+
+    pair = {
+        "FromCurrencyCode": "EUR",
+        "ToCurrencyCode": "GBP",
+        "ExchangeRateType": "Default",
+        "ExchangeRateDisplayFactor": "One",
+        "ExchangeRate": [{"ValidFrom": "2024-01-01", "ExchangeRate": "86.0000"}],
+    }
+    company = AxCompany.objects.get(data_area_id=ax_connection.company)
+    AxRecord.objects.create(
+        company=company, entity="CurrencyPair", key="EUR/GBP/Default", data=pair, modified_at=timezone.now()
+    )
+    client = client_for("Integration admin")
+    url = reverse("integrations:connection-discover", args=[ax_connection.pk])
+    right = client.post(url, HTTP_HX_REQUEST="true")
+    assert "no exchange rates" not in right.text and "Every flow finds" in right.text
+    assert "no exchange rates" not in services.test_connection(ax_connection).message
+
+    services.update_connection(connection=ax_connection, settings={"exchange_rate_type": "Spot"})
+    wrong = client.post(url, HTTP_HX_REQUEST="true")
+    tested = services.test_connection(ax_connection)
+
+    expected = "AX has no exchange rates of type Spot for GBP/EUR, GBP/USD, EUR/GBP"
+    assert expected in wrong.text and "check the exchange rate type setting" in wrong.text
+    assert tested.ok and expected in tested.message and "Connected to Dynamics AX" in tested.message

@@ -61,15 +61,30 @@ def test_the_page_lists_drafts_per_kind_and_posts_one_kind_then_all(ax_client, a
     url = reverse("sandbox:ax-drafts")
 
     page = client.get(url).content.decode()
-    assert counts(page) == {"sales_invoice": 2, "vendor_invoice": 0, "payment": 1, "journal": 1, "purchase_invoice": 0}
+    assert counts(page) == {
+        "sales_invoice": 2,
+        "vendor_invoice": 0,
+        "payment": 1,
+        "journal": 1,
+        "purchase_invoice": 0,
+        "supplier_payment": 0,
+    }
     assert "4 drafts waiting to be posted" in page
+    assert "journal and pending vendor invoice LedgerBridge creates" in page  # every kind the page lists
     assert keys["first"] in page and "1001" in page  # AX's number and KashFlow's reference
     assert settled(ax_client, keys["first"]) is None  # a draft: AX shows no customer transaction
 
     answer = client.post(reverse("sandbox:ax-drafts-post"), {"company": "TST", "kind": "sales_invoice"}, follow=True)
     page = answer.content.decode()
     assert "Posted 2 documents in AX company TST." in page
-    assert counts(page) == {"sales_invoice": 0, "vendor_invoice": 0, "payment": 1, "journal": 1, "purchase_invoice": 0}
+    assert counts(page) == {
+        "sales_invoice": 0,
+        "vendor_invoice": 0,
+        "payment": 1,
+        "journal": 1,
+        "purchase_invoice": 0,
+        "supplier_payment": 0,
+    }
     assert settled(ax_client, keys["first"]) == "0.00"  # posted, not yet settled
 
     page = client.post(reverse("sandbox:ax-drafts-post"), {"company": "TST", "kind": ""}, follow=True)

@@ -8,15 +8,18 @@ an invoice turns out to be a draft in KashFlow.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from integrations.connectors.dynamics_ax.connector import PAYMENT_WINDOW_DAYS
 from integrations.models import RecordLink
 from integrations.reconciliation.core import Kind
 from integrations.sandbox.ax import posting
-from integrations.sandbox.models import AxCompany, AxRecord, KashFlowRecord
+from integrations.sandbox.models import AxCompany, AxMessage, AxRecord, KashFlowRecord
 from integrations.services.connections import build_connector
 from integrations.sync.runs import run_flow
 from monitoring.services.reconciliation import check_books, reconcile
@@ -342,3 +345,111 @@ def test_purchases_posted_as_vendor_invoices_reconcile_by_the_keys_we_linked(dem
         r.data for r in KashFlowRecord.objects.filter(entity="purchases") if str(r.data["Number"]) == linked
     )
     assert found.key == linked and found.kashflow == f"{Decimal(str(purchase['NetAmount'])):.2f}"
+
+
+def test_a_posting_ax_showed_and_lost_is_an_unexplained_difference_never_an_unposted_draft(demo, client_for, capsys):
+    sync("sales_invoice", "payment")
+    post_in_ax()
+    sync("sales_invoice", "payment")  # the next runs see the postings: their links learn it (ax_posted_at)
+    links = {
+        entity: RecordLink.objects.filter(flow=flow(entity)).exclude(target_key="")
+        for entity in ("sales_invoice", "payment")
+    }
+    assert all(q.exists() and not q.filter(ax_posted_at__isnull=True).exists() for q in links.values())
+    invoices = ax_invoices()
+    paid = {
+        str(r.data["Number"]) for r in KashFlowRecord.objects.filter(entity="invoices") if r.data.get("PaymentLines")
+    }
+    invoice = sorted(set(invoices) - paid)[0]  # unpaid: no payment follows it
+    payment = links["payment"].order_by("source_key").first()
+    lost_payment = customer_transaction(DocumentNum=payment.source_key)
+    payment_gross, currency = -Decimal(lost_payment.data["AmountCur"]), lost_payment.data["CurrencyCode"]
+
+    # AX loses the two postings (say a backup restored): only their customer transactions go, our links stay.
+    AxRecord.objects.filter(entity="CustTrans", key=invoices[invoice]["InvoiceId"]).delete()
+    lost_payment.delete()
+
+    result = reconcile(demo["pair"], entities=["sales_invoice", "payment"])
+    found = {(d.entity, d.kind, d.key): d for d in result.unexplained}
+    assert set(found) == {
+        ("sales_invoice", Kind.MISSING_IN_AX, invoice),
+        ("payment", Kind.MISSING_IN_AX, payment.source_key),
+    }
+    assert result.unposted == []  # not hidden as a draft waiting to be posted
+    day = timezone.localdate(payment.ax_posted_at).isoformat()
+    lost_invoice = found[("sales_invoice", Kind.MISSING_IN_AX, invoice)]
+    assert (lost_invoice.kashflow, lost_invoice.ax, lost_invoice.ax_keys, lost_invoice.amount) == (
+        f"{Decimal(invoices[invoice]['InvoiceAmount']):.2f} GBP",
+        f"linked to {invoices[invoice]['InvoiceId']}: AX showed it posted on {day} and no longer does",
+        (invoices[invoice]["InvoiceId"],),
+        Decimal(invoices[invoice]["InvoiceAmount"]),
+    )
+    lost = found[("payment", Kind.MISSING_IN_AX, payment.source_key)]
+    assert lost.ax == f"linked to {payment.target_key}: AX showed it posted on {day} and no longer does"
+    assert (lost.ax_keys, lost.amount, lost.kashflow) == (
+        (payment.target_key,),
+        payment_gross,
+        f"{payment_gross:.2f} {currency}",
+    )
+    # The money is in KashFlow's totals and not in AX's.
+    gross = next(
+        t for t in result.totals if (t.entity, t.by, t.name, t.currency) == ("payment", "currency", "gross", currency)
+    )
+    assert gross.kashflow - gross.ax == payment_gross
+
+    with pytest.raises(CommandError):
+        call_command("reconcile", "--flow", "payment")
+    out = capsys.readouterr().out
+    assert (
+        f"payment {payment.source_key} [AX {payment.target_key}]: missing in AX — "
+        f"KashFlow {payment_gross:.2f} {currency} | AX linked to {payment.target_key}: "
+        f"AX showed it posted on {day} and no longer does"
+    ) in out
+    response = client_for("accountant").post("/reconciliation/", {"pair": demo["pair"].pk, "entities": ["payment"]})
+    page = client_for("accountant").get(response["Location"]).content.decode()
+    assert f'data-kind="missing_in_ax" data-key="{payment.source_key}"' in page
+    assert f"AX showed it posted on {day} and no longer does" in page
+
+
+def ax_requests(service: str, operation: str) -> int:
+    return AxMessage.objects.filter(service=service, operation=operation).count()
+
+
+def test_the_journals_we_linked_are_read_a_batch_of_keys_per_read_not_one_request_each(demo):
+    sync("journal")
+    post_in_ax(kinds=["journal"])
+    linked = RecordLink.objects.filter(flow=flow("journal")).exclude(target_key="").count()
+    assert linked > 1
+    before = ax_requests("LedgerGeneralJournalService", "read")
+    result = reconcile(demo["pair"], entities=["journal"])
+    assert ax_requests("LedgerGeneralJournalService", "read") - before == 1  # up to 50 keys per read
+    assert result.unexplained == [] and result.results[0].ax_documents == linked
+
+
+def test_posted_payments_are_listed_only_when_payments_are_reconciled_and_then_from_the_runs_date(demo):
+    sync("sales_invoice", "payment")
+    post_in_ax(kinds=["sales_invoice"])  # the payment journals wait to be posted
+    drafts = RecordLink.objects.filter(flow=flow("payment")).exclude(target_key="").count()
+    assert 0 < drafts <= 50
+
+    def finds() -> int:
+        return ax_requests("CustomerTransactionService", "find")
+
+    before = finds()
+    invoices_only = reconcile(demo["pair"], entities=["sales_invoice"])
+    # the posted invoices, and the payment drafts looked up by reference (one page): never every payment AX holds
+    assert finds() - before == 2
+    assert invoices_only.unexplained == [], [(d.kind, d.key, d.kashflow, d.ax) for d in invoices_only.unexplained]
+
+    post_in_ax(kinds=["payment"])
+    sync("payment")  # the run sees the postings: no payment draft is left to look up
+    before = finds()
+    assert reconcile(demo["pair"], entities=["sales_invoice"]).unexplained == []
+    assert finds() - before == 1
+
+    since = date(2024, 1, 1)
+    before = finds()
+    payments = reconcile(demo["pair"], entities=["payment"], since=since)
+    assert payments.unexplained == [] and payments.documents > 0
+    windows = (datetime.now(UTC).date() - since).days // PAYMENT_WINDOW_DAYS + 1
+    assert finds() - before == windows  # one TransDate window per find, each answer bounded by it

@@ -25,6 +25,7 @@ def test_ensure_demo_connections_is_idempotent_and_follows_the_portal_url(db):
         "service_password": creds.AX_SERVICE_PASSWORD,
         "auth_mode": "ntlm",  # the demo runs on Windows authentication, as a default AX HTTP port
         "inbound_port": "LedgerBridge",
+        "tax_calculation_method": "line",  # the sandbox's vendor invoices round tax per line
     }
     moved = ensure_demo_connections("http://127.0.0.1:9100")
     moved.kashflow.refresh_from_db()

@@ -19,12 +19,24 @@ from integrations.sync.setup import ensure_default_flows
 from monitoring.models import ExceptionItem
 
 
-def trans(voucher: str, amount: str, currency: str = "GBP", reference: str = "501") -> dict:
-    return {"Voucher": voucher, "DocumentNum": reference, "AmountCur": amount, "CurrencyCode": currency}
+def trans(voucher: str, amount: str, currency: str = "GBP", reference: str = "501", account: str = "C0001") -> dict:
+    return {
+        "Voucher": voucher,
+        "DocumentNum": reference,
+        "AmountCur": amount,
+        "CurrencyCode": currency,
+        "AccountNum": account,
+    }
 
 
 def payment_document(amount: str = "120.00", currency: str = "GBP", *, debit: str = "") -> dict:
-    line = {"AccountType": "Cust", "AmountCurCredit": amount, "CurrencyCode": currency, "DocumentNum": "501"}
+    line = {
+        "AccountType": "Cust",
+        "LedgerDimension": {"Account": "C0001"},
+        "AmountCurCredit": amount,
+        "CurrencyCode": currency,
+        "DocumentNum": "501",
+    }
     if debit:
         line["AmountCurDebit"] = debit
     bank = {"AccountType": "Ledger", "AmountCurDebit": "999.00", "CurrencyCode": "USD"}  # not the customer's money
@@ -32,8 +44,11 @@ def payment_document(amount: str = "120.00", currency: str = "GBP", *, debit: st
 
 
 def test_the_money_sent_is_the_customer_lines_credit_less_debit():
-    assert sent_money(payment_document("120.00")) == Sent(Decimal("120.00"), "GBP")
-    assert sent_money(payment_document("120.00", debit="20.00")) == Sent(Decimal("100.00"), "GBP")
+    assert sent_money(payment_document("120.00")) == Sent(Decimal("120.00"), "GBP", "C0001")
+    assert sent_money(payment_document("120.00", debit="20.00")) == Sent(Decimal("100.00"), "GBP", "C0001")
+    nobody = payment_document()
+    del nobody["LedgerJournalTrans"][0]["LedgerDimension"]
+    assert sent_money(nobody) is None  # no customer to compare with
     mixed = payment_document()
     mixed["LedgerJournalTrans"].append({"AccountType": "Cust", "AmountCurCredit": "1", "CurrencyCode": "EUR"})
     assert sent_money(mixed) is None  # two currencies: no single amount to compare
@@ -41,19 +56,19 @@ def test_the_money_sent_is_the_customer_lines_credit_less_debit():
 
 
 def test_one_posted_payment_with_the_money_sent_is_confirmed_under_its_voucher():
-    sent = Sent(Decimal("120.00"), "GBP")
+    sent = Sent(Decimal("120.00"), "GBP", "C0001")
     assert match_payment("501", [], sent) == PaymentMatch()  # not posted yet: wait
     assert match_payment("501", [trans("VCH-7", "-120.00")], sent) == PaymentMatch(voucher="VCH-7")
     # two customer lines on one voucher are one payment
     split = [trans("VCH-7", "-100.00"), trans("VCH-7", "-20.00")]
     assert match_payment("501", split, sent) == PaymentMatch(voucher="VCH-7")
-    # the money cannot be compared (no document kept): one posted payment is taken, several are not
-    assert match_payment("501", [trans("VCH-7", "-5.00")], None) == PaymentMatch(voucher="VCH-7")
-    assert "2 posted payments" in match_payment("501", [trans("VCH-7", "-5"), trans("VCH-8", "-5")], None).problem
+    # the money cannot be compared (no document kept): not even a single posted payment is taken on its number
+    unknown = match_payment("501", [trans("VCH-7", "-5.00")], None)
+    assert not unknown.voucher and "cannot be compared" in unknown.problem and "VCH-7 5.00 GBP" in unknown.problem
 
 
 def test_other_money_or_the_same_payment_twice_is_a_problem_not_a_confirmation():
-    sent = Sent(Decimal("120.00"), "GBP")
+    sent = Sent(Decimal("120.00"), "GBP", "C0001")
     short = match_payment("501", [trans("VCH-7", "-100.00")], sent)
     assert not short.voucher and "VCH-7 100.00 GBP" in short.problem and "sent 120.00 GBP" in short.problem
     euros = match_payment("501", [trans("VCH-7", "-120.00", "EUR")], sent)
@@ -63,6 +78,11 @@ def test_other_money_or_the_same_payment_twice_is_a_problem_not_a_confirmation()
     # another payment AX holds with the same document number does not hide the one sent
     other = match_payment("501", [trans("VCH-7", "-120.00"), trans("VCH-9", "-3.00")], sent)
     assert other == PaymentMatch(voucher="VCH-7")
+    # the same money from another customer under a typed document number 501 is not the payment sent
+    stranger = match_payment("501", [trans("VCH-5", "-120.00", account="C0002")], sent)
+    assert not stranger.voucher and "customer C0002" in stranger.problem and "from customer C0001" in stranger.problem
+    both = match_payment("501", [trans("VCH-5", "-120.00", account="C0002"), trans("VCH-7", "-120.00")], sent)
+    assert both == PaymentMatch(voucher="VCH-7")
 
 
 class Target:
@@ -73,6 +93,9 @@ class Target:
     def posted_payments(self, references: list[str]) -> dict[str, list[dict]]:
         self.asked.append(list(references))
         return {r: rows for r, rows in self.posted.items() if r in references}
+
+    def posted_payment_references(self, references: list[str]) -> set[str]:
+        return {r for r in references if self.posted.get(r)}
 
 
 @pytest.fixture
@@ -126,3 +149,37 @@ def test_confirm_keys_stores_the_voucher_marks_it_posted_and_queues_what_cannot_
     assert confirm.confirm_keys(ctx)["confirmed"] == 1
     assert RecordLink.objects.get(flow=payments, source_key="504").target_key == "VCH-12"
     assert ExceptionItem.objects.get(flow=payments, source_key="504").status == "resolved"
+
+
+def test_a_payment_whose_sent_document_is_unknown_is_queued_as_cannot_compare_not_confirmed(payments):
+    run = SyncRun.objects.create(flow=payments)
+    link = unconfirmed(payments, run, "601", payment_document("50.00"))
+    RecordOutcome.objects.filter(run=run, source_key="601").update(mapped_document=None)  # nothing kept to compare
+    target = Target({"601": [trans("VCH-3", "-50.00", reference="601")]})
+    ctx = SimpleNamespace(flow=payments, spec=payments.spec, target=target, run=run, dry_run=False)
+    assert confirm.confirm_keys(ctx) == {"confirmed": 0, "queued": 1}
+    link.refresh_from_db()
+    assert link.target_key == "" and link.ax_posted_at is None and link.key_unconfirmed_since
+    item = ExceptionItem.objects.get(flow=payments, source_key="601")
+    assert item.error_code == confirm.MISMATCH_CODE and "cannot be compared" in item.message
+
+
+def test_a_payment_is_marked_posted_only_by_a_posting_with_the_money_and_customer_sent(payments):
+    """A KashFlow payment Id is a small integer: a payment typed in AX with that document number is not ours."""
+    run = SyncRun.objects.create(flow=payments)
+    for key, amount in (("701", "120.00"), ("702", "80.00"), ("703", "30.00")):
+        RecordOutcome.objects.create(
+            run=run, source_key=key, action="created", target_key=f"JNL-{key}", mapped_document=payment_document(amount)
+        )
+        RecordLink.objects.create(flow=payments, source_key=key, target_key=f"JNL-{key}", content_hash="c")
+    target = Target(
+        {
+            "701": [trans("VCH-1", "-120.00", reference="701")],  # ours: posted as sent
+            "702": [trans("VCH-2", "-80.00", reference="702", account="C0009")],  # same money, another customer
+            "703": [trans("VCH-3", "-31.00", reference="703")],  # other money under the same number
+        }
+    )
+    ctx = SimpleNamespace(flow=payments, spec=payments.spec, target=target, run=run, dry_run=False)
+    assert confirm.refresh_posted(ctx) == 1
+    posted = dict(RecordLink.objects.filter(flow=payments).values_list("source_key", "ax_posted_at"))
+    assert posted["701"] is not None and posted["702"] is None and posted["703"] is None

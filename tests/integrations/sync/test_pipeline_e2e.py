@@ -224,6 +224,8 @@ def test_reconciled_bank_lines_not_matched_to_a_payment_become_ax_bank_journal_l
             assert outcome.action == "skipped" and "matched to payment" in outcome.error
         elif line["TransactionType"] == 4 and line["PaidIn"] > 0:
             assert outcome.action == "skipped" and "transfer" in outcome.error
+        elif line["EntityName"] in ("purchase", "purchasebatchpayment") and line["PaidOut"] > 0:
+            assert outcome.action == "skipped" and "supplier payments flow" in outcome.error
         else:
             assert outcome.action in ("created", "failed") and bank.get(f"BANK-{key}", 0) == (
                 outcome.action == "created"

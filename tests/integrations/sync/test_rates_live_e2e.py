@@ -25,3 +25,27 @@ def test_the_mapping_engine_converts_with_ax_rates_read_pair_by_pair(demo):
     assert rates.rate("EUR", "USD", date.today()) is None  # AX holds no EUR/USD pair: no guess
     sent = AxMessage.objects.filter(service="ExchangeRateService")
     assert set(sent.values_list("operation", flat=True)) == {"read"}
+
+
+def test_a_rate_past_its_valid_to_converts_nothing_after_it(demo):
+    """AX does not apply an expired rate: after a ValidTo and before the next ValidFrom there is no rate, so the
+    record is refused as "no rate" rather than converted at the stale one (the reverse pair ends too)."""
+    from mappings import reference
+
+    ends = {}
+    for key in ("EUR/GBP/Default", "GBP/EUR/Default"):
+        record = AxRecord.objects.get(entity="CurrencyPair", key=key)
+        latest = max(record.data["ExchangeRate"], key=lambda r: r["ValidFrom"])
+        end = date.fromisoformat(latest["ValidFrom"]) + timedelta(days=2)
+        latest["ValidTo"] = end.isoformat()
+        record.save(update_fields=["data"])
+        ends[key] = (end, Decimal(latest["ExchangeRate"]) / 100)
+
+    rates = rate_provider()
+
+    end, rate = ends["EUR/GBP/Default"]
+    assert rates.rate("EUR", "GBP", end) == rate  # the last day it is in force
+    assert rates.rate("EUR", "GBP", end + timedelta(days=1)) is None  # expired, and its inverse too: no rate
+    assert rates.rate("GBP", "EUR", end + timedelta(days=1)) is None
+    kept = [r for r in reference.exchange_rates() if (r["FromCurrency"], r["ToCurrency"]) == ("EUR", "GBP")]
+    assert end.isoformat() in {r["ValidTo"] for r in kept}

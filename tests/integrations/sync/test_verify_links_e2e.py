@@ -5,6 +5,8 @@ ledger journal service."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from integrations.models import RecordLink, RecordOutcome
 from integrations.sandbox.models import AxMessage, AxRecord
 from integrations.sync.runs import run_flow
@@ -112,3 +114,61 @@ def test_a_full_run_re_posts_payments_whose_posting_ax_lost_and_leaves_drafts_al
     again = run_flow(flow("payment"), full=True)
     assert again.created_count == 0 and journal_refs("CustPay") == refs
     assert "0 gone" in again.notes and f"{len(refs)} not verifiable: not posted in AX yet" in again.notes
+
+
+def test_journals_under_a_journal_name_of_the_customers_own_are_found_not_posted_again(demo, integration_admin):
+    """JournalName is the mapping's: a customer's journals carry their own names, not the demo's GenJrn. A read by
+    JournalNum finds them whatever their name, so a full run calls none gone, and their posting is seen."""
+    from mappings import services as mapping_services
+
+    draft = mapping_services.get_or_create_draft(flow("journal").mapping_set, actor=integration_admin)
+    # A daily journal name the ledger journal service accepts, other than the one the connector searches by.
+    mapping_services.save_rule(draft, target_path="JournalName", source_kind="constant", source="VendInv")
+    mapping_services.publish(draft, actor=integration_admin)
+    first = run_flow(flow("journal"))
+    refs = journal_refs("VendInv")
+    assert first.created_count == len(refs) >= 3 and set(refs.values()) == {1} and not journal_refs("GenJrn")
+
+    full = run_flow(flow("journal"), full=True)
+    assert full.created_count == 0 and journal_refs("VendInv") == refs and not journal_refs("GenJrn")
+    assert f"{len(refs)} checked, {len(refs)} present, 0 gone" in full.notes, full.notes
+
+    post_ax_drafts(["purchase_invoice"])  # the sandbox posts the journals named VendInv
+    links = RecordLink.objects.filter(flow=flow("journal")).exclude(target_key="")
+    assert links.count() == len(refs) and links.filter(ax_posted_at__isnull=True).count() == len(refs)
+    run_flow(flow("journal"))  # the run after reads them back and sees them posted
+    assert not links.filter(ax_posted_at__isnull=True).exists()
+
+
+def test_a_payment_typed_in_ax_under_a_kashflow_payment_id_neither_marks_ours_posted_nor_makes_it_posted_twice(demo):
+    """KashFlow payment Ids are small integers: a payment an accountant types in AX with the same document number
+    (other money, another customer) is not ours. Ours stays a draft; when the typed one is reversed away, a full
+    run does not call ours gone and post it again."""
+    from integrations.sandbox.models import AxCompany
+
+    run_flow(flow("sales_invoice"))
+    run_flow(flow("payment"))
+    refs = journal_refs("CustPay")
+    reference = sorted(refs)[0]
+    company = AxRecord.objects.filter(entity="LedgerJournalTable", data__JournalName="CustPay").first().company
+    assert isinstance(company, AxCompany)
+    typed = AxRecord.objects.create(
+        company=company,
+        entity="CustTrans",
+        key="VCH-TYPED",
+        data={
+            "Voucher": "VCH-TYPED", "AccountNum": "C9999", "TransDate": "2024-01-02", "Txt": "typed by hand",
+            "DocumentNum": reference, "TransType": "Payment", "PaymReference": "", "PaymMode": "",
+            "CurrencyCode": "GBP", "ExchRate": "", "AmountCur": "-1.23", "SettleAmountCur": "0.00",
+        },
+        modified_at=timezone.now(),
+    )  # fmt: skip
+    run_flow(flow("payment"))  # refreshes what AX shows posted
+    link = RecordLink.objects.get(flow=flow("payment"), source_key=reference)
+    assert link.ax_posted_at is None, "a hand-typed payment with other money marked ours posted"
+    full = run_flow(flow("payment"), full=True)
+    assert full.created_count == 0 and "0 gone" in full.notes and "typed in AX" in full.notes, full.notes
+    typed.delete()  # reversed / removed in AX
+    again = run_flow(flow("payment"), full=True)
+    assert again.created_count == 0 and journal_refs("CustPay") == refs, "our payment journal was posted twice"
+    assert "0 gone" in again.notes, again.notes

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.connectors.errors import TransientError
-from integrations.models import Flow, RecordLink
+from integrations.models import Flow, RecordLink, RecordOutcome, SyncRun
 from integrations.sandbox.loading import ensure_demo_connections
 from integrations.sync import verify
 from integrations.sync.backoff import RetryPolicy
@@ -21,7 +21,8 @@ class Target:
     """Holds some documents and shows some posted (the connector's batching is tested against the sandbox)."""
 
     def __init__(self, *, held=(), posted=(), payments=(), fail: Exception | None = None) -> None:
-        self.held, self.posted, self.payments, self.fail = set(held), set(posted), set(payments), fail
+        self.held, self.posted, self.fail = set(held), set(posted), fail
+        self.payments = payments if isinstance(payments, dict) else set(payments)
         self.reads: list[list[str]] = []
         self.finds: list[list[str]] = []
 
@@ -40,9 +41,23 @@ class Target:
         self.finds.append(list(keys))
         return self.posted & set(keys)
 
-    def posted_payment_references(self, references: list[str]) -> set[str]:
+    def posted_payments(self, references: list[str]) -> dict[str, list[dict]]:
+        """Posted payment customer transactions by document number: ``payments`` holds the references posted with
+        the money of ``payment_document`` (50.00 GBP from C0001), or a reference -> rows of their own."""
         self.finds.append(list(references))
-        return self.payments & set(references)
+        rows = self.payments if isinstance(self.payments, dict) else {r: [PAID] for r in self.payments}
+        return {r: found for r, found in rows.items() if r in references}
+
+    def posted_payment_references(self, references: list[str]) -> set[str]:
+        return set(self.posted_payments(references))
+
+
+PAID = {"Voucher": "V-1", "AccountNum": "C0001", "AmountCur": "-50.00", "CurrencyCode": "GBP"}
+
+
+def payment_document() -> dict:
+    line = {"AccountType": "Cust", "LedgerDimension": {"Account": "C0001"}, "AmountCurCredit": "50.00"}
+    return {"LedgerJournalTrans": [{**line, "CurrencyCode": "GBP"}]}
 
 
 def links(flow: Flow, *, posted=()) -> None:
@@ -87,6 +102,25 @@ def test_journals_are_read_back_by_key_and_a_key_ax_cannot_read_is_gone(flows):
     assert RecordLink.objects.get(flow=journals, source_key="1").target_key == "KEY-1"
 
 
+def test_a_posted_vendor_invoice_ax_no_longer_reads_is_unverifiable_never_posted_again(flows):
+    """AX may clean up pending vendor invoices once posted: a missing one seen posted is not proof it is gone."""
+    from dataclasses import replace
+
+    from integrations.sync.flows.purchase_invoice import VENDOR_INVOICE_SPEC
+
+    purchases = flows["purchase_invoice"]
+    links(purchases, posted={"2", "3"})  # 2 and 3 were seen posted; 1 and 4 only ever pending
+    ctx = _ctx(purchases, Target(held={"KEY-1", "KEY-2"}))
+    ctx.spec = replace(VENDOR_INVOICE_SPEC)
+    check = verify.verify_links(ctx)
+    # 4, never seen posted, is a pending invoice deleted in AX: gone; 3, seen posted, may be cleaned up: unverifiable
+    assert (check.present, check.gone, set(check.unverifiable)) == (2, {"4": "KEY-4"}, {"KEY-3"})
+    assert "clean up pending vendor invoices" in check.note("purchase_invoice")
+    kept = {link.source_key: link for link in RecordLink.objects.filter(flow=purchases)}
+    assert kept["3"].target_key == "KEY-3" and kept["3"].ax_posted_at is not None  # left as it is
+    assert kept["4"].target_key == ""  # posted again by the run
+
+
 def test_invoices_are_checked_as_posted_transactions_and_a_draft_is_never_called_gone(flows):
     invoices = flows["sales_invoice"]
     links(invoices, posted={"2", "3"})  # AX showed 2 and 3 posted before; 1 and 4 were only ever drafts
@@ -103,13 +137,45 @@ def test_invoices_are_checked_as_posted_transactions_and_a_draft_is_never_called
     assert kept["1"].ax_posted_at is not None  # seen posted now: a later loss is "gone", not "draft"
 
 
+def sent(flow: Flow) -> None:
+    """The runs that created the links kept the documents they sent."""
+    run = SyncRun.objects.create(flow=flow)
+    for n in range(1, 5):
+        RecordOutcome.objects.create(
+            run=run, source_key=str(n), action="created", target_key=f"KEY-{n}", mapped_document=payment_document()
+        )
+
+
 def test_payments_are_found_posted_by_their_kashflow_id(flows):
     payments = flows["payment"]
     links(payments, posted={"2"})
+    sent(payments)
     target = Target(payments={"1"})
     check = verify.verify_links(_ctx(payments, target))
     assert target.finds == [["1", "2", "3", "4"]]
     assert (check.present, set(check.gone), sorted(check.drafts)) == (1, {"2"}, ["KEY-3", "KEY-4"])
+
+
+def test_a_payment_typed_in_ax_with_a_kashflow_id_as_document_number_is_not_ours(flows):
+    """KashFlow payment Ids are small integers: a posted payment AX holds under the same document number but other
+    money or another customer does not make ours present, and its disappearance later is never "gone"."""
+    payments = flows["payment"]
+    links(payments, posted={"3", "4"})  # 3 and 4 were matched posted before
+    sent(payments)
+    typed = {"AccountNum": "C0042", "AmountCur": "-50.00", "CurrencyCode": "GBP"}
+    target = Target(
+        payments={
+            "1": [PAID],  # ours
+            "2": [{**typed, "Voucher": "V-9"}],  # the same money from another customer, typed in AX as 2
+            "3": [{**PAID, "AmountCur": "-7.00", "Voucher": "V-8"}],  # ours is gone; other money typed as 3
+        }
+    )
+    check = verify.verify_links(_ctx(payments, target))
+    assert check.present == 1 and set(check.gone) == {"4"} and check.drafts == []
+    assert set(check.unverifiable) == {"KEY-2", "KEY-3"} and "typed in AX" in check.note("payment")
+    kept = dict(RecordLink.objects.filter(flow=payments).values_list("source_key", "ax_posted_at"))
+    assert kept["1"] is not None and kept["2"] is None  # only ours learns it is posted
+    assert RecordLink.objects.get(flow=payments, source_key="3").target_key == "KEY-3"  # left for a person
 
 
 def test_an_ax_that_cannot_answer_leaves_the_links_unverifiable_and_says_so(flows):
