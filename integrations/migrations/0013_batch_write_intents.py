@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0011_link_key_unconfirmed_ax_posted"),
+        ("integrations", "0012_flow_entity_supplier_payment"),
     ]
 
     operations = [
