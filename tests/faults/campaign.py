@@ -274,6 +274,10 @@ def _not_for_ax(line: dict) -> bool:
         return True
     paid_in = float(line.get("PaidIn") or 0) > 0
     receipt = line.get("EntityName") in ("invoice", "invoicebatchpayment")
+    # A supplier payment is the supplier payments flow's to post (the demo pair has that flow).
+    paid_out = float(line.get("PaidOut") or 0) > 0
+    if paid_out and line.get("EntityName") in ("purchase", "purchasebatchpayment"):
+        return True
     return paid_in and (receipt or line.get("TransactionType") == 4)
 
 
@@ -482,6 +486,8 @@ def _campaign_flows(pair) -> list:
     from integrations.models import Flow
 
     flows = [_flow(pair, entity) for entity in FLOWS]
+    # Run too, not compared record by record here (the money reconciliation compares it).
+    flows += list(Flow.objects.filter(pair=pair, entity="supplier_payment", direction="kf_to_ax"))
     flows += [Flow.objects.get(pair=pair, entity=entity, direction=direction) for entity, direction in STATUS_FLOWS]
     return flows
 
