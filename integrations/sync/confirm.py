@@ -105,12 +105,8 @@ def _refresh_posted_payments(ctx, drafts, now) -> int:
     money sent (amount, currency, customer: ``payment_match``); a hand-typed document number that equals a KashFlow
     payment Id marks nothing."""
     links = list(drafts.values_list("source_key", "target_key", "pending_message_id"))
-    if not links or not callable(getattr(ctx.target, "posted_payments", None)):
-        return 0
-    try:
-        posted = ctx.target.posted_payments([source for source, _, _ in links])
-    except Exception as exc:  # reading back must not fail the run that wrote
-        log.info("could not read posted payments back: %s", exc)
+    posted = _posted_payments(ctx, [source for source, _, _ in links])
+    if not posted:
         return 0
     sent = sent_for_links(ctx.flow, [link for link in links if posted.get(link[0])])
     ours = [source for source, found in sent.items() if match_payment(source, posted[source], found).voucher]
@@ -120,7 +116,7 @@ def _refresh_posted_payments(ctx, drafts, now) -> int:
 def _confirm(
     ctx, links, by_reference: dict[str, str], counts: dict[str, int], problems: dict[str, str] | None = None
 ) -> dict[str, int]:
-    from monitoring.services import record_exception, resolve_exceptions_for_record
+    from monitoring.services import resolve_exceptions_for_record
 
     now = timezone.now()
     deadline = now - timedelta(hours=unconfirmed_hours())
@@ -135,44 +131,44 @@ def _confirm(
             resolve_exceptions_for_record(flow=ctx.flow, source_key=link.source_key, run=ctx.run)
             counts["confirmed"] += 1
         elif problem:
-            record_exception(
-                flow=ctx.flow,
-                run=ctx.run,
-                source_key=link.source_key,
-                stage="load",
-                error_class="ax_validation",
-                error_code=MISMATCH_CODE,
-                message=(
-                    f"Created in AX (AX answered Duplicate message to MessageId {link.pending_message_id}), but its "
-                    f"AX key cannot be confirmed: {problem}"
-                ),
-                source_payload=None,
-                mapped_document=None,
-                suggested_fix={
-                    "kind": "manual",
-                    "message": "Compare the payment in AX with the KashFlow payment; reverse what AX holds twice.",
-                },
+            _queue(
+                ctx,
+                link,
+                MISMATCH_CODE,
+                f", but its AX key cannot be confirmed: {problem}",
+                "Compare the payment in AX with the KashFlow payment; reverse what AX holds twice.",
             )
             counts["queued"] += 1
         elif link.key_unconfirmed_since <= deadline:
-            record_exception(
-                flow=ctx.flow,
-                run=ctx.run,
-                source_key=link.source_key,
-                stage="load",
-                error_class="ax_validation",
-                error_code=ERROR_CODE,
-                message=(
-                    f"Created in AX (AX answered Duplicate message to MessageId {link.pending_message_id}) but its "
-                    f"AX key is still unconfirmed after {unconfirmed_hours():g} hours. Post the document in AX, or "
-                    "find it there by its reference and check it was created once."
-                ),
-                source_payload=None,
-                mapped_document=None,
-                suggested_fix={"kind": "manual", "message": "Find the document in AX by its reference."},
+            _queue(
+                ctx,
+                link,
+                ERROR_CODE,
+                f" but its AX key is still unconfirmed after {unconfirmed_hours():g} hours. Post the document in AX, "
+                "or find it there by its reference and check it was created once.",
+                "Find the document in AX by its reference.",
             )
             counts["queued"] += 1
     return counts
+
+
+def _queue(ctx, link, error_code: str, but: str, fix: str) -> None:
+    """An exception for a person: the record was created in AX (Duplicate message), ``but`` says why its key is not
+    confirmed."""
+    from monitoring.services import record_exception
+
+    record_exception(
+        flow=ctx.flow,
+        run=ctx.run,
+        source_key=link.source_key,
+        stage="load",
+        error_class="ax_validation",
+        error_code=error_code,
+        message=f"Created in AX (AX answered Duplicate message to MessageId {link.pending_message_id}){but}",
+        source_payload=None,
+        mapped_document=None,
+        suggested_fix={"kind": "manual", "message": fix},
+    )
 
 
 def _posted_invoices(ctx) -> dict[str, str]:
