@@ -185,7 +185,7 @@ def _payment_transactions(company: AxCompany, journal_num: str, journal: dict) -
         key = voucher
         if AxRecord.objects.filter(company=company, entity=CUST_TRANS, key=key).exists():
             key = f"{voucher}-{line.get('LineNum') or number}"
-        amount = rules.dec(line.get("AmountCurCredit")) - rules.dec(line.get("AmountCurDebit"))
+        amount = -rules.line_debit(line)
         marked = bool(line.get("MarkedInvoice"))
         AxRecord.objects.create(
             company=company,
@@ -224,7 +224,7 @@ def _vendor_marks(journal: dict) -> list[tuple[str, str, Decimal]]:
         (
             _account(line),
             str(line["MarkedInvoice"]),
-            rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit")),
+            rules.line_debit(line),
         )
         for line in _vend_lines(journal)
         if line.get("MarkedInvoice")
@@ -244,26 +244,19 @@ def _vendor_invoice_transactions(company: AxCompany, journal_key: str, journal: 
     totals: dict[tuple[str, str], tuple[Decimal, dict]] = {}
     for line in _vend_lines(journal):
         key = (_account(line), str(line.get("Invoice") or ""))
-        amount = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
         total, first = totals.get(key, (Decimal(0), line))
-        totals[key] = (total + amount, first)
-    now = timezone.now()
+        totals[key] = (total + rules.line_debit(line), first)
     for (account, invoice), (amount, line) in totals.items():
-        AxRecord.objects.create(
-            company=company,
-            entity=VEND_TRANS,
-            key=f"{journal_key}/{account}/{invoice}",
-            data={
-                "Voucher": line.get("Voucher", ""),
-                "AccountNum": account,
-                "Invoice": invoice,
-                "TransDate": line.get("TransDate") or timezone.localdate().isoformat(),
-                "Txt": line.get("DocumentNum", ""),
-                "CurrencyCode": line.get("CurrencyCode", ""),
-                "AmountCur": rules.money(amount),
-                "SettleAmountCur": "0.00",
-            },
-            modified_at=now,
+        rules.create_vend_trans(
+            company,
+            f"{journal_key}/{account}/{invoice}",
+            voucher=line.get("Voucher", ""),
+            account=account,
+            invoice=invoice,
+            date=line.get("TransDate") or timezone.localdate().isoformat(),
+            text=line.get("DocumentNum", ""),
+            currency=line.get("CurrencyCode", ""),
+            amount=amount,
         )
 
 
@@ -273,7 +266,7 @@ def settle_vendor_invoices(company: AxCompany, journal_key: str, journal: dict) 
     now = timezone.now()
     today = timezone.localdate().isoformat()
     for number, line in enumerate(_vend_lines(journal), start=1):
-        paid = rules.dec(line.get("AmountCurDebit")) - rules.dec(line.get("AmountCurCredit"))
+        paid = rules.line_debit(line)
         settled = Decimal(0)
         marked = str(line.get("MarkedInvoice") or "")
         invoice = _vend_invoice(company, _account(line), marked) if marked else None
@@ -289,23 +282,19 @@ def settle_vendor_invoices(company: AxCompany, journal_key: str, journal: dict) 
             invoice.rec_version += 1
             invoice.modified_at = now
             invoice.save(update_fields=["data", "rec_version", "modified_at"])
-        AxRecord.objects.create(
-            company=company,
-            entity=VEND_TRANS,
-            key=f"{journal_key}/{number}",
-            data={
-                "Voucher": line.get("Voucher", ""),
-                "AccountNum": _account(line),
-                "Invoice": "",
-                "TransDate": line.get("TransDate") or today,
-                "Txt": line.get("DocumentNum", ""),
-                "CurrencyCode": line.get("CurrencyCode", ""),
-                "AmountCur": rules.money(paid),
-                "SettleAmountCur": rules.money(settled),
-                "LastSettleDate": today if settled else "",
-                "MarkedInvoice": marked,
-            },
-            modified_at=now,
+        rules.create_vend_trans(
+            company,
+            f"{journal_key}/{number}",
+            voucher=line.get("Voucher", ""),
+            account=_account(line),
+            invoice="",
+            date=line.get("TransDate") or today,
+            text=line.get("DocumentNum", ""),
+            currency=line.get("CurrencyCode", ""),
+            amount=paid,
+            settled=settled,
+            LastSettleDate=today if settled else "",
+            MarkedInvoice=marked,
         )
 
 

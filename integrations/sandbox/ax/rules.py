@@ -50,6 +50,11 @@ def money(value: Decimal) -> str:
     return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
 
 
+def line_debit(line: dict) -> Decimal:
+    """A journal line's amount, debit positive (a credit is negative)."""
+    return dec(line.get("AmountCurDebit")) - dec(line.get("AmountCurCredit"))
+
+
 def document_hash(key: str, rec_version: int) -> str:
     return hashlib.md5(f"{key}:{rec_version}".encode(), usedforsecurity=False).hexdigest()
 
@@ -393,6 +398,41 @@ VEND_TRANS = "VendTrans"
 VENDOR_INVOICE_JOURNAL = "VendInv"
 
 
+def create_vend_trans(
+    company: AxCompany,
+    key: str,
+    *,
+    voucher: str,
+    account: str,
+    invoice: str,
+    date: str,
+    text: str,
+    currency: str,
+    amount: Decimal,
+    settled: Decimal = Decimal(0),
+    **extra: str,
+) -> AxRecord:
+    """One posted vendor transaction (VendTrans): a vendor invoice (negative, a credit to the vendor) or a payment
+    (positive), with what is settled on it."""
+    return AxRecord.objects.create(
+        company=company,
+        entity=VEND_TRANS,
+        key=key,
+        data={
+            "Voucher": voucher,
+            "AccountNum": account,
+            "Invoice": invoice,
+            "TransDate": date,
+            "Txt": text,
+            "CurrencyCode": currency,
+            "AmountCur": money(amount),
+            "SettleAmountCur": money(settled),
+            **extra,
+        },
+        modified_at=timezone.now(),
+    )
+
+
 def vendor_invoices(company: AxCompany, account: str) -> set[str]:
     """The vendor invoice numbers of ``account`` AX knows: posted (VendTrans), or still to be posted on a vendor
     invoice journal line or a pending vendor invoice (VendInvoiceInfoTable); a draft may be marked, but posting the
@@ -444,7 +484,7 @@ def _balance_errors(lines: list[dict], xpath: str) -> list[FaultEntry]:
             continue  # a line with an offset account balances itself
         voucher = str(line.get("Voucher") or "")
         balance, when = vouchers.get(voucher, (Decimal(0), str(line.get("TransDate") or "")))
-        vouchers[voucher] = (balance + dec(line.get("AmountCurDebit")) - dec(line.get("AmountCurCredit")), when)
+        vouchers[voucher] = (balance + line_debit(line), when)
     errors = []
     for voucher, (balance, when) in vouchers.items():
         if balance != 0:
@@ -484,7 +524,7 @@ def settle_marked_invoices(company: AxCompany, record: dict) -> None:
     amounts: dict[str, Decimal] = {}
     for line in record.get("LedgerJournalTrans") or []:
         if line.get("MarkedInvoice") and line.get("AccountType") != "Vend":  # vendor lines: posting.py
-            paid = dec(line.get("AmountCurCredit")) - dec(line.get("AmountCurDebit"))
+            paid = -line_debit(line)
             amounts[line["MarkedInvoice"]] = amounts.get(line["MarkedInvoice"], Decimal(0)) + paid
     if not amounts:
         return

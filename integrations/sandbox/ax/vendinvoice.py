@@ -30,7 +30,6 @@ from integrations.sandbox.models import AxCompany, AxRecord
 INVOICE = "VendInvoiceInfoTable"
 LINES = "VendInvoiceInfoLine"
 CATEGORY = "ProcurementCategory"
-VEND_TRANS = "VendTrans"
 JOURNAL = "VendInvoiceJour"
 EXECUTED = "Executed"
 
@@ -109,7 +108,9 @@ def post_invoice(company: AxCompany, row: AxRecord) -> str:
     """Post one pending vendor invoice; the reason it stays pending, or ""."""
     data = dict(row.data)
     vendor, number = str(data.get("OrderAccount") or ""), str(data.get("Num") or "")
-    used = AxRecord.objects.filter(company=company, entity=VEND_TRANS, data__AccountNum=vendor, data__Invoice=number)
+    used = AxRecord.objects.filter(
+        company=company, entity=rules.VEND_TRANS, data__AccountNum=vendor, data__Invoice=number
+    )
     if used.exists():  # VendReuseInvoice = Reject duplicate
         return f"Invoice number {number} is already used for vendor {vendor}."
     categories = {r.key: r.data for r in AxRecord.objects.filter(company=company, entity=CATEGORY).only("key", "data")}
@@ -150,21 +151,16 @@ def post_invoice(company: AxCompany, row: AxRecord) -> str:
         },
         modified_at=now,
     )
-    AxRecord.objects.create(
-        company=company,
-        entity=VEND_TRANS,
-        key=row.key,  # the voucher of the posted invoice: its internal id here (inferred)
-        data={
-            "Voucher": row.key,
-            "AccountNum": data.get("InvoiceAccount") or vendor,
-            "Invoice": number,
-            "TransDate": posted_on,
-            "Txt": data.get("Description", ""),
-            "CurrencyCode": data.get("CurrencyCode", ""),
-            "AmountCur": rules.money(-gross),
-            "SettleAmountCur": "0.00",
-        },
-        modified_at=now,
+    rules.create_vend_trans(
+        company,
+        row.key,  # the voucher of the posted invoice: its internal id here (inferred)
+        voucher=row.key,
+        account=data.get("InvoiceAccount") or vendor,
+        invoice=number,
+        date=posted_on,
+        text=data.get("Description", ""),
+        currency=data.get("CurrencyCode", ""),
+        amount=-gross,
     )
     data["ParmJobStatus"] = EXECUTED
     row.data = data

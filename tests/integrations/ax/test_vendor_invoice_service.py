@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.connectors.dynamics_ax.documents import SERVICES
 from integrations.connectors.errors import ValidationError
-from integrations.sandbox.ax import posting, vendinvoice
+from integrations.sandbox.ax import posting, rules, vendinvoice
 from integrations.sandbox.models import AxMessage, AxRecord
 from tests.integrations.ax.test_validation_faults import _post
 
@@ -101,7 +101,7 @@ def test_posting_makes_a_vendor_transaction_of_the_gross_and_refuses_a_vendors_i
 
     assert result.posted["vendor_invoice"] == [first, other_vendor]
     assert result.refused == {again: "Invoice number INV-1 is already used for vendor V0001."}
-    trans = AxRecord.objects.get(entity=vendinvoice.VEND_TRANS, key=first).data
+    trans = AxRecord.objects.get(entity=rules.VEND_TRANS, key=first).data
     # 100.00 at 20% = 20.00, 45.55 at 5% = 2.2775 -> 2.28 (half up per line): gross 167.83, a vendor credit
     assert (trans["AccountNum"], trans["Invoice"]) == ("V0001", "INV-1")
     assert Decimal(trans["AmountCur"]) == Decimal("-167.83")

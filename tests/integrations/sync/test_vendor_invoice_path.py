@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import Flow, RecordLink, RecordOutcome
-from integrations.sandbox.ax import vendinvoice
+from integrations.sandbox.ax import rules, vendinvoice
 from integrations.sandbox.demo_data import NOMINAL_TO_MAIN_ACCOUNT
 from integrations.sandbox.models import AxMessage, AxRecord, FaultRule, KashFlowRecord
 from integrations.sync.flows.purchase_invoice import INVOICE_LINES
@@ -166,7 +166,7 @@ def test_purchases_become_vendor_invoices_with_kashflows_net_and_vat_per_line_to
             # the category's expense account is the one the general journal path posts the nominal to
             assert line["LedgerAccount"] == NOMINAL_TO_MAIN_ACCOUNT[int(item["NominalCode"])]
             vat_total += _d(line["TaxAmount"])
-        trans = AxRecord.objects.get(entity=vendinvoice.VEND_TRANS, key=journal.key).data
+        trans = AxRecord.objects.get(entity=rules.VEND_TRANS, key=journal.key).data
         assert trans["AccountNum"] == purchase["SupplierCode"]
         assert _d(trans["AmountCur"]) == -_d(purchase["GrossAmount"])
         assert trans["CurrencyCode"] == purchase["Currency"]["Code"]
