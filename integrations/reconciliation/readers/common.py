@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from integrations.reconciliation.core import ZERO, money
+from integrations.reconciliation.core import ZERO, money, rate
 
 # EU member states by ISO 3166 alpha-2 (GB left on 31 January 2020).
 EU_COUNTRIES = frozenset(
@@ -162,6 +162,20 @@ def journal_header(record: dict, head: dict) -> dict:
         "currency": str(head.get("CurrencyCode") or "").strip().upper(),
         "date": str(head.get("TransDate") or "")[:10],
     }
+
+
+def vendor_journal_head(record: dict, lines: list[dict]) -> tuple[list[dict], dict, dict]:
+    """One document of a vendor journal (vendor invoice or vendor payment): its vendor lines, the line that speaks
+    for it (the first vendor line, else its first line) and the Document fields taken from that line and the
+    journal (number, posted, currency, date, vendor, rate)."""
+    vendor = [line for line in lines if (line.get("AccountType") or "") == "Vend"]
+    head = (vendor or lines)[0]
+    fields = {
+        **journal_header(record, head),
+        "party": ax_account(head.get("LedgerDimension")).upper(),
+        "rate": rate(ax_units_per_pound(head.get("ExchRate"))),
+    }
+    return vendor, head, fields
 
 
 def journal_lines_by_document(record: dict) -> dict[str, list[dict]]:

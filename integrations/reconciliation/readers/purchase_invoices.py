@@ -15,13 +15,12 @@ from integrations.reconciliation.readers.common import (
     Reference,
     ax_account,
     ax_dimensions,
-    ax_units_per_pound,
     code,
     currency_of,
     currency_rate,
-    journal_header,
     journal_lines_by_document,
     signed,
+    vendor_journal_head,
 )
 
 # What a pending vendor invoice shows of the money: its lines' net (AX computes the tax when it posts).
@@ -134,8 +133,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
     vat_accounts = ref.vat_accounts
     documents = []
     for reference, lines in journal_lines_by_document(record).items():
-        vendor = [line for line in lines if (line.get("AccountType") or "") == "Vend"]
-        head = (vendor or lines)[0]
+        vendor, _, fields = vendor_journal_head(record, lines)
         postings = [Line(account=account, amount=amount) for account, amount in _postings(lines)]
         vat = sum((p.amount for p in postings if p.account in vat_accounts), ZERO)
         net = sum((p.amount for p in postings if p.account not in vat_accounts), ZERO)
@@ -143,9 +141,7 @@ def ax_documents(record: dict, ref: Reference) -> list[Document]:
             Document(
                 entity=ENTITY,
                 key=reference,
-                **journal_header(record, head),
-                party=ax_account(head.get("LedgerDimension")).upper(),
-                rate=rate(ax_units_per_pound(head.get("ExchRate"))),
+                **fields,
                 net=net,
                 vat=vat,
                 gross=-sum((signed(line) for line in vendor), ZERO),

@@ -12,13 +12,12 @@ from integrations.reconciliation.core import ZERO, Document, money, rate
 from integrations.reconciliation.readers.common import (
     Reference,
     ax_account,
-    ax_units_per_pound,
     code,
     currency_of,
     currency_rate,
-    journal_header,
     journal_lines_by_document,
     signed,
+    vendor_journal_head,
 )
 
 ENTITY = "supplier_payment"
@@ -50,17 +49,14 @@ def kashflow_document(record: dict, ref: Reference) -> Document:
 def ax_documents(record: dict, ref: Reference) -> list[Document]:
     documents = []
     for reference, lines in journal_lines_by_document(record).items():
-        vendor = [line for line in lines if (line.get("AccountType") or "") == "Vend"] or lines
-        head = vendor[0]
+        vendor, head, fields = vendor_journal_head(record, lines)
         marked = str(head.get("MarkedInvoice") or "").strip()
-        paid = sum((signed(line) for line in vendor), ZERO)  # a payment debits the vendor
+        paid = sum((signed(line) for line in vendor or lines), ZERO)  # a payment debits the vendor
         documents.append(
             Document(
                 entity=ENTITY,
                 key=reference,
-                **journal_header(record, head),
-                party=ax_account(head.get("LedgerDimension")).upper(),
-                rate=rate(ax_units_per_pound(head.get("ExchRate"))),
+                **fields,
                 net=paid,
                 gross=paid,
                 bank_account=ax_account(head.get("OffsetLedgerDimension")),
