@@ -172,3 +172,23 @@ def journal(*lines: dict, name: str = "GenJrn", reference: str = "J-1") -> dict:
         },
     ]
     return {"JournalName": name, "Name": "From KashFlow", "LedgerJournalTrans": list(lines) or default}
+
+
+def payment(invoice_id: str, amount: str, reference: str) -> dict:
+    """A customer payment journal of one line paying ``amount`` against ``invoice_id`` (MarkedInvoice)."""
+    return {
+        "JournalName": "CustPay",
+        "LedgerJournalTrans": [
+            {
+                "TransDate": "2024-03-15",
+                "AccountType": "Cust",
+                "LedgerDimension": {"Account": "C0001"},
+                "AmountCurCredit": amount,
+                "CurrencyCode": "GBP",
+                "MarkedInvoice": invoice_id,
+                "DocumentNum": reference,
+                "OffsetAccountType": "Ledger",
+                "OffsetLedgerDimension": {"Account": "110180"},
+            }
+        ],
+    }

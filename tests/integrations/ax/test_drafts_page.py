@@ -13,28 +13,9 @@ from django.urls import reverse
 
 from integrations.connectors.dynamics_ax.client import Criterion
 from tests.conftest import cast_member
-from tests.integrations.ax.conftest import invoice, journal
+from tests.integrations.ax.conftest import invoice, journal, payment
 
 TEMPLATE = Path(settings.BASE_DIR) / "templates" / "sandbox" / "ax_drafts.html"
-
-
-def payment(invoice_id: str, amount: str, reference: str) -> dict:
-    return {
-        "JournalName": "CustPay",
-        "LedgerJournalTrans": [
-            {
-                "TransDate": "2024-03-15",
-                "AccountType": "Cust",
-                "LedgerDimension": {"Account": "C0001"},
-                "AmountCurCredit": amount,
-                "CurrencyCode": "GBP",
-                "MarkedInvoice": invoice_id,
-                "DocumentNum": reference,
-                "OffsetAccountType": "Ledger",
-                "OffsetLedgerDimension": {"Account": "110180"},
-            }
-        ],
-    }
 
 
 def drafts_in_ax(ax_client) -> dict[str, str]:

@@ -12,7 +12,7 @@ from integrations.connectors.dynamics_ax.documents import DOCUMENT_OPERATIONS, S
 from integrations.connectors.errors import NotFoundError, ProtocolError
 from integrations.sandbox.ax import posting
 from integrations.sandbox.models import AxMessage, AxRecord
-from tests.integrations.ax.conftest import invoice, journal
+from tests.integrations.ax.conftest import invoice, journal, payment
 
 pytestmark = [
     pytest.mark.urls("tests.integrations.ax.urls"),
@@ -165,32 +165,13 @@ def test_read_only_fields_sent_by_a_caller_are_ignored(ax_client):
     assert (stored["InvoiceAmount"], stored["PaymentStatus"]) == ("120.00", "None")
 
 
-def _payment(invoice_id: str, amount: str, reference: str) -> dict:
-    return {
-        "JournalName": "CustPay",
-        "LedgerJournalTrans": [
-            {
-                "TransDate": "2024-03-15",
-                "AccountType": "Cust",
-                "LedgerDimension": {"Account": "C0001"},
-                "AmountCurCredit": amount,
-                "CurrencyCode": "GBP",
-                "MarkedInvoice": invoice_id,
-                "DocumentNum": reference,
-                "OffsetAccountType": "Ledger",
-                "OffsetLedgerDimension": {"Account": "110180"},
-            }
-        ],
-    }
-
-
 def _transaction(ax_client, invoice_id: str) -> list[dict]:
     return ax_client.find("CustomerTransactionService", [Criterion("CustTrans", "Invoice", "Equal", invoice_id)])
 
 
 def test_payment_with_marked_invoice_settles_it_partly_then_fully_when_posted(ax_client, ax_company):
     [invoice_id] = ax_client.create("FreeTextInvoiceService", [invoice()])
-    [first] = ax_client.create("CustPaymJournalService", [_payment(invoice_id, "40.00", "P-1")])
+    [first] = ax_client.create("CustPaymJournalService", [payment(invoice_id, "40.00", "P-1")])
 
     draft_transactions = _transaction(ax_client, invoice_id)  # nothing posted: no customer transaction
     held = posting.post(ax_company, kinds=["payment"])  # a payment cannot settle an unposted invoice
@@ -198,7 +179,7 @@ def test_payment_with_marked_invoice_settles_it_partly_then_fully_when_posted(ax
     [open_invoice] = _transaction(ax_client, invoice_id)
     posting.post(ax_company, kinds=["payment"])
     [partly] = _transaction(ax_client, invoice_id)
-    ax_client.create("CustPaymJournalService", [_payment(invoice_id, "80.00", "P-2")])
+    ax_client.create("CustPaymJournalService", [payment(invoice_id, "80.00", "P-2")])
     [still_partly] = _transaction(ax_client, invoice_id)  # created, not posted: settles nothing
     posting.post(ax_company)
     [paid] = _transaction(ax_client, invoice_id)
